@@ -1,0 +1,1 @@
+"""BatchVideo Dagster code location."""

@@ -1,0 +1,143 @@
+"""`composed_video`, `logoed_video`, `cover`: the finished, branded MP4 and its thumbnail."""
+
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import srt as srtlib
+
+from batchvideo_assets.assets.common import job_key, spec_of, workdir
+from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_media.compose import ShotMedia, attach_cover, build_logo_command, compose, master_audio
+from batchvideo_media.images import DEFAULT_FONT, font_path, render_cover
+from batchvideo_media.probe import measure_loudness, probe, run_ffmpeg
+from batchvideo_media.subtitles import to_ass
+from batchvideo_resources.image_gen import ImageGenResource
+from batchvideo_resources.media_store import MediaStore
+
+TARGET_LUFS = -14.0
+
+
+def _video_metadata(path: Path, uri: str, media: MediaStore, key: str, narration_ms: int | None = None) -> dict:
+    info = probe(path)
+    meta = {"duration_s": round(info.duration_s, 3), "resolution": f"{info.width}x{info.height}",
+            "video_codec": info.video_codec or "", "audio_codec": info.audio_codec or "",
+            "size_bytes": info.size_bytes, "uri": uri, "preview_url": dg.MetadataValue.url(media.public_url(key))}
+    if narration_ms is not None:
+        meta["narration_s"] = narration_ms / 1000
+    return meta
+
+
+@dg.asset(
+    partitions_def=scripts_partitions, group_name="video", kinds={"mp4", "ffmpeg"},
+    description="H.264/AAC video: shots with gentle motion, b-roll, transitions, burned subtitles in the "
+                "account's style, narration (+ ducked music) normalised to −14 LUFS.",
+)
+def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict, srt: dict, splits: dict,
+                   images: dict, broll_clips: dict, media: MediaStore) -> dg.Output[dict]:
+    spec = spec_of(script)
+    width, height = spec.size
+    canvas = spec.canvas
+    duration_ms = audio["duration_ms"]
+    with workdir() as tmp:
+        shots: list[ShotMedia] = []
+        for shot in splits["shots"]:
+            table = broll_clips["clips"] if shot["kind"] == "broll" else images["images"]
+            entry = table.get(str(shot["index"]))
+            if entry is None:
+                raise dg.Failure(description=f"shot {shot['index']}: no {shot['kind']} media materialized")
+            shots.append(ShotMedia(shot["kind"], media.local_path(entry["key"], tmp), shot["start_ms"], shot["end_ms"]))
+        cues = [srtlib.Subtitle(c["index"], timedelta(milliseconds=c["start_ms"]),
+                                timedelta(milliseconds=c["end_ms"]), c["text"]) for c in srt["cues"]]
+        header = [spec.extra.index_text, spec.extra.title_text or spec.title, spec.extra.desc_text] \
+            if canvas != spec.size else None
+        ass = tmp / "subtitles.ass"
+        ass.write_text(to_ass(cues, *canvas, font=spec.account.font or DEFAULT_FONT,
+                              background=spec.account.subtitle_background, header=header,
+                              duration_ms=duration_ms), encoding="utf-8")
+        narration = media.local_path(audio["key"], tmp)
+        mix = tmp / "mix.wav"
+        bgm = Path(spec.bgm_path) if spec.bgm_path else None
+        master_audio(narration, mix, duration_ms / 1000, bgm=bgm, target_lufs=TARGET_LUFS)
+        out = tmp / "video_combined.mp4"
+        transitions = (spec.account.transition_types or ["fade"]) if spec.account.enable_transition else None
+        compose(shots, mix, ass, out, width, height, canvas=canvas if canvas != spec.size else None,
+                transitions=transitions)
+        loudness = measure_loudness(out)
+        key = job_key(context.partition_key, "video_combined.mp4")
+        uri = media.put_file(out, key)
+        meta = _video_metadata(out, uri, media, key, duration_ms)
+    kinds = [s.kind for s in shots]
+    meta.update({"integrated_lufs": round(loudness["integrated_lufs"], 2), "true_peak_db": loudness["true_peak_db"],
+                 "image_shots": kinds.count("image"), "broll_shots": kinds.count("broll"),
+                 "bgm": bool(bgm), "transitions": ",".join(transitions or []) or "none", "h2v": canvas != spec.size})
+    return dg.Output({"key": key, "uri": uri, "duration_s": meta["duration_s"],
+                      "integrated_lufs": loudness["integrated_lufs"]}, metadata=meta)
+
+
+@dg.asset(
+    partitions_def=scripts_partitions, group_name="video", kinds={"mp4", "ffmpeg"},
+    description="composed_video with the account logo (top right) and optional watermark text.",
+)
+def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video: dict,
+                 media: MediaStore) -> dg.Output[dict]:
+    spec = spec_of(script)
+    width, height = spec.canvas
+    key = job_key(context.partition_key, "video_logoed.mp4")
+    with workdir() as tmp:
+        src = media.local_path(composed_video["key"], tmp)
+        out = tmp / "video_logoed.mp4"
+        if spec.account.logo or spec.account.watermark:
+            logo = Path(spec.account.logo) if spec.account.logo else None
+            watermark = None
+            if spec.account.watermark:
+                watermark = tmp / "watermark.txt"
+                watermark.write_text(spec.account.watermark, encoding="utf-8")
+            if logo is None:  # watermark only: a transparent pixel stands in for the logo
+                logo = tmp / "blank.png"
+                from PIL import Image
+                Image.new("RGBA", (2, 2), (0, 0, 0, 0)).save(logo)
+            run_ffmpeg(build_logo_command(src, logo, out, width, height, watermark_file=watermark,
+                                          font_file=font_path(spec.account.font)))
+            note = "logo overlaid" + (" with watermark" if watermark else "")
+        else:
+            shutil.copyfile(src, out)
+            note = "account has no logo: same content as composed_video"
+        uri = media.put_file(out, key)
+        meta = _video_metadata(out, uri, media, key)
+    meta["note"] = note
+    return dg.Output({"key": key, "uri": uri, "note": note}, metadata=meta)
+
+
+@dg.asset(
+    partitions_def=scripts_partitions, group_name="video", kinds={"jpeg", "pillow"},
+    description="JPEG thumbnail with the title in a CJK-capable font; also attached to logoed_video as cover art.",
+)
+def cover(context: dg.AssetExecutionContext, script: dict, images: dict, logoed_video: dict,
+          image_gen: ImageGenResource, media: MediaStore) -> dg.Output[dict]:
+    spec = spec_of(script)
+    width, height = spec.canvas
+    title = spec.publish_title or spec.title
+    with workdir() as tmp:
+        background = None
+        if spec.topic.cover_prompt:
+            background = tmp / "cover_bg.png"
+            image_gen.generate([{"index": 0, "prompt": spec.topic.cover_prompt, "text": title,
+                                 "seed": spec.extra.seed or spec.id, "out": background}], width, height)
+        elif images["images"]:
+            first = images["images"][min(images["images"], key=int)]
+            background = media.local_path(first["key"], tmp)
+        out = tmp / "cover.jpg"
+        render_cover(out, background, width, height, title, font_family=spec.account.font, seed=str(spec.id))
+        key = job_key(context.partition_key, "cover.jpg")
+        uri = media.put_file(out, key)
+        video = media.local_path(logoed_video["key"], tmp)
+        with_cover = tmp / "with_cover.mp4"
+        attach_cover(video, out, with_cover)
+        media.put_file(with_cover, logoed_video["key"])
+        size = out.stat().st_size
+    return dg.Output({"key": key, "uri": uri, "title": title}, metadata={
+        "uri": uri, "title": title, "resolution": f"{width}x{height}", "size_bytes": size,
+        "attached_to": logoed_video["uri"], "preview": dg.MetadataValue.md(f"![cover]({media.public_url(key)})")})

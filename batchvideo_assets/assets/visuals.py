@@ -1,0 +1,111 @@
+"""`images` and `broll_clips`: one picture per image shot, one stock clip per b-roll shot."""
+
+
+import hashlib
+import json
+
+import dagster as dg
+from PIL import Image
+
+from batchvideo_assets.assets.common import GPU_OP_TAGS, GPU_POOL, SERVICE_RETRY, job_key, spec_of, workdir
+from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_media.probe import probe
+from batchvideo_resources.image_gen import ImageGenResource
+from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.stock import StockLibraryResource, cut_clip
+
+
+class RegenerateConfig(dg.Config):
+    """Leave `shots` empty to (re)make every shot; list shot indexes to redo only those."""
+
+    shots: list[int] = []
+
+
+def _previous(media: MediaStore, partition: str, asset: str) -> dict | None:
+    key = f"jobs/{partition}/manifests/{asset}.json"
+    return json.loads(media.read_bytes(key)) if media.exists(key) else None
+
+
+def _todo(config: RegenerateConfig, wanted: list[dict], previous: dict | None, field: str,
+          media: MediaStore) -> tuple[list[dict], dict]:
+    """Shots to (re)make, and kept entries from the previous materialization."""
+    kept: dict = {}
+    if config.shots and previous:
+        unknown = set(config.shots) - {s["index"] for s in wanted}
+        if unknown:
+            raise dg.Failure(description=f"shots: no such shot(s) {sorted(unknown)}", allow_retries=False)
+        for shot in wanted:
+            entry = previous.get(field, {}).get(str(shot["index"]))
+            if shot["index"] not in config.shots and entry and media.exists(entry["key"]):
+                kept[str(shot["index"])] = entry
+    return [s for s in wanted if str(s["index"]) not in kept], kept
+
+
+def base_seed(spec) -> int:
+    if spec.extra.seed is not None:
+        return int(spec.extra.seed)
+    return int(hashlib.sha256(f"batchvideo:{spec.id}".encode()).hexdigest()[:8], 16)
+
+
+@dg.asset(
+    partitions_def=scripts_partitions, group_name="visuals", kinds={"png", "diffusers"},
+    retry_policy=SERVICE_RETRY, op_tags=GPU_OP_TAGS, pool=GPU_POOL,
+    description="One picture per image shot at the video size (Flux in production; labelled placeholder locally). "
+                "Config `shots: [i, …]` regenerates only those shots.",
+)
+def images(context: dg.AssetExecutionContext, config: RegenerateConfig, script: dict, splits: dict,
+           image_gen: ImageGenResource, media: MediaStore) -> dg.Output[dict]:
+    spec = spec_of(script)
+    width, height = spec.size
+    wanted = [s for s in splits["shots"] if s["kind"] == "image"]
+    todo, kept = _todo(config, wanted, _previous(media, context.partition_key, "images"), "images", media)
+    seed0 = base_seed(spec)
+    lora = (spec.topic.lora_name, spec.topic.lora_weight / 100) if spec.topic.lora_name else None
+    entries = dict(kept)
+    with workdir() as tmp:
+        jobs = [{"index": s["index"], "prompt": s["prompt"], "text": s["text"], "seed": seed0 + s["index"],
+                 "out": tmp / f"{s['index']:03d}.png"} for s in todo]
+        image_gen.generate(jobs, width, height, lora=lora)
+        for job in jobs:
+            with Image.open(job["out"]) as img:
+                img.verify()
+            key = job_key(context.partition_key, f"images/{job['index']:03d}.png")
+            entries[str(job["index"])] = {"key": key, "uri": media.put_file(job["out"], key), "seed": job["seed"],
+                                          "prompt": job["prompt"]}
+    first = entries[min(entries, key=int)] if entries else None
+    return dg.Output({"images": entries, "model": image_gen.model_name, "width": width, "height": height}, metadata={
+        "images": len(entries), "generated": len(todo), "kept": len(kept), "model": image_gen.model_name,
+        "lora": f"{lora[0]}@{lora[1]:.2f}" if lora else "none", "resolution": f"{width}x{height}",
+        "seeds": dg.MetadataValue.json({k: v["seed"] for k, v in entries.items()}),
+        "first_uri": first["uri"] if first else "",
+        "preview": dg.MetadataValue.md(f"![shot]({media.public_url(first['key'])})" if first else "no image shots")})
+
+
+@dg.asset(
+    partitions_def=scripts_partitions, group_name="visuals", kinds={"mp4", "ffmpeg"}, retry_policy=SERVICE_RETRY,
+    description="One stock clip per b-roll shot, matched by keywords, never reused in a video, cut to the shot. "
+                "Config `shots: [i, …]` redoes only those shots.",
+)
+def broll_clips(context: dg.AssetExecutionContext, config: RegenerateConfig, script: dict, splits: dict,
+                stock: StockLibraryResource, media: MediaStore) -> dg.Output[dict]:
+    spec = spec_of(script)
+    width, height = spec.size
+    wanted = [s for s in splits["shots"] if s["kind"] == "broll"]
+    todo, kept = _todo(config, wanted, _previous(media, context.partition_key, "broll_clips"), "clips", media)
+    entries = dict(kept)
+    used = {e["clip_id"] for e in kept.values()}
+    with workdir() as tmp:
+        for shot in todo:
+            clip = stock.choose(shot["keywords"], exclude=used, seed=f"{spec.id}:{shot['index']}")
+            used.add(clip["id"])
+            out = tmp / f"{shot['index']:03d}.mp4"
+            cut_clip(stock.clip_path(clip), out, (shot["end_ms"] - shot["start_ms"]) / 1000, width, height)
+            info = probe(out)
+            key = job_key(context.partition_key, f"broll/{shot['index']:03d}.mp4")
+            entries[str(shot["index"])] = {"key": key, "uri": media.put_file(out, key), "clip_id": clip["id"],
+                                           "source": clip.get("source", ""), "licence": clip.get("licence", ""),
+                                           "keywords": shot["keywords"], "duration_s": info.duration_s}
+    return dg.Output({"clips": entries}, metadata={
+        "clips": len(entries), "cut": len(todo), "kept": len(kept),
+        "sources": dg.MetadataValue.json({k: {"clip": v["clip_id"], "source": v["source"], "licence": v["licence"]}
+                                          for k, v in entries.items()})})

@@ -1,0 +1,201 @@
+"""`batchvideo` command line: database, scripts, rendering and the demo."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from batchvideo_resources import settings
+
+
+def _bootstrap_env() -> None:
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+@click.group()
+def main() -> None:
+    """BatchVideo: scripts in, narrated videos out."""
+    _bootstrap_env()
+
+
+@main.group()
+def db() -> None:
+    """The scripts database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations (creates the database if needed)."""
+    from batchvideo_resources.db import upgrade
+
+    upgrade(settings.db_url())
+    click.echo(f"database at head: {_redact(settings.db_url())}")
+
+
+@main.command()
+def init() -> None:
+    """Migrate the database, seed reference data, create the sample stock library and assets."""
+    from batchvideo_assets.catalog import default_asset_root, ensure_sample_assets, seed_reference_data
+    from batchvideo_resources.db import session_scope, upgrade
+    from batchvideo_resources.stock import create_sample_library
+
+    upgrade(settings.db_url())
+    with session_scope(settings.db_url()) as session:
+        seed_reference_data(session)
+    ensure_sample_assets(default_asset_root())
+    create_sample_library(settings.stock_dir())
+    click.echo(f"ready: db {_redact(settings.db_url())}, stock {settings.stock_dir()}, assets {default_asset_root()}")
+
+
+@main.group()
+def scripts() -> None:
+    """Add, import, list and delete scripts."""
+
+
+@scripts.command("add")
+@click.option("--title", required=True)
+@click.option("--content-file", type=click.File("r", encoding="utf-8"), required=True, help="narration text ('-' = stdin)")
+@click.option("--language", default=None, help="language code, e.g. zh-CN (default: detected)")
+@click.option("--voice", default=None)
+@click.option("--vertical", is_flag=True, help="9:16 video (768×1360)")
+@click.option("--speed", type=float, default=1.0, show_default=True)
+@click.option("--topic", default=None)
+@click.option("--account", default=None)
+@click.option("--priority", type=int, default=0)
+@click.option("--extra", default=None, help="JSON object of script extras (h2v, bgm, broll_ratio, …)")
+def scripts_add(title, content_file, language, voice, vertical, speed, topic, account, priority, extra) -> None:
+    """Insert one script; prints its ID."""
+    from batchvideo_assets.catalog import add_script
+    from batchvideo_resources.db import session_scope
+    from batchvideo_resources.script_spec import BadScriptError
+
+    try:
+        with session_scope(settings.db_url()) as session:
+            row = add_script(session, {"title": title, "content": content_file.read(), "language": language,
+                                       "voice": voice, "is_horizontal": not vertical, "speech_speed": speed,
+                                       "topic": topic, "account": account, "priority": priority,
+                                       "extra": extra or {}})
+            click.echo(row.id)
+    except BadScriptError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@scripts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def scripts_import(file: Path) -> None:
+    """Insert scripts from a .jsonl or .csv file; prints new IDs; bad lines are reported and skipped."""
+    from batchvideo_assets.catalog import add_script
+    from batchvideo_resources.db import session_scope
+    from batchvideo_resources.script_spec import BadScriptError
+
+    bad = 0
+    for line_no, record in _records(file):
+        try:
+            if isinstance(record, Exception):
+                raise record
+            with session_scope(settings.db_url()) as session:
+                row = add_script(session, record)
+                click.echo(row.id)
+        except (BadScriptError, ValueError) as exc:
+            bad += 1
+            click.echo(f"{file.name}:{line_no}: {exc}", err=True)
+    if bad:
+        raise SystemExit(1)
+
+
+def _records(file: Path):
+    suffix = file.suffix.lower()
+    if suffix == ".jsonl":
+        with file.open(encoding="utf-8") as fh:
+            for line_no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    if not isinstance(record, dict):
+                        raise ValueError("row: a line must be a JSON object")
+                    yield line_no, record
+                except json.JSONDecodeError as exc:
+                    yield line_no, ValueError(f"row: invalid JSON ({exc.msg})")
+                except ValueError as exc:
+                    yield line_no, exc
+    elif suffix == ".csv":
+        with file.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            for record in reader:
+                yield reader.line_num, {k: v for k, v in record.items() if k is not None and v not in (None, "")}
+    else:
+        raise click.ClickException(f"{file}: expected a .jsonl or .csv file")
+
+
+@scripts.command("list")
+@click.option("--limit", type=int, default=50)
+def scripts_list(limit: int) -> None:
+    """Recent scripts with their latest run status."""
+    from sqlalchemy import select
+
+    from batchvideo_resources.db import Script, ScriptRun, session_scope
+
+    with session_scope(settings.db_url()) as session:
+        for row in session.scalars(select(Script).order_by(Script.id.desc()).limit(limit)):
+            run = session.scalar(select(ScriptRun).where(ScriptRun.script_id == row.id)
+                                 .order_by(ScriptRun.id.desc()).limit(1))
+            state = "deleted" if row.deleted_at else (run.status if run else "-")
+            click.echo(f"{row.id}\t{state}\t{row.title}")
+
+
+@scripts.command("delete")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def scripts_delete(ids: tuple[int, ...]) -> None:
+    """Soft-delete scripts (no new runs are requested for them)."""
+    from batchvideo_resources.db import Script, session_scope
+    from batchvideo_resources.db.models import utcnow
+
+    with session_scope(settings.db_url()) as session:
+        for script_id in ids:
+            row = session.get(Script, script_id)
+            if row is None:
+                raise click.ClickException(f"no script {script_id}")
+            row.deleted_at = utcnow()
+
+
+@main.command()
+@click.argument("ids", nargs=-1, required=True)
+def render(ids: tuple[str, ...]) -> None:
+    """Materialize every asset of these scripts; one JSON line per ID."""
+    from batchvideo_assets.render import render_scripts
+
+    failed = False
+    for result in render_scripts(list(ids)):
+        failed |= result["status"] != "SUCCESS"
+        result.pop("run_id", None)
+        click.echo(json.dumps(result, ensure_ascii=False))
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command()
+def demo() -> None:
+    """Seed sample data and render one Chinese and one English video."""
+    from batchvideo_assets.demo import run_demo
+
+    ok = run_demo(click.echo)
+    if not ok:
+        raise SystemExit(1)
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Asset values are small JSON manifests (URIs, timings, shots) kept beside the media they describe."""
+
+
+import json
+
+import dagster as dg
+
+from batchvideo_resources.media_store import MediaStore
+
+
+class ManifestIOManager(dg.ConfigurableIOManager):
+    """Stores each asset's value as `jobs/<id>/manifests/<asset>.json` in the media store, so every
+    executor (in-process, multiprocess, k8s pods) reads the same state without pickles."""
+
+    media: MediaStore
+
+    def _key(self, context: dg.OutputContext | dg.InputContext) -> str:
+        asset = context.asset_key.path[-1]
+        return f"jobs/{context.asset_partition_key}/manifests/{asset}.json"
+
+    def handle_output(self, context: dg.OutputContext, obj: dict) -> None:
+        if obj is None:
+            return
+        self.media.put_bytes(json.dumps(obj, ensure_ascii=False, indent=1).encode(), self._key(context))
+
+    def load_input(self, context: dg.InputContext) -> dict:
+        return json.loads(self.media.read_bytes(self._key(context)))

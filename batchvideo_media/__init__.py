@@ -1,0 +1,1 @@
+"""Pure media logic (text, subtitles, storyboard, ffmpeg graphs). No Dagster imports here."""

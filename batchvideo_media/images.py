@@ -1,0 +1,108 @@
+"""Pillow drawing: the labelled placeholder renderer, cover title, sample logo."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import subprocess
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from batchvideo_media.subtitles import wrap
+from batchvideo_media.text import text_width
+
+DEFAULT_FONT = "Noto Sans CJK SC"
+PLACEHOLDER_LABEL = "PLACEHOLDER IMAGE — no image model configured"
+
+
+@functools.lru_cache(maxsize=32)
+def font_path(family: str | None = None, bold: bool = False) -> str:
+    """Resolve a font family to a file with fontconfig; falls back to the CJK-capable default."""
+    pattern = f"{family or DEFAULT_FONT}:{'bold' if bold else 'regular'}"
+    for candidate in (pattern, f"{DEFAULT_FONT}:{'bold' if bold else 'regular'}"):
+        proc = subprocess.run(["fc-match", "-f", "%{file}", candidate], capture_output=True, text=True)
+        if proc.returncode == 0 and proc.stdout and Path(proc.stdout).exists():
+            return proc.stdout
+    raise FileNotFoundError(f"no font file found for {family!r} (install fonts-noto-cjk)")
+
+
+def _font(size: int, family: str | None = None, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(font_path(family, bold), size)
+
+
+def _palette(seed: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    h = hashlib.sha256(seed.encode()).digest()
+    a = (40 + h[0] % 120, 40 + h[1] % 120, 60 + h[2] % 140)
+    b = (20 + h[3] % 90, 30 + h[4] % 110, 40 + h[5] % 120)
+    return a, b
+
+
+def gradient(width: int, height: int, seed: str) -> Image.Image:
+    top, bottom = _palette(seed)
+    column = Image.new("RGB", (1, height))
+    for y in range(height):
+        t = y / max(1, height - 1)
+        column.putpixel((0, y), tuple(round(top[i] * (1 - t) + bottom[i] * t) for i in range(3)))
+    return column.resize((width, height))
+
+
+def _draw_centered(draw: ImageDraw.ImageDraw, lines: list[str], font, width: int, y: int,
+                   fill=(255, 255, 255), stroke=(0, 0, 0)) -> int:
+    for line in lines:
+        box = draw.textbbox((0, 0), line, font=font, stroke_width=2)
+        draw.text(((width - (box[2] - box[0])) / 2, y), line, font=font, fill=fill,
+                  stroke_width=2, stroke_fill=stroke)
+        y += int((box[3] - box[1]) * 1.35)
+    return y
+
+
+def render_placeholder(out: Path, width: int, height: int, text: str, seed: str, shot_index: int) -> None:
+    """A clearly labelled stand-in for a generated picture: gradient, shot number and text."""
+    img = gradient(width, height, seed)
+    draw = ImageDraw.Draw(img)
+    size = max(18, min(width, height) // 22)
+    label_font = _font(max(14, size * 2 // 3))
+    draw.text((24, 20), f"{PLACEHOLDER_LABEL} · shot {shot_index + 1}", font=label_font, fill=(235, 235, 235))
+    # Circles give the motion filters something visible to move.
+    for k in range(6):
+        h = hashlib.sha256(f"{seed}:{k}".encode()).digest()
+        r = min(width, height) // (5 + h[0] % 6)
+        cx, cy = h[1] * width // 255, h[2] * height // 255
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(255, 255, 255), width=3)
+    lines = wrap(text, max(10, width * 2 // size - 4))[:4]
+    _draw_centered(draw, lines, _font(size), width, height // 3)
+    img.save(out, format="PNG", compress_level=1)
+
+
+def render_cover(out: Path, background: Path | None, width: int, height: int, title: str,
+                 font_family: str | None = None, seed: str = "") -> None:
+    """Cover JPEG: the background picture (or a gradient) with the title in a CJK-capable font."""
+    if background and Path(background).exists():
+        img = Image.open(background).convert("RGB").resize((width, height))
+    else:
+        img = gradient(width, height, seed or title)
+    overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    ImageDraw.Draw(overlay).rectangle((0, int(height * 0.55), width, height), fill=(0, 0, 0, 140))
+    img = Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    size = max(24, min(width, height) // 9)
+    font = _font(size, font_family, bold=True)
+    per_line = max(8, int(width * 0.9 / (size / 2)))
+    lines = wrap(title, per_line)[:3]
+    while lines and text_width(max(lines, key=text_width)) * size / 2 > width * 0.95 and size > 20:
+        size -= 4
+        font = _font(size, font_family, bold=True)
+    _draw_centered(draw, lines, font, width, int(height * 0.6), fill=(255, 230, 90))
+    img.save(out, format="JPEG", quality=90)
+
+
+def render_sample_logo(out: Path, text: str = "BV", size: int = 256) -> None:
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((8, 8, size - 8, size - 8), radius=size // 5, fill=(230, 60, 50, 230))
+    font = _font(size // 2, bold=True)
+    box = draw.textbbox((0, 0), text, font=font)
+    draw.text(((size - box[2] + box[0]) / 2 - box[0], (size - box[3] + box[1]) / 2 - box[1]), text,
+              font=font, fill=(255, 255, 255, 255))
+    img.save(out, format="PNG")

@@ -1,0 +1,81 @@
+"""ffprobe/ffmpeg helpers: run with readable errors, read durations, streams and loudness."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class MediaError(RuntimeError):
+    """ffmpeg/ffprobe failed; the message carries the tail of its log."""
+
+
+def run_ffmpeg(args: list[str], timeout: float | None = None, loglevel: str = "error") -> str:
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel, *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg failed ({proc.returncode}): {proc.stderr.strip()[-1500:]}")
+    return proc.stderr
+
+
+@dataclass
+class MediaInfo:
+    duration_s: float
+    width: int | None
+    height: int | None
+    video_codec: str | None
+    audio_codec: str | None
+    pix_fmt: str | None
+    size_bytes: int
+    streams: list[dict]
+
+
+def probe(path: str | Path) -> MediaInfo:
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise MediaError(f"ffprobe failed on {path}: {proc.stderr.strip()[-500:]}")
+    data = json.loads(proc.stdout)
+    streams = data.get("streams", [])
+    video = next((s for s in streams if s["codec_type"] == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    audio = next((s for s in streams if s["codec_type"] == "audio"), None)
+    return MediaInfo(
+        duration_s=float(data.get("format", {}).get("duration", 0.0)),
+        width=int(video["width"]) if video else None,
+        height=int(video["height"]) if video else None,
+        video_codec=video["codec_name"] if video else None,
+        audio_codec=audio["codec_name"] if audio else None,
+        pix_fmt=video.get("pix_fmt") if video else None,
+        size_bytes=int(data.get("format", {}).get("size", 0)),
+        streams=streams,
+    )
+
+
+def stream_duration(path: str | Path, kind: str) -> float:
+    """Duration of the first audio ('a') or video ('v') stream, from its packets."""
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", f"{kind}:0", "-show_entries",
+         "stream=duration", "-of", "default=nw=1:nk=1", str(path)], capture_output=True, text=True)
+    try:
+        return float(proc.stdout.strip().splitlines()[0])
+    except (ValueError, IndexError) as exc:
+        raise MediaError(f"no {kind} stream duration in {path}") from exc
+
+
+def measure_loudness(path: str | Path) -> dict:
+    """Integrated loudness (LUFS), true peak and LRA of the first audio stream (EBU R128)."""
+    proc = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:a:0",
+         "-af", "loudnorm=I=-14:TP=-1.5:LRA=11:print_format=json", "-f", "null", "-"],
+        capture_output=True, text=True)
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", proc.stderr, re.S)
+    if proc.returncode != 0 or not match:
+        raise MediaError(f"loudness measurement failed on {path}: {proc.stderr.strip()[-500:]}")
+    data = json.loads(match.group(0))
+    return {"integrated_lufs": float(data["input_i"]), "true_peak_db": float(data["input_tp"]),
+            "lra": float(data["input_lra"]), "threshold": float(data["input_thresh"])}

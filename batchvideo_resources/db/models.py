@@ -1,0 +1,101 @@
+"""The scripts database (SPEC §1). Schema changes go through the Alembic migrations beside this file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class Language(Base):
+    __tablename__ = "languages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    tts_voice: Mapped[str] = mapped_column(String(64))
+    square: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Voice(Base):
+    __tablename__ = "voices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    reference_audio: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    backend: Mapped[str] = mapped_column(String(32), default="espeak")
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    image_prompt: Mapped[str] = mapped_column(Text, default="")
+    image_prompt_prefix: Mapped[str] = mapped_column(Text, default="")
+    cover_prompt: Mapped[str] = mapped_column(Text, default="")
+    lora_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lora_weight: Mapped[int] = mapped_column(Integer, default=0)
+    broll_ratio: Mapped[float] = mapped_column(Float, default=0.0)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    logo: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    platform: Mapped[str] = mapped_column(String(32), default="youtube")
+    subtitle_background: Mapped[str] = mapped_column(String(16), default="#578B2E")
+    font: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    enable_transition: Mapped[bool] = mapped_column(Boolean, default=False)
+    transition_types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    digital_human: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Script(Base):
+    __tablename__ = "scripts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(256))
+    content: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    publish_title: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    language_id: Mapped[int | None] = mapped_column(ForeignKey("languages.id"), nullable=True)
+    voice_id: Mapped[int | None] = mapped_column(ForeignKey("voices.id"), nullable=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), nullable=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    speech_speed: Mapped[float] = mapped_column(Float, default=1.0)
+    is_horizontal: Mapped[bool] = mapped_column(Boolean, default=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, server_default=func.now(), index=True
+    )
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    language: Mapped[Language | None] = relationship()
+    voice: Mapped[Voice | None] = relationship()
+    topic: Mapped[Topic | None] = relationship()
+    account: Mapped[Account | None] = relationship()
+
+
+class ScriptRun(Base):
+    __tablename__ = "script_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    script_id: Mapped[int] = mapped_column(Integer, index=True)
+    run_id: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    status_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -1,0 +1,76 @@
+"""Every test session gets its own data folder, SQLite DB, media root and Dagster instance."""
+
+import os
+import tempfile
+from pathlib import Path
+
+_ROOT = Path(tempfile.mkdtemp(prefix="batchvideo-tests-"))
+os.environ["BATCHVIDEO_DATA_DIR"] = str(_ROOT / "data")
+os.environ["DAGSTER_HOME"] = str(_ROOT / "dagster_home")
+for _name in ("BATCHVIDEO_DB_URL", "BATCHVIDEO_MEDIA_URL", "BATCHVIDEO_STOCK_DIR", "BATCHVIDEO_ASSET_ROOTS",
+              "BATCHVIDEO_LLM_BASE_URL", "BATCHVIDEO_TTS_BACKEND", "BATCHVIDEO_IMAGE_BACKEND", "BATCHVIDEO_EXECUTOR"):
+    os.environ.pop(_name, None)
+Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True)
+(Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+import pytest  # noqa: E402
+
+from batchvideo_resources import settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def prepared_db() -> str:
+    """Migrated DB with reference data, sample assets and the sample stock library."""
+    from batchvideo_assets.catalog import default_asset_root, ensure_sample_assets, seed_reference_data
+    from batchvideo_resources.db import session_scope, upgrade
+    from batchvideo_resources.stock import create_sample_library
+
+    url = settings.db_url()
+    upgrade(url)
+    with session_scope(url) as session:
+        seed_reference_data(session)
+    ensure_sample_assets(default_asset_root())
+    create_sample_library(settings.stock_dir(), seconds=4)
+    return url
+
+
+@pytest.fixture(scope="session")
+def instance():
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as inst:
+        yield inst
+
+
+def add(url: str, **fields) -> int:
+    from batchvideo_assets.catalog import add_script
+    from batchvideo_resources.db import session_scope
+
+    with session_scope(url) as session:
+        return add_script(session, fields).id
+
+
+PG_ADMIN = os.environ.get("BATCHVIDEO_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database on 127.0.0.1:5432, migrated, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"batchvideo_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        from batchvideo_resources.db import engine_for
+
+        engine_for(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

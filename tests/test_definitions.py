@@ -1,0 +1,39 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from batchvideo_assets.definitions import build_definitions
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = {"script", "audio", "srt", "splits", "images", "broll_clips", "composed_video", "logoed_video", "cover"}
+
+
+def test_definitions_load():
+    defs = build_definitions()
+    dg.Definitions.validate_loadable(defs)
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == STAGES
+    for key in keys:
+        node = defs.resolve_assets_def(key)
+        assert node.partitions_def is not None and node.partitions_def.name == "scripts"
+        assert node.descriptions_by_key[dg.AssetKey(key)]
+
+
+def test_dagster_cli_validates_workspace():
+    env = {**os.environ}
+    proc = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("executor", ["in_process", "multiprocess", "k8s", "docker"])
+def test_executor_chosen_by_environment(monkeypatch, executor):
+    monkeypatch.setenv("BATCHVIDEO_EXECUTOR", executor)
+    defs = build_definitions()
+    job = defs.resolve_job_def("render_video")
+    expected = {"in_process": "in_process", "multiprocess": "multiprocess", "k8s": "k8s", "docker": "docker"}[executor]
+    assert expected in job.executor_def.name

@@ -1,0 +1,94 @@
+"""End to end on the embedded defaults: a Chinese and an English script become finished videos."""
+
+import json
+
+import pytest
+from conftest import add
+from helpers import ffprobe, image_size, parse_srt, path_of, streams, wav_seconds
+
+from batchvideo_assets.render import render_scripts
+from batchvideo_assets.writeback import latest_run
+from batchvideo_media.probe import measure_loudness
+
+ZH = ("人工智能正在改变我们的生活。早上醒来，智能音箱为你播报天气；出门上班，导航软件帮你避开拥堵！"
+      "在医院里，医生借助算法更早地发现疾病。你觉得未来会更美好吗？")
+EN = ("Have you ever wondered why the ocean is salty? Rain slowly wears down rocks on land. "
+      "Minerals wash into rivers and travel to the sea, where the salt stays behind.")
+
+
+@pytest.fixture(scope="module")
+def rendered(prepared_db, instance):
+    zh = add(prepared_db, title="人工智能与生活", content=ZH, language="zh-CN", topic="science", account="demo",
+             extra={"broll_ratio": 0.5})
+    en = add(prepared_db, title="Why the ocean is salty", content=EN, language="en-US", account="plain",
+             is_horizontal=False, speech_speed=1.2)
+    results = {r["id"]: r for r in render_scripts([str(zh), str(en)], instance=instance)}
+    return {"zh": results[str(zh)], "en": results[str(en)]}
+
+
+@pytest.mark.parametrize("lang,size", [("zh", (1360, 768)), ("en", (768, 1360))])
+def test_video_streams_duration_and_size(rendered, lang, size):
+    result = rendered[lang]
+    assert result["status"] == "SUCCESS", result["error"]
+    narration = wav_seconds(path_of(result["outputs"]["audio"]))
+    for stage in ("composed_video", "logoed_video"):
+        video = path_of(result["outputs"][stage])
+        (v,), (a,) = streams(video, "video"), streams(video, "audio")
+        assert v["codec_name"] == "h264" and v["pix_fmt"] == "yuv420p" and a["codec_name"] == "aac"
+        assert (v["width"], v["height"]) == size
+        assert abs(float(v["duration"]) - narration) < 0.1, (stage, v["duration"], narration)
+        assert abs(float(a["duration"]) - narration) < 0.1, (stage, a["duration"], narration)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_loudness_is_normalised(rendered, lang):
+    loudness = measure_loudness(path_of(rendered[lang]["outputs"]["composed_video"]))
+    assert abs(loudness["integrated_lufs"] - (-14.0)) <= 1.0, loudness
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_subtitles_parse_and_stay_inside_audio(rendered, lang):
+    outputs = rendered[lang]["outputs"]
+    cues = parse_srt(path_of(outputs["srt"]))
+    narration_ms = wav_seconds(path_of(outputs["audio"])) * 1000
+    assert len(cues) >= 3
+    for prev, cue in zip(cues, cues[1:]):
+        assert prev.end <= cue.start
+    assert all(c.start < c.end for c in cues)
+    assert cues[-1].end.total_seconds() * 1000 <= narration_ms + 1
+    text = "".join(c.content for c in cues).replace("\n", "")
+    assert ("智能音箱" in text) if lang == "zh" else ("ocean" in text)
+
+
+def test_images_and_broll_match_the_storyboard(rendered):
+    outputs = rendered["zh"]["outputs"]
+    shots = json.loads(path_of(outputs["splits"]).read_text())["shots"]
+    kinds = [s["kind"] for s in shots]
+    assert kinds[0] == "image" and "broll" in kinds
+    assert len(outputs["images"]) == kinds.count("image")
+    assert len(outputs["broll_clips"]) == kinds.count("broll")
+    for uri in outputs["images"]:
+        assert image_size(path_of(uri)) == (1360, 768)
+    for uri, shot in zip(outputs["broll_clips"], [s for s in shots if s["kind"] == "broll"]):
+        (v,) = streams(path_of(uri), "video")
+        assert (v["width"], v["height"]) == (1360, 768)
+        assert not streams(path_of(uri), "audio")
+        assert abs(float(v["duration"]) * 1000 - (shot["end_ms"] - shot["start_ms"])) < 100
+    assert shots[0]["start_ms"] == 0
+    for a, b in zip(shots, shots[1:]):
+        assert a["end_ms"] == b["start_ms"]
+
+
+def test_cover_is_attached_and_decodes(rendered):
+    outputs = rendered["zh"]["outputs"]
+    assert image_size(path_of(outputs["cover"])) == (1360, 768)
+    attached = [s for s in ffprobe(path_of(outputs["logoed_video"]))["streams"]
+                if s.get("disposition", {}).get("attached_pic")]
+    assert len(attached) == 1
+
+
+def test_script_runs_row_written(rendered, prepared_db):
+    for lang in ("zh", "en"):
+        row = latest_run(prepared_db, int(rendered[lang]["id"]))
+        assert row.status == "SUCCESS" and row.finished_at is not None
+        assert row.outputs["logoed_video"] == rendered[lang]["outputs"]["logoed_video"]
