@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import array
+import subprocess
+import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+SAMPLE_WIDTH = 2  # PCM16
+SILENCE_THRESHOLD = 328  # ≈ −40 dBFS: below this an edge sample counts as silence
+KEEP_EDGE_MS = 40  # silence kept around each trimmed sentence so consonants are not clipped
 
 
 @dataclass(frozen=True)
@@ -19,36 +26,83 @@ def wav_duration_ms(path: str | Path) -> float:
         return w.getnframes() * 1000.0 / w.getframerate()
 
 
-def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int = 300,
-              lead_ms: int = 100) -> list[SentenceTiming]:
-    """Concatenate mono 16-bit WAVs with `pause_ms` of silence between them.
+def read_pcm16_mono(path: Path, rate: int | None = None) -> tuple[array.array, int]:
+    """Samples of a WAV as mono PCM16 at `rate` (or the file's own rate).
 
-    Timings are computed from sample counts, so they are exact for the written file.
-    All parts must share one sample rate (one TTS voice writes them all)."""
+    Plain mono PCM16 files are read directly; anything else (stereo, float, 24-bit, another
+    rate — what a neural TTS server may return) is converted with ffmpeg."""
+    try:
+        with wave.open(str(path), "rb") as src:
+            native = (src.getnchannels(), src.getsampwidth())
+            file_rate = src.getframerate()
+            if native == (1, SAMPLE_WIDTH) and rate in (None, file_rate):
+                samples = array.array("h", src.readframes(src.getnframes()))
+                if sys.byteorder == "big":
+                    samples.byteswap()
+                return samples, file_rate
+    except (wave.Error, EOFError):
+        file_rate = None
+    target = rate or file_rate or 24000
+    proc = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+                           "-ar", str(target), "-"], capture_output=True)
+    if proc.returncode != 0:
+        raise ValueError(f"{path.name} is not readable audio: {proc.stderr.decode(errors='replace')[-300:]}")
+    samples = array.array("h", proc.stdout)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples, target
+
+
+def trim_silence(samples: array.array, rate: int, keep_ms: int = KEEP_EDGE_MS,
+                 threshold: int = SILENCE_THRESHOLD) -> array.array:
+    """Cut leading/trailing silence down to `keep_ms`, so every pause between sentences is the
+    same whatever padding the TTS engine adds (espeak appends ~300 ms)."""
+    first = next((i for i, v in enumerate(samples) if abs(v) > threshold), None)
+    if first is None:
+        return samples  # all silence: keep it, the sentence still needs its slot
+    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > threshold)
+    keep = round(rate * keep_ms / 1000)
+    return samples[max(0, first - keep): min(len(samples), last + 1 + keep)]
+
+
+def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int = 300, lead_ms: int = 100,
+              trim: bool = True) -> list[SentenceTiming]:
+    """Concatenate sentence WAVs into one mono PCM16 WAV with `pause_ms` of silence between them,
+    `lead_ms` before the first and after the last.
+
+    Timings are computed from sample counts, so they are exact for the written file. Parts are
+    brought to the first part's sample rate; with `trim`, each part's edge silence is trimmed
+    first so the pauses are what `pause_ms` says."""
     if not parts:
         raise ValueError("no audio parts to join")
-    with wave.open(str(parts[0][1]), "rb") as first:
-        rate, width, channels = first.getframerate(), first.getsampwidth(), first.getnchannels()
-    silence = lambda ms: b"\x00" * (round(rate * ms / 1000) * width * channels)  # noqa: E731
+    rate: int | None = None
     timings: list[SentenceTiming] = []
-    frames_written = 0
+    frames = 0
     with wave.open(str(out), "wb") as dst:
-        dst.setnchannels(channels)
-        dst.setsampwidth(width)
-        dst.setframerate(rate)
-        lead = silence(lead_ms)
-        dst.writeframes(lead)
-        frames_written += len(lead) // (width * channels)
         for i, (text, path) in enumerate(parts):
-            with wave.open(str(path), "rb") as src:
-                if (src.getframerate(), src.getsampwidth(), src.getnchannels()) != (rate, width, channels):
-                    raise ValueError(f"sentence {i} audio format differs from the first sentence")
-                data = src.readframes(src.getnframes())
-            start = frames_written
-            dst.writeframes(data)
-            frames_written += len(data) // (width * channels)
-            timings.append(SentenceTiming(text, round(start * 1000 / rate), round(frames_written * 1000 / rate)))
-            gap = silence(pause_ms if i < len(parts) - 1 else lead_ms)
-            dst.writeframes(gap)
-            frames_written += len(gap) // (width * channels)
+            try:
+                samples, part_rate = read_pcm16_mono(Path(path), rate)
+            except ValueError as exc:
+                raise ValueError(f"sentence {i + 1} ({text[:30]!r}): {exc}") from exc
+            if rate is None:
+                rate = part_rate
+                dst.setnchannels(1)
+                dst.setsampwidth(SAMPLE_WIDTH)
+                dst.setframerate(rate)
+                frames += _write_silence(dst, rate, lead_ms)
+            if trim:
+                samples = trim_silence(samples, rate)
+            if sys.byteorder == "big":
+                samples.byteswap()
+            start = frames
+            dst.writeframes(samples.tobytes())
+            frames += len(samples)
+            timings.append(SentenceTiming(text, round(start * 1000 / rate), round(frames * 1000 / rate)))
+            frames += _write_silence(dst, rate, pause_ms if i < len(parts) - 1 else lead_ms)
     return timings
+
+
+def _write_silence(dst: wave.Wave_write, rate: int, ms: int) -> int:
+    count = round(rate * ms / 1000)
+    dst.writeframes(b"\x00" * (count * SAMPLE_WIDTH))
+    return count

@@ -32,32 +32,44 @@ class Shot:
         return asdict(self)
 
 
-def group_cues(cues: list[srt.Subtitle], total_ms: int, min_shot_ms: int = 7000) -> list[Shot]:
+def _ms(value) -> int:
+    return round(value.total_seconds() * 1000)
+
+
+def group_cues(cues: list[srt.Subtitle], total_ms: int, min_shot_ms: int = 7000,
+               max_shot_ms: int | None = None) -> list[Shot]:
     """Merge consecutive cues until each shot lasts at least `min_shot_ms`.
 
     Every cue lands in exactly one shot; shot i ends where shot i+1's first cue starts, the
     first starts at 0 and the last ends at `total_ms`, so shots tile the narration exactly.
+    A shot preferably starts at a sentence boundary (a pause before the cue) rather than
+    between two cues of one sentence, unless it would then outgrow `max_shot_ms`
+    (default 2 × `min_shot_ms`). Only narration shorter than `min_shot_ms` gives a shorter shot.
     """
     if total_ms <= 0:
         raise ValueError("narration has no duration")
+    cues = [c for c in cues if _ms(c.start) < total_ms]
     if not cues:
         return [Shot(index=0, start_ms=0, end_ms=total_ms, text="")]
+    max_shot_ms = max(max_shot_ms or 2 * min_shot_ms, min_shot_ms)
     groups: list[list[srt.Subtitle]] = [[]]
     group_start = 0
+    previous_end = None
     for cue in cues:
-        cue_start = int(cue.start.total_seconds() * 1000)
-        if groups[-1] and cue_start - group_start >= min_shot_ms:
+        cue_start = _ms(cue.start)
+        elapsed = cue_start - group_start
+        at_pause = previous_end is None or cue_start > previous_end
+        if groups[-1] and elapsed >= min_shot_ms and (at_pause or elapsed >= max_shot_ms):
             groups.append([])
             group_start = cue_start
         groups[-1].append(cue)
-    if len(groups) > 1:
-        last_start = int(groups[-1][0].start.total_seconds() * 1000)
-        if total_ms - last_start < min_shot_ms / 2:  # a stub at the end joins the previous shot
-            groups[-2].extend(groups.pop())
+        previous_end = _ms(cue.end)
+    if len(groups) > 1 and total_ms - _ms(groups[-1][0].start) < min_shot_ms:
+        groups[-2].extend(groups.pop())  # a stub at the end joins the previous shot
     shots = []
     for i, group in enumerate(groups):
-        start = 0 if i == 0 else int(group[0].start.total_seconds() * 1000)
-        end = total_ms if i == len(groups) - 1 else int(groups[i + 1][0].start.total_seconds() * 1000)
+        start = 0 if i == 0 else _ms(group[0].start)
+        end = total_ms if i == len(groups) - 1 else _ms(groups[i + 1][0].start)
         text = "".join(_join_text(c.content) for c in group)
         shots.append(Shot(index=i, start_ms=start, end_ms=end, text=text.strip()))
     return shots
@@ -93,18 +105,29 @@ def assign_kinds(shots: list[Shot], broll_ratio: float, seed: str) -> None:
         shots[i].kind = "broll"
 
 
-def keywords_from_text(text: str, fallback: list[str], limit: int = 4) -> list[str]:
-    """English search words from the shot text (for stock footage) when no LLM gives them."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-]{2,}", text)]
+GENERIC_KEYWORDS = ["background", "abstract"]
+
+
+def keywords_from_text(text: str, fallback: list[str], limit: int = 4, minimum: int = 2) -> list[str]:
+    """2–4 English search words for stock footage when no LLM gives them: words of the shot
+    text, then `fallback` (the topic's words), then neutral background words."""
+    words = [*re.findall(r"[A-Za-z][A-Za-z\-]{2,}", text), *fallback]
+    return clean_keywords(words, GENERIC_KEYWORDS, limit=limit, minimum=minimum)
+
+
+def clean_keywords(words: list[str], fallback: list[str], limit: int = 4, minimum: int = 2) -> list[str]:
+    """Lower-case ASCII search words, no stopwords or repeats, padded from `fallback` to `minimum`."""
     seen: list[str] = []
-    for w in words:
-        if w not in STOPWORDS and w not in seen:
+    for raw in words:
+        w = " ".join(str(raw).strip().lower().split())
+        if w and w.isascii() and any(c.isalpha() for c in w) and w not in STOPWORDS and w not in seen:
             seen.append(w)
-    for w in fallback:
-        if len(seen) >= limit:
+    for raw in fallback:
+        if len(seen) >= minimum:
             break
-        if w and w.lower() not in seen:
-            seen.append(w.lower())
+        w = str(raw).strip().lower()
+        if w and w.isascii() and w.isalpha() and w not in STOPWORDS and w not in seen:
+            seen.append(w)
     return seen[:limit]
 
 

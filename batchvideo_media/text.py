@@ -1,4 +1,4 @@
-"""Narration text: normalisation, display width and sentence splitting."""
+"""Narration text: normalisation, display width, sentence splitting and the form a TTS speaks."""
 
 from __future__ import annotations
 
@@ -9,25 +9,34 @@ MARKER_RE = re.compile(r"#@#.*?#@#", re.S)
 # Sentence-final punctuation (CJK and Latin) and clause punctuation we may also break on.
 SENTENCE_END = "。！？!?；;…\n"
 CLAUSE_END = "，,、：:"
-CLOSERS = "”’」』）)】》\"'"
-_LATIN_PERIOD = re.compile(r"(?<=[A-Za-z\)\]\"'’”])\.(?=\s|$)")
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "jr", "sr"}
+CLOSERS = "”’」』）)】》〕〗〙〛｝}]\"'"
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "jr", "sr", "u.s",
+                  "u.k", "a.m", "p.m", "inc", "ltd", "co", "fig", "approx", "mt", "dept", "est", "vol", "gen",
+                  "col", "lt", "sgt", "capt", "rev", "hon", "ph.d", "cf", "al", "jan", "feb", "mar", "apr",
+                  "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 _SPEAKABLE = re.compile(r"[^\W_]", re.UNICODE)
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+# A Latin full stop ends a sentence when followed (after optional closing quotes) by space or the end.
+_LATIN_PERIOD = re.compile(r"(?<=[\w\)\]\"'’”%])\.(?=[\"'’”)\]]*(?:\s|$))")
 
 
 def normalise(text: str) -> str:
-    """Drop `#@#…#@#` markers and control/format characters; collapse whitespace per line."""
+    """Drop `#@#…#@#` markers and control/format characters; collapse whitespace per line.
+
+    Full-width digits and letters become ASCII so numbers are read and measured consistently;
+    CJK punctuation is kept as written."""
     text = MARKER_RE.sub(" ", text or "")
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).translate(_FULLWIDTH_ALNUM)
     out = []
     for ch in text:
-        if ch in "\n\r\t":
-            out.append("\n" if ch != "\t" else " ")
+        if ch in "\n\r\t\u2028\u2029":
+            out.append(" " if ch == "\t" else "\n")
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\u200d":
-            continue
+            continue  # ZWJ is kept: it glues multi-codepoint emoji together
         else:
             out.append(ch)
-    lines = [re.sub(r"[ \u3000\xa0]+", " ", line).strip() for line in "".join(out).split("\n")]
+    lines = [re.sub(r"[ \u3000\xa0\u2000-\u200a\u202f\u205f]+", " ", line).strip()
+             for line in "".join(out).split("\n")]
     return "\n".join(line for line in lines if line)
 
 
@@ -39,23 +48,55 @@ def text_width(text: str) -> int:
     return sum(char_width(c) for c in text)
 
 
+def is_cjk(ch: str) -> bool:
+    return char_width(ch) == 2 and not is_pictograph(ch)
+
+
+def is_pictograph(ch: str) -> bool:
+    """Emoji and other pictographic symbols: no TTS reads them well and subtitle fonts lack them."""
+    cp = ord(ch)
+    return (0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
+            or cp in (0x200D, 0xFE0F, 0xFE0E, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF
+            or 0xE0020 <= cp <= 0xE007F)
+
+
+def strip_pictographs(text: str) -> str:
+    return re.sub(r"[ ]{2,}", " ", "".join(ch for ch in text if not is_pictograph(ch))).strip()
+
+
 def is_speakable(text: str) -> bool:
     """True when the text has at least one letter or digit a TTS engine can voice."""
     return bool(_SPEAKABLE.search(text))
 
 
-def _pieces(text: str, breaks: str) -> list[str]:
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.findall(r"[A-Za-z.]+$", text[:dot])
+    if not word:
+        return False
+    token = word[0].lower()
+    # Single initials ("J. K. Rowling") and dotted acronyms ("U.S.") do not end a sentence.
+    return (token in _ABBREVIATIONS or (len(token) == 1 and word[0].isupper())
+            or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)))
+
+
+def _pieces(text: str, breaks: str, latin_periods: bool = True) -> list[str]:
     """Split after any char in `breaks` (and after Latin full stops), keeping punctuation and closers."""
     pieces: list[str] = []
     buf = ""
     i = 0
-    marked = {m.start() for m in _LATIN_PERIOD.finditer(text) if not _is_abbreviation(text, m.start())}
+    marked = set()
+    if latin_periods:
+        marked = {m.start() for m in _LATIN_PERIOD.finditer(text) if not _is_abbreviation(text, m.start())}
+        # "Wait... what" — an ASCII ellipsis followed by a space ends the piece like "…" does.
+        marked |= {m.end() - 1 for m in re.finditer(r"\.{3,}(?=\s)", text)}
+        # A half-width full stop typed inside Chinese text ("你好.我很好") ends a sentence too.
+        marked |= {m.start() for m in re.finditer(r"(?<=[\u3400-\u9fff])\.(?=[\u3400-\u9fff“「（])", text)}
     while i < len(text):
         ch = text[i]
         buf += ch
         if ch in breaks or i in marked:
             # Keep runs of punctuation and closing quotes with the piece they end.
-            while i + 1 < len(text) and (text[i + 1] in breaks or text[i + 1] in CLOSERS):
+            while i + 1 < len(text) and (text[i + 1] in breaks or text[i + 1] in CLOSERS or text[i + 1] == "."):
                 i += 1
                 buf += text[i]
             pieces.append(buf)
@@ -63,44 +104,123 @@ def _pieces(text: str, breaks: str) -> list[str]:
         i += 1
     if buf:
         pieces.append(buf)
-    return [p.strip() for p in pieces if p.strip()]
+    # A trailing line break is kept for _glue (a heading line runs into the next sentence).
+    return [p.lstrip().rstrip(" ") for p in pieces if p.strip()]
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.findall(r"[A-Za-z.]+$", text[:dot])
-    return bool(word) and word[0].lower() in _ABBREVIATIONS
+def split_clauses(text: str) -> list[str]:
+    """Pieces of one sentence ending at clause or sentence punctuation (for cue breaks)."""
+    return [p.strip() for p in _pieces(text, CLAUSE_END + SENTENCE_END, latin_periods=False)]
+
+
+def join_pieces(a: str, b: str) -> str:
+    """Concatenate two pieces of narration, with a space only between word-language pieces."""
+    return _join(a, b)
+
+
+def _split_long(piece: str, max_width: int) -> list[str]:
+    """Break a piece with no usable punctuation: at spaces for word languages, evenly otherwise."""
+    if text_width(piece) <= max_width:
+        return [piece]
+    words = piece.split(" ")
+    if len(words) > 1:
+        out, current = [], ""
+        for word in words:
+            candidate = f"{current} {word}" if current else word
+            if current and text_width(candidate) > max_width:
+                out.append(current)
+                current = word
+            else:
+                current = candidate
+        out.append(current)
+        return [chunk for part in out for chunk in _split_long(part, max_width)] if len(out) > 1 else out
+    # Unpunctuated CJK runs only get cut well past the limit: every cut adds a pause mid-phrase.
+    if text_width(piece) <= 2 * max_width:
+        return [piece]
+    count = -(-text_width(piece) // max_width)
+    size = -(-len(piece) // count)
+    return [piece[i:i + size] for i in range(0, len(piece), size)]
 
 
 def split_sentences(text: str, min_width: int = 15, max_width: int = 120) -> list[str]:
     """Split narration into sentences that are synthesised one by one.
 
     Breaks on sentence punctuation; sentences wider than `max_width` are broken further at
-    clause punctuation. Pieces narrower than `min_width` (CJK char = 2 units) are merged into
-    their neighbour so the narration does not stutter. Unspeakable pieces (only emoji or
-    punctuation) are folded into a neighbour rather than synthesised alone.
+    clause punctuation, then at spaces. Pieces narrower than `min_width` (CJK char = 2 units)
+    are merged into their neighbour so the narration does not stutter. Unspeakable pieces
+    (only emoji or punctuation) are folded into a neighbour rather than synthesised alone.
     """
     text = normalise(text)
     pieces: list[str] = []
     for sentence in _pieces(text, SENTENCE_END):
-        if text_width(sentence) > max_width:
-            pieces.extend(_pieces(sentence, CLAUSE_END))
-        else:
+        if text_width(sentence) <= max_width:
             pieces.append(sentence)
+            continue
+        for clause in _merge_short(_pieces(sentence, CLAUSE_END, latin_periods=False), min_width):
+            pieces.extend(_split_long(clause, max_width))
+    return [p.strip() for p in _merge_short(pieces, min_width)]
 
+
+def _merge_short(pieces: list[str], min_width: int) -> list[str]:
     merged: list[str] = []
     for piece in pieces:
         if merged and (text_width(merged[-1]) < min_width or not is_speakable(merged[-1])
                        or not is_speakable(piece)):
-            merged[-1] = _join(merged[-1], piece)
+            merged[-1] = _glue(merged[-1], piece)
         else:
             merged.append(piece)
     if len(merged) > 1 and (text_width(merged[-1]) < min_width or not is_speakable(merged[-1])):
         last = merged.pop()
-        merged[-1] = _join(merged[-1], last)
+        merged[-1] = _glue(merged[-1], last)
     return merged
 
 
+def _glue(a: str, b: str) -> str:
+    """Merge two pieces; a line without final punctuation (a heading) stays apart by a space."""
+    core = a.rstrip("\n")
+    if core != a and core and core[-1] not in SENTENCE_END + CLAUSE_END + CLOSERS:
+        return f"{core} {b}"
+    return _join(core, b)
+
+
 def _join(a: str, b: str) -> str:
-    if a and b and ord(a[-1]) < 0x2E80 and ord(b[0]) < 0x2E80 and not a[-1].isspace():
+    if a and b and not is_cjk(a[-1]) and not is_cjk(b[0]) and not a[-1].isspace():
         return f"{a} {b}"
     return a + b
+
+
+# --- what the TTS engine is given (subtitles keep the text as written) ---------------------------
+
+_CN_DIGITS = "零一二三四五六七八九"
+_DECIMAL = re.compile(r"(?<![\d.])(\d+)\.(\d+)(?![\d.])")
+_RANGE = re.compile(r"(?<=[\d%％℃])\s*[~～〜–—]\s*(?=[-−]?\d)")  # not "-": dates and codes use it
+_DECORATION = re.compile(r"[*_|^`\\<>{}\[\]~～〜#＃＊]+")
+
+
+def _is_chinese(language: str) -> bool:
+    return language.lower().split("-")[0] in ("zh", "cmn", "yue", "wuu")
+
+
+def spoken_form(text: str, language: str) -> str:
+    """The sentence as the TTS should receive it.
+
+    Emoji and decorative symbols are dropped (espeak would name them: "grinning face",
+    "tilde"). For Chinese, the symbols espeak's Mandarin voice misreads are spelled out:
+    `50%` → `百分之50`, `3.5` → `3点五`, `3~5` → `3到5`, `-5℃` → `零下5摄氏度`, `-3` → `负3`,
+    `&` → `和`.
+    Other languages keep numbers and symbols, which espeak and neural servers read correctly.
+    """
+    text = strip_pictographs(text)
+    if _is_chinese(language):
+        text = _RANGE.sub("到", text)
+        text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
+        text = re.sub(r"(?<![\dA-Za-z.])[-−](?=\d)", "负", text)
+        text = re.sub(r"(\d+(?:\.\d+)?)\s*[%％]", r"百分之\1", text)
+        text = re.sub(r"(\d+(?:\.\d+)?)\s*‰", r"千分之\1", text)
+        text = _DECIMAL.sub(lambda m: f"{m.group(1)}点{''.join(_CN_DIGITS[int(d)] for d in m.group(2))}", text)
+        text = text.replace("℃", "摄氏度").replace("°C", "摄氏度").replace("&", "和").replace("＆", "和")
+    else:
+        text = _RANGE.sub(" to ", text)
+        text = re.sub(r"#(?=\d)", "number ", text)
+    text = _DECORATION.sub(" ", text)
+    return re.sub(r"\s{2,}", " ", text).strip()

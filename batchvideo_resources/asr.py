@@ -1,11 +1,20 @@
 """Sentence timings for user-supplied narration: FunASR service over HTTP, or proportional.
 
-FunASR's dependencies conflict with Dagster's, so it runs as its own service (services/asr).
-Contract: POST {url}/v1/asr multipart `audio` → {"sentence_info": [{"start": ms, "end": ms, "text"}]}.
+FunASR's dependencies conflict with Dagster's, so it runs as its own service (services/asr,
+own requirements and entry point); this resource is its client. Contract:
+
+    POST {url}/v1/asr?language=zh-CN      body: the audio file (WAV), Content-Type: audio/wav
+    200 → {"sentence_info": [{"start": ms, "end": ms, "text": "…"}, …], "text": "…", "model": "…"}
+    GET  {url}/health → {"status": "ok"}
+
+The recognised text is only used to place the script's own sentences in time (the script is
+what the subtitles show): script and transcript are aligned character by character, and each
+script sentence gets the time span of the transcript characters it matched.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import dagster as dg
@@ -21,24 +30,39 @@ class ASRResource(dg.ConfigurableResource):
     url: str | None = Field(default=None, description="FunASR service base URL (BATCHVIDEO_ASR_URL)")
     timeout_s: float = 300.0
     attempts: int = 3
+    backoff_s: float = 1.0
 
     @property
     def _url(self) -> str | None:
-        return self.url or settings.get("BATCHVIDEO_ASR_URL")
+        return (self.url or settings.get("BATCHVIDEO_ASR_URL") or "").rstrip("/") or None
 
     @property
     def model_name(self) -> str:
         return f"funasr:{self._url}" if self._url else "proportional"
 
-    def timings(self, audio: Path, sentences: list[str], duration_ms: int) -> list[SentenceTiming]:
+    def transcribe(self, audio: Path, language: str = "") -> list[dict]:
+        """FunASR `sentence_info` for the audio: [{"start": ms, "end": ms, "text"}]."""
+        if not self._url:
+            raise ValueError("no ASR service configured (BATCHVIDEO_ASR_URL)")
+        response = request_with_retries(
+            "POST", f"{self._url}/v1/asr", timeout=self.timeout_s, attempts=self.attempts,
+            backoff_s=self.backoff_s, params={"language": language} if language else None,
+            content=Path(audio).read_bytes(), headers={"Content-Type": "audio/wav"})
+        try:
+            info = response.json()["sentence_info"]
+            return [{"start": int(s["start"]), "end": int(s["end"]), "text": str(s["text"])} for s in info]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RuntimeError(f"ASR service answered without a usable sentence_info: {response.text[:200]}") from exc
+
+    def timings(self, audio: Path, sentences: list[str], duration_ms: int,
+                language: str = "") -> list[SentenceTiming]:
+        """One timing per script sentence: aligned to the ASR transcript when a service is
+        configured and recognised anything, else proportional to character count."""
         if self._url:
-            response = request_with_retries(
-                "POST", f"{self._url.rstrip('/')}/v1/asr", timeout=self.timeout_s, attempts=self.attempts,
-                files={"audio": (audio.name, audio.read_bytes(), "application/octet-stream")})
-            info = response.json().get("sentence_info", [])
-            if info:
-                return [SentenceTiming(str(s["text"]), int(s["start"]), min(int(s["end"]), duration_ms))
-                        for s in info]
+            info = self.transcribe(audio, language)
+            aligned = align_sentences(sentences, info, duration_ms)
+            if aligned is not None:
+                return aligned
         return proportional_timings(sentences, duration_ms)
 
 
@@ -51,3 +75,123 @@ def proportional_timings(sentences: list[str], duration_ms: int) -> list[Sentenc
         acc += weight
         out.append(SentenceTiming(sentence, start, round(duration_ms * acc / total)))
     return out
+
+
+def _comparable(text: str) -> list[str]:
+    """Letters and digits only, case-folded: what script and transcript can agree on."""
+    return [ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum()]
+
+
+def _match_in_order(sentences: list[str], heard: list[str]) -> dict[int, int]:
+    """Script char index → transcript char index, matched sentence by sentence.
+
+    Each sentence is aligned (edit distance) with the stretch of transcript right after the
+    previous sentence's match; skipping transcript at the start of that stretch costs like any
+    other edit, so a sentence that is repeated later does not pull the match away. A sentence
+    with too few matching characters (the speaker left it out) gets no anchors."""
+    anchors: dict[int, int] = {}
+    offset = 0  # first script char of the current sentence
+    position = 0  # transcript char where the current sentence is expected to start
+    for sentence in sentences:
+        chars = _comparable(sentence)
+        window = heard[position:position + 2 * len(chars) + 8]
+        pairs = _align(chars, window)
+        if chars and len(pairs) >= 0.3 * len(chars):
+            for a, b in pairs:
+                anchors[offset + a] = position + b
+            position += pairs[-1][1] + 1
+        offset += len(chars)
+    return anchors
+
+
+def _align(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """Equal-character pairs of the cheapest alignment of all of `a` with a prefix of `b`
+    (unit cost per substitution, insertion or deletion; the unused rest of `b` is free)."""
+    n, m = len(a), len(b)
+    if not n or not m:
+        return []
+    cost = [[0] * (m + 1) for _ in range(n + 1)]
+    for j in range(m + 1):
+        cost[0][j] = j
+    for i in range(1, n + 1):
+        row, above = cost[i], cost[i - 1]
+        row[0] = i
+        for j in range(1, m + 1):
+            row[j] = min(above[j - 1] + (a[i - 1] != b[j - 1]), above[j] + 1, row[j - 1] + 1)
+    j = min(range(m + 1), key=lambda k: (cost[n][k], k))
+    i, pairs = n, []
+    while i > 0 and j > 0:
+        if cost[i][j] == cost[i - 1][j - 1] + (a[i - 1] != b[j - 1]):
+            if a[i - 1] == b[j - 1]:
+                pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
+
+
+def align_sentences(sentences: list[str], sentence_info: list[dict],
+                    duration_ms: int) -> list[SentenceTiming] | None:
+    """Place script sentences on the transcript's timeline; None when too little matches.
+
+    Each transcript character gets an even share of its ASR sentence's span. Script characters
+    matched to transcript characters take their times; unmatched ones are interpolated between
+    the nearest matches. Results are monotonic, non-overlapping and within `duration_ms`."""
+    heard: list[str] = []
+    heard_times: list[tuple[float, float]] = []
+    for seg in sorted(sentence_info, key=lambda s: s["start"]):
+        chars = _comparable(seg["text"])
+        start, end = max(0, seg["start"]), min(duration_ms, max(seg["start"], seg["end"]))
+        step = (end - start) / max(1, len(chars))
+        for k, ch in enumerate(chars):
+            heard.append(ch)
+            heard_times.append((start + k * step, start + (k + 1) * step))
+    script: list[str] = []
+    owner: list[int] = []
+    for index, sentence in enumerate(sentences):
+        chars = _comparable(sentence)
+        script.extend(chars)
+        owner.extend([index] * len(chars))
+    if not heard or not script:
+        return None
+    anchors = _match_in_order(sentences, heard)
+    if len(anchors) < 0.3 * len(script):
+        return None  # the narration does not say the script: proportional timing is the honest guess
+
+    # Times of every script char: matched ones from the transcript, others interpolated.
+    known = sorted(anchors)
+    char_start = [0.0] * len(script)
+    char_end = [0.0] * len(script)
+    for i in known:
+        char_start[i], char_end[i] = heard_times[anchors[i]]
+    bounds = [(-1, 0.0, 0.0)] + [(i, char_start[i], char_end[i]) for i in known] + \
+             [(len(script), float(duration_ms), float(duration_ms))]
+    for (left, _, left_end), (right, right_start, _) in zip(bounds, bounds[1:]):
+        gap = right - left - 1
+        if gap <= 0:
+            continue
+        step = (right_start - left_end) / gap
+        for k in range(gap):
+            char_start[left + 1 + k] = left_end + k * step
+            char_end[left + 1 + k] = left_end + (k + 1) * step
+
+    first_char: dict[int, int] = {}
+    last_char: dict[int, int] = {}
+    for i, index in enumerate(owner):
+        first_char.setdefault(index, i)
+        last_char[index] = i
+    timings: list[SentenceTiming] = []
+    last_end = 0
+    for index, sentence in enumerate(sentences):
+        members = [first_char[index], last_char[index]] if index in first_char else []
+        if members:
+            start, end = round(char_start[members[0]]), round(char_end[members[-1]])
+        else:
+            start = end = last_end
+        start = min(max(start, last_end), duration_ms)
+        end = min(max(end, start), duration_ms)
+        timings.append(SentenceTiming(sentence, start, end))
+        last_end = end
+    return timings
