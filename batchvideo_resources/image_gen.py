@@ -1,63 +1,137 @@
-"""Image generation: a labelled placeholder renderer (default) or Flux via diffusers."""
+"""Image generation: a labelled placeholder renderer (default), Flux via diffusers, or a remote image server.
+
+The Flux pipeline is loaded lazily, once per process (whatever the number of resource instances, since GPU
+memory is the limit), never at import time: importing this module does not import torch or diffusers."""
 
 from __future__ import annotations
 
+import io
+import math
 import threading
 from pathlib import Path
 
 import dagster as dg
+from PIL import Image
 from pydantic import Field
 
 from batchvideo_media.images import render_placeholder
 from batchvideo_resources import settings
+from batchvideo_resources.http_retry import request_with_retries
 
-# One pipeline per process, whatever the number of resource instances (GPU memory is the limit).
+# One pipeline per (model, device, offload, tiling) per process, each with its own lock: LoRA switching
+# and generation on a shared pipeline must not interleave.
 _PIPELINES: dict[tuple, object] = {}
-_PIPELINE_LOCK = threading.Lock()
+_PIPELINE_LOCKS: dict[tuple, threading.RLock] = {}
+_REGISTRY_LOCK = threading.Lock()
+BACKENDS = ("placeholder", "flux", "http")
+
+
+def snap_up(value: int, multiple: int) -> int:
+    """Smallest multiple of `multiple` that is ≥ value (Flux needs sizes divisible by 16)."""
+    return max(multiple, math.ceil(value / multiple) * multiple)
+
+
+def fit_exact(image: Image.Image, width: int, height: int) -> Image.Image:
+    """Scale to cover width×height and crop the centre: never distorts the picture."""
+    if image.size == (width, height):
+        return image
+    scale = max(width / image.width, height / image.height)
+    resized = image.resize((max(width, round(image.width * scale)), max(height, round(image.height * scale))),
+                           Image.Resampling.LANCZOS)
+    left, top = (resized.width - width) // 2, (resized.height - height) // 2
+    return resized.crop((left, top, left + width, top + height))
+
+
+def release_pipelines() -> None:
+    """Forget every loaded pipeline (tests, or a worker that switches models)."""
+    with _REGISTRY_LOCK:
+        _PIPELINES.clear()
+        _PIPELINE_LOCKS.clear()
 
 
 class ImageGenResource(dg.ConfigurableResource):
-    backend: str = Field(default="placeholder", description="placeholder | flux")
+    """`generate(jobs, width, height, lora=…)` writes one PNG per job at exactly width×height.
+
+    Each job is a dict with `prompt`, `text` (the shot's narration, drawn by the placeholder), `seed`,
+    `index` and `out` (Path). The same seed, prompt, model and LoRA give the same picture."""
+
+    backend: str = Field(default="placeholder", description="placeholder | flux | http (BATCHVIDEO_IMAGE_BACKEND)")
     model: str | None = Field(default=None, description="Flux model path or id (BATCHVIDEO_FLUX_MODEL)")
-    lora_dir: str | None = Field(default=None, description="folder of LoRA weights named by topic.lora_name")
+    lora_dir: str | None = Field(default=None, description="folder of LoRA weights named by topic.lora_name "
+                                                           "(BATCHVIDEO_LORA_DIR)")
     steps: int = 28
     guidance: float = 3.5
-    batch_size: int = 2
-    cpu_offload: bool = False
-    vae_tiling: bool = True
+    batch_size: int = Field(default=2, ge=1, description="prompts per pipeline call")
+    max_sequence_length: int = Field(default=256, description="T5 prompt tokens")
+    cpu_offload: bool = Field(default=False, description="enable_model_cpu_offload (CUDA with little memory)")
+    vae_tiling: bool = Field(default=True, description="decode latents in tiles (less memory at large sizes)")
+    url: str | None = Field(default=None, description="image server base URL for backend=http "
+                                                      "(BATCHVIDEO_IMAGE_URL); POST {url}/generate JSON → PNG")
+    timeout_s: float = 300.0
+    attempts: int = 4
 
     @property
     def model_name(self) -> str:
         if self.backend == "placeholder":
             return "placeholder"
+        if self.backend == "http":
+            return f"http:{self._server_url}"
         return f"flux:{self._model_path}"
 
     @property
     def _model_path(self) -> str:
         return self.model or settings.get("BATCHVIDEO_FLUX_MODEL", "black-forest-labs/FLUX.1-dev")
 
+    @property
+    def _server_url(self) -> str:
+        url = self.url or settings.get("BATCHVIDEO_IMAGE_URL")
+        if not url:
+            raise ValueError("image backend 'http' needs a url (BATCHVIDEO_IMAGE_URL)")
+        return url.rstrip("/")
+
     def generate(self, jobs: list[dict], width: int, height: int, *, lora: tuple[str, float] | None = None) -> None:
-        """`jobs`: dicts with `prompt`, `text`, `seed`, `index`, `out` (Path). Writes one PNG each."""
         if self.backend == "placeholder":
             for job in jobs:
                 render_placeholder(Path(job["out"]), width, height, job["text"], str(job["seed"]), job["index"])
-            return
-        if self.backend == "flux":
+        elif self.backend == "flux":
             self._flux(jobs, width, height, lora)
-            return
-        raise ValueError(f"unknown image backend {self.backend!r}")
+        elif self.backend == "http":
+            self._http(jobs, width, height, lora)
+        else:
+            raise ValueError(f"unknown image backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")
+
+    # ------------------------------------------------------------------ http
+    def _http(self, jobs: list[dict], width: int, height: int, lora: tuple[str, float] | None) -> None:
+        for job in jobs:
+            body = {"prompt": job["prompt"], "width": width, "height": height, "seed": int(job["seed"]),
+                    "steps": self.steps, "guidance": self.guidance,
+                    "lora": {"name": lora[0], "weight": lora[1]} if lora else None}
+            response = request_with_retries("POST", f"{self._server_url}/generate", json=body,
+                                            timeout=self.timeout_s, attempts=self.attempts)
+            try:
+                image = Image.open(io.BytesIO(response.content))
+                image.load()
+            except Exception as exc:  # noqa: BLE001 - any decoding problem means a bad answer
+                raise RuntimeError(f"image server returned something that is not an image "
+                                   f"({response.headers.get('content-type')}, {len(response.content)} bytes)") from exc
+            fit_exact(image.convert("RGB"), width, height).save(job["out"], format="PNG")
 
     # ------------------------------------------------------------------ flux
+    def _pipeline_key(self) -> tuple:
+        import torch
+
+        return (self._model_path, "cuda" if torch.cuda.is_available() else "cpu", self.cpu_offload, self.vae_tiling)
+
     def load_pipeline(self):
+        """The process-wide pipeline for this configuration, loaded on first use."""
         import torch
         from diffusers import FluxPipeline
 
-        cuda = torch.cuda.is_available()
-        key = (self._model_path, cuda, self.cpu_offload)
-        with _PIPELINE_LOCK:
+        key = self._pipeline_key()
+        with _REGISTRY_LOCK:
             if key not in _PIPELINES:
-                dtype = torch.bfloat16 if cuda else torch.float32
-                pipe = FluxPipeline.from_pretrained(self._model_path, torch_dtype=dtype)
+                cuda = key[1] == "cuda"
+                pipe = FluxPipeline.from_pretrained(self._model_path, dtype=torch.bfloat16 if cuda else torch.float32)
                 if cuda and self.cpu_offload:
                     pipe.enable_model_cpu_offload()
                 elif cuda:
@@ -65,18 +139,25 @@ class ImageGenResource(dg.ConfigurableResource):
                 if self.vae_tiling:
                     pipe.vae.enable_tiling()
                 _PIPELINES[key] = pipe
+                _PIPELINE_LOCKS[key] = threading.RLock()
             return _PIPELINES[key]
 
+    def _lora_source(self, name: str) -> str:
+        root = Path(self.lora_dir or settings.get("BATCHVIDEO_LORA_DIR") or settings.data_dir() / "loras")
+        for candidate in (root / name, root / f"{name}.safetensors"):
+            if candidate.exists():
+                return str(candidate)
+        raise FileNotFoundError(f"LoRA {name!r} not found in {root} (expected a folder or {name}.safetensors)")
+
     def _apply_lora(self, pipe, lora: tuple[str, float] | None) -> None:
-        loaded = set(pipe.get_list_adapters().get("transformer", [])) if hasattr(pipe, "get_list_adapters") else set()
-        if not lora or not lora[0]:
+        loaded = set(pipe.get_list_adapters().get("transformer", []))
+        if not lora or not lora[0] or lora[1] == 0:
             if loaded:
                 pipe.disable_lora()
             return
         name, weight = lora
         if name not in loaded:
-            root = Path(self.lora_dir or settings.get("BATCHVIDEO_LORA_DIR", "loras"))
-            pipe.load_lora_weights(str(root / name), adapter_name=name)
+            pipe.load_lora_weights(self._lora_source(name), adapter_name=name)
         pipe.enable_lora()
         pipe.set_adapters([name], adapter_weights=[weight])
 
@@ -84,17 +165,26 @@ class ImageGenResource(dg.ConfigurableResource):
         import torch
 
         pipe = self.load_pipeline()
-        self._apply_lora(pipe, lora)
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-        # Flux works on 16-pixel multiples; render at the nearest size and resize exactly.
-        gen_w, gen_h = (width // 16) * 16, (height // 16) * 16
-        for start in range(0, len(jobs), max(1, self.batch_size)):
-            batch = jobs[start:start + self.batch_size]
-            generators = [torch.Generator(device=device).manual_seed(int(j["seed"])) for j in batch]
-            result = pipe(prompt=[j["prompt"] for j in batch], width=gen_w, height=gen_h,
-                          num_inference_steps=self.steps, guidance_scale=self.guidance,
-                          generator=generators, max_sequence_length=256)
-            for job, image in zip(batch, result.images):
-                if image.size != (width, height):
-                    image = image.resize((width, height))
-                image.save(job["out"], format="PNG")
+        multiple = pipe.vae_scale_factor * 2
+        gen_w, gen_h = snap_up(width, multiple), snap_up(height, multiple)
+        with _PIPELINE_LOCKS[self._pipeline_key()]:
+            self._apply_lora(pipe, lora)
+            batch_size = self.batch_size
+            start = 0
+            while start < len(jobs):
+                batch = jobs[start:start + batch_size]
+                # CPU generators: the same seed gives the same latents on any device.
+                generators = [torch.Generator("cpu").manual_seed(int(j["seed"])) for j in batch]
+                try:
+                    result = pipe(prompt=[j["prompt"] for j in batch], width=gen_w, height=gen_h,
+                                  num_inference_steps=self.steps, guidance_scale=self.guidance,
+                                  generator=generators, max_sequence_length=self.max_sequence_length)
+                except torch.OutOfMemoryError:
+                    if batch_size == 1:
+                        raise
+                    torch.cuda.empty_cache()
+                    batch_size = max(1, batch_size // 2)
+                    continue
+                for job, image in zip(batch, result.images):
+                    fit_exact(image, width, height).save(job["out"], format="PNG")
+                start += len(batch)

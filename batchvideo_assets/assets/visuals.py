@@ -6,19 +6,22 @@ import json
 
 import dagster as dg
 from PIL import Image
+from pydantic import Field
 
 from batchvideo_assets.assets.common import GPU_OP_TAGS, GPU_POOL, SERVICE_RETRY, job_key, spec_of, workdir
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media.probe import probe
 from batchvideo_resources.image_gen import ImageGenResource
 from batchvideo_resources.media_store import MediaStore
-from batchvideo_resources.stock import StockLibraryResource, cut_clip
+from batchvideo_resources.stock import ClipUsageLog, StockLibraryResource, cut_clip
 
 
 class RegenerateConfig(dg.Config):
-    """Leave `shots` empty to (re)make every shot; list shot indexes to redo only those."""
+    """Leave `shots` empty to (re)make every shot; list shot indexes to redo only those, keeping the others."""
 
-    shots: list[int] = []
+    shots: list[int] = Field(default_factory=list, description="shot indexes to redo; empty = every shot")
+    fresh: bool = Field(default=True, description="redone shots get a new seed (images) or a different clip "
+                                                  "(b-roll); false redoes them exactly as recorded")
 
 
 def _previous(media: MediaStore, partition: str, asset: str) -> dict | None:
@@ -27,18 +30,23 @@ def _previous(media: MediaStore, partition: str, asset: str) -> dict | None:
 
 
 def _todo(config: RegenerateConfig, wanted: list[dict], previous: dict | None, field: str,
-          media: MediaStore) -> tuple[list[dict], dict]:
-    """Shots to (re)make, and kept entries from the previous materialization."""
-    kept: dict = {}
-    if config.shots and previous:
+          media: MediaStore) -> tuple[list[dict], dict, dict]:
+    """Shots to (re)make, entries kept from the previous materialization, and the previous entries of
+    the shots being redone (so a regenerated shot can differ from what it replaces)."""
+    if config.shots:
         unknown = set(config.shots) - {s["index"] for s in wanted}
         if unknown:
-            raise dg.Failure(description=f"shots: no such shot(s) {sorted(unknown)}", allow_retries=False)
-        for shot in wanted:
-            entry = previous.get(field, {}).get(str(shot["index"]))
-            if shot["index"] not in config.shots and entry and media.exists(entry["key"]):
-                kept[str(shot["index"])] = entry
-    return [s for s in wanted if str(s["index"]) not in kept], kept
+            raise dg.Failure(description=f"shots: no such {field} shot(s) {sorted(unknown)}", allow_retries=False)
+    kept: dict = {}
+    replaced: dict = {}
+    old = (previous or {}).get(field, {})
+    for shot in wanted:
+        entry = old.get(str(shot["index"]))
+        if config.shots and shot["index"] not in config.shots and entry and media.exists(entry["key"]):
+            kept[str(shot["index"])] = entry
+        elif config.shots and config.fresh and entry:
+            replaced[str(shot["index"])] = entry
+    return [s for s in wanted if str(s["index"]) not in kept], kept, replaced
 
 
 def base_seed(spec) -> int:
@@ -58,12 +66,17 @@ def images(context: dg.AssetExecutionContext, config: RegenerateConfig, script: 
     spec = spec_of(script)
     width, height = spec.size
     wanted = [s for s in splits["shots"] if s["kind"] == "image"]
-    todo, kept = _todo(config, wanted, _previous(media, context.partition_key, "images"), "images", media)
+    todo, kept, replaced = _todo(config, wanted, _previous(media, context.partition_key, "images"), "images", media)
     seed0 = base_seed(spec)
     lora = (spec.topic.lora_name, spec.topic.lora_weight / 100) if spec.topic.lora_name else None
     entries = dict(kept)
+
+    def seed_for(shot: dict) -> int:
+        old = replaced.get(str(shot["index"]))
+        return int(old["seed"]) + 1 if old else seed0 + shot["index"]
+
     with workdir() as tmp:
-        jobs = [{"index": s["index"], "prompt": s["prompt"], "text": s["text"], "seed": seed0 + s["index"],
+        jobs = [{"index": s["index"], "prompt": s["prompt"], "text": s["text"], "seed": seed_for(s),
                  "out": tmp / f"{s['index']:03d}.png"} for s in todo]
         image_gen.generate(jobs, width, height, lora=lora)
         for job in jobs:
@@ -75,6 +88,7 @@ def images(context: dg.AssetExecutionContext, config: RegenerateConfig, script: 
     first = entries[min(entries, key=int)] if entries else None
     return dg.Output({"images": entries, "model": image_gen.model_name, "width": width, "height": height}, metadata={
         "images": len(entries), "generated": len(todo), "kept": len(kept), "model": image_gen.model_name,
+        "regenerated_shots": dg.MetadataValue.json(sorted(int(j["index"]) for j in jobs) if config.shots else []),
         "lora": f"{lora[0]}@{lora[1]:.2f}" if lora else "none", "resolution": f"{width}x{height}",
         "seeds": dg.MetadataValue.json({k: v["seed"] for k, v in entries.items()}),
         "first_uri": first["uri"] if first else "",
@@ -91,21 +105,34 @@ def broll_clips(context: dg.AssetExecutionContext, config: RegenerateConfig, scr
     spec = spec_of(script)
     width, height = spec.size
     wanted = [s for s in splits["shots"] if s["kind"] == "broll"]
-    todo, kept = _todo(config, wanted, _previous(media, context.partition_key, "broll_clips"), "clips", media)
+    todo, kept, replaced = _todo(config, wanted, _previous(media, context.partition_key, "broll_clips"), "clips",
+                                 media)
+    usage = ClipUsageLog(media)
+    recent = usage.recent(spec.account.username, exclude_script=context.partition_key, window=stock.recent_videos)
     entries = dict(kept)
-    used = {e["clip_id"] for e in kept.values()}
+    # A redone shot must not get back the clip it replaces; no clip twice in one video.
+    used = {e["clip_id"] for e in kept.values()} | {e["clip_id"] for e in replaced.values()}
+    reused: list[str] = []
+    orientation = "landscape" if width >= height else "portrait"
     with workdir() as tmp:
         for shot in todo:
-            clip = stock.choose(shot["keywords"], exclude=used, seed=f"{spec.id}:{shot['index']}")
+            duration_s = (shot["end_ms"] - shot["start_ms"]) / 1000
+            clip = stock.choose(shot["keywords"], used_in_video=used, recent_uses=recent, orientation=orientation,
+                                seed=f"{spec.id}:{shot['index']}", min_duration_s=duration_s)
+            if clip["id"] in used:
+                reused.append(clip["id"])
+                context.log.warning(f"shot {shot['index']}: stock library exhausted, reusing {clip['id']}")
             used.add(clip["id"])
             out = tmp / f"{shot['index']:03d}.mp4"
-            cut_clip(stock.clip_path(clip), out, (shot["end_ms"] - shot["start_ms"]) / 1000, width, height)
+            cut_clip(stock.fetch(clip), out, duration_s, width, height)
             info = probe(out)
             key = job_key(context.partition_key, f"broll/{shot['index']:03d}.mp4")
             entries[str(shot["index"])] = {"key": key, "uri": media.put_file(out, key), "clip_id": clip["id"],
                                            "source": clip.get("source", ""), "licence": clip.get("licence", ""),
                                            "keywords": shot["keywords"], "duration_s": info.duration_s}
+    usage.record(spec.account.username, context.partition_key, [e["clip_id"] for e in entries.values()])
     return dg.Output({"clips": entries}, metadata={
-        "clips": len(entries), "cut": len(todo), "kept": len(kept),
+        "clips": len(entries), "cut": len(todo), "kept": len(kept), "library": stock.description,
+        "avoided_recent_clips": len(recent), "reused_clips": dg.MetadataValue.json(reused),
         "sources": dg.MetadataValue.json({k: {"clip": v["clip_id"], "source": v["source"], "licence": v["licence"]}
                                           for k, v in entries.items()})})

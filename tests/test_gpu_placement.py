@@ -1,0 +1,104 @@
+"""GPU placement: the Kubernetes Job that `k8s_job_executor` would create for a GPU step, built with
+dagster-k8s's own job construction from the step's tags, merged with the executor's step config exactly as
+K8sStepHandler does, and validated by round-tripping through the kubernetes client's V1Job model."""
+
+import json
+from types import SimpleNamespace
+
+import dagster as dg
+import pytest
+from kubernetes.client import ApiClient, V1Job
+
+from batchvideo_assets.assets.common import GPU_POOL
+
+
+class _Response:
+    def __init__(self, data: dict):
+        self.data = json.dumps(data)
+
+
+def _step_tags(job_def, step_key: str) -> dict:
+    from dagster._core.execution.api import create_execution_plan
+
+    return dict(create_execution_plan(job_def).get_step_by_key(step_key).tags)
+
+
+def render_step_job(step_key: str) -> V1Job:
+    """What K8sStepHandler.launch_step would submit for `step_key` of the render job (no cluster needed)."""
+    from dagster_k8s.container_context import K8sContainerContext
+    from dagster_k8s.job import UserDefinedDagsterK8sConfig, construct_dagster_k8s_job, get_user_defined_k8s_config
+
+    from batchvideo_assets.definitions import build_definitions
+    from batchvideo_assets.executors import k8s_executor_config
+
+    job_def = build_definitions().resolve_job_def("render_video")
+    executor_config = k8s_executor_config()
+    executor_context = K8sContainerContext(
+        namespace=executor_config["job_namespace"], env_config_maps=executor_config["env_config_maps"],
+        env_secrets=executor_config["env_secrets"], image_pull_policy=executor_config["image_pull_policy"],
+        run_k8s_config=UserDefinedDagsterK8sConfig.from_dict(executor_config["step_k8s_config"]))
+    step_config = get_user_defined_k8s_config(_step_tags(job_def, step_key))
+    context = executor_context.merge(K8sContainerContext(run_k8s_config=step_config))
+    # What the K8sRunLauncher of a deployment contributes (Helm chart defaults).
+    launcher = SimpleNamespace(job_image=None, dagster_home="/opt/dagster/dagster_home",
+                               instance_config_map="dagster-instance", postgres_password_secret="dagster-postgresql")
+    job_config = context.get_k8s_job_config("registry.example/batchvideo:1.0", launcher)
+    job = construct_dagster_k8s_job(
+        job_config=job_config, args=["dagster", "api", "execute_step"], job_name=f"dagster-step-{step_key}",
+        pod_name=f"dagster-step-{step_key}", component="step_worker", user_defined_k8s_config=context.run_k8s_config,
+        labels={"dagster/job": "render_video", "dagster/op": step_key})
+    # The kubernetes client's own (de)serialisation: what the API server would receive, as a typed V1Job.
+    api = ApiClient()
+    return api.deserialize(_Response(api.sanitize_for_serialization(job)), "V1Job")
+
+
+@pytest.fixture(scope="module")
+def images_job() -> V1Job:
+    return render_step_job("images")
+
+
+def test_images_step_job_lands_on_an_a100_node(images_job):
+    pod = images_job.spec.template.spec
+    assert pod.node_selector == {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"}
+    assert any(t.key == "nvidia.com/gpu" and t.operator == "Exists" and t.effect == "NoSchedule"
+               for t in pod.tolerations)
+
+
+def test_images_step_job_requests_one_gpu_and_keeps_cpu_defaults(images_job):
+    (container,) = images_job.spec.template.spec.containers
+    limits, requests = container.resources.limits, container.resources.requests
+    assert limits["nvidia.com/gpu"] == "1" and requests["nvidia.com/gpu"] == "1"
+    assert limits["memory"] == "48Gi"  # the GPU step's tag wins over the CPU step default
+    assert container.image == "registry.example/batchvideo:1.0"
+    assert {e.config_map_ref.name for e in container.env_from if e.config_map_ref} == {"batchvideo-env"}
+    assert images_job.spec.backoff_limit == 0 and images_job.spec.ttl_seconds_after_finished == 3600
+    assert images_job.metadata.labels["dagster/op"] == "images"
+
+
+def test_cpu_steps_get_no_gpu_and_no_gpu_node():
+    job = render_step_job("srt")
+    pod = job.spec.template.spec
+    (container,) = pod.containers
+    assert "nvidia.com/gpu" not in (container.resources.limits or {})
+    assert not pod.node_selector
+    assert not any(t.key == "nvidia.com/gpu" for t in pod.tolerations or [])
+
+
+def test_gpu_steps_share_one_concurrency_pool(monkeypatch):
+    from batchvideo_assets.definitions import build_definitions
+
+    monkeypatch.setenv("BATCHVIDEO_LIPSYNC_BACKEND", "http")
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    pools = {key.to_user_string(): graph.get(key).pools for key in graph.get_all_asset_keys()}
+    assert pools["images"] == {GPU_POOL} and pools["digital_human"] == {GPU_POOL}
+    assert not pools["srt"] and not pools["broll_clips"]
+
+
+def test_placeholder_presenter_asks_for_no_gpu(monkeypatch):
+    from batchvideo_assets.definitions import build_definitions
+
+    monkeypatch.delenv("BATCHVIDEO_LIPSYNC_BACKEND", raising=False)
+    graph = build_definitions().resolve_asset_graph()
+    node = graph.get(dg.AssetKey("digital_human"))
+    assert not node.pools
