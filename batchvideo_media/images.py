@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from batchvideo_media.subtitles import wrap
-from batchvideo_media.text import text_width
 
 DEFAULT_FONT = "Noto Sans CJK SC"
 PLACEHOLDER_LABEL = "PLACEHOLDER IMAGE — no image model configured"
@@ -27,8 +27,65 @@ def font_path(family: str | None = None, bold: bool = False) -> str:
     raise FileNotFoundError(f"no font file found for {family!r} (install fonts-noto-cjk)")
 
 
-def _font(size: int, family: str | None = None, bold: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(font_path(family, bold), size)
+@functools.lru_cache(maxsize=64)
+def _charset(path: str) -> tuple[tuple[int, int], ...]:
+    """Code point ranges a font file covers (fontconfig's view of its cmap)."""
+    proc = subprocess.run(["fc-query", "--index", "0", "--format", "%{charset}", path],
+                          capture_output=True, text=True)
+    ranges = []
+    for part in proc.stdout.split():
+        lo, _, hi = part.partition("-")
+        try:
+            ranges.append((int(lo, 16), int(hi or lo, 16)))
+        except ValueError:
+            continue
+    return tuple(ranges)
+
+
+def covers(path: str, text: str) -> bool:
+    """True when the font file has a glyph for every visible character of `text`."""
+    ranges = _charset(path)
+    if not ranges:
+        return True  # fontconfig could not tell; trust the caller's choice
+    for ch in set(text):
+        cp = ord(ch)
+        if ch.isspace() or cp < 0x20 or 0xFE00 <= cp <= 0xFE0F or cp in (0x200D, 0x200B):
+            continue
+        if not any(lo <= cp <= hi for lo, hi in ranges):
+            return False
+    return True
+
+
+def font_for_text(text: str, family: str | None = None, bold: bool = False) -> str:
+    """The account's font if it can draw `text`, else the CJK-capable default (never tofu for CJK)."""
+    preferred = font_path(family, bold)
+    if covers(preferred, text):
+        return preferred
+    fallback = font_path(DEFAULT_FONT, bold)
+    return fallback
+
+
+def drawable(text: str, family: str | None = None) -> str:
+    """`text` without the characters neither the account's font nor the CJK default can draw (emoji,
+    private-use, stray control characters), so nothing renders as a tofu box."""
+    fonts = [font_path(family), font_path(DEFAULT_FONT)]
+    kept = []
+    for ch in text:
+        if ch in "\n\t " or any(covers(f, ch) for f in fonts):
+            if ch in "\n\t" or ch.isspace() or ord(ch) >= 0x20:
+                kept.append(ch)
+    return re.sub(r"[ \t]{2,}", " ", "".join(kept))
+
+
+def _font(size: int, family: str | None = None, bold: bool = False, text: str = "") -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(font_for_text(text, family, bold) if text else font_path(family, bold), size)
+
+
+def safe_margins(width: int, height: int, motion_scale: float = 1.08) -> tuple[int, int]:
+    """(x, y) margins that stay in frame whatever the pan does: the pan shows a 1/scale window of the
+    picture enlarged by `motion_scale`, so anything closer to an edge may be cropped."""
+    frac = 1 - 1 / motion_scale
+    return int(width * frac) + 12, int(height * frac) + 12
 
 
 def _palette(seed: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -62,14 +119,24 @@ def render_placeholder(out: Path, width: int, height: int, text: str, seed: str,
     img = gradient(width, height, seed)
     draw = ImageDraw.Draw(img)
     size = max(18, min(width, height) // 22)
-    label_font = _font(max(14, size * 2 // 3))
-    draw.text((24, 20), f"{PLACEHOLDER_LABEL} · shot {shot_index + 1}", font=label_font, fill=(235, 235, 235))
     # Circles give the motion filters something visible to move.
     for k in range(6):
         h = hashlib.sha256(f"{seed}:{k}".encode()).digest()
         r = min(width, height) // (5 + h[0] % 6)
         cx, cy = h[1] * width // 255, h[2] * height // 255
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(255, 255, 255), width=3)
+    # The label sits inside the pan's safe area (never cropped by the motion) and below the band where
+    # the logo (top right) and the watermark (top left) go.
+    label = f"{PLACEHOLDER_LABEL} · shot {shot_index + 1}"
+    mx, my = safe_margins(width, height)
+    label_size = max(12, size * 2 // 3)
+    label_font = _font(label_size)
+    while label_size > 12 and draw.textlength(label, font=label_font) > width - 2 * mx:
+        label_size -= 1
+        label_font = _font(label_size)
+    box = draw.textbbox((mx, my), label, font=label_font)
+    draw.rectangle((box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 4), fill=(0, 0, 0))
+    draw.text((mx, my), label, font=label_font, fill=(235, 235, 235))
     lines = wrap(text, max(10, width * 2 // size - 4))[:4]
     _draw_centered(draw, lines, _font(size), width, height // 3)
     img.save(out, format="PNG", compress_level=1)
@@ -79,7 +146,8 @@ def render_cover(out: Path, background: Path | None, width: int, height: int, ti
                  font_family: str | None = None, seed: str = "") -> None:
     """Cover JPEG: the background picture (or a gradient) with the title in a CJK-capable font."""
     if background and Path(background).exists():
-        img = Image.open(background).convert("RGB").resize((width, height))
+        with Image.open(background) as src:  # fill the frame without distorting (h2v covers are 9:16)
+            img = ImageOps.fit(src.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
     else:
         img = gradient(width, height, seed or title)
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
@@ -87,12 +155,16 @@ def render_cover(out: Path, background: Path | None, width: int, height: int, ti
     img = Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
     draw = ImageDraw.Draw(img)
     size = max(24, min(width, height) // 9)
-    font = _font(size, font_family, bold=True)
+    font_file = font_for_text(title, font_family, bold=True)
+    font = ImageFont.truetype(font_file, size)
     per_line = max(8, int(width * 0.9 / (size / 2)))
     lines = wrap(title, per_line)[:3]
-    while lines and text_width(max(lines, key=text_width)) * size / 2 > width * 0.95 and size > 20:
-        size -= 4
-        font = _font(size, font_family, bold=True)
+    # Shrink until the longest line fits 90% of the width and the block fits the darkened band.
+    while lines and size > 20 and (max(draw.textlength(line, font=font) for line in lines) > width * 0.9
+                                   or len(lines) * size * 1.35 > height * 0.4):
+        size -= 2
+        font = ImageFont.truetype(font_file, size)
+        lines = wrap(title, max(8, int(width * 0.9 / (size / 2))))[:3]
     _draw_centered(draw, lines, font, width, int(height * 0.6), fill=(255, 230, 90))
     img.save(out, format="JPEG", quality=90)
 

@@ -67,15 +67,29 @@ def stream_duration(path: str | Path, kind: str) -> float:
         raise MediaError(f"no {kind} stream duration in {path}") from exc
 
 
+def parse_ebur128(stderr: str) -> dict:
+    """The summary the `ebur128` filter logs at the end of a run (the last one, if there are several)."""
+    summary = stderr[stderr.rfind("Summary:"):] if "Summary:" in stderr else ""
+
+    def value(label: str, after: str = "") -> float | None:
+        text = summary[summary.find(after):] if after and after in summary else summary
+        match = re.search(rf"{label}:\s*(-?inf|-?[0-9.]+)", text)
+        return float(match.group(1)) if match else None
+
+    integrated = value("I")
+    if integrated is None:
+        raise MediaError(f"no loudness summary in ffmpeg output: {stderr.strip()[-300:]}")
+    return {"integrated_lufs": integrated, "threshold": value("Threshold"), "lra": value("LRA") or 0.0,
+            "true_peak_db": value("Peak", "True peak")}
+
+
 def measure_loudness(path: str | Path) -> dict:
-    """Integrated loudness (LUFS), true peak and LRA of the first audio stream (EBU R128)."""
+    """Integrated loudness (LUFS), true peak (dBTP), LRA and gating threshold of the first audio
+    stream (EBU R128 / ITU-R BS.1770, ffmpeg's ebur128 filter)."""
     proc = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:a:0",
-         "-af", "loudnorm=I=-14:TP=-1.5:LRA=11:print_format=json", "-f", "null", "-"],
+        ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-map", "0:a:0",
+         "-af", "ebur128=framelog=verbose:peak=true", "-f", "null", "-"],
         capture_output=True, text=True)
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", proc.stderr, re.S)
-    if proc.returncode != 0 or not match:
+    if proc.returncode != 0:
         raise MediaError(f"loudness measurement failed on {path}: {proc.stderr.strip()[-500:]}")
-    data = json.loads(match.group(0))
-    return {"integrated_lufs": float(data["input_i"]), "true_peak_db": float(data["input_tp"]),
-            "lra": float(data["input_lra"]), "threshold": float(data["input_thresh"])}
+    return parse_ebur128(proc.stderr)

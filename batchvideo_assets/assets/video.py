@@ -10,9 +10,9 @@ import srt as srtlib
 
 from batchvideo_assets.assets.common import job_key, spec_of, workdir
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_media.compose import ShotMedia, attach_cover, build_logo_command, compose, master_audio
-from batchvideo_media.images import DEFAULT_FONT, font_path, render_cover
-from batchvideo_media.probe import measure_loudness, probe, run_ffmpeg
+from batchvideo_media.compose import ShotMedia, apply_presenter, attach_cover, brand, render_composition
+from batchvideo_media.images import DEFAULT_FONT, drawable, font_for_text, render_cover
+from batchvideo_media.probe import probe
 from batchvideo_media.subtitles import to_ass
 from batchvideo_resources.image_gen import ImageGenResource
 from batchvideo_resources.media_store import MediaStore
@@ -32,15 +32,17 @@ def _video_metadata(path: Path, uri: str, media: MediaStore, key: str, narration
 
 @dg.asset(
     partitions_def=scripts_partitions, group_name="video", kinds={"mp4", "ffmpeg"},
-    description="H.264/AAC video: shots with gentle motion, b-roll, transitions, burned subtitles in the "
-                "account's style, narration (+ ducked music) normalised to −14 LUFS.",
+    description="H.264/AAC video: shots with gentle motion, b-roll, digital-human clips, transitions, burned "
+                "subtitles in the account's style, narration (+ ducked music) normalised to −14 LUFS.",
 )
 def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict, srt: dict, splits: dict,
-                   images: dict, broll_clips: dict, media: MediaStore) -> dg.Output[dict]:
+                   images: dict, broll_clips: dict, digital_human: dict, media: MediaStore) -> dg.Output[dict]:
     spec = spec_of(script)
     width, height = spec.size
     canvas = spec.canvas
+    h2v = canvas != spec.size
     duration_ms = audio["duration_ms"]
+    font = spec.account.font or DEFAULT_FONT
     with workdir() as tmp:
         shots: list[ShotMedia] = []
         for shot in splits["shots"]:
@@ -49,37 +51,45 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
             if entry is None:
                 raise dg.Failure(description=f"shot {shot['index']}: no {shot['kind']} media materialized")
             shots.append(ShotMedia(shot["kind"], media.local_path(entry["key"], tmp), shot["start_ms"], shot["end_ms"]))
+        presenter = digital_human or {"mode": "none", "clips": []}
+        clips = presenter.get("clips") or []
+        clip_paths = [media.local_path(c["key"], tmp) for c in clips]
+        shots, overlays = apply_presenter(shots, clips, presenter.get("mode", "none"), clip_paths)
+        # Cue text goes into an ASS file (never a filter string); characters no installed font can draw
+        # (emoji) are dropped rather than shown as boxes.
         cues = [srtlib.Subtitle(c["index"], timedelta(milliseconds=c["start_ms"]),
-                                timedelta(milliseconds=c["end_ms"]), c["text"]) for c in srt["cues"]]
-        header = [spec.extra.index_text, spec.extra.title_text or spec.title, spec.extra.desc_text] \
-            if canvas != spec.size else None
+                                timedelta(milliseconds=c["end_ms"]), drawable(c["text"], spec.account.font))
+                for c in srt["cues"]]
+        header = [drawable(t, spec.account.font) for t in
+                  (spec.extra.index_text, spec.extra.title_text or spec.title, spec.extra.desc_text)] if h2v else None
         ass = tmp / "subtitles.ass"
-        ass.write_text(to_ass(cues, *canvas, font=spec.account.font or DEFAULT_FONT,
-                              background=spec.account.subtitle_background, header=header,
+        ass.write_text(to_ass(cues, *canvas, font=font, background=spec.account.subtitle_background, header=header,
                               duration_ms=duration_ms), encoding="utf-8")
         narration = media.local_path(audio["key"], tmp)
-        mix = tmp / "mix.wav"
         bgm = Path(spec.bgm_path) if spec.bgm_path else None
-        master_audio(narration, mix, duration_ms / 1000, bgm=bgm, target_lufs=TARGET_LUFS)
         out = tmp / "video_combined.mp4"
         transitions = (spec.account.transition_types or ["fade"]) if spec.account.enable_transition else None
-        compose(shots, mix, ass, out, width, height, canvas=canvas if canvas != spec.size else None,
-                transitions=transitions)
-        loudness = measure_loudness(out)
+        facts = render_composition(shots, narration, ass, out, width, height, duration_ms, bgm=bgm,
+                                   target_lufs=TARGET_LUFS, canvas=canvas if h2v else None,
+                                   transitions=transitions, overlays=overlays)
         key = job_key(context.partition_key, "video_combined.mp4")
         uri = media.put_file(out, key)
         meta = _video_metadata(out, uri, media, key, duration_ms)
     kinds = [s.kind for s in shots]
-    meta.update({"integrated_lufs": round(loudness["integrated_lufs"], 2), "true_peak_db": loudness["true_peak_db"],
+    meta.update({"integrated_lufs": facts["integrated_lufs"], "true_peak_db": facts["true_peak_db"],
+                 "loudness_range_lu": facts["lra"], "gain_db": facts["gain_db"],
                  "image_shots": kinds.count("image"), "broll_shots": kinds.count("broll"),
-                 "bgm": bool(bgm), "transitions": ",".join(transitions or []) or "none", "h2v": canvas != spec.size})
+                 "presenter_shots": kinds.count("presenter"), "presenter_overlays": len(overlays),
+                 "digital_human": presenter.get("mode", "none"), "bgm": bool(bgm),
+                 "transitions": ",".join(transitions or []) or "none", "h2v": h2v, "encoder": facts["x264"],
+                 "chunks": facts["chunks"], "render_s": facts["render_s"]})
     return dg.Output({"key": key, "uri": uri, "duration_s": meta["duration_s"],
-                      "integrated_lufs": loudness["integrated_lufs"]}, metadata=meta)
+                      "integrated_lufs": facts["integrated_lufs"]}, metadata=meta)
 
 
 @dg.asset(
     partitions_def=scripts_partitions, group_name="video", kinds={"mp4", "ffmpeg"},
-    description="composed_video with the account logo (top right) and optional watermark text.",
+    description="composed_video with the account logo (top right, ~12% of the width) and optional watermark text.",
 )
 def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video: dict,
                  media: MediaStore) -> dg.Output[dict]:
@@ -91,17 +101,15 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video
         out = tmp / "video_logoed.mp4"
         if spec.account.logo or spec.account.watermark:
             logo = Path(spec.account.logo) if spec.account.logo else None
-            watermark = None
+            watermark = font = None
             if spec.account.watermark:
+                text = drawable(spec.account.watermark, spec.account.font)
                 watermark = tmp / "watermark.txt"
-                watermark.write_text(spec.account.watermark, encoding="utf-8")
-            if logo is None:  # watermark only: a transparent pixel stands in for the logo
-                logo = tmp / "blank.png"
-                from PIL import Image
-                Image.new("RGBA", (2, 2), (0, 0, 0, 0)).save(logo)
-            run_ffmpeg(build_logo_command(src, logo, out, width, height, watermark_file=watermark,
-                                          font_file=font_path(spec.account.font)))
-            note = "logo overlaid" + (" with watermark" if watermark else "")
+                watermark.write_text(text, encoding="utf-8")
+                font = font_for_text(text, spec.account.font)
+            brand(src, logo, out, width, height, watermark_file=watermark, font_file=font,
+                  duration_s=composed_video.get("duration_s"))
+            note = ("logo overlaid" if logo else "no logo") + (" with watermark" if watermark else "")
         else:
             shutil.copyfile(src, out)
             note = "account has no logo: same content as composed_video"
