@@ -86,16 +86,24 @@ def _make_status_sensor(status: dg.DagsterRunStatus, label: str):
         script_id = _script_id(run)
         if script_id is None:
             return dg.SkipReason("run has no script partition")
+        # SUCCESS: stable URIs of every stage (+ presigned GET URLs on S3); FAILED: the failing step's message.
         outputs = collect_outputs(media, script_id) if label == "SUCCESS" else None
         error = run_error(context.instance, run.run_id) if label == "FAILED" else None
+        detail = None
+        if label == "QUEUED":
+            detail = f"priority {run.tags.get('dagster/priority', '0')}"
+        elif label == "CANCELED":
+            detail = "run canceled"
         record_run(db.resolved_url, script_id=script_id, run_id=run.run_id, status=label, error=error,
-                   outputs=outputs)
+                   outputs=outputs, detail=detail)
 
     return _sensor
 
 
 run_status_sensors = [
+    _make_status_sensor(dg.DagsterRunStatus.QUEUED, "QUEUED"),
     _make_status_sensor(dg.DagsterRunStatus.STARTED, "RUNNING"),
     _make_status_sensor(dg.DagsterRunStatus.SUCCESS, "SUCCESS"),
     _make_status_sensor(dg.DagsterRunStatus.FAILURE, "FAILED"),
+    _make_status_sensor(dg.DagsterRunStatus.CANCELED, "CANCELED"),
 ]

@@ -24,8 +24,15 @@ class MediaStore(dg.ConfigurableResource):
 
     url: str | None = Field(default=None, description="file:// or s3:// root; defaults to BATCHVIDEO_MEDIA_URL")
     s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO); defaults to BATCHVIDEO_S3_ENDPOINT_URL")
-    presign_seconds: int = 7 * 24 * 3600
+    s3_public_endpoint_url: str | None = Field(
+        default=None, description="endpoint that presigned URLs are signed for, when viewers reach the store under "
+                                  "another name than the workers (MinIO in docker-compose); defaults to "
+                                  "BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL, else the S3 endpoint")
+    presign_seconds: int | None = Field(default=None, description="lifetime of presigned URLs; defaults to "
+                                                                  "BATCHVIDEO_PRESIGN_SECONDS or 7 days")
+    multipart_chunk_mb: int = Field(default=16, description="S3 transfers above this size stream in parts of this size")
     _client = PrivateAttr(default=None)
+    _presign_client = PrivateAttr(default=None)
 
     @property
     def root_url(self) -> str:
@@ -49,14 +56,38 @@ class MediaStore(dg.ConfigurableResource):
         parsed = urlparse(self.root_url)
         return parsed.netloc, parsed.path.strip("/")
 
+    def _make_client(self, endpoint_url: str | None):
+        import boto3
+        from botocore.config import Config
+
+        # Path-style addressing: MinIO and other custom endpoints have no per-bucket DNS names.
+        config = Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"},
+                        s3={"addressing_style": "path" if endpoint_url else "auto"})
+        return boto3.client("s3", endpoint_url=endpoint_url, config=config,
+                            region_name=settings.get("AWS_REGION", settings.get("AWS_DEFAULT_REGION", "us-east-1")))
+
+    @property
+    def _endpoint_url(self) -> str | None:
+        return self.s3_endpoint_url or settings.get("BATCHVIDEO_S3_ENDPOINT_URL")
+
     def _s3(self):
         if self._client is None:
-            import boto3
-
-            self._client = boto3.client(
-                "s3", endpoint_url=self.s3_endpoint_url or settings.get("BATCHVIDEO_S3_ENDPOINT_URL"),
-                region_name=settings.get("AWS_REGION", settings.get("AWS_DEFAULT_REGION", "us-east-1")))
+            self._client = self._make_client(self._endpoint_url)
         return self._client
+
+    def _s3_presign(self):
+        public = self.s3_public_endpoint_url or settings.get("BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL")
+        if not public or public == self._endpoint_url:
+            return self._s3()
+        if self._presign_client is None:
+            self._presign_client = self._make_client(public)
+        return self._presign_client
+
+    def _transfer_config(self):
+        from boto3.s3.transfer import TransferConfig
+
+        chunk = self.multipart_chunk_mb * 1024 * 1024
+        return TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=4)
 
     def _s3_key(self, key: str) -> str:
         _, prefix = self._bucket_prefix
@@ -69,11 +100,21 @@ class MediaStore(dg.ConfigurableResource):
             return f"s3://{bucket}/{self._s3_key(key)}"
         return (self.local_root / key).as_uri()
 
+    def key_of(self, uri: str) -> str | None:
+        """The key of a URI under this store's root, else None."""
+        root = self.uri("x")[:-1]
+        return uri[len(root):] if uri.startswith(root) and len(uri) > len(root) else None
+
     def put_file(self, src: Path, key: str) -> str:
-        """Store `src` under `key` atomically and return its URI."""
+        """Store `src` under `key` atomically and return its URI.
+
+        On S3 the file is streamed from disk (multipart above `multipart_chunk_mb`); S3 only makes an
+        object visible under its key when the upload completes, so readers never see a partial file and a
+        failed upload is aborted, leaving any previous version in place."""
         if self.is_s3:
             bucket, _ = self._bucket_prefix
-            self._s3().upload_file(str(src), bucket, self._s3_key(key))
+            self._s3().upload_file(str(src), bucket, self._s3_key(key), Config=self._transfer_config(),
+                                   ExtraArgs={"ContentType": _content_type(key)})
         else:
             dest = self.local_root / key
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +127,11 @@ class MediaStore(dg.ConfigurableResource):
         return self.uri(key)
 
     def put_bytes(self, data: bytes, key: str) -> str:
+        """Small payloads (manifests, subtitles): one atomic PUT on S3, write-and-rename locally."""
+        if self.is_s3:
+            bucket, _ = self._bucket_prefix
+            self._s3().put_object(Bucket=bucket, Key=self._s3_key(key), Body=data, ContentType=_content_type(key))
+            return self.uri(key)
         with tempfile.NamedTemporaryFile(delete=False) as tmp:
             tmp.write(data)
         try:
@@ -95,25 +141,42 @@ class MediaStore(dg.ConfigurableResource):
 
     def exists(self, key: str) -> bool:
         if self.is_s3:
+            from botocore.exceptions import ClientError
+
             bucket, _ = self._bucket_prefix
             try:
                 self._s3().head_object(Bucket=bucket, Key=self._s3_key(key))
                 return True
-            except Exception:  # noqa: BLE001 - botocore ClientError 404
-                return False
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise  # 403 (credentials; missing keys also answer 403 without s3:ListBucket), endpoint down
         return (self.local_root / key).is_file()
 
     def fetch(self, key: str, dest: Path) -> Path:
-        """Copy the object at `key` to `dest` (streamed) and return `dest`."""
+        """Copy the object at `key` to `dest` (streamed in parts, never held in memory) and return `dest`.
+        `dest` appears only complete: the download goes to a temporary name and is renamed into place."""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if self.is_s3:
-            bucket, _ = self._bucket_prefix
-            self._s3().download_file(bucket, self._s3_key(key), str(dest))
-        else:
-            src = self.local_root / key
-            if not src.is_file():
-                raise FileNotFoundError(f"media store has no {key}")
-            shutil.copyfile(src, dest)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
+        try:
+            if self.is_s3:
+                from botocore.exceptions import ClientError
+
+                bucket, _ = self._bucket_prefix
+                try:
+                    self._s3().download_file(bucket, self._s3_key(key), str(tmp), Config=self._transfer_config())
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                        raise FileNotFoundError(f"media store has no {key}") from exc
+                    raise
+            else:
+                src = self.local_root / key
+                if not src.is_file():
+                    raise FileNotFoundError(f"media store has no {key}")
+                shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
         return dest
 
     def local_path(self, key: str, workdir: Path) -> Path:
@@ -138,10 +201,37 @@ class MediaStore(dg.ConfigurableResource):
         else:
             (self.local_root / key).unlink(missing_ok=True)
 
-    def public_url(self, key: str) -> str:
-        """A URL a person can open: presigned on S3, file:// locally."""
+    def list_keys(self, prefix: str) -> list[str]:
+        """Keys (relative to the root) under `prefix`, sorted."""
         if self.is_s3:
             bucket, _ = self._bucket_prefix
-            return self._s3().generate_presigned_url(
-                "get_object", Params={"Bucket": bucket, "Key": self._s3_key(key)}, ExpiresIn=self.presign_seconds)
+            full = self._s3_key(prefix)
+            strip = len(self._s3_key(""))
+            keys = []
+            for page in self._s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=full):
+                keys += [obj["Key"][strip:] for obj in page.get("Contents", [])]
+            return sorted(keys)
+        base = self.local_root
+        return sorted(p.relative_to(base).as_posix() for p in (base / prefix).rglob("*")
+                      if p.is_file() and not p.name.endswith(".part")) if (base / prefix).exists() else []
+
+    @property
+    def presign_expiry(self) -> int:
+        return int(self.presign_seconds or settings.get("BATCHVIDEO_PRESIGN_SECONDS", str(7 * 24 * 3600)))
+
+    def public_url(self, key: str) -> str:
+        """A URL a person can open: presigned GET on S3 (signed for the public endpoint), file:// locally."""
+        if self.is_s3:
+            bucket, _ = self._bucket_prefix
+            return self._s3_presign().generate_presigned_url(
+                "get_object", Params={"Bucket": bucket, "Key": self._s3_key(key)}, ExpiresIn=self.presign_expiry)
         return self.uri(key)
+
+
+_CONTENT_TYPES = {".mp4": "video/mp4", ".wav": "audio/wav", ".mp3": "audio/mpeg", ".png": "image/png",
+                  ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".json": "application/json",
+                  ".srt": "application/x-subrip; charset=utf-8", ".ass": "text/plain; charset=utf-8"}
+
+
+def _content_type(key: str) -> str:
+    return _CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")

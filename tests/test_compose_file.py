@@ -1,0 +1,218 @@
+"""docker-compose.yml, Dockerfile, .env.example and the deploy/ files, checked by parsing (no Docker
+engine here): services, dependencies with health conditions, environment from variables, no secrets,
+loopback-only ports, GPU reservations, and that every referenced file exists."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+DAGSTER_SERVICES = ("code", "webserver", "daemon", "init")
+GPU_SERVICES = ("tts", "lipsync", "funasr")
+SECRET_WORDS = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY)", re.I)
+VAR = re.compile(r"^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$")
+
+
+def env_of(service: dict) -> dict:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return env
+
+
+def test_services_present():
+    assert {"postgres", "minio", "createbuckets", "code", "webserver", "daemon", *GPU_SERVICES} <= set(SERVICES)
+    assert "dagster-webserver" in SERVICES["webserver"]["command"]
+    assert SERVICES["daemon"]["command"][:2] == ["dagster-daemon", "run"]
+    code = SERVICES["code"]["command"]
+    assert code[:3] == ["dagster", "code-server", "start"] and "batchvideo_assets.definitions" in code
+    assert "4000" in code
+
+
+def test_dependencies_wait_for_health():
+    for name in ("code", "webserver", "daemon"):
+        deps = SERVICES[name]["depends_on"]
+        assert deps["postgres"]["condition"] == "service_healthy", name
+    assert SERVICES["code"]["depends_on"]["createbuckets"]["condition"] == "service_completed_successfully"
+    assert SERVICES["code"]["depends_on"]["init"]["condition"] == "service_completed_successfully"
+    assert SERVICES["webserver"]["depends_on"]["code"]["condition"] == "service_healthy"
+    assert SERVICES["daemon"]["depends_on"]["code"]["condition"] == "service_healthy"
+    assert SERVICES["createbuckets"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    # Every condition points at a service that has what it waits for.
+    for name, service in SERVICES.items():
+        for dep, spec in (service.get("depends_on") or {}).items():
+            assert dep in SERVICES, (name, dep)
+            if spec["condition"] == "service_healthy":
+                assert "healthcheck" in SERVICES[dep], (name, dep)
+            if spec["condition"] == "service_completed_successfully":
+                assert SERVICES[dep].get("restart") == "no", (name, dep)
+
+
+def test_long_running_services_have_healthchecks():
+    for name in ("postgres", "minio", "code", "webserver", "daemon", *GPU_SERVICES):
+        check = SERVICES[name]["healthcheck"]
+        assert check["test"][0] in ("CMD", "CMD-SHELL") and check["retries"] >= 3, name
+    assert SERVICES["code"]["healthcheck"]["test"][1:4] == ["dagster", "api", "grpc-health-check"]
+    assert SERVICES["daemon"]["healthcheck"]["test"][1:] == ["dagster-daemon", "liveness-check"]
+
+
+def test_credentials_come_from_variables_and_no_literal_secrets():
+    raw = (ROOT / "docker-compose.yml").read_text()
+    for name, service in SERVICES.items():
+        for key, value in env_of(service).items():
+            if SECRET_WORDS.search(key):
+                assert isinstance(value, str) and VAR.match(value), (name, key, value)
+    # Required secrets fail loudly when .env lacks them instead of defaulting to something guessable.
+    for var in ("POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD", "POSTGRES_USER", "MINIO_ROOT_USER"):
+        assert re.search(r"\$\{" + var + r":\?", raw), var
+        assert not re.search(r"\$\{" + var + r":-", raw), var
+    # The DB URL is assembled from variables, not written out.
+    url = env_of(SERVICES["code"])["BATCHVIDEO_DB_URL"]
+    assert url.startswith("postgresql+psycopg2://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/")
+    assert "minioadmin" not in raw.lower() and "changeme" not in raw.lower()
+
+
+def test_dagster_services_share_the_environment():
+    reference = env_of(SERVICES["code"])
+    for name in DAGSTER_SERVICES:
+        env = env_of(SERVICES[name])
+        assert env == reference, name
+        assert env["DAGSTER_HOME"] == "/opt/dagster/dagster_home"
+        assert env["DAGSTER_PG_HOST"] == "postgres"
+        assert env["BATCHVIDEO_MEDIA_URL"].startswith("s3://")
+        assert env["BATCHVIDEO_S3_ENDPOINT_URL"] == "http://minio:9000"
+
+
+def test_published_ports_are_loopback_by_default():
+    published = 0
+    for name, service in SERVICES.items():
+        for port in service.get("ports", []):
+            published += 1
+            host = re.match(r"^(\$\{[^}]*\}|[^:$]+):", port).group(1)
+            assert host in ("127.0.0.1", "${POSTGRES_BIND:-127.0.0.1}", "${MINIO_BIND:-127.0.0.1}",
+                            "${DAGSTER_WEBSERVER_BIND:-127.0.0.1}"), (name, port)
+            assert "127.0.0.1" in host
+    assert published >= 2
+    assert any(p.endswith(":3000") for p in SERVICES["webserver"]["ports"])
+    for name in ("code", "daemon", *GPU_SERVICES):
+        assert "ports" not in SERVICES[name], name  # internal only
+
+
+def test_gpu_profile_reserves_nvidia_devices():
+    for name in GPU_SERVICES:
+        service = SERVICES[name]
+        assert service["profiles"] == ["gpu"], name
+        (device,) = service["deploy"]["resources"]["reservations"]["devices"]
+        assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"], name
+        assert "count" in device or "device_ids" in device
+    for name in set(SERVICES) - set(GPU_SERVICES):
+        assert "gpu" not in SERVICES[name].get("profiles", []), name
+        assert "deploy" not in SERVICES[name], name
+
+
+def test_volumes_persist_state():
+    declared = set(COMPOSE["volumes"])
+    assert {"pgdata", "miniodata"} <= declared
+    for name, service in SERVICES.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (ROOT / source).exists(), (name, source)
+            else:
+                assert source in declared, (name, source)
+    assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
+
+
+def test_referenced_build_files_exist():
+    for name, service in SERVICES.items():
+        build = service.get("build")
+        if not build:
+            continue
+        context = ROOT / build["context"]
+        assert context.is_dir(), name
+        if "dockerfile_inline" in build:
+            for copied in re.findall(r"^COPY (\S+)", build["dockerfile_inline"], re.M):
+                assert (context / copied).exists(), (name, copied)
+        else:
+            assert (context / build.get("dockerfile", "Dockerfile")).is_file(), name
+    workspace = yaml.safe_load((ROOT / "deploy" / "workspace.docker.yaml").read_text())
+    (entry,) = workspace["load_from"]
+    assert entry["grpc_server"] == {"host": "code", "port": 4000, "location_name": "batchvideo"}
+    assert "code" in SERVICES
+
+
+def test_dockerfile_installs_system_packages_and_the_package():
+    text = (ROOT / "Dockerfile").read_text()
+    for package in ("ffmpeg", "espeak-ng", "fonts-noto-cjk"):
+        assert package in text, package
+    assert re.search(r"pip install .*\.", text)
+    assert "dagster_home/production/dagster.yaml" in text and "USER dagster" in text
+    for copied in re.findall(r"^COPY (?!--)(\S+)", text, re.M):
+        assert (ROOT / copied).exists(), copied
+    ignore = (ROOT / ".dockerignore").read_text().split()
+    assert ".env" in ignore and ".venv" in ignore and ".git" in ignore
+
+
+def test_env_example_covers_every_variable_and_holds_no_real_secret():
+    raw = (ROOT / "docker-compose.yml").read_text()
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)", raw))
+    example = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            example[key.strip()] = value.strip()
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", raw))
+    assert required <= set(example)
+    missing = used - set(example)
+    assert not missing, missing
+    for key, value in example.items():
+        if SECRET_WORDS.search(key) and value:
+            assert value == "change-me", key
+    gitignore = (ROOT / ".gitignore").read_text().split()
+    assert ".env" in gitignore
+
+
+@pytest.mark.parametrize("path", ["deploy/helm/values.yaml", "deploy/k8s/batchvideo-env.yaml",
+                                  "dagster_home/production/dagster.yaml"])
+def test_deploy_yaml_parses_and_holds_no_secrets(path):
+    text = (ROOT / path).read_text()
+    data = yaml.safe_load(text)
+    assert data
+
+    def walk(node, trail=()):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if SECRET_WORDS.search(str(key)) and not str(key).endswith("SecretName") \
+                        and not str(key).endswith("_secret"):
+                    # A secret-looking key may say where a secret comes from ({env: X}), never hold one.
+                    assert not (isinstance(value, str) and value), (path, trail + (key,))
+                walk(value, trail + (key,))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, trail)
+
+    walk(data)
+
+
+def test_helm_values_use_k8s_executor_and_gpu_placement():
+    values = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yaml").read_text())
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    (deployment,) = values["dagster-user-deployments"]["deployments"]
+    env = {e["name"]: e["value"] for e in deployment["env"]}
+    assert env["BATCHVIDEO_EXECUTOR"] == "k8s"
+    assert deployment["dagsterApiGrpcArgs"] == ["-m", "batchvideo_assets.definitions"]
+    assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
+    assert values["dagsterDaemon"]["runMonitoring"]["enabled"] is True
+    assert values["concurrency"]["pools"]["defaultLimit"] == 1
+    assert values["postgresql"]["enabled"] is False and values["generatePostgresqlPasswordSecret"] is False
+    # The A100 placement documented here is the one the GPU assets carry.
+    from batchvideo_assets.assets.common import GPU_OP_TAGS
+
+    selector = GPU_OP_TAGS["dagster-k8s/config"]["pod_spec_config"]["node_selector"]
+    text = (ROOT / "deploy" / "helm" / "values.yaml").read_text()
+    for key, value in selector.items():
+        assert f"{key}: {value}" in text

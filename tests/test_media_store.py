@@ -1,0 +1,175 @@
+"""The media store against a real S3 API server on loopback (moto_server): streaming, atomic writes,
+presigned URLs; and the local folder default."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from batchvideo_resources.media_store import MediaStore
+
+MOTO = Path(sys.executable).with_name("moto_server")
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_REGION": "us-east-1"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API (moto_server) on a free loopback port; yields its endpoint URL.
+
+    Dummy AWS credentials are set for the whole session (nothing else in the tests talks to AWS)."""
+    for name, value in AWS_ENV.items():
+        os.environ.setdefault(name, value)
+    port = _free_port()
+    proc = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(endpoint, timeout=1)
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def make_bucket(endpoint: str) -> str:
+    import boto3
+
+    name = f"bv-{uuid.uuid4().hex[:10]}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def store(s3_server) -> MediaStore:
+    return MediaStore(url=f"s3://{make_bucket(s3_server)}/studio/prod", s3_endpoint_url=s3_server,
+                      multipart_chunk_mb=5)
+
+
+def test_put_read_fetch_and_uris(store, tmp_path):
+    src = tmp_path / "a.wav"
+    src.write_bytes(b"RIFF" + os.urandom(1000))
+    uri = store.put_file(src, "jobs/7/audio.wav")
+    bucket = store.root_url.split("/")[2]
+    assert uri == f"s3://{bucket}/studio/prod/jobs/7/audio.wav"
+    assert store.key_of(uri) == "jobs/7/audio.wav"
+    assert store.exists("jobs/7/audio.wav") and not store.exists("jobs/7/missing.wav")
+    assert store.read_bytes("jobs/7/audio.wav") == src.read_bytes()
+    store.put_bytes(b'{"a": 1}', "jobs/7/manifests/audio.json")
+    assert store.list_keys("jobs/7/") == ["jobs/7/audio.wav", "jobs/7/manifests/audio.json"]
+    local = store.local_path("jobs/7/audio.wav", tmp_path / "work")
+    assert local.read_bytes() == src.read_bytes()
+    with pytest.raises(FileNotFoundError):
+        store.fetch("jobs/7/none.mp4", tmp_path / "none.mp4")
+    assert not (tmp_path / "none.mp4").exists()
+    head = store._s3().head_object(Bucket=bucket, Key="studio/prod/jobs/7/audio.wav")
+    assert head["ContentType"] == "audio/wav"
+
+
+def test_presigned_url_fetches_the_bytes(store, tmp_path):
+    data = os.urandom(300_000)
+    store.put_bytes(data, "jobs/8/cover.jpg")
+    url = store.public_url("jobs/8/cover.jpg")
+    assert url.startswith("http://127.0.0.1:") and "X-Amz-Signature=" in url and "X-Amz-Expires=604800" in url
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200 and response.content == data
+    assert response.headers["content-type"] == "image/jpeg"
+    # Without the signature the object is not public.
+    assert httpx.get(url.split("?")[0], timeout=10).status_code == 403
+
+
+def test_presigned_url_uses_the_public_endpoint(s3_server, monkeypatch):
+    # Workers reach MinIO as http://minio:9000, viewers as http://localhost:9000: sign for the latter.
+    bucket = make_bucket(s3_server)
+    monkeypatch.setenv("BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL", s3_server.replace("127.0.0.1", "localhost"))
+    monkeypatch.setenv("BATCHVIDEO_PRESIGN_SECONDS", "600")
+    store = MediaStore(url=f"s3://{bucket}", s3_endpoint_url=s3_server)
+    store.put_bytes(b"hello", "jobs/1/subtitle.srt")
+    url = store.public_url("jobs/1/subtitle.srt")
+    assert url.startswith(s3_server.replace("127.0.0.1", "localhost") + f"/{bucket}/jobs/1/subtitle.srt?")
+    assert "X-Amz-Expires=600" in url
+    assert httpx.get(url, timeout=10).content == b"hello"
+
+
+def test_large_files_stream_in_parts_without_whole_file_in_memory(store, tmp_path):
+    size = 40 * 1024 * 1024
+    src = tmp_path / "big.mp4"
+    with src.open("wb") as f:
+        for _ in range(size // (1024 * 1024)):
+            f.write(os.urandom(1024 * 1024))
+    parts = []
+    store._s3().meta.events.register("before-call.s3.UploadPart", lambda params, **_: parts.append(1))
+    tracemalloc.start()
+    try:
+        store.put_file(src, "jobs/9/video_combined.mp4")
+        store.fetch("jobs/9/video_combined.mp4", tmp_path / "back.mp4")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(parts) == 8  # 40 MiB in 5 MiB parts
+    assert peak < size / 2, f"peak Python memory {peak / 2**20:.1f} MiB for a {size / 2**20:.0f} MiB file"
+    assert (tmp_path / "back.mp4").stat().st_size == size
+    with src.open("rb") as a, (tmp_path / "back.mp4").open("rb") as b:
+        assert a.read() == b.read()
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_failed_upload_leaves_no_partial_object(store, tmp_path):
+    key = "jobs/10/video_logoed.mp4"
+    store.put_bytes(b"previous version", key)
+    src = tmp_path / "big.mp4"
+    src.write_bytes(os.urandom(12 * 1024 * 1024))  # three 5 MiB parts
+    calls = []
+
+    def explode(params, **_):
+        calls.append(params["PartNumber"])
+        if params["PartNumber"] == 2:
+            raise ConnectionError("network dropped mid-upload")
+
+    client = store._s3()
+    client.meta.events.register("before-parameter-build.s3.UploadPart", explode)
+    with pytest.raises(ConnectionError):
+        store.put_file(src, key)
+    client.meta.events.unregister("before-parameter-build.s3.UploadPart", explode)
+    assert calls
+    # The old object is untouched and the aborted multipart upload left nothing behind.
+    assert store.read_bytes(key) == b"previous version"
+    bucket, _ = store._bucket_prefix
+    assert not client.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    assert store.list_keys("jobs/10/") == ["jobs/10/video_logoed.mp4"]
+
+
+def test_local_store_is_atomic_and_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("BATCHVIDEO_MEDIA_URL", (tmp_path / "media").as_uri())
+    store = MediaStore()
+    assert not store.is_s3
+    src = tmp_path / "x.png"
+    src.write_bytes(b"png")
+    uri = store.put_file(src, "jobs/1/images/000.png")
+    assert uri == (tmp_path / "media/jobs/1/images/000.png").as_uri()
+    assert store.key_of(uri) == "jobs/1/images/000.png"
+    assert store.public_url("jobs/1/images/000.png") == uri
+    assert store.list_keys("jobs/1") == ["jobs/1/images/000.png"]
+    assert store.fetch("jobs/1/images/000.png", tmp_path / "out" / "y.png").read_bytes() == b"png"
+    assert not list((tmp_path / "media").rglob("*.part"))
