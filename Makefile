@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 BV := $(VENV)/bin/batchvideo
-APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig
+APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig chromium
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
 .PHONY: setup demo test dev bench clean

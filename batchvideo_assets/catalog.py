@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from batchvideo_media.images import render_sample_logo
 from batchvideo_media.probe import run_ffmpeg
+from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
 from batchvideo_resources.script_spec import BadScriptError, MAX_CONTENT_CHARS
@@ -101,15 +102,19 @@ def add_script(session: Session, data: dict[str, Any]) -> Script:
     content = str(data.get("content") or "")
     if not title:
         raise BadScriptError("title", "is empty")
-    if not content.strip():
+    if len(title) > 256:
+        raise BadScriptError("title", f"has {len(title)} characters; the limit is 256")
+    if not normalise(content):
         raise BadScriptError("content", "is empty")
     if len(content) > MAX_CONTENT_CHARS:
         raise BadScriptError("content", f"has {len(content)} characters; the limit is {MAX_CONTENT_CHARS}")
+    if not is_speakable(normalise(content)):
+        raise BadScriptError("content", "has no speakable text (only symbols or emoji)")
     try:
         speed = float(data.get("speech_speed") if data.get("speech_speed") not in (None, "") else 1.0)
     except (TypeError, ValueError):
         raise BadScriptError("speech_speed", f"{data.get('speech_speed')!r} is not a number") from None
-    if not 0.5 <= speed <= 2.0:
+    if not 0.5 <= speed <= 2.0:  # also false for NaN
         raise BadScriptError("speech_speed", f"{speed} is outside 0.5–2.0")
     extra = data.get("extra") or {}
     if isinstance(extra, str):

@@ -14,6 +14,17 @@ from batchvideo_resources import settings
 
 
 def _bootstrap_env() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", module="dagster")
+    warnings.filterwarnings("ignore", category=UserWarning, message=".*upstream_output.*")
+    try:
+        from dagster import BetaWarning, PreviewWarning
+
+        warnings.filterwarnings("ignore", category=BetaWarning)
+        warnings.filterwarnings("ignore", category=PreviewWarning)
+    except ImportError:  # pragma: no cover
+        pass
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
 

@@ -11,6 +11,10 @@ from batchvideo_resources import settings
 from batchvideo_resources.media_store import MediaStore
 
 
+# The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = None,
                    defs: dg.Definitions | None = None) -> list[dict]:
     from batchvideo_assets.definitions import build_definitions
@@ -24,8 +28,9 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
         script_id = str(raw).strip()
         if not instance.has_dynamic_partition(scripts_partitions.name, script_id):
             instance.add_dynamic_partitions(scripts_partitions.name, [script_id])
-        result = job.execute_in_process(instance=instance, partition_key=script_id, raise_on_error=False,
-                                        tags={"batchvideo/script_id": script_id, "batchvideo/launched_by": "cli"})
+        result = job.execute_in_process(
+            instance=instance, partition_key=script_id, raise_on_error=False, run_config=QUIET_CONSOLE,
+            tags={"batchvideo/script_id": script_id, "batchvideo/launched_by": "cli"})
         status = "SUCCESS" if result.success else "FAILED"
         error = None if result.success else run_error(instance, result.run_id)
         outputs = collect_outputs(media, script_id) if result.success else {}

@@ -25,14 +25,21 @@ class BadScriptError(ValueError):
         super().__init__(f"{field}: {problem}")
 
 
-def resolve_asset_path(value: str | None, field: str) -> str | None:
-    """A relative file path inside one of the allowed asset roots, or a clear error."""
+def resolve_asset_path(value: str | None, field: str, kind: str | None = None) -> str | None:
+    """A relative file path inside one of the allowed asset roots, or a clear error.
+
+    `kind` ("audio" or "image") also checks that the file decodes as that kind of media, so a
+    corrupt file fails here, naming the field, instead of deep inside a render."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise BadScriptError(field, f"expected a relative file path, got {type(value).__name__}")
-    if "\x00" in value or re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", value) or value.startswith("file:"):
+    if any(ord(ch) < 32 for ch in value):
+        raise BadScriptError(field, f"{value!r} contains control characters")
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value) and not re.match(r"^[A-Za-z]:[\\/]", value):
         raise BadScriptError(field, f"{value!r} is a URL; expected a path relative to the asset folder")
+    if re.match(r"^([A-Za-z]:)?[\\/]", value):
+        raise BadScriptError(field, f"{value!r} is absolute; expected a path relative to the asset folder")
     candidate = Path(value)
     if candidate.is_absolute() or value.startswith("~"):
         raise BadScriptError(field, f"{value!r} is absolute; expected a path relative to the asset folder")
@@ -48,8 +55,35 @@ def resolve_asset_path(value: str | None, field: str) -> str | None:
                     fh.read(1)
             except OSError as exc:
                 raise BadScriptError(field, f"{value!r} is not readable ({exc.strerror})") from exc
+            if kind is not None:
+                _check_media(path, value, field, kind)
             return str(path)
     raise BadScriptError(field, f"file {value!r} not found under {', '.join(map(str, settings.asset_roots()))}")
+
+
+def _check_media(path: Path, value: str, field: str, kind: str) -> None:
+    if path.stat().st_size == 0:
+        raise BadScriptError(field, f"{value!r} is an empty file")
+    if kind == "image":
+        from PIL import Image
+
+        try:
+            with Image.open(path) as img:
+                img.verify()
+            return
+        except Exception as exc:  # noqa: BLE001 - any decoder error
+            raise BadScriptError(field, f"{value!r} is not a readable image ({type(exc).__name__})") from None
+    wanted = {"audio": ("audio",), "media": ("audio", "video")}[kind]
+    import subprocess
+
+    try:
+        proc = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
+                               str(path)], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise BadScriptError(field, f"{value!r} could not be probed in 30 s") from None
+    types = set(proc.stdout.split())
+    if proc.returncode != 0 or not types & set(wanted):
+        raise BadScriptError(field, f"{value!r} is not a readable {' or '.join(wanted)} file")
 
 
 class LanguageSpec(BaseModel):
@@ -197,13 +231,14 @@ def build_spec(row: Any) -> ScriptSpec:
         extra = ScriptExtra.model_validate(raw_extra)
     except ValidationError as exc:
         raise _field_from_error(exc, "extra.") from exc
-    extra.audio = resolve_asset_path(extra.audio, "extra.audio")
-    extra.bgm = resolve_asset_path(extra.bgm, "extra.bgm")
+    extra.audio = resolve_asset_path(extra.audio, "extra.audio", "audio")
+    extra.bgm = resolve_asset_path(extra.bgm, "extra.bgm", "audio")
 
     voice = VoiceSpec()
     if row.voice is not None:
         voice = VoiceSpec(name=row.voice.name, backend=row.voice.backend,
-                          reference_audio=resolve_asset_path(row.voice.reference_audio, "voice.reference_audio"))
+                          reference_audio=resolve_asset_path(row.voice.reference_audio, "voice.reference_audio",
+                                                            "audio"))
     try:
         topic = TopicSpec() if row.topic is None else TopicSpec(
             name=row.topic.name, image_prompt=row.topic.image_prompt or "",
@@ -215,21 +250,31 @@ def build_spec(row: Any) -> ScriptSpec:
     account = AccountSpec()
     if row.account is not None:
         acc = row.account
-        acc_extra = acc.extra if isinstance(acc.extra, dict) else {}
+        acc_extra = acc.extra if acc.extra is not None else {}
+        if not isinstance(acc_extra, dict):
+            raise BadScriptError("account.extra", f"must be a JSON object, got {type(acc_extra).__name__}")
+        digital_human = None
+        if acc.digital_human:
+            try:
+                digital_human = DigitalHumanSpec.model_validate(acc.digital_human)
+            except ValidationError as exc:
+                raise _field_from_error(exc, "account.digital_human.") from exc
+        transitions = acc.transition_types or []
+        if not isinstance(transitions, list):
+            raise BadScriptError("account.transition_types", f"must be a list, got {type(transitions).__name__}")
         try:
             account = AccountSpec(
                 username=acc.username, platform=acc.platform or "youtube",
                 subtitle_background=acc.subtitle_background or "#578B2E", font=acc.font,
-                enable_transition=bool(acc.enable_transition), transition_types=list(acc.transition_types or []),
-                digital_human=DigitalHumanSpec.model_validate(acc.digital_human) if acc.digital_human else None,
-                watermark=acc_extra.get("watermark"), bgm=acc_extra.get("bgm"))
+                enable_transition=bool(acc.enable_transition), transition_types=list(transitions),
+                digital_human=digital_human, watermark=acc_extra.get("watermark"), bgm=acc_extra.get("bgm"))
         except ValidationError as exc:
             raise _field_from_error(exc, "account.") from exc
-        account.logo = resolve_asset_path(acc.logo, "account.logo")
-        account.bgm = resolve_asset_path(account.bgm, "account.extra.bgm")
+        account.logo = resolve_asset_path(acc.logo, "account.logo", "image")
+        account.bgm = resolve_asset_path(account.bgm, "account.extra.bgm", "audio")
         if account.digital_human and account.digital_human.avatar:
             account.digital_human.avatar = resolve_asset_path(account.digital_human.avatar,
-                                                              "account.digital_human.avatar")
+                                                              "account.digital_human.avatar", "media")
     try:
         return ScriptSpec(
             id=row.id, title=(row.title or "").strip(), content=content, description=row.description or "",

@@ -9,7 +9,8 @@ import pytest
 from batchvideo_assets.definitions import build_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = {"script", "audio", "srt", "splits", "images", "broll_clips", "composed_video", "logoed_video", "cover"}
+STAGES = {"script", "audio", "srt", "splits", "images", "broll_clips", "digital_human", "composed_video",
+          "logoed_video", "cover"}
 
 
 def test_definitions_load():

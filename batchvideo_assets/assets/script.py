@@ -1,14 +1,18 @@
 """`script`: the validated snapshot of a scripts row. Its data version drives staleness downstream."""
 
 
+import functools
+import subprocess
+
 import dagster as dg
 from sqlalchemy import select
 
-from batchvideo_assets.assets.common import bad_input_is_final
+from batchvideo_assets.assets.common import SERVICE_RETRY, bad_input_is_final
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
 from batchvideo_resources.script_spec import BadScriptError, build_spec
+from batchvideo_resources.tts import TTSResource
 
 
 def guess_language_code(content: str) -> str:
@@ -16,8 +20,23 @@ def guess_language_code(content: str) -> str:
     return "zh-CN" if cjk * 4 >= len(content.strip()) * 1 and cjk else "en-US"
 
 
+def _load_row(session, script_id: int) -> Script | None:
+    """The row, or a BadScriptError naming the column whose stored value cannot even be read
+    (e.g. invalid JSON written into `extra` by raw SQL). Database outages still raise as they are."""
+    try:
+        return session.get(Script, script_id)
+    except (ValueError, TypeError) as exc:  # JSON/number decoding of a stored value
+        session.rollback()
+        for column in Script.__table__.columns:
+            try:
+                session.execute(select(column).where(Script.id == script_id)).all()
+            except (ValueError, TypeError) as col_exc:
+                raise BadScriptError(column.name, f"stored value cannot be read ({col_exc})") from exc
+        raise BadScriptError("row", f"cannot be read ({exc})") from exc
+
+
 def load_spec(session, script_id: int):
-    row = session.get(Script, script_id)
+    row = _load_row(session, script_id)
     if row is None:
         raise BadScriptError("id", f"no script with id {script_id}")
     if row.deleted_at is not None:
@@ -27,14 +46,44 @@ def load_spec(session, script_id: int):
         row.language = session.scalar(select(Language).where(Language.code == code))
     elif row.language is None:
         raise BadScriptError("language_id", f"no language with id {row.language_id}")
+    # Rows written by other services may reference ids that do not exist (or no longer do).
+    for field, related in (("voice_id", row.voice), ("topic_id", row.topic), ("account_id", row.account)):
+        if getattr(row, field) is not None and related is None:
+            raise BadScriptError(field, f"no {field[:-3]} with id {getattr(row, field)}")
     return build_spec(row)
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_voices() -> frozenset[str]:
+    """Names `espeak-ng -v` accepts: language codes, voice names and voice files (lower case)."""
+    proc = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=30)
+    names: set[str] = set()
+    for line in proc.stdout.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) >= 5:
+            names.update({cols[1].lower(), cols[3].lower(), cols[4].lower(), cols[4].rsplit("/", 1)[-1].lower()})
+    return frozenset(names)
+
+
+def espeak_voice_exists(voice: str) -> bool:
+    # espeak silently falls back to a prefix match ("no-such-voice" speaks Norwegian), so match exactly.
+    voices = espeak_voices()
+    return not voices or voice.split("+", 1)[0].strip().lower() in voices
+
+
+def check_tts_voice(spec, tts: TTSResource) -> None:
+    """An unknown espeak voice is a bad row (not worth retrying), so it fails here by name."""
+    if tts.backend == "espeak" and not spec.extra.audio and not espeak_voice_exists(spec.language.tts_voice):
+        raise BadScriptError("language.tts_voice",
+                             f"espeak-ng has no voice {spec.language.tts_voice!r} for language {spec.language.code}")
 
 
 @dg.asset(
     partitions_def=scripts_partitions, group_name="script", kinds={"sql", "pydantic"},
+    retry_policy=SERVICE_RETRY,  # a database blip is retried; a bad row raises a non-retried Failure
     description="Validated snapshot of the scripts row with its language, voice, topic and account resolved.",
 )
-def script(context: dg.AssetExecutionContext, db: DatabaseResource) -> dg.Output[dict]:
+def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSResource) -> dg.Output[dict]:
     try:
         script_id = int(context.partition_key)
     except ValueError:
@@ -42,6 +91,7 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource) -> dg.Output
                          allow_retries=False) from None
     with bad_input_is_final(), db.session() as session:
         spec = load_spec(session, script_id)
+        check_tts_voice(spec, tts)
     digest = spec.digest()
     w, h = spec.canvas
     return dg.Output(
