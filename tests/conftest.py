@@ -74,3 +74,21 @@ def pg_url():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A migrated, seeded scripts DB on SQLite and on PostgreSQL; old rows soft-deleted (pg is shared)."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from batchvideo_assets.catalog import seed_reference_data
+    from batchvideo_resources.db import Script, session_scope, upgrade
+
+    url = f"sqlite:///{tmp_path / 'scripts.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    upgrade(url)
+    with session_scope(url) as session:
+        seed_reference_data(session)
+        session.execute(update(Script).values(deleted_at=dt.datetime(2000, 1, 1)))
+    return url

@@ -40,3 +40,19 @@ def image_size(path: Path) -> tuple[int, int]:
     with Image.open(path) as img:
         img.load()
         return img.size
+
+
+def tick_sensor(instance, url: str, cursor: str | None):
+    """One scripts-sensor evaluation; applies its partition requests like the daemon would."""
+    import dagster as dg
+
+    from batchvideo_assets.sensors import scripts_sensor
+    from batchvideo_resources.database import DatabaseResource
+
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"db": DatabaseResource(url=url)})
+    result = scripts_sensor(context)
+    if isinstance(result, dg.SkipReason):
+        return [], context.cursor
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return result.run_requests, result.cursor

@@ -1,7 +1,6 @@
 """Faults (SPEC §6): a run killed mid-`images`, flaky and dead model servers, a database that goes
 away between sensor ticks, and a burst of 1,000 new rows."""
 
-import datetime as dt
 import http.server
 import os
 import signal
@@ -10,17 +9,17 @@ import sys
 import textwrap
 import threading
 import time
-from pathlib import Path
 
 import dagster as dg
 import pytest
 from conftest import add
-from sqlalchemy import create_engine, delete, insert, text, update
+from sqlalchemy import create_engine, delete, insert, text
 
-from batchvideo_assets.catalog import seed_reference_data
+from helpers import tick_sensor
+
 from batchvideo_assets.sensors import PAGE_SIZE, scripts_sensor
 from batchvideo_resources.database import DatabaseResource
-from batchvideo_resources.db import Script, engine_for, session_scope, upgrade
+from batchvideo_resources.db import Script, engine_for, session_scope
 from batchvideo_resources.db.models import utcnow
 from batchvideo_resources.http_retry import ServiceUnavailable, request_with_retries
 from batchvideo_resources.media_store import MediaStore
@@ -210,31 +209,11 @@ def test_hung_tts_server_fails_the_narration_without_hanging(tmp_path):
 
 
 # ---------------------------------------------------------------------------------- sensor
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'faults.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    upgrade(url)
-    with session_scope(url) as session:
-        seed_reference_data(session)
-        session.execute(update(Script).values(deleted_at=dt.datetime(2000, 1, 1)))  # pg db is shared per session
-    return url
-
-
-def _tick(instance, url, cursor):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"db": DatabaseResource(url=url)})
-    result = scripts_sensor(context)
-    if isinstance(result, dg.SkipReason):
-        return [], context.cursor
-    for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-    return result.run_requests, result.cursor
-
-
 def _cursor_at_end(instance, url):
     """Tick until the cursor stops moving (earlier tests may have left more than a page of rows)."""
     cursor = None
     while True:
-        _, after = _tick(instance, url, cursor)
+        _, after = tick_sensor(instance, url, cursor)
         if after == cursor:
             return cursor
         cursor = after
@@ -285,10 +264,10 @@ def test_sensor_with_database_restarts_misses_none_and_duplicates_none(db_url):
                 with pytest.raises(Exception):
                     scripts_sensor(context)
                 _restart_database(db_url)
-            requests, cursor = _tick(instance, db_url, cursor)
+            requests, cursor = tick_sensor(instance, db_url, cursor)
             seen += [int(r.partition_key) for r in requests]
             _restart_database(db_url)
-        requests, cursor = _tick(instance, db_url, cursor)
+        requests, cursor = tick_sensor(instance, db_url, cursor)
         assert requests == []
         assert seen == expected
         assert len(set(seen)) == len(seen)
@@ -309,7 +288,7 @@ def test_thousand_rows_at_once(db_url):
             assert len(ids) == 1000
             requests, ticks = [], 0
             while True:
-                batch, cursor = _tick(instance, db_url, cursor)
+                batch, cursor = tick_sensor(instance, db_url, cursor)
                 ticks += 1
                 assert ticks <= 1000 // PAGE_SIZE + 2, "unbounded number of ticks"
                 if not batch:

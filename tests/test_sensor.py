@@ -4,39 +4,18 @@ import datetime as dt
 
 import dagster as dg
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 
-from batchvideo_assets.catalog import seed_reference_data
-from batchvideo_assets.sensors import PAGE_SIZE, scripts_sensor
-from batchvideo_resources.database import DatabaseResource
-from batchvideo_resources.db import Script, session_scope, upgrade
+from helpers import tick_sensor
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'sensor.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    upgrade(url)
-    with session_scope(url) as session:
-        seed_reference_data(session)
-        session.execute(update(Script).values(deleted_at=dt.datetime(2000, 1, 1)))  # pg db is shared per session
-    return url
+from batchvideo_assets.sensors import PAGE_SIZE
+from batchvideo_resources.db import Script, session_scope
 
 
 @pytest.fixture
 def fresh_instance():
     with dg.instance_for_test() as inst:
         yield inst
-
-
-def tick(instance, url, cursor):
-    """One sensor evaluation; applies its partition requests like the daemon would."""
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"db": DatabaseResource(url=url)})
-    result = scripts_sensor(context)
-    if isinstance(result, dg.SkipReason):
-        return [], context.cursor
-    for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-    return result.run_requests, result.cursor
 
 
 def insert_rows(url, n, **fields):
@@ -50,43 +29,43 @@ def insert_rows(url, n, **fields):
 
 def test_new_edited_and_deleted_rows(db_url, fresh_instance):
     first, second = insert_rows(db_url, 2)
-    requests, cursor = tick(fresh_instance, db_url, None)
+    requests, cursor = tick_sensor(fresh_instance, db_url, None)
     assert [r.partition_key for r in requests] == [str(first), str(second)]
     assert set(fresh_instance.get_dynamic_partitions("scripts")) >= {str(first), str(second)}
     keys = {r.partition_key: r.run_key for r in requests}
 
-    assert tick(fresh_instance, db_url, cursor)[0] == []  # nothing changed → nothing requested
+    assert tick_sensor(fresh_instance, db_url, cursor)[0] == []  # nothing changed → nothing requested
 
     with session_scope(db_url) as session:
         session.get(Script, first).content = "An edited script says something else."
-    requests, cursor = tick(fresh_instance, db_url, cursor)
+    requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
     assert [r.partition_key for r in requests] == [str(first)]
     assert requests[0].run_key != keys[str(first)]
 
     with session_scope(db_url) as session:
         session.get(Script, second).deleted_at = dt.datetime.now()
-    requests, cursor = tick(fresh_instance, db_url, cursor)
+    requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
     assert requests == []
 
 
 def test_same_content_keeps_the_same_run_key(db_url, fresh_instance):
     (row,) = insert_rows(db_url, 1)
-    (request,), cursor = tick(fresh_instance, db_url, None)
+    (request,), cursor = tick_sensor(fresh_instance, db_url, None)
     with session_scope(db_url) as session:
         session.get(Script, row).priority = 5  # touched, but nothing a render depends on changed
-    (again,), _ = tick(fresh_instance, db_url, cursor)
+    (again,), _ = tick_sensor(fresh_instance, db_url, cursor)
     assert again.run_key == request.run_key  # Dagster skips a run key it has already launched
     assert again.tags["dagster/priority"] == "5"
 
 
 def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance):
-    _, cursor = tick(fresh_instance, db_url, None)
+    _, cursor = tick_sensor(fresh_instance, db_url, None)
     ids = insert_rows(db_url, PAGE_SIZE + 37)
     seen = []
     ticks = 0
     while True:
         # A new context per tick, seeded only with the stored cursor string, is a daemon restart.
-        requests, cursor = tick(fresh_instance, db_url, cursor)
+        requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
         ticks += 1
         if not requests:
             break
@@ -97,9 +76,9 @@ def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance):
 
 
 def test_rows_inserted_with_raw_sql_are_seen(db_url, fresh_instance):
-    _, cursor = tick(fresh_instance, db_url, None)
+    _, cursor = tick_sensor(fresh_instance, db_url, None)
     with session_scope(db_url) as session:
         session.execute(insert(Script).values(title="raw", content="Inserted by another service.",
                                               speech_speed=1.0, is_horizontal=True, priority=0))
-    requests, _ = tick(fresh_instance, db_url, cursor)
+    requests, _ = tick_sensor(fresh_instance, db_url, cursor)
     assert len(requests) == 1
