@@ -6,14 +6,14 @@ import hashlib
 import json
 
 import dagster as dg
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from batchvideo_assets.jobs import render_video_job
 from batchvideo_assets.outputs import collect_outputs, run_error
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.writeback import record_run
 from batchvideo_resources.database import DatabaseResource
-from batchvideo_resources.db import Script
+from batchvideo_resources.db import Script, ScriptRun
 from batchvideo_resources.media_store import MediaStore
 
 PAGE_SIZE = 500
@@ -48,15 +48,27 @@ def scan_scripts(session, cursor: str | None, page_size: int = PAGE_SIZE):
     return rows, next_cursor
 
 
+def rendered_since_edit(session, rows: list[Script]) -> set[int]:
+    """IDs whose last successful render (e.g. by `batchvideo render`) finished after the row's last edit."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return set()
+    finished = dict(session.execute(
+        select(ScriptRun.script_id, func.max(ScriptRun.finished_at))
+        .where(ScriptRun.status == "SUCCESS", ScriptRun.script_id.in_(ids)).group_by(ScriptRun.script_id)).all())
+    return {r.id for r in rows if finished.get(r.id) is not None and finished[r.id] >= r.updated_at}
+
+
 @dg.sensor(job=render_video_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
            description="New or edited rows in `scripts` → partition added and a render requested, once per row version.")
 def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) -> dg.SensorResult | dg.SkipReason:
     with db.session() as session:
         rows, next_cursor = scan_scripts(session, context.cursor)
         existing = set(context.instance.get_dynamic_partitions(scripts_partitions.name))
+        already_rendered = rendered_since_edit(session, rows)
         new_partitions, requests = [], []
         for row in rows:
-            if row.deleted_at is not None:
+            if row.deleted_at is not None or row.id in already_rendered:
                 continue
             key = str(row.id)
             if key not in existing:

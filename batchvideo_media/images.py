@@ -137,7 +137,8 @@ def render_placeholder(out: Path, width: int, height: int, text: str, seed: str,
     box = draw.textbbox((mx, my), label, font=label_font)
     draw.rectangle((box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 4), fill=(0, 0, 0))
     draw.text((mx, my), label, font=label_font, fill=(235, 235, 235))
-    lines = wrap(text, max(10, width * 2 // size - 4))[:4]
+    # One width unit is about half the font size; 70% of the width stays inside any pan crop.
+    lines = wrap(text, max(10, int(width * 0.7 / (size / 2))))[:4]
     _draw_centered(draw, lines, _font(size), width, height // 3)
     img.save(out, format="PNG", compress_level=1)
 

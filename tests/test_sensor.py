@@ -82,3 +82,18 @@ def test_rows_inserted_with_raw_sql_are_seen(db_url, fresh_instance):
                                               speech_speed=1.0, is_horizontal=True, priority=0))
     requests, _ = tick_sensor(fresh_instance, db_url, cursor)
     assert len(requests) == 1
+
+
+def test_rows_rendered_by_the_cli_since_their_last_edit_are_not_rendered_again(db_url, fresh_instance):
+    from batchvideo_assets.writeback import record_run
+
+    _, cursor = tick_sensor(fresh_instance, db_url, None)
+    rendered, fresh = insert_rows(db_url, 2)
+    record_run(db_url, script_id=rendered, run_id=f"cli-{rendered}-{db_url[:6]}", status="SUCCESS", outputs={})
+    requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert [r.partition_key for r in requests] == [str(fresh)]
+
+    with session_scope(db_url) as session:
+        session.get(Script, rendered).content = "Edited after the CLI render."
+    requests, _ = tick_sensor(fresh_instance, db_url, cursor)
+    assert [r.partition_key for r in requests] == [str(rendered)]
