@@ -84,10 +84,7 @@ class ImageGenResource(dg.ConfigurableResource):
 
     @property
     def _server_url(self) -> str:
-        url = self.url or settings.get("BATCHVIDEO_IMAGE_URL")
-        if not url:
-            raise ValueError("image backend 'http' needs a url (BATCHVIDEO_IMAGE_URL)")
-        return url.rstrip("/")
+        return settings.service_url(self.url, "BATCHVIDEO_IMAGE_URL", "image")
 
     def generate(self, jobs: list[dict], width: int, height: int, *, lora: tuple[str, float] | None = None) -> None:
         if self.backend == "placeholder":

@@ -114,10 +114,7 @@ class LipSyncResource(dg.ConfigurableResource):
 
     @property
     def _server_url(self) -> str:
-        url = self.url or settings.get("BATCHVIDEO_LIPSYNC_URL")
-        if not url:
-            raise ValueError("lip-sync backend 'http' needs a url (BATCHVIDEO_LIPSYNC_URL)")
-        return url.rstrip("/")
+        return settings.service_url(self.url, "BATCHVIDEO_LIPSYNC_URL", "lip-sync")
 
     def render(self, reference: Path | None, audio: Path, out: Path, width: int, height: int) -> None:
         duration_s = wav_duration_ms(audio) / 1000

@@ -43,3 +43,11 @@ def dagster_home() -> Path:
 
 def get(name: str, default: str | None = None) -> str | None:
     return _env(name, default)
+
+
+def service_url(explicit: str | None, env_name: str, what: str) -> str:
+    """A model server's base URL: the resource's own setting, else `env_name`, else a clear error."""
+    url = explicit or _env(env_name)
+    if not url:
+        raise ValueError(f"{what} backend 'http' needs a url ({env_name})")
+    return url.rstrip("/")
