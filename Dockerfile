@@ -25,11 +25,13 @@ WORKDIR /opt/dagster/app
 
 # Dependencies first (cached while only the code changes).
 COPY pyproject.toml README.md ./
+COPY batchvideo_app/__init__.py batchvideo_app/__init__.py
 COPY batchvideo_assets/__init__.py batchvideo_assets/__init__.py
 COPY batchvideo_resources/__init__.py batchvideo_resources/__init__.py
 COPY batchvideo_media/__init__.py batchvideo_media/__init__.py
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" && pip uninstall -y batchvideo
 
+COPY batchvideo_app batchvideo_app
 COPY batchvideo_assets batchvideo_assets
 COPY batchvideo_resources batchvideo_resources
 COPY batchvideo_media batchvideo_media

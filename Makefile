@@ -1,4 +1,6 @@
-# One entry point per task; every target runs `setup` first, which is idempotent and quick when done.
+# One entry point per task. `demo`/`dev` install only what the embedded defaults need; `test`/`bench`
+# add the `dev` extra (test tools, `dg`, and the `gpu` extra for the real Flux path). Every target
+# installs first, which is idempotent and quick when done.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,12 +8,15 @@ BV := $(VENV)/bin/batchvideo
 APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig chromium
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup demo test dev bench clean
+.PHONY: setup setup-dev demo test test-fast dev bench clean
 
 setup: $(VENV)/.installed
 	@$(BV) init
 
-$(VENV)/.installed: pyproject.toml
+setup-dev: $(VENV)/.installed-dev
+	@$(BV) init
+
+$(VENV)/.apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -19,19 +24,30 @@ $(VENV)/.installed: pyproject.toml
 	fi
 	@[ -x $(PY) ] || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.apt
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.apt
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@ $(VENV)/.installed
 
 demo: setup
 	$(BV) demo
 
-test: setup
+test: setup-dev
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The pure media logic and the definitions (no database, no renders): under a minute.
+test-fast: setup-dev
+	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
 dev: setup
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
-bench: setup
+bench: setup-dev
 	$(PY) bench/compose.py
 
 clean:

@@ -21,7 +21,11 @@ from batchvideo_resources import settings  # noqa: E402
 @pytest.fixture(scope="session")
 def prepared_db() -> str:
     """Migrated DB with reference data, sample assets and the sample stock library."""
-    from batchvideo_assets.catalog import default_asset_root, ensure_sample_assets, seed_reference_data
+    from batchvideo_app.catalog import (
+        default_asset_root,
+        ensure_sample_assets,
+        seed_reference_data,
+    )
     from batchvideo_resources.db import session_scope, upgrade
     from batchvideo_resources.stock import create_sample_library
 
@@ -43,7 +47,7 @@ def instance():
 
 
 def add(url: str, **fields) -> int:
-    from batchvideo_assets.catalog import add_script
+    from batchvideo_app.catalog import add_script
     from batchvideo_resources.db import session_scope
 
     with session_scope(url) as session:
@@ -83,7 +87,7 @@ def db_url(request, tmp_path):
 
     from sqlalchemy import update
 
-    from batchvideo_assets.catalog import seed_reference_data
+    from batchvideo_app.catalog import seed_reference_data
     from batchvideo_resources.db import Script, session_scope, upgrade
 
     url = f"sqlite:///{tmp_path / 'scripts.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
@@ -92,3 +96,19 @@ def db_url(request, tmp_path):
         seed_reference_data(session)
         session.execute(update(Script).values(deleted_at=dt.datetime(2000, 1, 1)))
     return url
+
+
+# Test layers, so `make test-fast` can run the pure logic and definitions alone (`-m unit`):
+# unit = no database, no Dagster instance; db = a scripts database (SQLite/PostgreSQL);
+# e2e = runs through a Dagster instance (materializations, renders); ui = a live webserver/daemon.
+LAYER_FIXTURES = (("e2e", {"instance"}), ("db", {"prepared_db", "db_url", "pg_url"}))
+LAYERS = ("unit", "db", "e2e", "ui")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(item.get_closest_marker(layer) for layer in LAYERS):
+            continue
+        fixtures = set(item.fixturenames)
+        layer = next((name for name, needs in LAYER_FIXTURES if fixtures & needs), "unit")
+        item.add_marker(getattr(pytest.mark, layer))

@@ -46,7 +46,7 @@ def tick_sensor(instance, url: str, cursor: str | None):
     """One scripts-sensor evaluation; applies its partition requests like the daemon would."""
     import dagster as dg
 
-    from batchvideo_assets.sensors import scripts_sensor
+    from batchvideo_assets.defs.automation.sensors import scripts_sensor
     from batchvideo_resources.database import DatabaseResource
 
     context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"db": DatabaseResource(url=url)})

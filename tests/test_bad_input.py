@@ -16,10 +16,17 @@ import pytest
 from helpers import parse_srt, path_of, streams, wav_seconds
 from sqlalchemy import select
 
-from batchvideo_assets.catalog import add_script, default_asset_root
-from batchvideo_assets.render import render_scripts
+from batchvideo_app.catalog import add_script, default_asset_root
+from batchvideo_app.render import render_scripts
 from batchvideo_assets.writeback import latest_run
-from batchvideo_resources.db import Account, Language, Script, Topic, Voice, session_scope
+from batchvideo_resources.db import (
+    Account,
+    Language,
+    Script,
+    Topic,
+    Voice,
+    session_scope,
+)
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.script_spec import BadScriptError
 

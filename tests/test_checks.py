@@ -10,10 +10,12 @@ import pytest
 from conftest import add
 from PIL import Image
 
-from batchvideo_assets import checks
-from batchvideo_assets.checks import (asset_checks, evaluate_audio, evaluate_broll, evaluate_cover,
-                                      evaluate_images, evaluate_splits, evaluate_srt, evaluate_video)
-from batchvideo_assets.render import render_scripts
+from batchvideo_app.render import render_scripts
+from batchvideo_assets.defs.speech.checks import evaluate_audio, evaluate_srt
+from batchvideo_assets.defs.storyboard.checks import evaluate_splits
+from batchvideo_assets.defs.video import checks as video_checks
+from batchvideo_assets.defs.video.checks import evaluate_cover, evaluate_video
+from batchvideo_assets.defs.visuals.checks import evaluate_broll, evaluate_images
 from batchvideo_assets.writeback import latest_run
 from batchvideo_resources.media_store import MediaStore
 
@@ -53,7 +55,9 @@ def put(media, tmp_path, name, writer):
 
 
 def test_every_check_is_defined_blocking_and_partitioned():
-    specs = [spec for c in asset_checks for spec in c.check_specs]
+    from batchvideo_assets.definitions import build_definitions
+
+    specs = [spec for c in build_definitions().asset_checks for spec in c.check_specs]
     assert len(specs) == 8
     assert {s.asset_key.path[-1] for s in specs} == {"audio", "srt", "splits", "images", "broll_clips",
                                                       "composed_video", "logoed_video", "cover"}
@@ -189,8 +193,8 @@ def test_static_broll_is_not_a_freeze(good):
     broll = next(s for s in good["splits"]["shots"] if s["kind"] == "broll")
     image = next(s for s in good["splits"]["shots"] if s["kind"] == "image")
     inside = (broll["start_ms"] / 1000, broll["end_ms"] / 1000)
-    assert checks._freeze_allowed(*inside, good["splits"])
-    assert not checks._freeze_allowed(image["start_ms"] / 1000, image["end_ms"] / 1000, good["splits"])
+    assert video_checks._freeze_allowed(*inside, good["splits"])
+    assert not video_checks._freeze_allowed(image["start_ms"] / 1000, image["end_ms"] / 1000, good["splits"])
 
 
 def test_cover_check(good, media, tmp_path):
@@ -212,7 +216,7 @@ def test_cover_check(good, media, tmp_path):
 
 def test_failing_blocking_check_stops_the_run(prepared_db, instance, media, monkeypatch):
     """Overlapping cues from a (simulated) subtitle bug: the srt check fails, nothing downstream is built."""
-    from batchvideo_assets.assets import speech
+    from batchvideo_assets.defs.speech import assets as speech
 
     real = speech.build_cues
 

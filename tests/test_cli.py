@@ -12,7 +12,7 @@ from helpers import path_of, streams
 from batchvideo_assets.writeback import latest_run
 from batchvideo_resources.db import Script, session_scope
 
-BV = [sys.executable, "-m", "batchvideo_assets.cli"]
+BV = [sys.executable, "-m", "batchvideo_app.cli"]
 
 
 def run(*args, check=True, input=None):

@@ -12,7 +12,14 @@ import pytest
 import srt
 
 from batchvideo_media import compose as C
-from batchvideo_media.images import covers, drawable, font_for_text, render_cover, render_placeholder, safe_margins
+from batchvideo_media.images import (
+    covers,
+    drawable,
+    font_for_text,
+    render_cover,
+    render_placeholder,
+    safe_margins,
+)
 from batchvideo_media.probe import probe, stream_duration
 from batchvideo_media.subtitles import to_ass
 

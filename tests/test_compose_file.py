@@ -210,7 +210,7 @@ def test_helm_values_use_k8s_executor_and_gpu_placement():
     assert values["concurrency"]["pools"]["defaultLimit"] == 1
     assert values["postgresql"]["enabled"] is False and values["generatePostgresqlPasswordSecret"] is False
     # The A100 placement documented here is the one the GPU assets carry.
-    from batchvideo_assets.assets.common import GPU_OP_TAGS
+    from batchvideo_assets.common import GPU_OP_TAGS
 
     selector = GPU_OP_TAGS["dagster-k8s/config"]["pod_spec_config"]["node_selector"]
     text = (ROOT / "deploy" / "helm" / "values.yaml").read_text()

@@ -13,11 +13,10 @@ import time
 import dagster as dg
 import pytest
 from conftest import add
+from helpers import tick_sensor
 from sqlalchemy import create_engine, delete, insert, text
 
-from helpers import tick_sensor
-
-from batchvideo_assets.sensors import PAGE_SIZE, scripts_sensor
+from batchvideo_assets.defs.automation.sensors import PAGE_SIZE, scripts_sensor
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script, engine_for, session_scope
 from batchvideo_resources.db.models import utcnow

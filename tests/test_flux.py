@@ -26,8 +26,20 @@ FAST = dict(steps=2, max_sequence_length=16, batch_size=2)
 def build_tiny_flux(root: Path) -> Path:
     """A complete FluxPipeline with random weights: every component at toy size, tokenizers built in code."""
     import torch
-    from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxPipeline, FluxTransformer2DModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer, T5Config, T5EncoderModel, T5TokenizerFast
+    from diffusers import (
+        AutoencoderKL,
+        FlowMatchEulerDiscreteScheduler,
+        FluxPipeline,
+        FluxTransformer2DModel,
+    )
+    from transformers import (
+        CLIPTextConfig,
+        CLIPTextModel,
+        CLIPTokenizer,
+        T5Config,
+        T5EncoderModel,
+        T5TokenizerFast,
+    )
 
     torch.manual_seed(0)
     transformer = FluxTransformer2DModel(
@@ -211,9 +223,10 @@ def test_http_backend_posts_the_generate_contract_and_retries(image_server, tmp_
 
 # ---------------------------------------------------------------------- through the `images` asset
 def _image_assets():
-    from batchvideo_assets.assets.script import script
-    from batchvideo_assets.assets.speech import build_audio_asset, splits, srt
-    from batchvideo_assets.assets.visuals import images
+    from batchvideo_assets.defs.script.assets import script
+    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.storyboard.assets import splits
+    from batchvideo_assets.defs.visuals.assets import images
 
     return [script, build_audio_asset(neural_tts=False), srt, splits, images]
 

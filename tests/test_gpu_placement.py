@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 from kubernetes.client import ApiClient, V1Job
 
-from batchvideo_assets.assets.common import GPU_POOL
+from batchvideo_assets.common import GPU_POOL
 
 
 class _Response:
@@ -26,7 +26,11 @@ def _step_tags(job_def, step_key: str) -> dict:
 def render_step_job(step_key: str) -> V1Job:
     """What K8sStepHandler.launch_step would submit for `step_key` of the render job (no cluster needed)."""
     from dagster_k8s.container_context import K8sContainerContext
-    from dagster_k8s.job import UserDefinedDagsterK8sConfig, construct_dagster_k8s_job, get_user_defined_k8s_config
+    from dagster_k8s.job import (
+        UserDefinedDagsterK8sConfig,
+        construct_dagster_k8s_job,
+        get_user_defined_k8s_config,
+    )
 
     from batchvideo_assets.definitions import build_definitions
     from batchvideo_assets.executors import k8s_executor_config

@@ -18,7 +18,11 @@ from helpers import ffprobe, path_of, streams
 from batchvideo_media.probe import probe, run_ffmpeg
 from batchvideo_resources import settings
 from batchvideo_resources.http_retry import ServiceUnavailable
-from batchvideo_resources.lipsync import LipSyncResource, presenter_spans, render_default_avatar
+from batchvideo_resources.lipsync import (
+    LipSyncResource,
+    presenter_spans,
+    render_default_avatar,
+)
 
 SHOTS = [{"start_ms": 0, "end_ms": 3000}, {"start_ms": 3000, "end_ms": 6500},
          {"start_ms": 6500, "end_ms": 9000}, {"start_ms": 9000, "end_ms": 12000}]
@@ -151,11 +155,12 @@ def _presenter_account(name: str, mode: str, intro_s: float, outro_s: float, ava
 
 
 def _presenter_assets():
-    from batchvideo_assets.assets.presenter import digital_human
-    from batchvideo_assets.assets.script import script
-    from batchvideo_assets.assets.speech import build_audio_asset, splits, srt
+    from batchvideo_assets.defs.script.assets import script
+    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.storyboard.assets import splits
+    from batchvideo_assets.defs.visuals.digital_human import build_digital_human_asset
 
-    return [script, build_audio_asset(neural_tts=False), srt, splits, digital_human]
+    return [script, build_audio_asset(neural_tts=False), srt, splits, build_digital_human_asset(gpu=False)]
 
 
 CONTENT = ("Welcome back to the channel. Today we look at rivers. Water always finds a way down. "
@@ -175,7 +180,7 @@ def _materialize(prepared_db, instance, content=CONTENT, **script_fields):
 
 
 def test_digital_human_fullscreen_intro_outro_on_shot_boundaries(prepared_db, instance):
-    from batchvideo_assets.catalog import default_asset_root
+    from batchvideo_app.catalog import default_asset_root
 
     render_default_avatar(default_asset_root() / "host.png", 320, 400)
     account = _presenter_account("presenter-fs", "fullscreen", 2.0, 2.0, "host.png")

@@ -19,7 +19,7 @@ from conftest import PG_ADMIN, add
 from sqlalchemy import create_engine, make_url, select, text
 from test_media_store import make_bucket, s3_server  # noqa: F401 - fixture
 
-from batchvideo_assets.sensors import run_status_sensors, scripts_sensor
+from batchvideo_assets.defs.automation.sensors import run_status_sensors, scripts_sensor
 from batchvideo_assets.writeback import latest_run, record_run
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import ScriptRun, session_scope, upgrade
@@ -78,7 +78,7 @@ def prod(prepared_db, s3_server, tmp_path_factory):  # noqa: F811
         for name, value in env.items():
             mp.setenv(name, value)
         upgrade(scripts_url)
-        from batchvideo_assets.catalog import seed_reference_data
+        from batchvideo_app.catalog import seed_reference_data
 
         with session_scope(scripts_url) as session:
             seed_reference_data(session)
@@ -221,7 +221,7 @@ def test_row_to_queue_to_s3_to_success_on_postgres(prod):
 def test_render_cli_path_on_postgres_instance_and_failed_writeback(prod):
     """`batchvideo render` (render_scripts) on the production instance; a bad row ends FAILED, and
     the FAILED sensor writes the field-naming error."""
-    from batchvideo_assets.render import render_scripts
+    from batchvideo_app.render import render_scripts
     from batchvideo_resources.db import Script
 
     good = add(prod.db_url, title="Short", content="A short English script. It has two sentences.", language="en-US",
@@ -310,8 +310,13 @@ current-context: test
 
 def _step_contexts(recon, instance, executor, steps, partition="7"):
     from dagster._core.execution.api import create_execution_plan
-    from dagster._core.execution.context.system import PlanData, PlanOrchestrationContext
-    from dagster._core.execution.context_creation_job import create_context_free_log_manager
+    from dagster._core.execution.context.system import (
+        PlanData,
+        PlanOrchestrationContext,
+    )
+    from dagster._core.execution.context_creation_job import (
+        create_context_free_log_manager,
+    )
     from dagster._core.execution.retries import RetryMode
     from dagster._core.executor.step_delegating import StepHandlerContext
     from dagster._grpc.types import ExecuteStepArgs
@@ -333,7 +338,10 @@ def _step_contexts(recon, instance, executor, steps, partition="7"):
 def _recon():
     """The code location as the run worker loads it (`build_definitions`, called on load, so the
     executor and GPU tags follow the environment set by the test)."""
-    from dagster._core.definitions.reconstruct import ReconstructableJob, ReconstructableRepository
+    from dagster._core.definitions.reconstruct import (
+        ReconstructableJob,
+        ReconstructableRepository,
+    )
 
     # Dagster keeps the last loaded job definition per process; load afresh under this environment.
     ReconstructableJob.get_definition.cache_clear()

@@ -6,7 +6,7 @@ import pytest
 from conftest import add
 from helpers import ffprobe, image_size, parse_srt, path_of, streams, wav_seconds
 
-from batchvideo_assets.render import render_scripts
+from batchvideo_app.render import render_scripts
 from batchvideo_assets.writeback import latest_run
 from batchvideo_media.probe import measure_loudness
 

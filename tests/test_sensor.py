@@ -4,11 +4,10 @@ import datetime as dt
 
 import dagster as dg
 import pytest
+from helpers import tick_sensor
 from sqlalchemy import insert
 
-from helpers import tick_sensor
-
-from batchvideo_assets.sensors import PAGE_SIZE
+from batchvideo_assets.defs.automation.sensors import PAGE_SIZE
 from batchvideo_resources.db import Script, session_scope
 
 

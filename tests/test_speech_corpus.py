@@ -13,8 +13,20 @@ import srt
 
 from batchvideo_media.audio import join_wavs, wav_duration_ms
 from batchvideo_media.storyboard import assign_kinds, group_cues
-from batchvideo_media.subtitles import TimedSentence, build_cues, line_limit, to_srt, to_traditional
-from batchvideo_media.text import is_speakable, spoken_form, split_sentences, strip_pictographs, text_width
+from batchvideo_media.subtitles import (
+    TimedSentence,
+    build_cues,
+    line_limit,
+    to_srt,
+    to_traditional,
+)
+from batchvideo_media.text import (
+    is_speakable,
+    split_sentences,
+    spoken_form,
+    strip_pictographs,
+    text_width,
+)
 from batchvideo_resources.tts import TTSResource
 
 PAUSE_MS, LEAD_MS = 300, 100

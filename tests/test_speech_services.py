@@ -21,8 +21,17 @@ import pytest
 
 from batchvideo_media.audio import join_wavs, wav_duration_ms
 from batchvideo_resources.asr import ASRResource, align_sentences, proportional_timings
-from batchvideo_resources.http_retry import PermanentServiceError, ServiceUnavailable, request_with_retries
-from batchvideo_resources.llm import LLMAnswerError, LLMResource, LLMUnavailable, parse_descriptions
+from batchvideo_resources.http_retry import (
+    PermanentServiceError,
+    ServiceUnavailable,
+    request_with_retries,
+)
+from batchvideo_resources.llm import (
+    LLMAnswerError,
+    LLMResource,
+    LLMUnavailable,
+    parse_descriptions,
+)
 from batchvideo_resources.tts import TTSError, TTSResource
 
 MS_PER_CHAR = 40
@@ -408,9 +417,10 @@ def test_user_narration_gets_asr_timings_traditional_subtitles_and_llm_prompts(p
     import dagster as dg
     from conftest import add
 
-    from batchvideo_assets.assets.script import script
-    from batchvideo_assets.assets.speech import build_audio_asset, splits, srt
-    from batchvideo_assets.catalog import default_asset_root
+    from batchvideo_app.catalog import default_asset_root
+    from batchvideo_assets.defs.script.assets import script
+    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.storyboard.assets import splits
     from batchvideo_assets.io_manager import ManifestIOManager
     from batchvideo_resources.database import DatabaseResource
     from batchvideo_resources.media_store import MediaStore

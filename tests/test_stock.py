@@ -20,8 +20,14 @@ from conftest import add
 from helpers import path_of, streams
 
 from batchvideo_media.probe import probe, run_ffmpeg
-from batchvideo_resources.stock import (PEXELS_LICENCE, StockLibraryResource, create_sample_library, cut_clip,
-                                        keyword_overlap, rank_clips)
+from batchvideo_resources.stock import (
+    PEXELS_LICENCE,
+    StockLibraryResource,
+    create_sample_library,
+    cut_clip,
+    keyword_overlap,
+    rank_clips,
+)
 
 
 def _free_port() -> int:
@@ -224,9 +230,10 @@ def test_pexels_without_key_says_which_variable(pexels_server, monkeypatch):
 
 # ---------------------------------------------------------------------- the broll_clips asset
 def _broll_assets():
-    from batchvideo_assets.assets.script import script
-    from batchvideo_assets.assets.speech import build_audio_asset, splits, srt
-    from batchvideo_assets.assets.visuals import broll_clips
+    from batchvideo_assets.defs.script.assets import script
+    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.storyboard.assets import splits
+    from batchvideo_assets.defs.visuals.assets import broll_clips
 
     return [script, build_audio_asset(neural_tts=False), srt, splits, broll_clips]
 

@@ -5,11 +5,31 @@ from datetime import timedelta
 import pytest
 import srt
 
-from batchvideo_media.storyboard import assign_kinds, clean_keywords, group_cues, keywords_from_text
-from batchvideo_media.subtitles import (NO_LINE_END, NO_LINE_START, TimedSentence, build_cues, cue_texts,
-                                        line_limit, to_srt, to_traditional, wrap)
-from batchvideo_media.text import (is_speakable, normalise, spoken_form, split_sentences, strip_pictographs,
-                                   text_width)
+from batchvideo_media.storyboard import (
+    assign_kinds,
+    clean_keywords,
+    group_cues,
+    keywords_from_text,
+)
+from batchvideo_media.subtitles import (
+    NO_LINE_END,
+    NO_LINE_START,
+    TimedSentence,
+    build_cues,
+    cue_texts,
+    line_limit,
+    to_srt,
+    to_traditional,
+    wrap,
+)
+from batchvideo_media.text import (
+    is_speakable,
+    normalise,
+    split_sentences,
+    spoken_form,
+    strip_pictographs,
+    text_width,
+)
 
 
 def _letters(text: str) -> str:

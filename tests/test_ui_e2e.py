@@ -17,10 +17,12 @@ import pytest
 from conftest import PG_ADMIN
 from sqlalchemy import create_engine, text
 
-from batchvideo_assets.catalog import add_script, seed_reference_data
+from batchvideo_app.catalog import add_script, seed_reference_data
 from batchvideo_assets.outputs import STAGES
 from batchvideo_resources import settings
 from batchvideo_resources.db import engine_for, session_scope, upgrade
+
+pytestmark = pytest.mark.ui
 
 ARTIFACTS = settings.PROJECT_ROOT / "test-artifacts"
 VENV_BIN = Path(os.sys.executable).parent

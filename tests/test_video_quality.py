@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_compose import H, SR, W, frame, make_ass, near, speech, stills, tone
+from test_compose import SR, H, W, frame, make_ass, near, speech, stills, tone
 
 from batchvideo_media import compose as C
 from batchvideo_media.probe import measure_loudness, probe, stream_duration

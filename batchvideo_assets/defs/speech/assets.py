@@ -1,21 +1,25 @@
 """`audio`, `srt`, `splits`: narration with exact sentence timings, subtitles, storyboard."""
 
 
-import json
 import time
 
 import dagster as dg
 
-from batchvideo_assets.assets.common import (GPU_OP_TAGS, GPU_POOL, SERVICE_RETRY, job_key, spec_of,
-                                             workdir)
+from batchvideo_assets.common import (
+    GPU_OP_TAGS,
+    GPU_POOL,
+    SERVICE_RETRY,
+    job_key,
+    spec_of,
+    workdir,
+)
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_media import storyboard
+from batchvideo_assets.resources import tts_backend
 from batchvideo_media.audio import join_wavs, wav_duration_ms
 from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.subtitles import TimedSentence, build_cues, to_srt, to_traditional
 from batchvideo_media.text import split_sentences, spoken_form
 from batchvideo_resources.asr import ASRResource
-from batchvideo_resources.llm import LLMAnswerError, LLMResource, StoreCache
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.tts import TTSResource
 
@@ -90,54 +94,8 @@ def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: Med
                                       "preview": dg.MetadataValue.md(f"```\n{preview}\n```")})
 
 
-class SplitsConfig(dg.Config):
-    min_shot_s: float = 7.0
-
-
-@dg.asset(
-    partitions_def=scripts_partitions, group_name="storyboard", kinds={"json", "openai"},
-    retry_policy=SERVICE_RETRY,
-    description="Storyboard: cues merged into shots of ≥ min_shot_s, each with an image prompt, keywords and kind.",
-)
-def splits(context: dg.AssetExecutionContext, config: SplitsConfig, script: dict, audio: dict, srt: dict,
-           llm: LLMResource, media: MediaStore) -> dg.Output[dict]:
-    import srt as srtlib
-    from datetime import timedelta
-
-    spec = spec_of(script)
-    cues = [srtlib.Subtitle(c["index"], timedelta(milliseconds=c["start_ms"]), timedelta(milliseconds=c["end_ms"]),
-                            c["text"]) for c in srt["cues"]]
-    shots = storyboard.group_cues(cues, audio["duration_ms"], round(config.min_shot_s * 1000))
-    prompt_source = "template"
-    descriptions = None
-    llm_problem = None
-    if llm.configured:
-        try:
-            # Cached in the media store, so a re-run (any worker, any pod) does not pay again.
-            descriptions = llm.describe_shots([s.text for s in shots], spec.topic.image_prompt,
-                                              cache=StoreCache(media))
-            prompt_source = "llm"
-        except LLMAnswerError as exc:  # the model answers but unusably: the storyboard still gets made
-            llm_problem = str(exc)
-            context.log.warning(f"LLM prompts unusable, using templates: {exc}")
-    fallback_words = [w for w in (spec.topic.name, *spec.topic.image_prompt.split()) if w.isascii()]
-    for i, shot in enumerate(shots):
-        text_keywords = storyboard.keywords_from_text(shot.text, fallback_words)
-        if descriptions:
-            body = descriptions[i]["prompt"]
-            shot.prompt = ", ".join(p for p in (spec.topic.image_prompt_prefix.strip(), body) if p)
-            shot.keywords = storyboard.clean_keywords(descriptions[i]["keywords"], text_keywords)
-        else:
-            shot.prompt = storyboard.template_prompt(shot.text, spec.topic.image_prompt_prefix, spec.topic.image_prompt)
-            shot.keywords = text_keywords
-    storyboard.assign_kinds(shots, spec.broll_ratio, seed=f"{spec.id}")
-    data = {"shots": [s.to_dict() for s in shots], "prompt_source": prompt_source, "min_shot_s": config.min_shot_s}
-    key = job_key(context.partition_key, "splits.json")
-    uri = media.put_bytes(json.dumps(data, ensure_ascii=False, indent=1).encode(), key)
-    kinds = [s.kind for s in shots]
-    return dg.Output({**data, "key": key, "uri": uri}, metadata={
-        "shots": len(shots), "image_shots": kinds.count("image"), "broll_shots": kinds.count("broll"),
-        "prompt_source": prompt_source, "llm_model": llm.model_name, "uri": uri,
-        **({"llm_problem": llm_problem} if llm_problem else {}),
-        "storyboard": dg.MetadataValue.md("\n".join(
-            f"{s.index + 1}. [{s.kind}] {s.start_ms / 1000:.1f}–{s.end_ms / 1000:.1f}s {s.text[:60]}" for s in shots))})
+@dg.definitions
+def speech_defs() -> dg.Definitions:
+    """Built at each load, because GPU placement of `audio` follows the configured TTS backend. (A module
+    with a `@dg.definitions` function contributes only what that function returns, hence `srt` too.)"""
+    return dg.Definitions(assets=[build_audio_asset(neural_tts=tts_backend() != "espeak"), srt])

@@ -8,9 +8,15 @@ from pathlib import Path
 import dagster as dg
 import srt as srtlib
 
-from batchvideo_assets.assets.common import job_key, spec_of, workdir
+from batchvideo_assets.common import job_key, spec_of, workdir
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_media.compose import ShotMedia, apply_presenter, attach_cover, brand, render_composition
+from batchvideo_media.compose import (
+    ShotMedia,
+    apply_presenter,
+    attach_cover,
+    brand,
+    render_composition,
+)
 from batchvideo_media.images import DEFAULT_FONT, drawable, font_for_text, render_cover
 from batchvideo_media.probe import probe
 from batchvideo_media.subtitles import to_ass

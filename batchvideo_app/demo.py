@@ -25,8 +25,13 @@ EN = ("Why the ocean is salty",
 def run_demo(echo: Callable[[str], None]) -> bool:
     import json
 
-    from batchvideo_assets.catalog import add_script, default_asset_root, ensure_sample_assets, seed_reference_data
-    from batchvideo_assets.render import render_scripts
+    from batchvideo_app.catalog import (
+        add_script,
+        default_asset_root,
+        ensure_sample_assets,
+        seed_reference_data,
+    )
+    from batchvideo_app.render import render_scripts
     from batchvideo_resources.db import session_scope, upgrade
     from batchvideo_resources.stock import create_sample_library
 

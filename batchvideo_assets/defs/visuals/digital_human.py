@@ -8,8 +8,16 @@ from pathlib import Path
 
 import dagster as dg
 
-from batchvideo_assets.assets.common import GPU_OP_TAGS, GPU_POOL, SERVICE_RETRY, job_key, spec_of, workdir
+from batchvideo_assets.common import (
+    GPU_OP_TAGS,
+    GPU_POOL,
+    SERVICE_RETRY,
+    job_key,
+    spec_of,
+    workdir,
+)
 from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.resources import lipsync_backend
 from batchvideo_media.probe import probe, run_ffmpeg
 from batchvideo_resources.lipsync import LipSyncResource, presenter_spans
 from batchvideo_resources.media_store import MediaStore
@@ -67,4 +75,7 @@ def build_digital_human_asset(gpu: bool) -> dg.AssetsDefinition:
     return digital_human
 
 
-digital_human = build_digital_human_asset(gpu=True)
+@dg.definitions
+def digital_human_defs() -> dg.Definitions:
+    """Built at each load: GPU placement follows the configured backend (a lip-sync model server)."""
+    return dg.Definitions(assets=[build_digital_human_asset(gpu=lipsync_backend() != "placeholder")])

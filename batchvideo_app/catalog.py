@@ -14,7 +14,7 @@ from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
-from batchvideo_resources.script_spec import BadScriptError, MAX_CONTENT_CHARS
+from batchvideo_resources.script_spec import MAX_CONTENT_CHARS, BadScriptError
 
 LANGUAGES = [
     # code, name, espeak voice, square (CJK-style line breaking)

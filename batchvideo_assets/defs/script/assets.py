@@ -7,7 +7,7 @@ import subprocess
 import dagster as dg
 from sqlalchemy import select
 
-from batchvideo_assets.assets.common import SERVICE_RETRY, bad_input_is_final
+from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script

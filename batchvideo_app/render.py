@@ -10,7 +10,6 @@ from batchvideo_assets.writeback import record_run
 from batchvideo_resources import settings
 from batchvideo_resources.media_store import MediaStore
 
-
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

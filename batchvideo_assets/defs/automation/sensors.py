@@ -8,7 +8,7 @@ import json
 import dagster as dg
 from sqlalchemy import and_, func, or_, select
 
-from batchvideo_assets.jobs import render_video_job
+from batchvideo_assets.defs.automation import jobs
 from batchvideo_assets.outputs import collect_outputs, run_error
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.writeback import record_run
@@ -59,7 +59,7 @@ def rendered_since_edit(session, rows: list[Script]) -> set[int]:
     return {r.id for r in rows if finished.get(r.id) is not None and finished[r.id] >= r.updated_at}
 
 
-@dg.sensor(job=render_video_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(job=jobs.render_video_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
            description="New or edited rows in `scripts` → partition added and a render requested, once per row version.")
 def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) -> dg.SensorResult | dg.SkipReason:
     with db.session() as session:
@@ -90,7 +90,7 @@ def _script_id(run: dg.DagsterRun) -> int | None:
 
 
 def _make_status_sensor(status: dg.DagsterRunStatus, label: str):
-    @dg.run_status_sensor(run_status=status, name=f"script_runs_{label.lower()}", monitored_jobs=[render_video_job],
+    @dg.run_status_sensor(run_status=status, name=f"script_runs_{label.lower()}", monitored_jobs=[jobs.render_video_job],
                           default_status=dg.DefaultSensorStatus.RUNNING,
                           description=f"Writes {label} to script_runs for render_video runs.")
     def _sensor(context: dg.RunStatusSensorContext, db: DatabaseResource, media: MediaStore):

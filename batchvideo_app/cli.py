@@ -52,7 +52,11 @@ def db_upgrade() -> None:
 @main.command()
 def init() -> None:
     """Migrate the database, seed reference data, create the sample stock library and assets."""
-    from batchvideo_assets.catalog import default_asset_root, ensure_sample_assets, seed_reference_data
+    from batchvideo_app.catalog import (
+        default_asset_root,
+        ensure_sample_assets,
+        seed_reference_data,
+    )
     from batchvideo_resources.db import session_scope, upgrade
     from batchvideo_resources.stock import create_sample_library
 
@@ -82,7 +86,7 @@ def scripts() -> None:
 @click.option("--extra", default=None, help="JSON object of script extras (h2v, bgm, broll_ratio, …)")
 def scripts_add(title, content_file, language, voice, vertical, speed, topic, account, priority, extra) -> None:
     """Insert one script; prints its ID."""
-    from batchvideo_assets.catalog import add_script
+    from batchvideo_app.catalog import add_script
     from batchvideo_resources.db import session_scope
     from batchvideo_resources.script_spec import BadScriptError
 
@@ -101,7 +105,7 @@ def scripts_add(title, content_file, language, voice, vertical, speed, topic, ac
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def scripts_import(file: Path) -> None:
     """Insert scripts from a .jsonl or .csv file; prints new IDs; bad lines are reported and skipped."""
-    from batchvideo_assets.catalog import add_script
+    from batchvideo_app.catalog import add_script
     from batchvideo_resources.db import session_scope
     from batchvideo_resources.script_spec import BadScriptError
 
@@ -180,7 +184,7 @@ def scripts_delete(ids: tuple[int, ...]) -> None:
 @click.argument("ids", nargs=-1, required=True)
 def render(ids: tuple[str, ...]) -> None:
     """Materialize every asset of these scripts; one JSON line per ID."""
-    from batchvideo_assets.render import render_scripts
+    from batchvideo_app.render import render_scripts
 
     failed = False
     for result in render_scripts(list(ids)):
@@ -194,7 +198,7 @@ def render(ids: tuple[str, ...]) -> None:
 @main.command()
 def demo() -> None:
     """Seed sample data and render one Chinese and one English video."""
-    from batchvideo_assets.demo import run_demo
+    from batchvideo_app.demo import run_demo
 
     ok = run_demo(click.echo)
     if not ok:

@@ -8,7 +8,14 @@ import dagster as dg
 from PIL import Image
 from pydantic import Field
 
-from batchvideo_assets.assets.common import GPU_OP_TAGS, GPU_POOL, SERVICE_RETRY, job_key, spec_of, workdir
+from batchvideo_assets.common import (
+    GPU_OP_TAGS,
+    GPU_POOL,
+    SERVICE_RETRY,
+    job_key,
+    spec_of,
+    workdir,
+)
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media.probe import probe
 from batchvideo_resources.image_gen import ImageGenResource

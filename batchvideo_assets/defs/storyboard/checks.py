@@ -1,0 +1,44 @@
+"""Check of `splits`: the shots cover the narration exactly."""
+
+
+import dagster as dg
+
+from batchvideo_assets.verdict import Verdict, stage_check
+
+
+def evaluate_splits(splits: dict, audio: dict) -> Verdict:
+    verdict = Verdict()
+    shots = splits.get("shots") or []
+    audio_ms = audio["duration_ms"]
+    if not shots:
+        verdict.fail("storyboard has no shots")
+        return verdict
+    if shots[0]["start_ms"] != 0:
+        verdict.fail(f"first shot starts at {shots[0]['start_ms']} ms, not 0")
+    for i, shot in enumerate(shots):
+        if shot.get("index") != i:
+            verdict.fail(f"shot {i} has index {shot.get('index')}")
+        if shot.get("kind") not in ("image", "broll"):
+            verdict.fail(f"shot {i} has kind {shot.get('kind')!r}")
+        if shot["end_ms"] <= shot["start_ms"]:
+            verdict.fail(f"shot {i} is empty ({shot['start_ms']}–{shot['end_ms']} ms)")
+    for a, b in zip(shots, shots[1:]):
+        if a["end_ms"] != b["start_ms"]:
+            verdict.fail(f"gap or overlap between shot {a['index']} (ends {a['end_ms']} ms) and shot "
+                         f"{b['index']} (starts {b['start_ms']} ms)")
+    if abs(shots[-1]["end_ms"] - audio_ms) > 1:
+        verdict.fail(f"last shot ends at {shots[-1]['end_ms']} ms but the narration lasts {audio_ms} ms")
+    if shots[0].get("kind") == "broll":
+        verdict.fail("the first shot is b-roll")
+    kinds = [s.get("kind") for s in shots]
+    verdict.metadata.update({"shots": len(shots), "image_shots": kinds.count("image"),
+                             "broll_shots": kinds.count("broll"), "covered_ms": shots[-1]["end_ms"],
+                             "audio_ms": audio_ms})
+    return verdict
+
+
+
+@stage_check("splits", "shots_cover_narration",
+        "Shots start at 0, are contiguous and end exactly where the narration ends.", ("audio",))
+def splits_check(context: dg.AssetCheckExecutionContext, splits: dict, audio: dict) -> dg.AssetCheckResult:
+    return evaluate_splits(splits, audio).result()
