@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from batchvideo_assets.outputs import collect_outputs, run_error
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_assets.writeback import record_run
+from batchvideo_assets.run_errors import run_error
 from batchvideo_resources import settings
+from batchvideo_resources.db.script_runs import record_run
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.outputs import collect_outputs
 
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

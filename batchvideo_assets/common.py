@@ -30,10 +30,6 @@ GPU_OP_TAGS = {
 SERVICE_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
-def job_key(script_id: str | int, name: str) -> str:
-    return f"jobs/{script_id}/{name}"
-
-
 @contextlib.contextmanager
 def workdir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="batchvideo-"))

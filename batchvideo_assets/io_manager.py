@@ -5,6 +5,7 @@ import json
 
 import dagster as dg
 
+from batchvideo_resources.layout import manifest_key
 from batchvideo_resources.media_store import MediaStore
 
 
@@ -15,8 +16,7 @@ class ManifestIOManager(dg.ConfigurableIOManager):
     media: MediaStore
 
     def _key(self, context: dg.OutputContext | dg.InputContext) -> str:
-        asset = context.asset_key.path[-1]
-        return f"jobs/{context.asset_partition_key}/manifests/{asset}.json"
+        return manifest_key(context.asset_partition_key, context.asset_key.path[-1])
 
     def handle_output(self, context: dg.OutputContext, obj: dict) -> None:
         if obj is None:

@@ -10,8 +10,16 @@ from datetime import timedelta
 import pysubs2
 import srt
 
-from batchvideo_media.text import (CLOSERS, char_width, is_cjk, is_speakable, join_pieces, split_clauses,
-                                   strip_pictographs, text_width)
+from batchvideo_media.text import (
+    CLOSERS,
+    char_width,
+    is_cjk,
+    is_speakable,
+    join_pieces,
+    split_clauses,
+    strip_pictographs,
+    text_width,
+)
 
 # Line limits in display-width units (a CJK char counts 2): 13/8 CJK chars, 24/16 for word languages.
 LINE_LIMITS = {(True, False): 26, (True, True): 16, (False, False): 24, (False, True): 16}

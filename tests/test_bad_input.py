@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from batchvideo_app.catalog import add_script, default_asset_root
 from batchvideo_app.render import render_scripts
-from batchvideo_assets.writeback import latest_run
 from batchvideo_resources.db import (
     Account,
     Language,
@@ -27,6 +26,7 @@ from batchvideo_resources.db import (
     Voice,
     session_scope,
 )
+from batchvideo_resources.db.script_runs import latest_run
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.script_spec import BadScriptError
 

@@ -16,7 +16,7 @@ from batchvideo_assets.defs.storyboard.checks import evaluate_splits
 from batchvideo_assets.defs.video import checks as video_checks
 from batchvideo_assets.defs.video.checks import evaluate_cover, evaluate_video
 from batchvideo_assets.defs.visuals.checks import evaluate_broll, evaluate_images
-from batchvideo_assets.writeback import latest_run
+from batchvideo_resources.db.script_runs import latest_run
 from batchvideo_resources.media_store import MediaStore
 
 ZH = ("海水为什么是咸的？雨水冲刷陆地上的岩石，把矿物质带进河流。河流最后流进大海，水分蒸发了，盐却留了下来。"

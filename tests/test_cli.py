@@ -9,8 +9,8 @@ import pytest
 from conftest import add
 from helpers import path_of, streams
 
-from batchvideo_assets.writeback import latest_run
 from batchvideo_resources.db import Script, session_scope
+from batchvideo_resources.db.script_runs import latest_run
 
 BV = [sys.executable, "-m", "batchvideo_app.cli"]
 

@@ -20,9 +20,9 @@ from sqlalchemy import create_engine, make_url, select, text
 from test_media_store import make_bucket, s3_server  # noqa: F401 - fixture
 
 from batchvideo_assets.defs.automation.sensors import run_status_sensors, scripts_sensor
-from batchvideo_assets.writeback import latest_run, record_run
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import ScriptRun, session_scope, upgrade
+from batchvideo_resources.db.script_runs import latest_run, record_run
 from batchvideo_resources.media_store import MediaStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ from conftest import add
 from helpers import ffprobe, image_size, parse_srt, path_of, streams, wav_seconds
 
 from batchvideo_app.render import render_scripts
-from batchvideo_assets.writeback import latest_run
 from batchvideo_media.probe import measure_loudness
+from batchvideo_resources.db.script_runs import latest_run
 
 ZH = ("人工智能正在改变我们的生活。早上醒来，智能音箱为你播报天气；出门上班，导航软件帮你避开拥堵！"
       "在医院里，医生借助算法更早地发现疾病。你觉得未来会更美好吗？")

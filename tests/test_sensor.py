@@ -84,7 +84,7 @@ def test_rows_inserted_with_raw_sql_are_seen(db_url, fresh_instance):
 
 
 def test_rows_rendered_by_the_cli_since_their_last_edit_are_not_rendered_again(db_url, fresh_instance):
-    from batchvideo_assets.writeback import record_run
+    from batchvideo_resources.db.script_runs import record_run
 
     _, cursor = tick_sensor(fresh_instance, db_url, None)
     rendered, fresh = insert_rows(db_url, 2)

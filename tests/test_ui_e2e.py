@@ -18,9 +18,9 @@ from conftest import PG_ADMIN
 from sqlalchemy import create_engine, text
 
 from batchvideo_app.catalog import add_script, seed_reference_data
-from batchvideo_assets.outputs import STAGES
 from batchvideo_resources import settings
 from batchvideo_resources.db import engine_for, session_scope, upgrade
+from batchvideo_resources.layout import STAGES
 
 pytestmark = pytest.mark.ui
 

@@ -9,12 +9,13 @@ import dagster as dg
 from sqlalchemy import and_, func, or_, select
 
 from batchvideo_assets.defs.automation import jobs
-from batchvideo_assets.outputs import collect_outputs, run_error
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_assets.writeback import record_run
+from batchvideo_assets.run_errors import run_error
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script, ScriptRun
+from batchvideo_resources.db.script_runs import record_run
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.outputs import collect_outputs
 
 PAGE_SIZE = 500
 VERSIONED_FIELDS = ("title", "content", "description", "publish_title", "language_id", "voice_id", "topic_id",

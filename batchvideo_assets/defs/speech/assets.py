@@ -9,7 +9,6 @@ from batchvideo_assets.common import (
     GPU_OP_TAGS,
     GPU_POOL,
     SERVICE_RETRY,
-    job_key,
     spec_of,
     workdir,
 )
@@ -20,6 +19,7 @@ from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.subtitles import TimedSentence, build_cues, to_srt, to_traditional
 from batchvideo_media.text import split_sentences, spoken_form
 from batchvideo_resources.asr import ASRResource
+from batchvideo_resources.layout import job_key
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.tts import TTSResource
 

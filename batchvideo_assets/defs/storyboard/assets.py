@@ -6,11 +6,11 @@ import dagster as dg
 
 from batchvideo_assets.common import (
     SERVICE_RETRY,
-    job_key,
     spec_of,
 )
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media import storyboard
+from batchvideo_resources.layout import job_key
 from batchvideo_resources.llm import LLMAnswerError, LLMResource, StoreCache
 from batchvideo_resources.media_store import MediaStore
 

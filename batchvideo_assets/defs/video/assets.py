@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import srt as srtlib
 
-from batchvideo_assets.common import job_key, spec_of, workdir
+from batchvideo_assets.common import spec_of, workdir
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media.compose import (
     ShotMedia,
@@ -21,6 +21,7 @@ from batchvideo_media.images import DEFAULT_FONT, drawable, font_for_text, rende
 from batchvideo_media.probe import probe
 from batchvideo_media.subtitles import to_ass
 from batchvideo_resources.image_gen import ImageGenResource
+from batchvideo_resources.layout import job_key
 from batchvideo_resources.media_store import MediaStore
 
 TARGET_LUFS = -14.0

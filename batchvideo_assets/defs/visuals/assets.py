@@ -12,13 +12,13 @@ from batchvideo_assets.common import (
     GPU_OP_TAGS,
     GPU_POOL,
     SERVICE_RETRY,
-    job_key,
     spec_of,
     workdir,
 )
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media.probe import probe
 from batchvideo_resources.image_gen import ImageGenResource
+from batchvideo_resources.layout import job_key, manifest_key
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.stock import ClipUsageLog, StockLibraryResource, cut_clip
 
@@ -32,7 +32,7 @@ class RegenerateConfig(dg.Config):
 
 
 def _previous(media: MediaStore, partition: str, asset: str) -> dict | None:
-    key = f"jobs/{partition}/manifests/{asset}.json"
+    key = manifest_key(partition, asset)
     return json.loads(media.read_bytes(key)) if media.exists(key) else None
 
 

@@ -12,13 +12,13 @@ from batchvideo_assets.common import (
     GPU_OP_TAGS,
     GPU_POOL,
     SERVICE_RETRY,
-    job_key,
     spec_of,
     workdir,
 )
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import lipsync_backend
 from batchvideo_media.probe import probe, run_ffmpeg
+from batchvideo_resources.layout import job_key
 from batchvideo_resources.lipsync import LipSyncResource, presenter_spans
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.script_spec import DigitalHumanSpec
