@@ -54,5 +54,9 @@ def tick_sensor(instance, url: str, cursor: str | None):
     if isinstance(result, dg.SkipReason):
         return [], context.cursor
     for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        if isinstance(request, dg.DeleteDynamicPartitionsRequest):
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+        else:
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return result.run_requests, result.cursor

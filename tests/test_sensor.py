@@ -5,10 +5,11 @@ import datetime as dt
 import dagster as dg
 import pytest
 from helpers import tick_sensor
-from sqlalchemy import insert
+from dagster._core.utils import make_new_run_id
+from sqlalchemy import insert, text
 
 from batchvideo_assets.defs.automation.sensors import PAGE_SIZE
-from batchvideo_resources.db import Script, session_scope
+from batchvideo_resources.db import Script, engine_for, session_scope
 
 
 @pytest.fixture
@@ -47,14 +48,36 @@ def test_new_edited_and_deleted_rows(db_url, fresh_instance):
     assert requests == []
 
 
-def test_same_content_keeps_the_same_run_key(db_url, fresh_instance):
+def test_priority_only_touch_requests_nothing_and_a_to_b_to_a_renders_again(db_url, fresh_instance):
     (row,) = insert_rows(db_url, 1)
-    (request,), cursor = tick_sensor(fresh_instance, db_url, None)
+    (first,), cursor = tick_sensor(fresh_instance, db_url, None)
     with session_scope(db_url) as session:
         session.get(Script, row).priority = 5  # touched, but nothing a render depends on changed
-    (again,), _ = tick_sensor(fresh_instance, db_url, cursor)
-    assert again.run_key == request.run_key  # Dagster skips a run key it has already launched
-    assert again.tags["dagster/priority"] == "5"
+    assert tick_sensor(fresh_instance, db_url, cursor)[0] == []
+    original = "Script number 0 says hello."
+    keys = [first.run_key]
+    for content in ("Edited once.", original):  # A → B → A: each edit is a new revision, rendered
+        with session_scope(db_url) as session:
+            session.get(Script, row).content = content
+        (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+        keys.append(request.run_key)
+        assert request.tags["dagster/priority"] == "5"
+    assert len(set(keys)) == 3
+    assert [int(k.rsplit("-r", 1)[1]) for k in keys] == [1, 2, 3]
+
+
+def test_raw_sql_update_moves_the_revision(db_url, fresh_instance):
+    """The studio's own systems edit rows with plain SQL: the trigger moves the revision, no ORM needed."""
+    (row,) = insert_rows(db_url, 1)
+    _, cursor = tick_sensor(fresh_instance, db_url, None)
+    with engine_for(db_url).begin() as conn:
+        conn.execute(text("UPDATE scripts SET content = 'Changed by raw SQL.' WHERE id = :id"), {"id": row})
+        revision = conn.execute(text("SELECT revision FROM scripts WHERE id = :id"), {"id": row}).scalar()
+        conn.execute(text("UPDATE scripts SET priority = 9 WHERE id = :id"), {"id": row})
+        assert conn.execute(text("SELECT revision FROM scripts WHERE id = :id"), {"id": row}).scalar() == revision
+    assert revision == 2
+    (request,), _ = tick_sensor(fresh_instance, db_url, cursor)
+    assert request.tags["batchvideo/revision"] == "2" and request.partition_key == str(row)
 
 
 def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance):
@@ -83,16 +106,67 @@ def test_rows_inserted_with_raw_sql_are_seen(db_url, fresh_instance):
     assert len(requests) == 1
 
 
-def test_rows_rendered_by_the_cli_since_their_last_edit_are_not_rendered_again(db_url, fresh_instance):
-    from batchvideo_resources.db.script_runs import record_run
-
+def test_a_revision_that_already_has_a_run_is_not_requested_again(db_url, fresh_instance):
+    """A run launched elsewhere (UI, `batchvideo render`) for the current revision counts as its render."""
     _, cursor = tick_sensor(fresh_instance, db_url, None)
     rendered, fresh = insert_rows(db_url, 2)
-    record_run(db_url, script_id=rendered, run_id=f"cli-{rendered}-{db_url[:6]}", status="SUCCESS", outputs={})
+    fresh_instance.add_dynamic_partitions("scripts", [str(rendered)])
+    fresh_instance.add_run(_run(rendered, revision=1, status=dg.DagsterRunStatus.SUCCESS))
     requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
     assert [r.partition_key for r in requests] == [str(fresh)]
 
     with session_scope(db_url) as session:
-        session.get(Script, rendered).content = "Edited after the CLI render."
+        session.get(Script, rendered).content = "Edited after the other render."
     requests, _ = tick_sensor(fresh_instance, db_url, cursor)
     assert [r.partition_key for r in requests] == [str(rendered)]
+
+
+def test_a_newer_revision_supersedes_a_queued_one(db_url, fresh_instance):
+    (row,) = insert_rows(db_url, 1)
+    _, cursor = tick_sensor(fresh_instance, db_url, None)
+    queued = fresh_instance.add_run(_run(row, revision=1, status=dg.DagsterRunStatus.NOT_STARTED))
+    with session_scope(db_url) as session:
+        session.get(Script, row).content = "A newer revision."
+    (request,), _ = tick_sensor(fresh_instance, db_url, cursor)
+    assert request.tags["batchvideo/revision"] == "2"
+    old = fresh_instance.get_run_by_id(queued.run_id)
+    assert old.status == dg.DagsterRunStatus.CANCELED
+    assert old.tags["batchvideo/canceled_because"] == "superseded by revision 2"
+
+
+def test_delete_cancels_queued_runs_and_removes_the_partition_undelete_restores(db_url, fresh_instance):
+    (row,) = insert_rows(db_url, 1)
+    _, cursor = tick_sensor(fresh_instance, db_url, None)
+    queued = fresh_instance.add_run(_run(row, revision=1, status=dg.DagsterRunStatus.NOT_STARTED))
+    with session_scope(db_url) as session:
+        session.get(Script, row).deleted_at = dt.datetime.now()
+    requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert requests == []
+    assert str(row) not in fresh_instance.get_dynamic_partitions("scripts")
+    old = fresh_instance.get_run_by_id(queued.run_id)
+    assert old.status == dg.DagsterRunStatus.CANCELED and old.tags["batchvideo/canceled_because"] == "script deleted"
+    assert tick_sensor(fresh_instance, db_url, cursor)[0] == []  # handled once
+
+    with session_scope(db_url) as session:
+        session.get(Script, row).deleted_at = None
+    (request,), _ = tick_sensor(fresh_instance, db_url, cursor)
+    assert request.partition_key == str(row) and request.tags["batchvideo/revision"] == "3"
+    assert str(row) in fresh_instance.get_dynamic_partitions("scripts")
+
+
+def test_a_row_with_unreadable_values_does_not_stop_the_others(db_url, fresh_instance):
+    """Raw SQL wrote invalid JSON into `extra` and text into `priority`: the sensor reads neither column
+    as typed data it could choke on, so every row is still requested (the bad one fails alone at render)."""
+    good, bad = insert_rows(db_url, 2)
+    with engine_for(db_url).begin() as conn:
+        if db_url.startswith("sqlite"):  # PostgreSQL's json and integer columns refuse these values
+            conn.execute(text("UPDATE scripts SET extra = '{oops', priority = 'urgent' WHERE id = :id"), {"id": bad})
+        else:
+            conn.execute(text("UPDATE scripts SET content = E'\\x01' WHERE id = :id"), {"id": bad})
+    requests, _ = tick_sensor(fresh_instance, db_url, None)
+    assert {r.partition_key for r in requests} >= {str(good), str(bad)}
+
+
+def _run(script_id: int, revision: int, status) -> dg.DagsterRun:
+    return dg.DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=status,
+                         tags={"dagster/partition": str(script_id), "batchvideo/revision": str(revision)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, FetchedValue, Float, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -81,6 +81,9 @@ class Script(Base):
         DateTime, default=utcnow, onupdate=utcnow, server_default=func.now(), index=True
     )
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Moved by a database trigger on every edit that changes the video (migration 0002), whoever the
+    # writer is; the ORM only reads it back (server-side default and update).
+    revision: Mapped[int] = mapped_column(Integer, server_default="1", server_onupdate=FetchedValue())
 
     language: Mapped[Language | None] = relationship()
     voice: Mapped[Voice | None] = relationship()

@@ -1,99 +1,146 @@
-"""The scripts-table sensor and the run-status write-back sensors."""
+"""The scripts-table sensor and the run-status write-back sensors.
 
+Change detection trusts no clock: every edit that changes a video moves `scripts.revision` (a
+database trigger, whoever writes the row), and the sensor keeps the revision it last handled per
+script in its cursor. A run carries the revision it renders (`batchvideo/revision`), which is what
+decides "already rendered", so an edit during a run is rendered after it and A→B→A renders again.
+"""
 
-import datetime as dt
-import hashlib
 import json
 
 import dagster as dg
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
 from batchvideo_assets.defs.automation import jobs
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.run_errors import run_error
 from batchvideo_resources.database import DatabaseResource
-from batchvideo_resources.db import Script, ScriptRun
+from batchvideo_resources.db import Script
 from batchvideo_resources.db.script_runs import record_run
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.outputs import collect_outputs
 
-PAGE_SIZE = 500
-VERSIONED_FIELDS = ("title", "content", "description", "publish_title", "language_id", "voice_id", "topic_id",
-                    "account_id", "speech_speed", "is_horizontal", "extra")
+PAGE_SIZE = 500  # run requests per tick; the rest wait for the next tick, in id order
+REVISION_TAG = "batchvideo/revision"
+CANCEL_REASON_TAG = "batchvideo/canceled_because"
+PARTITION_TAG = "dagster/partition"
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
+MAX_PRIORITY = 1_000_000
 
 
-def row_version(row: Script) -> str:
-    """Hash of what a render depends on; the same row content never renders twice."""
-    data = {f: getattr(row, f) for f in VERSIONED_FIELDS}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
+def parse_cursor(raw: str | None, rows=()) -> dict[str, int]:
+    """Script id → the revision the sensor last handled (requested, or removed when deleted).
 
-
-def _parse_cursor(raw: str | None) -> tuple[dt.datetime | None, int]:
+    A cursor of the earlier `(updated_at, id)` form counts every row up to its id as handled, so an
+    upgrade does not render the whole table again."""
     if not raw:
-        return None, 0
+        return {}
     data = json.loads(raw)
-    return (dt.datetime.fromisoformat(data["updated_at"]) if data.get("updated_at") else None), int(data.get("id", 0))
+    if "revisions" not in data:
+        return {str(r.id): r.revision for r in rows if r.id <= int(data.get("id", 0))}
+    return {k: int(v) for k, v in data["revisions"].items()}
 
 
-def scan_scripts(session, cursor: str | None, page_size: int = PAGE_SIZE):
-    """One page of rows changed after the cursor, in (updated_at, id) order, and the next cursor."""
-    after_ts, after_id = _parse_cursor(cursor)
-    query = select(Script).order_by(Script.updated_at, Script.id).limit(page_size)
-    if after_ts is not None:
-        query = query.where(or_(Script.updated_at > after_ts,
-                                and_(Script.updated_at == after_ts, Script.id > after_id)))
-    rows = list(session.scalars(query))
-    next_cursor = cursor
-    if rows:
-        next_cursor = json.dumps({"updated_at": rows[-1].updated_at.isoformat(), "id": rows[-1].id})
-    return rows, next_cursor
+def dump_cursor(handled: dict[str, int]) -> str:
+    return json.dumps({"revisions": handled}, separators=(",", ":"))
 
 
-def rendered_since_edit(session, rows: list[Script]) -> set[int]:
-    """IDs whose last successful render (e.g. by `batchvideo render`) finished after the row's last edit."""
-    ids = [r.id for r in rows]
-    if not ids:
-        return set()
-    finished = dict(session.execute(
-        select(ScriptRun.script_id, func.max(ScriptRun.finished_at))
-        .where(ScriptRun.status == "SUCCESS", ScriptRun.script_id.in_(ids)).group_by(ScriptRun.script_id)).all())
-    return {r.id for r in rows if finished.get(r.id) is not None and finished[r.id] >= r.updated_at}
+def _priority(value) -> int:
+    """`scripts.priority` as a run priority; a value raw SQL made unreadable counts as 0."""
+    try:
+        return max(-MAX_PRIORITY, min(MAX_PRIORITY, int(value)))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def in_flight_runs(instance: dg.DagsterInstance, script_key: str) -> list[dg.DagsterRun]:
+    return list(instance.get_runs(dg.RunsFilter(tags={PARTITION_TAG: script_key}, statuses=IN_FLIGHT)))
+
+
+NOT_LAUNCHED = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED)
+
+
+def cancel_run(instance: dg.DagsterInstance, run: dg.DagsterRun, reason: str) -> None:
+    """Take a run that has not started out of the queue, or terminate a running one (its run worker
+    and steps are stopped by the run launcher); the CANCELED write-back reports `reason`."""
+    instance.add_run_tags(run.run_id, {CANCEL_REASON_TAG: reason})
+    if run.status in NOT_LAUNCHED:
+        run = instance.get_run_by_id(run.run_id)
+        instance.report_run_canceling(run, message=f"Canceled from the queue: {reason}.")
+        instance.report_run_canceled(run)
+    else:
+        instance.run_coordinator.cancel_run(run.run_id)
+
+
+def revision_has_run(instance: dg.DagsterInstance, script_key: str, revision: int) -> bool:
+    """A run of this revision exists already (from this sensor, the UI or `batchvideo render`)."""
+    runs = instance.get_runs(dg.RunsFilter(tags={PARTITION_TAG: script_key, REVISION_TAG: str(revision)}), limit=5)
+    return any(r.status != dg.DagsterRunStatus.CANCELED for r in runs)
 
 
 @dg.sensor(job=jobs.render_video_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="New or edited rows in `scripts` → partition added and a render requested, once per row version.")
+           description="New, edited, deleted and undeleted rows in `scripts` → partitions added or removed, one "
+                       "render per revision, older queued revisions superseded, deleted scripts' runs canceled.")
 def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) -> dg.SensorResult | dg.SkipReason:
+    instance = context.instance
     with db.session() as session:
-        rows, next_cursor = scan_scripts(session, context.cursor)
-        existing = set(context.instance.get_dynamic_partitions(scripts_partitions.name))
-        already_rendered = rendered_since_edit(session, rows)
-        new_partitions, requests = [], []
-        for row in rows:
-            if row.deleted_at is not None or row.id in already_rendered:
-                continue
-            key = str(row.id)
-            if key not in existing:
-                new_partitions.append(key)
-                existing.add(key)
-            requests.append(dg.RunRequest(
-                run_key=f"script-{row.id}-{row_version(row)}", partition_key=key,
-                tags={"dagster/priority": str(row.priority or 0), "batchvideo/script_id": key}))
-    if not rows:
-        return dg.SkipReason("no new or edited scripts")
-    return dg.SensorResult(
-        run_requests=requests, cursor=next_cursor,
-        dynamic_partitions_requests=[scripts_partitions.build_add_request(new_partitions)] if new_partitions else [])
+        # Only narrow, typed columns: a row whose `extra` or text raw SQL made unreadable cannot stop
+        # this sensor; the render of that row fails alone, naming the field.
+        rows = session.execute(select(Script.id, Script.revision, Script.deleted_at, Script.priority)
+                               .order_by(Script.id)).all()
+    handled = parse_cursor(context.cursor, rows)
+    existing = set(instance.get_dynamic_partitions(scripts_partitions.name))
+    added, removed, requests = [], [], []
+    for row in rows:
+        key = str(row.id)
+        if handled.get(key) == row.revision:
+            continue
+        if len(requests) >= PAGE_SIZE:
+            break
+        handled[key] = row.revision
+        if row.deleted_at is not None:
+            for run in in_flight_runs(instance, key):
+                cancel_run(instance, run, "script deleted")
+            if key in existing:
+                removed.append(key)
+                existing.discard(key)
+            continue
+        if key not in existing:
+            added.append(key)
+            existing.add(key)
+        for run in in_flight_runs(instance, key):
+            old = run.tags.get(REVISION_TAG)
+            if run.status in NOT_LAUNCHED and old is not None and int(old) < row.revision:
+                cancel_run(instance, run, f"superseded by revision {row.revision}")
+        if revision_has_run(instance, key, row.revision):
+            continue
+        requests.append(dg.RunRequest(
+            run_key=f"script-{row.id}-r{row.revision}", partition_key=key,
+            tags={"dagster/priority": str(_priority(row.priority)), "batchvideo/script_id": key,
+                  REVISION_TAG: str(row.revision)}))
+    partition_requests = []
+    if added:
+        partition_requests.append(scripts_partitions.build_add_request(added))
+    if removed:
+        partition_requests.append(scripts_partitions.build_delete_request(removed))
+    cursor = dump_cursor(handled)
+    if not requests and not partition_requests and cursor == (context.cursor or dump_cursor({})):
+        return dg.SkipReason("no new, edited or deleted scripts")
+    return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=partition_requests)
 
 
 def _script_id(run: dg.DagsterRun) -> int | None:
-    key = run.tags.get("dagster/partition")
+    key = run.tags.get(PARTITION_TAG)
     return int(key) if key and key.isdigit() else None
 
 
 def _make_status_sensor(status: dg.DagsterRunStatus, label: str):
-    @dg.run_status_sensor(run_status=status, name=f"script_runs_{label.lower()}", monitored_jobs=[jobs.render_video_job],
+    # No `monitored_jobs`: every job of the code location, so runs launched from the UI (Materialize,
+    # backfills: `__ASSET_JOB`), by this sensor or by `batchvideo render` are all written back.
+    @dg.run_status_sensor(run_status=status, name=f"script_runs_{label.lower()}",
                           default_status=dg.DefaultSensorStatus.RUNNING,
-                          description=f"Writes {label} to script_runs for render_video runs.")
+                          description=f"Writes {label} to script_runs for every run that renders a script partition.")
     def _sensor(context: dg.RunStatusSensorContext, db: DatabaseResource, media: MediaStore):
         run = context.dagster_run
         script_id = _script_id(run)
@@ -106,7 +153,9 @@ def _make_status_sensor(status: dg.DagsterRunStatus, label: str):
         if label == "QUEUED":
             detail = f"priority {run.tags.get('dagster/priority', '0')}"
         elif label == "CANCELED":
-            detail = "run canceled"
+            detail = f"run canceled: {run.tags.get(CANCEL_REASON_TAG, 'by an operator')}"
+        if run.tags.get(REVISION_TAG):
+            detail = f"revision {run.tags[REVISION_TAG]}" + (f"; {detail}" if detail else "")
         record_run(db.resolved_url, script_id=script_id, run_id=run.run_id, status=label, error=error,
                    outputs=outputs, detail=detail)
 

@@ -89,8 +89,11 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
     except ValueError:
         raise dg.Failure(description=f"id: partition key {context.partition_key!r} is not a script id",
                          allow_retries=False) from None
-    with bad_input_is_final(), db.session() as session:
+    with bad_input_is_final(), db.session() as session, session.no_autoflush:
         spec = load_spec(session, script_id)
+        # An asset never edits the rows it reads (a detected language written back would look like an
+        # edit to the scripts sensor): drop whatever load_spec resolved onto the row.
+        session.rollback()
         check_tts_voice(spec, tts)
     digest = spec.digest()
     w, h = spec.canvas
