@@ -182,12 +182,15 @@ def scripts_delete(ids: tuple[int, ...]) -> None:
 
 @main.command()
 @click.argument("ids", nargs=-1, required=True)
-def render(ids: tuple[str, ...]) -> None:
-    """Materialize every asset of these scripts; one JSON line per ID."""
+@click.option("--in-process", is_flag=True,
+              help="execute in this process instead of submitting runs to the instance (debugging)")
+def render(ids: tuple[str, ...], in_process: bool) -> None:
+    """Render these scripts through the Dagster instance (its queue, executor and pools) and wait;
+    one JSON line per ID. Without a running daemon, this command launches its own queued runs."""
     from batchvideo_app.render import render_scripts
 
     failed = False
-    for result in render_scripts(list(ids)):
+    for result in render_scripts(list(ids), in_process=in_process):
         failed |= result["status"] != "SUCCESS"
         result.pop("run_id", None)
         click.echo(json.dumps(result, ensure_ascii=False))

@@ -1,42 +1,169 @@
-"""Materialize every asset of some script partitions on the configured Dagster instance."""
+"""`batchvideo render`: submit one render run per script to the configured Dagster instance and wait.
+
+Runs go through the instance's run coordinator like the sensor's and the UI's, so they get the same
+queue (priorities, one run per script), executor, pools and GPU placement. When no daemon is running
+to dequeue them, this command launches its queued runs itself and writes them back with the same
+write-back the run-status sensors use. `in_process=True` (the `--in-process` flag) executes in this
+process instead: for debugging, and for tests that render many small scripts.
+"""
 
 from __future__ import annotations
 
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
+from sqlalchemy import select
 
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_assets.run_errors import run_error
+from batchvideo_assets.writeback import REVISION_TAG, STATUS_LABELS, run_error, write_back
 from batchvideo_resources import settings
-from batchvideo_resources.db.script_runs import record_run
+from batchvideo_resources.db import Script, session_scope
 from batchvideo_resources.media_store import MediaStore
-from batchvideo_resources.outputs import collect_outputs
 
+JOB_NAME = "render_video"
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+POLL_S = 1.0
 
 
-def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = None,
-                   defs: dg.Definitions | None = None) -> list[dict]:
-    from batchvideo_assets.definitions import build_definitions
+def _known_scripts(db_url: str, raw_ids: list[str]) -> dict[str, tuple[int, int] | str]:
+    """ID → (revision, priority) for live scripts, or the reason it cannot be rendered. Nothing that is
+    not a live script's ID becomes a partition."""
+    found: dict[str, tuple[int, int] | str] = {}
+    wanted = {}
+    for raw in raw_ids:
+        key = str(raw).strip()
+        if not key.isdigit() or len(key) > 18:
+            found[key] = f"id: {key!r} is not a script id"
+        else:
+            wanted[str(int(key))] = key
+    if wanted:
+        with session_scope(db_url) as session:
+            rows = session.execute(select(Script.id, Script.revision, Script.priority, Script.deleted_at)
+                                   .where(Script.id.in_([int(k) for k in wanted]))).all()
+        by_id = {str(r.id): r for r in rows}
+        for key, given in wanted.items():
+            row = by_id.get(key)
+            if row is None:
+                found[given] = f"id: no script with id {key}"
+            elif row.deleted_at is not None:
+                found[given] = f"deleted_at: script {key} was deleted"
+            else:
+                found[given] = (row.revision, row.priority or 0)
+    return found
 
-    defs = defs or build_definitions()
+
+def _result(instance: dg.DagsterInstance, media: MediaStore, script_id: str, run: dg.DagsterRun | None,
+            error: str | None = None) -> dict:
+    if run is None:
+        return {"id": script_id, "status": "FAILED", "outputs": {}, "error": error, "run_id": None}
+    from batchvideo_resources.outputs import collect_outputs
+
+    status = STATUS_LABELS.get(run.status, run.status.value)
+    return {"id": script_id, "status": status,
+            "outputs": collect_outputs(media, script_id) if status == "SUCCESS" else {},
+            "error": None if status == "SUCCESS" else (run_error(instance, run.run_id) if status == "FAILED"
+                                                       else f"run {status.lower()}"),
+            "run_id": run.run_id}
+
+
+@contextmanager
+def _cancel_on_signal(instance: dg.DagsterInstance, submitted: dict[str, str]) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: cancel the runs this command submitted (the launcher stops their workers and
+    steps), then stop."""
+    def stop(signum, _frame):
+        for run_id in list(submitted.values()):
+            run = instance.get_run_by_id(run_id)
+            if run is not None and run.status not in FINISHED:
+                instance.run_coordinator.cancel_run(run_id)
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def daemon_is_running(instance: dg.DagsterInstance) -> bool:
+    from dagster._daemon.controller import get_daemon_statuses
+
+    statuses = get_daemon_statuses(instance, ["QUEUED_RUN_COORDINATOR"], heartbeat_interval_seconds=30)
+    return statuses["QUEUED_RUN_COORDINATOR"].healthy is True
+
+
+def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = None, *,
+                   in_process: bool = False, workspace_file: str | None = None) -> list[dict]:
+    """Render each script; one result dict per ID, in order: id, status, outputs, error, run_id."""
     instance = instance or dg.DagsterInstance.get()
-    job = defs.resolve_job_def("render_video")
+    db_url = settings.db_url()
     media = MediaStore()
+    known = _known_scripts(db_url, script_ids)
+    ready = {k: v for k, v in known.items() if isinstance(v, tuple)}
+    for key in ready:
+        if not instance.has_dynamic_partition(scripts_partitions.name, key):
+            instance.add_dynamic_partitions(scripts_partitions.name, [key])
+
+    def tags_for(key: str) -> dict[str, str]:
+        revision, priority = ready[key]
+        return {"dagster/partition": key, "batchvideo/script_id": key, REVISION_TAG: str(revision),
+                "dagster/priority": str(priority), "batchvideo/launched_by": "cli"}
+
+    runs: dict[str, dg.DagsterRun] = {}
+    if in_process:
+        from batchvideo_assets.definitions import build_definitions
+
+        job = build_definitions().resolve_job_def(JOB_NAME)
+        for key in ready:
+            result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False,
+                                            run_config=QUIET_CONSOLE, tags=tags_for(key))
+            runs[key] = instance.get_run_by_id(result.run_id)
+            write_back(instance, runs[key], STATUS_LABELS[runs[key].status], db_url, media)
+    elif ready:
+        runs = _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file)
     results = []
     for raw in script_ids:
-        script_id = str(raw).strip()
-        if not instance.has_dynamic_partition(scripts_partitions.name, script_id):
-            instance.add_dynamic_partitions(scripts_partitions.name, [script_id])
-        result = job.execute_in_process(
-            instance=instance, partition_key=script_id, raise_on_error=False, run_config=QUIET_CONSOLE,
-            tags={"batchvideo/script_id": script_id, "batchvideo/launched_by": "cli"})
-        status = "SUCCESS" if result.success else "FAILED"
-        error = None if result.success else run_error(instance, result.run_id)
-        outputs = collect_outputs(media, script_id) if result.success else {}
-        if script_id.isdigit():
-            record_run(settings.db_url(), script_id=int(script_id), run_id=result.run_id, status=status,
-                       error=error, outputs=outputs)
-        results.append({"id": script_id, "status": status, "outputs": outputs, "error": error,
-                        "run_id": result.run_id})
+        key = str(raw).strip()
+        reason = known.get(key)
+        results.append(_result(instance, media, key, runs.get(key), None if isinstance(reason, tuple) else reason))
     return results
+
+
+def _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file) -> dict[str, dg.DagsterRun]:
+    from batchvideo_app.workspace import open_workspace, submit_run
+
+    submitted: dict[str, str] = {}
+    with open_workspace(instance, workspace_file) as (workspace, remote_job):  # noqa: SIM117
+        with _cancel_on_signal(instance, submitted):
+            for key in ready:
+                submitted[key] = submit_run(instance, workspace, remote_job, tags_for(key), QUIET_CONSOLE).run_id
+            standing_in = not daemon_is_running(instance)
+            written: dict[str, str] = {}
+            while True:
+                runs = {k: instance.get_run_by_id(run_id) for k, run_id in submitted.items()}
+                if standing_in:
+                    # No daemon: dequeue our own runs, one at a time per the queue's own limits, and
+                    # write them back as the run-status sensors would.
+                    active = [r for r in runs.values() if r.status not in FINISHED
+                              and r.status != dg.DagsterRunStatus.QUEUED]
+                    queued = [r for r in runs.values() if r.status == dg.DagsterRunStatus.QUEUED]
+                    if queued and len(active) < _max_concurrent_runs(instance):
+                        instance.launch_run(queued[0].run_id, workspace)
+                    for key, run in runs.items():
+                        label = STATUS_LABELS.get(run.status)
+                        if label and written.get(key) != label:
+                            write_back(instance, run, label, db_url, media)
+                            written[key] = label
+                if all(r.status in FINISHED for r in runs.values()):
+                    return runs
+                time.sleep(POLL_S)
+
+
+def _max_concurrent_runs(instance: dg.DagsterInstance) -> int:
+    limit = instance.get_concurrency_config().run_queue_config.max_concurrent_runs
+    return limit if limit and limit > 0 else 1

@@ -152,7 +152,7 @@ def batch(prepared_db, instance):
     order = list(ids.values())
     # interleave the odd partition keys inside the batch
     keys = [str(i) for i in order[:5]] + list(extra_keys.values()) + [str(i) for i in order[5:]]
-    results = {r["id"]: r for r in render_scripts(keys, instance=instance)}
+    results = {r["id"]: r for r in render_scripts(keys, instance=instance, in_process=True)}
     return {"ids": ids, "results": results, "extra": extra_keys}
 
 

@@ -32,7 +32,7 @@ def media():
 def good(prepared_db, instance, media):
     sid = add(prepared_db, title="海水为什么是咸的", content=ZH, language="zh-CN", topic="science",
               account="demo", extra={"broll_ratio": 0.5})
-    (result,) = render_scripts([str(sid)], instance=instance)
+    (result,) = render_scripts([str(sid)], instance=instance, in_process=True)
     assert result["status"] == "SUCCESS", result["error"]
     values = {stage: json.loads(media.read_bytes(f"jobs/{sid}/manifests/{stage}.json"))
               for stage in ("script", "audio", "srt", "splits", "images", "broll_clips", "composed_video",
@@ -229,7 +229,7 @@ def test_failing_blocking_check_stops_the_run(prepared_db, instance, media, monk
     monkeypatch.setattr(speech, "build_cues", overlapping)
     sid = add(prepared_db, title="Overlap", content="First sentence is here. And a second sentence follows it.",
               language="en-US", account="plain")
-    (result,) = render_scripts([str(sid)], instance=instance)
+    (result,) = render_scripts([str(sid)], instance=instance, in_process=True)
     assert result["status"] == "FAILED"
     assert "overlaps" in result["error"]
     assert media.exists(f"jobs/{sid}/manifests/srt.json")

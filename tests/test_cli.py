@@ -16,8 +16,9 @@ BV = [sys.executable, "-m", "batchvideo_app.cli"]
 
 
 def run(*args, check=True, input=None):
-    proc = subprocess.run([*BV, *args], capture_output=True, text=True, env=os.environ.copy(), input=input,
-                          timeout=600)
+    # Rendered runs go through the instance; in-process steps keep the test's cost to the media work.
+    env = {**os.environ, "BATCHVIDEO_EXECUTOR": "in_process"}
+    proc = subprocess.run([*BV, *args], capture_output=True, text=True, env=env, input=input, timeout=600)
     if check and proc.returncode != 0:
         raise AssertionError(proc.stdout + proc.stderr)
     return proc

@@ -22,8 +22,21 @@ def rendered(prepared_db, instance):
              extra={"broll_ratio": 0.5})
     en = add(prepared_db, title="Why the ocean is salty", content=EN, language="en-US", account="plain",
              is_horizontal=False, speech_speed=1.2)
-    results = {r["id"]: r for r in render_scripts([str(zh), str(en)], instance=instance)}
-    return {"zh": results[str(zh)], "en": results[str(en)]}
+    # Submitted to the instance like `batchvideo render` does (no daemon here: the command launches
+    # its own queued runs); in-process steps keep the test's cost to the media work.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BATCHVIDEO_EXECUTOR", "in_process")
+        results = {r["id"]: r for r in render_scripts([str(zh), str(en)], instance=instance)}
+    return {"zh": results[str(zh)], "en": results[str(en)], "instance": instance}
+
+
+def test_runs_went_through_the_instance_and_were_written_back(rendered, prepared_db):
+    for lang in ("zh", "en"):
+        run = rendered["instance"].get_run_by_id(rendered[lang]["run_id"])
+        assert run.job_name == "render_video" and run.tags["batchvideo/launched_by"] == "cli"
+        assert run.tags["batchvideo/revision"] == "1" and run.tags["dagster/partition"] == rendered[lang]["id"]
+        row = latest_run(prepared_db, int(rendered[lang]["id"]))
+        assert row.run_id == run.run_id and row.status == "SUCCESS" and row.status_detail == "revision 1"
 
 
 @pytest.mark.parametrize("lang,size", [("zh", (1360, 768)), ("en", (768, 1360))])

@@ -13,17 +13,19 @@ from sqlalchemy import select
 
 from batchvideo_assets.defs.automation import jobs
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_assets.run_errors import run_error
+from batchvideo_assets.writeback import (
+    CANCEL_REASON_TAG,
+    PARTITION_TAG,
+    REVISION_TAG,
+    STATUS_LABELS,
+    script_id_of,
+    write_back,
+)
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script
-from batchvideo_resources.db.script_runs import record_run
 from batchvideo_resources.media_store import MediaStore
-from batchvideo_resources.outputs import collect_outputs
 
 PAGE_SIZE = 500  # run requests per tick; the rest wait for the next tick, in id order
-REVISION_TAG = "batchvideo/revision"
-CANCEL_REASON_TAG = "batchvideo/canceled_because"
-PARTITION_TAG = "dagster/partition"
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED]
 MAX_PRIORITY = 1_000_000
@@ -130,42 +132,20 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
     return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=partition_requests)
 
 
-def _script_id(run: dg.DagsterRun) -> int | None:
-    key = run.tags.get(PARTITION_TAG)
-    return int(key) if key and key.isdigit() else None
+def _make_status_sensor(status: dg.DagsterRunStatus):
+    label = STATUS_LABELS[status]
 
-
-def _make_status_sensor(status: dg.DagsterRunStatus, label: str):
     # No `monitored_jobs`: every job of the code location, so runs launched from the UI (Materialize,
     # backfills: `__ASSET_JOB`), by this sensor or by `batchvideo render` are all written back.
     @dg.run_status_sensor(run_status=status, name=f"script_runs_{label.lower()}",
                           default_status=dg.DefaultSensorStatus.RUNNING,
                           description=f"Writes {label} to script_runs for every run that renders a script partition.")
     def _sensor(context: dg.RunStatusSensorContext, db: DatabaseResource, media: MediaStore):
-        run = context.dagster_run
-        script_id = _script_id(run)
-        if script_id is None:
+        if script_id_of(context.dagster_run) is None:
             return dg.SkipReason("run has no script partition")
-        # SUCCESS: stable URIs of every stage (+ presigned GET URLs on S3); FAILED: the failing step's message.
-        outputs = collect_outputs(media, script_id) if label == "SUCCESS" else None
-        error = run_error(context.instance, run.run_id) if label == "FAILED" else None
-        detail = None
-        if label == "QUEUED":
-            detail = f"priority {run.tags.get('dagster/priority', '0')}"
-        elif label == "CANCELED":
-            detail = f"run canceled: {run.tags.get(CANCEL_REASON_TAG, 'by an operator')}"
-        if run.tags.get(REVISION_TAG):
-            detail = f"revision {run.tags[REVISION_TAG]}" + (f"; {detail}" if detail else "")
-        record_run(db.resolved_url, script_id=script_id, run_id=run.run_id, status=label, error=error,
-                   outputs=outputs, detail=detail)
+        write_back(context.instance, context.dagster_run, label, db.resolved_url, media)
 
     return _sensor
 
 
-run_status_sensors = [
-    _make_status_sensor(dg.DagsterRunStatus.QUEUED, "QUEUED"),
-    _make_status_sensor(dg.DagsterRunStatus.STARTED, "RUNNING"),
-    _make_status_sensor(dg.DagsterRunStatus.SUCCESS, "SUCCESS"),
-    _make_status_sensor(dg.DagsterRunStatus.FAILURE, "FAILED"),
-    _make_status_sensor(dg.DagsterRunStatus.CANCELED, "CANCELED"),
-]
+run_status_sensors = [_make_status_sensor(status) for status in STATUS_LABELS]
