@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import array
-import subprocess
 import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+from batchvideo_media.probe import MediaError, read_ffmpeg
 
 SAMPLE_WIDTH = 2  # PCM16
 SILENCE_THRESHOLD = 328  # ≈ −40 dBFS: below this an edge sample counts as silence
@@ -43,11 +44,11 @@ def read_pcm16_mono(path: Path, rate: int | None = None) -> tuple[array.array, i
     except (wave.Error, EOFError):
         file_rate = None
     target = rate or file_rate or 24000
-    proc = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                           "-ar", str(target), "-"], capture_output=True)
-    if proc.returncode != 0:
-        raise ValueError(f"{path.name} is not readable audio: {proc.stderr.decode(errors='replace')[-300:]}")
-    samples = array.array("h", proc.stdout)
+    try:
+        pcm = read_ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(target), "-"])
+    except MediaError as exc:
+        raise ValueError(f"{path.name} is not readable audio: {str(exc)[-300:]}") from exc
+    samples = array.array("h", pcm)
     if sys.byteorder == "big":
         samples.byteswap()
     return samples, target
