@@ -303,10 +303,6 @@ def to_srt(cues: list[srt.Subtitle]) -> str:
     return srt.compose(cues, reindex=True)
 
 
-def parse_srt(text: str) -> list[srt.Subtitle]:
-    return list(srt.parse(text))
-
-
 def hex_to_color(value: str, alpha: int = 0) -> pysubs2.Color:
     value = (value or "#000000").lstrip("#")
     if not re.fullmatch(r"[0-9a-fA-F]{6}", value):
