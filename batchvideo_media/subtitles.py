@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pysubs2
 import srt
 
-from batchvideo_media.text import (CLOSERS, char_width, is_cjk, is_speakable, join_pieces, split_clauses,
-                                   strip_pictographs, text_width)
+from batchvideo_media.audio import TimedSentence
+from batchvideo_media.text import (
+    CLOSERS,
+    char_width,
+    is_cjk,
+    is_speakable,
+    join_pieces,
+    split_clauses,
+    strip_pictographs,
+    text_width,
+)
 
 # Line limits in display-width units (a CJK char counts 2): 13/8 CJK chars, 24/16 for word languages.
 LINE_LIMITS = {(True, False): 26, (True, True): 16, (False, False): 24, (False, True): 16}
@@ -20,13 +28,6 @@ _TOKEN = re.compile(r"\s+|[^\s\u2e80-\u9fff\uac00-\ud7af\u3000-\u303f\uff00-\uff
 # Kinsoku: characters a line must not start with / must not end with.
 NO_LINE_START = set(CLOSERS + "，。！？、；：,.!?;:…‥%‰・ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ")
 NO_LINE_END = set("“‘「『（(【《〔〖〘〚｛{[")
-
-
-@dataclass(frozen=True)
-class TimedSentence:
-    text: str
-    start_ms: int
-    end_ms: int
 
 
 def line_limit(square: bool, vertical: bool) -> int:
