@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from batchvideo_media.files import atomic_write
 from batchvideo_media.images import render_sample_logo
 from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.text import is_speakable, normalise
@@ -46,12 +47,11 @@ def ensure_sample_assets(root: Path) -> dict[str, str]:
     if not logo.exists():
         render_sample_logo(logo)
     if not bgm.exists():
-        tmp = root / ".bgm.tmp.wav"
-        run_ffmpeg(["-f", "lavfi", "-i", "sine=f=220:d=20", "-f", "lavfi", "-i", "sine=f=277.2:d=20",
-                    "-f", "lavfi", "-i", "sine=f=329.6:d=20", "-filter_complex",
-                    "amix=inputs=3,tremolo=f=0.5:d=0.6,afade=t=in:d=1,afade=t=out:st=19:d=1,volume=0.5",
-                    "-ar", "44100", str(tmp)])
-        tmp.replace(bgm)
+        with atomic_write(bgm) as tmp:
+            run_ffmpeg(["-f", "lavfi", "-i", "sine=f=220:d=20", "-f", "lavfi", "-i", "sine=f=277.2:d=20",
+                        "-f", "lavfi", "-i", "sine=f=329.6:d=20", "-filter_complex",
+                        "amix=inputs=3,tremolo=f=0.5:d=0.6,afade=t=in:d=1,afade=t=out:st=19:d=1,volume=0.5",
+                        "-ar", "44100", str(tmp)])
     return {"logo": logo.name, "bgm": bgm.name}
 
 

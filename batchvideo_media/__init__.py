@@ -1,1 +1,1 @@
-"""Pure media logic (text, subtitles, storyboard, ffmpeg graphs). No Dagster imports here."""
+"""Pure media logic (text, subtitles, storyboard, composition, check analysis). No Dagster imports here."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import array
-import subprocess
 import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+from batchvideo_media.probe import MediaError, read_ffmpeg
 
 SAMPLE_WIDTH = 2  # PCM16
 SILENCE_THRESHOLD = 328  # ≈ −40 dBFS: below this an edge sample counts as silence
@@ -15,7 +16,9 @@ KEEP_EDGE_MS = 40  # silence kept around each trimmed sentence so consonants are
 
 
 @dataclass(frozen=True)
-class SentenceTiming:
+class TimedSentence:
+    """A sentence and where it is spoken in the narration."""
+
     text: str
     start_ms: int
     end_ms: int
@@ -43,11 +46,11 @@ def read_pcm16_mono(path: Path, rate: int | None = None) -> tuple[array.array, i
     except (wave.Error, EOFError):
         file_rate = None
     target = rate or file_rate or 24000
-    proc = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                           "-ar", str(target), "-"], capture_output=True)
-    if proc.returncode != 0:
-        raise ValueError(f"{path.name} is not readable audio: {proc.stderr.decode(errors='replace')[-300:]}")
-    samples = array.array("h", proc.stdout)
+    try:
+        pcm = read_ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(target), "-"])
+    except MediaError as exc:
+        raise ValueError(f"{path.name} is not readable audio: {str(exc)[-300:]}") from exc
+    samples = array.array("h", pcm)
     if sys.byteorder == "big":
         samples.byteswap()
     return samples, target
@@ -66,7 +69,7 @@ def trim_silence(samples: array.array, rate: int, keep_ms: int = KEEP_EDGE_MS,
 
 
 def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int = 300, lead_ms: int = 100,
-              trim: bool = True) -> list[SentenceTiming]:
+              trim: bool = True) -> list[TimedSentence]:
     """Concatenate sentence WAVs into one mono PCM16 WAV with `pause_ms` of silence between them,
     `lead_ms` before the first and after the last.
 
@@ -76,7 +79,7 @@ def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int = 300, lea
     if not parts:
         raise ValueError("no audio parts to join")
     rate: int | None = None
-    timings: list[SentenceTiming] = []
+    timings: list[TimedSentence] = []
     frames = 0
     with wave.open(str(out), "wb") as dst:
         for i, (text, path) in enumerate(parts):
@@ -97,7 +100,7 @@ def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int = 300, lea
             start = frames
             dst.writeframes(samples.tobytes())
             frames += len(samples)
-            timings.append(SentenceTiming(text, round(start * 1000 / rate), round(frames * 1000 / rate)))
+            timings.append(TimedSentence(text, round(start * 1000 / rate), round(frames * 1000 / rate)))
             frames += _write_silence(dst, rate, pause_ms if i < len(parts) - 1 else lead_ms)
     return timings
 

@@ -1,4 +1,7 @@
-"""ffprobe/ffmpeg helpers: run with readable errors, read durations, streams and loudness."""
+"""ffprobe/ffmpeg helpers: run with readable errors, read durations, streams and loudness.
+
+The only place that starts ffmpeg: `run_ffmpeg` (wait for it, get its log), `read_ffmpeg` (wait for
+it, get its stdout) and `start_ffmpeg` (parallel encodes that the caller waits for)."""
 
 from __future__ import annotations
 
@@ -13,12 +16,35 @@ class MediaError(RuntimeError):
     """ffmpeg/ffprobe failed; the message carries the tail of its log."""
 
 
+def _ffmpeg(args: list[str], loglevel: str) -> list[str]:
+    return ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel, *args]
+
+
+def ffmpeg_failed(returncode: int, stderr: str) -> MediaError:
+    """The error for a failed ffmpeg run: its exit status and the tail of its log."""
+    return MediaError(f"ffmpeg failed ({returncode}): {stderr.strip()[-1500:]}")
+
+
 def run_ffmpeg(args: list[str], timeout: float | None = None, loglevel: str = "error") -> str:
-    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel, *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    """Run ffmpeg to completion and return its log (stderr); MediaError with the log's tail on failure."""
+    proc = subprocess.run(_ffmpeg(args, loglevel), capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
-        raise MediaError(f"ffmpeg failed ({proc.returncode}): {proc.stderr.strip()[-1500:]}")
+        raise ffmpeg_failed(proc.returncode, proc.stderr)
     return proc.stderr
+
+
+def read_ffmpeg(args: list[str], timeout: float | None = None) -> bytes:
+    """Run ffmpeg with its output on stdout (`args` end in `-`) and return those bytes."""
+    proc = subprocess.run(_ffmpeg(args, "error"), capture_output=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise ffmpeg_failed(proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout
+
+
+def start_ffmpeg(args: list[str], loglevel: str = "error") -> subprocess.Popen:
+    """Start ffmpeg without waiting (parallel encodes): stdout discarded, stderr piped as bytes.
+    The caller waits, reads stderr and turns a non-zero exit into `ffmpeg_failed`."""
+    return subprocess.Popen(_ffmpeg(args, loglevel), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 @dataclass
@@ -86,10 +112,6 @@ def parse_ebur128(stderr: str) -> dict:
 def measure_loudness(path: str | Path) -> dict:
     """Integrated loudness (LUFS), true peak (dBTP), LRA and gating threshold of the first audio
     stream (EBU R128 / ITU-R BS.1770, ffmpeg's ebur128 filter)."""
-    proc = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-map", "0:a:0",
-         "-af", "ebur128=framelog=verbose:peak=true", "-f", "null", "-"],
-        capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise MediaError(f"loudness measurement failed on {path}: {proc.stderr.strip()[-500:]}")
-    return parse_ebur128(proc.stderr)
+    log = run_ffmpeg(["-nostats", "-i", str(path), "-map", "0:a:0", "-af", "ebur128=framelog=verbose:peak=true",
+                      "-f", "null", "-"], loglevel="info")
+    return parse_ebur128(log)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pysubs2
 import srt
 
+from batchvideo_media.audio import TimedSentence
 from batchvideo_media.text import (
     CLOSERS,
     char_width,
@@ -28,13 +28,6 @@ _TOKEN = re.compile(r"\s+|[^\s\u2e80-\u9fff\uac00-\ud7af\u3000-\u303f\uff00-\uff
 # Kinsoku: characters a line must not start with / must not end with.
 NO_LINE_START = set(CLOSERS + "，。！？、；：,.!?;:…‥%‰・ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ")
 NO_LINE_END = set("“‘「『（(【《〔〖〘〚｛{[")
-
-
-@dataclass(frozen=True)
-class TimedSentence:
-    text: str
-    start_ms: int
-    end_ms: int
 
 
 def line_limit(square: bool, vertical: bool) -> int:
@@ -309,10 +302,6 @@ def build_cues(sentences: list[TimedSentence], square: bool, vertical: bool,
 
 def to_srt(cues: list[srt.Subtitle]) -> str:
     return srt.compose(cues, reindex=True)
-
-
-def parse_srt(text: str) -> list[srt.Subtitle]:
-    return list(srt.parse(text))
 
 
 def hex_to_color(value: str, alpha: int = 0) -> pysubs2.Color:

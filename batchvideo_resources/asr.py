@@ -20,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from batchvideo_media.audio import SentenceTiming
+from batchvideo_media.audio import TimedSentence
 from batchvideo_media.text import text_width
 from batchvideo_resources import settings
 from batchvideo_resources.http_retry import request_with_retries
@@ -55,7 +55,7 @@ class ASRResource(dg.ConfigurableResource):
             raise RuntimeError(f"ASR service answered without a usable sentence_info: {response.text[:200]}") from exc
 
     def timings(self, audio: Path, sentences: list[str], duration_ms: int,
-                language: str = "") -> list[SentenceTiming]:
+                language: str = "") -> list[TimedSentence]:
         """One timing per script sentence: aligned to the ASR transcript when a service is
         configured and recognised anything, else proportional to character count."""
         if self._url:
@@ -66,14 +66,14 @@ class ASRResource(dg.ConfigurableResource):
         return proportional_timings(sentences, duration_ms)
 
 
-def proportional_timings(sentences: list[str], duration_ms: int) -> list[SentenceTiming]:
+def proportional_timings(sentences: list[str], duration_ms: int) -> list[TimedSentence]:
     weights = [max(1, text_width(s)) for s in sentences]
     total = sum(weights)
     out, acc = [], 0
     for sentence, weight in zip(sentences, weights):
         start = round(duration_ms * acc / total)
         acc += weight
-        out.append(SentenceTiming(sentence, start, round(duration_ms * acc / total)))
+        out.append(TimedSentence(sentence, start, round(duration_ms * acc / total)))
     return out
 
 
@@ -133,7 +133,7 @@ def _align(a: list[str], b: list[str]) -> list[tuple[int, int]]:
 
 
 def align_sentences(sentences: list[str], sentence_info: list[dict],
-                    duration_ms: int) -> list[SentenceTiming] | None:
+                    duration_ms: int) -> list[TimedSentence] | None:
     """Place script sentences on the transcript's timeline; None when too little matches.
 
     Each transcript character gets an even share of its ASR sentence's span. Script characters
@@ -182,7 +182,7 @@ def align_sentences(sentences: list[str], sentence_info: list[dict],
     for i, index in enumerate(owner):
         first_char.setdefault(index, i)
         last_char[index] = i
-    timings: list[SentenceTiming] = []
+    timings: list[TimedSentence] = []
     last_end = 0
     for index, sentence in enumerate(sentences):
         members = [first_char[index], last_char[index]] if index in first_char else []
@@ -192,6 +192,6 @@ def align_sentences(sentences: list[str], sentence_info: list[dict],
             start = end = last_end
         start = min(max(start, last_end), duration_ms)
         end = min(max(end, start), duration_ms)
-        timings.append(SentenceTiming(sentence, start, end))
+        timings.append(TimedSentence(sentence, start, end))
         last_end = end
     return timings

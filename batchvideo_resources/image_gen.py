@@ -42,13 +42,6 @@ def fit_exact(image: Image.Image, width: int, height: int) -> Image.Image:
     return resized.crop((left, top, left + width, top + height))
 
 
-def release_pipelines() -> None:
-    """Forget every loaded pipeline (tests, or a worker that switches models)."""
-    with _REGISTRY_LOCK:
-        _PIPELINES.clear()
-        _PIPELINE_LOCKS.clear()
-
-
 class ImageGenResource(dg.ConfigurableResource):
     """`generate(jobs, width, height, lora=…)` writes one PNG per job at exactly width×height.
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 import dagster as dg
 from pydantic import Field
 
+from batchvideo_media.files import atomic_write
 from batchvideo_resources import settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +62,8 @@ class DirectoryCache:
             return None
 
     def put(self, key: str, text: str) -> None:
-        _write_atomic(self.root / f"{key}.json", text)
+        with atomic_write(self.root / f"{key}.json") as tmp:
+            tmp.write_text(text, encoding="utf-8")
 
 
 class StoreCache:
@@ -166,14 +166,6 @@ class LLMResource(dg.ConfigurableResource):
                 cache.put(key, json.dumps(items, ensure_ascii=False))
             return items
         raise LLMAnswerError(f"no usable answer after {self.answer_attempts} attempt(s): {problem}")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def _keywords(value) -> list[str]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
+from batchvideo_media.files import atomic_write
 from batchvideo_resources import settings
 
 
@@ -116,14 +116,8 @@ class MediaStore(dg.ConfigurableResource):
             self._s3().upload_file(str(src), bucket, self._s3_key(key), Config=self._transfer_config(),
                                    ExtraArgs={"ContentType": _content_type(key)})
         else:
-            dest = self.local_root / key
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
-            try:
+            with atomic_write(self.local_root / key) as tmp:
                 shutil.copyfile(src, tmp)
-                os.replace(tmp, dest)
-            finally:
-                tmp.unlink(missing_ok=True)
         return self.uri(key)
 
     def put_bytes(self, data: bytes, key: str) -> str:
@@ -156,9 +150,7 @@ class MediaStore(dg.ConfigurableResource):
     def fetch(self, key: str, dest: Path) -> Path:
         """Copy the object at `key` to `dest` (streamed in parts, never held in memory) and return `dest`.
         `dest` appears only complete: the download goes to a temporary name and is renamed into place."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
-        try:
+        with atomic_write(dest) as tmp:
             if self.is_s3:
                 from botocore.exceptions import ClientError
 
@@ -174,9 +166,6 @@ class MediaStore(dg.ConfigurableResource):
                 if not src.is_file():
                     raise FileNotFoundError(f"media store has no {key}")
                 shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
         return dest
 
     def local_path(self, key: str, workdir: Path) -> Path:
@@ -193,13 +182,6 @@ class MediaStore(dg.ConfigurableResource):
             bucket, _ = self._bucket_prefix
             return self._s3().get_object(Bucket=bucket, Key=self._s3_key(key))["Body"].read()
         return (self.local_root / key).read_bytes()
-
-    def delete(self, key: str) -> None:
-        if self.is_s3:
-            bucket, _ = self._bucket_prefix
-            self._s3().delete_object(Bucket=bucket, Key=self._s3_key(key))
-        else:
-            (self.local_root / key).unlink(missing_ok=True)
 
     def list_keys(self, prefix: str) -> list[str]:
         """Keys (relative to the root) under `prefix`, sorted."""

@@ -42,18 +42,25 @@ ESPEAK_VOICE_UPGRADES = {"cmn": "cmn-latn-pinyin", "zh": "cmn-latn-pinyin", "zh-
 
 
 @functools.lru_cache(maxsize=1)
-def installed_espeak_voices() -> frozenset[str]:
+def espeak_voices() -> frozenset[str]:
+    """Names `espeak-ng -v` accepts: language codes, voice names and voice files (lower case); empty
+    when espeak-ng is not installed."""
     try:
         listing = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return frozenset()
-    return frozenset(line.split()[1].lower() for line in listing.splitlines()[1:] if len(line.split()) > 1)
+    names: set[str] = set()
+    for line in listing.splitlines()[1:]:  # Pty Language Age/Gender VoiceName File Other-languages
+        cols = line.split()
+        if len(cols) >= 5:
+            names.update({cols[1].lower(), cols[3].lower(), cols[4].lower(), cols[4].rsplit("/", 1)[-1].lower()})
+    return frozenset(names)
 
 
 def espeak_voice(voice: str) -> str:
     """The espeak-ng voice that actually gets used for a `languages.tts_voice` value."""
     better = ESPEAK_VOICE_UPGRADES.get(voice.lower())
-    return better if better and better in installed_espeak_voices() else voice
+    return better if better and better in espeak_voices() else voice
 
 
 class TTSError(RuntimeError):

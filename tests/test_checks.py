@@ -16,6 +16,7 @@ from batchvideo_assets.defs.storyboard.checks import evaluate_splits
 from batchvideo_assets.defs.video import checks as video_checks
 from batchvideo_assets.defs.video.checks import evaluate_cover, evaluate_video
 from batchvideo_assets.defs.visuals.checks import evaluate_broll, evaluate_images
+from batchvideo_media.analysis import freeze_allowed
 from batchvideo_resources.db.script_runs import latest_run
 from batchvideo_resources.media_store import MediaStore
 
@@ -162,7 +163,7 @@ def test_broll_check(good, media, tmp_path):
 def test_video_check_passes_on_the_render(good, media, stage):
     verdict = evaluate_video(good[stage], good["script"], good["audio"], media, good["splits"])
     assert verdict.passed, verdict.problems
-    assert verdict.metadata["frozen_stretches"] == 0 and verdict.metadata["black_stretches"] == 0
+    assert verdict.facts["frozen_stretches"] == 0 and verdict.facts["black_stretches"] == 0
 
 
 def test_video_check_fails_on_broken_videos(good, media, tmp_path):
@@ -193,8 +194,9 @@ def test_static_broll_is_not_a_freeze(good):
     broll = next(s for s in good["splits"]["shots"] if s["kind"] == "broll")
     image = next(s for s in good["splits"]["shots"] if s["kind"] == "image")
     inside = (broll["start_ms"] / 1000, broll["end_ms"] / 1000)
-    assert video_checks._freeze_allowed(*inside, good["splits"])
-    assert not video_checks._freeze_allowed(image["start_ms"] / 1000, image["end_ms"] / 1000, good["splits"])
+    spans = video_checks.static_spans_ms(good["splits"])
+    assert freeze_allowed(*inside, spans)
+    assert not freeze_allowed(image["start_ms"] / 1000, image["end_ms"] / 1000, spans)
 
 
 def test_cover_check(good, media, tmp_path):

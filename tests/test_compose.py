@@ -12,6 +12,7 @@ import pytest
 import srt
 
 from batchvideo_media import compose as C
+from batchvideo_media.compose.graph import even, motion_crop
 from batchvideo_media.images import (
     covers,
     drawable,
@@ -124,10 +125,10 @@ def test_frame_counts_end_with_the_narration():
 
 
 def test_motion_steps_are_whole_chroma_pixels_and_stay_inside_the_enlarged_still():
-    big_w, big_h = C._even(W * C.MOTION_SCALE), C._even(H * C.MOTION_SCALE)
+    big_w, big_h = even(W * C.MOTION_SCALE), even(H * C.MOTION_SCALE)
     for i in range(4):
         for span in (30, 125, 175, 400):
-            expr = C._motion_crop(i, 0, span, W, H)
+            expr = motion_crop(i, 0, span, W, H)
             x_expr, y_expr = expr.split(":x='")[1].split("':y='")
             y_expr = y_expr.rstrip("'")
             for n in range(span):
@@ -213,7 +214,7 @@ def test_h2v_puts_the_horizontal_video_on_a_vertical_canvas_with_header_text(tmp
     info = probe(out)
     assert (info.width, info.height) == (768, 1360) and abs(info.duration_s - 5.0) < 0.1
     img = frame(out, 2.0)
-    scaled_h = C._even(H * 768 / W)
+    scaled_h = even(H * 768 / W)
     top = (1360 - scaled_h) // 2
     band = img[:top]
     assert (band.max(axis=2) > 200).mean() > 0.002           # header text drawn in the top band

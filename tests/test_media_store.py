@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from batchvideo_media.files import atomic_write
+from batchvideo_media.probe import MediaError, probe, run_ffmpeg
 from batchvideo_resources.media_store import MediaStore
 
 MOTO = Path(sys.executable).with_name("moto_server")
@@ -172,4 +174,19 @@ def test_local_store_is_atomic_and_default(tmp_path, monkeypatch):
     assert store.public_url("jobs/1/images/000.png") == uri
     assert store.list_keys("jobs/1") == ["jobs/1/images/000.png"]
     assert store.fetch("jobs/1/images/000.png", tmp_path / "out" / "y.png").read_bytes() == b"png"
-    assert not list((tmp_path / "media").rglob("*.part"))
+    assert [p.name for p in (tmp_path / "media").rglob("*") if p.is_file()] == ["000.png"]  # no temp file left
+
+
+def test_atomic_write_renames_on_success_and_leaves_the_old_file_on_failure(tmp_path):
+    dest = tmp_path / "sub" / "tone.wav"
+    with atomic_write(dest) as tmp:
+        assert tmp.parent == dest.parent and tmp.suffix == ".wav" and not dest.exists()
+        run_ffmpeg(["-f", "lavfi", "-i", "sine=d=0.5", str(tmp)])  # ffmpeg picks WAV from the suffix
+    assert probe(dest).audio_codec == "pcm_s16le"
+    before = dest.read_bytes()
+    with pytest.raises(MediaError):
+        with atomic_write(dest) as tmp:
+            tmp.write_bytes(b"half a file")
+            run_ffmpeg(["-i", str(tmp_path / "missing.wav"), str(tmp)])
+    assert dest.read_bytes() == before
+    assert [p.name for p in dest.parent.iterdir()] == ["tone.wav"]

@@ -4,8 +4,8 @@ import datetime as dt
 
 import dagster as dg
 import pytest
-from helpers import tick_sensor
 from dagster._core.utils import make_new_run_id
+from helpers import tick_sensor
 from sqlalchemy import insert, text
 
 from batchvideo_assets.defs.automation.sensors import PAGE_SIZE

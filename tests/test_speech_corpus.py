@@ -11,10 +11,9 @@ from datetime import timedelta
 import pytest
 import srt
 
-from batchvideo_media.audio import join_wavs, wav_duration_ms
+from batchvideo_media.audio import TimedSentence, join_wavs, wav_duration_ms
 from batchvideo_media.storyboard import assign_kinds, group_cues
 from batchvideo_media.subtitles import (
-    TimedSentence,
     build_cues,
     line_limit,
     to_srt,
@@ -126,8 +125,7 @@ def test_corpus_script(tmp_path, tts, name, language, voice, square, vertical, s
         assert w.getnchannels() == 1 and w.getsampwidth() == 2
 
     # srt: parses, monotonic, non-overlapping, inside the audio, within line limits, all text shown
-    timed = [TimedSentence(t.text, t.start_ms, t.end_ms) for t in timings]
-    cues = build_cues(timed, square=square, vertical=vertical, audio_ms=round(duration_ms))
+    cues = build_cues(timings, square=square, vertical=vertical, audio_ms=round(duration_ms))
     parsed = list(srt.parse(to_srt(cues)))
     assert len(parsed) == len(cues) >= len(sentences)
     limit = line_limit(square, vertical)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import srt
 
+from batchvideo_media.audio import TimedSentence
 from batchvideo_media.storyboard import (
     assign_kinds,
     clean_keywords,
@@ -14,7 +15,6 @@ from batchvideo_media.storyboard import (
 from batchvideo_media.subtitles import (
     NO_LINE_END,
     NO_LINE_START,
-    TimedSentence,
     build_cues,
     cue_texts,
     line_limit,

@@ -14,9 +14,9 @@ from batchvideo_assets.common import (
 )
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import tts_backend
-from batchvideo_media.audio import join_wavs, wav_duration_ms
+from batchvideo_media.audio import TimedSentence, join_wavs, wav_duration_ms
 from batchvideo_media.probe import run_ffmpeg
-from batchvideo_media.subtitles import TimedSentence, build_cues, to_srt, to_traditional
+from batchvideo_media.subtitles import build_cues, to_srt, to_traditional
 from batchvideo_media.text import split_sentences, spoken_form
 from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.layout import job_key

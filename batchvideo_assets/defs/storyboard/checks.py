@@ -31,7 +31,7 @@ def evaluate_splits(splits: dict, audio: dict) -> Verdict:
     if shots[0].get("kind") == "broll":
         verdict.fail("the first shot is b-roll")
     kinds = [s.get("kind") for s in shots]
-    verdict.metadata.update({"shots": len(shots), "image_shots": kinds.count("image"),
+    verdict.facts.update({"shots": len(shots), "image_shots": kinds.count("image"),
                              "broll_shots": kinds.count("broll"), "covered_ms": shots[-1]["end_ms"],
                              "audio_ms": audio_ms})
     return verdict

@@ -11,6 +11,7 @@ import srt as srtlib
 from batchvideo_assets.common import spec_of, workdir
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media.compose import (
+    TARGET_LUFS,
     ShotMedia,
     apply_presenter,
     attach_cover,
@@ -23,8 +24,6 @@ from batchvideo_media.subtitles import to_ass
 from batchvideo_resources.image_gen import ImageGenResource
 from batchvideo_resources.layout import job_key
 from batchvideo_resources.media_store import MediaStore
-
-TARGET_LUFS = -14.0
 
 
 def _video_metadata(path: Path, uri: str, media: MediaStore, key: str, narration_ms: int | None = None) -> dict:

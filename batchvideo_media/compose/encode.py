@@ -1,0 +1,173 @@
+"""Running the composition: ffmpeg processes tracked as one unit, the parallel chunked encode, the mux."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from batchvideo_media.compose.graph import X264_CRF, X264_PARAMS, X264_PRESET, build_chunk_command
+from batchvideo_media.compose.mastering import AAC, TARGET_LUFS, master_audio
+from batchvideo_media.compose.plan import FPS, TRANSITION_S, Overlay, ShotMedia, frame_counts, plan_chunks
+from batchvideo_media.probe import MediaError, ffmpeg_failed, start_ffmpeg
+
+
+class ProcessTracker:
+    """Keeps the ffmpeg children of one composition, so a failure stops the others, and records what
+    each one cost (wall, CPU, peak RSS) for metadata and the benchmark."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.procs: list[subprocess.Popen] = []
+        self.failed = False
+        self.stats: list[dict] = []
+
+    def run(self, args: list[str], timeout: float | None = None, loglevel: str = "error",
+            label: str = "ffmpeg") -> str:
+        with self.lock:
+            if self.failed:
+                raise MediaError("cancelled: another part of the composition failed")
+            proc = start_ffmpeg(args, loglevel)
+            self.procs.append(proc)
+        started = time.monotonic()
+        chunks: list[bytes] = []
+        reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)
+        reader.start()
+        timer = threading.Timer(timeout, proc.kill) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)  # reaps the child and tells what it cost
+        finally:
+            if timer:
+                timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        reader.join()
+        proc.stderr.close()
+        stderr = b"".join(chunks).decode("utf-8", "replace")
+        with self.lock:
+            self.stats.append({"label": label, "wall_s": round(time.monotonic() - started, 3),
+                               "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+                               "max_rss_mb": round(usage.ru_maxrss / 1024, 1)})
+        if timeout and time.monotonic() - started >= timeout and proc.returncode != 0:
+            self.cancel()
+            raise MediaError(f"ffmpeg timed out after {timeout} s")
+        if proc.returncode != 0:
+            self.cancel()
+            raise ffmpeg_failed(proc.returncode, stderr)
+        return stderr
+
+    def cancel(self) -> None:
+        with self.lock:
+            self.failed = True
+            for proc in self.procs:
+                if proc.poll() is None:
+                    proc.kill()
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """Parallel ffmpeg processes: one per core, at most 4 (each holds ~150 MB of encoder state)."""
+    return max(1, min(4, available_cores()))
+
+
+def compose(shots: list[ShotMedia], audio: Path, ass: Path | None, out: Path, width: int, height: int, *,
+            canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
+            overlays: list[Overlay] | None = None, duration_ms: int | None = None,
+            workers: int | None = None, threads: int | None = None, tracker: ProcessTracker | None = None,
+            audio_ready: "threading.Event | None" = None, timeout: float = 3600) -> dict:
+    """Render `shots` with burned `ass` subtitles, muxed with `audio` (stream-copied when it is AAC).
+
+    Returns facts for metadata: chunks, frames, workers."""
+    if not shots:
+        raise MediaError("no shots to compose")
+    workers = workers or default_workers()
+    tracker = tracker or ProcessTracker()
+    total_frames = round(duration_ms * FPS / 1000) if duration_ms else None
+    counts = frame_counts(shots, total_frames=total_frames)
+    tf = round(TRANSITION_S * FPS) if (transitions and len(shots) > 1) else 0
+    if tf:
+        tf = max(0, min(tf, min(counts) - 1))
+    chunks = plan_chunks(counts, tf, workers)
+    per_proc_threads = threads or max(1, available_cores() // min(workers, len(chunks)))
+    seg_dir = out.parent / f".{out.stem}.chunks"
+    seg_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        segs = [seg_dir / f"c{c.index:04d}.mp4" for c in chunks]
+        commands = [build_chunk_command(c, shots, counts, seg, width, height, ass=ass, canvas=canvas,
+                                        transitions=transitions, transition_frames=tf, overlays=overlays,
+                                        threads=per_proc_threads)
+                    for c, seg in zip(chunks, segs)]
+        # Longest chunks first: the pool ends together.
+        order = sorted(range(len(commands)), key=lambda k: -chunks[k].frames)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(tracker.run, commands[k], timeout, "error", f"chunk{k}") for k in order]
+            for fut in futures:
+                fut.result()
+        listing = seg_dir / "chunks.txt"
+        listing.write_text("".join(f"file '{s.name}'\n" for s in segs), encoding="utf-8")
+        if audio_ready is not None:
+            audio_ready.wait()
+        acodec = ["-c:a", "copy"] if audio.suffix.lower() in (".m4a", ".aac", ".mp4") else AAC
+        tracker.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio), "-map", "0:v:0",
+                     "-map", "1:a:0", "-c:v", "copy", *acodec, "-movflags", "+faststart", str(out)], timeout,
+                    label="mux")
+    finally:
+        shutil.rmtree(seg_dir, ignore_errors=True)
+    return {"chunks": len(chunks), "frames": sum(counts), "workers": workers,
+            "transition_frames": tf, "x264": f"{X264_PRESET} crf{X264_CRF} {X264_PARAMS}"}
+
+
+def render_composition(shots: list[ShotMedia], narration: Path, ass: Path | None, out: Path, width: int,
+                       height: int, duration_ms: int, *, bgm: Path | None = None, target_lufs: float = TARGET_LUFS,
+                       canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
+                       overlays: list[Overlay] | None = None, workers: int | None = None,
+                       tracker: ProcessTracker | None = None) -> dict:
+    """The whole `composed_video`: audio mastering (in a thread) alongside the chunked video encode,
+    then one stream-copy mux. Returns metadata facts, including the measured loudness of the result."""
+    tracker = tracker or ProcessTracker()
+    mix = out.parent / f".{out.stem}.mix.m4a"
+    done = threading.Event()
+    result: dict = {}
+
+    def audio_job() -> None:
+        try:
+            result.update(master_audio(narration, mix, duration_ms / 1000, bgm=bgm, target_lufs=target_lufs,
+                                       tracker=tracker))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+            tracker.cancel()
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=audio_job, name="master-audio", daemon=True)
+    started = time.monotonic()
+    thread.start()
+    try:
+        facts = compose(shots, mix, ass, out, width, height, canvas=canvas, transitions=transitions,
+                        overlays=overlays, duration_ms=duration_ms, workers=workers, tracker=tracker,
+                        audio_ready=done)
+    except MediaError:
+        done.wait()
+        if "error" in result:
+            raise result["error"] from None
+        raise
+    finally:
+        thread.join()
+        mix.unlink(missing_ok=True)
+    if "error" in result:
+        raise result["error"]
+    facts.update(result)
+    facts["render_s"] = round(time.monotonic() - started, 2)
+    facts["ffmpeg_cpu_s"] = round(sum(s["cpu_s"] for s in tracker.stats), 2)
+    return facts
