@@ -26,6 +26,9 @@ GPU_OP_TAGS = {
     },
     "batchvideo/accelerator": "a100",
 }
+# Every asset declares a `code_version`: bump it with any change to its code that changes its output,
+# and the UI shows that stage and everything downstream of it as stale for every script.
+
 # Model/service calls: exponential backoff with jitter. Bad input raises dg.Failure(allow_retries=False).
 SERVICE_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 

@@ -190,3 +190,23 @@ def test_atomic_write_renames_on_success_and_leaves_the_old_file_on_failure(tmp_
             run_ffmpeg(["-i", str(tmp_path / "missing.wav"), str(tmp)])
     assert dest.read_bytes() == before
     assert [p.name for p in dest.parent.iterdir()] == ["tone.wav"]
+
+
+def test_manifests_refuse_a_value_that_breaks_the_schema():
+    """A stage that writes a misspelt or missing field fails there, naming the field."""
+    import pytest
+    from pydantic import ValidationError
+
+    from batchvideo_resources.manifests import validated
+
+    good = {"key": "jobs/1/audio.wav", "uri": "file:///x/jobs/1/audio.wav", "duration_ms": 1200, "pause_ms": 300,
+            "source": "espeak-ng", "sentences": [{"text": "Hi.", "start_ms": 0, "end_ms": 900}]}
+    assert validated("audio", good) == good
+    with pytest.raises(ValidationError, match="duration_ms"):
+        validated("audio", {k: v for k, v in good.items() if k != "duration_ms"})
+    with pytest.raises(ValidationError, match="durationms"):
+        validated("audio", {**good, "durationms": 1})
+    with pytest.raises(ValidationError, match="kind"):
+        validated("splits", {"key": "k", "uri": "u", "prompt_source": "template", "min_shot_s": 7.0,
+                             "shots": [{"index": 0, "start_ms": 0, "end_ms": 10, "text": "t", "prompt": "p",
+                                        "keywords": [], "kind": "video"}]})

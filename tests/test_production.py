@@ -170,7 +170,7 @@ def test_row_to_queue_to_s3_to_success_on_postgres(prod):
         run = instance.submit_run(run.run_id, workspace)
     assert run.status == dg.DagsterRunStatus.QUEUED
     row = evaluate("QUEUED", prod, run.run_id, dg.DagsterEventType.RUN_ENQUEUED)
-    assert (row.script_id, row.status, row.status_detail) == (sid, "QUEUED", "priority 5")
+    assert (row.script_id, row.status, row.status_detail) == (sid, "QUEUED", "revision 1; priority 5")
 
     # What the queue daemon and the run worker do: STARTING, then execute the run.
     instance.report_dagster_event(DagsterEvent(event_type_value=dg.DagsterEventType.RUN_STARTING.value,
@@ -193,7 +193,7 @@ def test_row_to_queue_to_s3_to_success_on_postgres(prod):
     # Files live in S3 under jobs/<id>/ (storage layout of the spec), nothing on local disk.
     media = prod.media
     keys = set(media.list_keys(f"jobs/{sid}/"))
-    for name in ("audio.wav", "subtitle.srt", "splits.json", "images/000.png", "video_combined.mp4",
+    for name in ("audio.wav", "subtitle.srt", "manifests/splits.json", "images/000.png", "video_combined.mp4",
                  "video_logoed.mp4", "cover.jpg", "manifests/logoed_video.json"):
         assert f"jobs/{sid}/{name}" in keys, (name, sorted(keys))
     assert not any(k.endswith(".part") for k in keys)

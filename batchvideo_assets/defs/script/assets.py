@@ -63,7 +63,7 @@ def check_tts_voice(spec, tts: TTSResource) -> None:
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="script", kinds={"sql", "pydantic"},
+    partitions_def=scripts_partitions, code_version="1", group_name="script", kinds={"sql", "pydantic"},
     retry_policy=SERVICE_RETRY,  # a database blip is retried; a bad row raises a non-retried Failure
     description="Validated snapshot of the scripts row with its language, voice, topic and account resolved.",
 )

@@ -30,7 +30,7 @@ def build_audio_asset(neural_tts: bool) -> dg.AssetsDefinition:
     """`audio` carries GPU placement only when the configured TTS backend is a neural model."""
 
     @dg.asset(
-        name="audio", partitions_def=scripts_partitions, group_name="speech",
+        name="audio", partitions_def=scripts_partitions, code_version="1", group_name="speech",
         kinds={"wav", "tts"}, retry_policy=SERVICE_RETRY,
         op_tags=GPU_OP_TAGS if neural_tts else None, pool=GPU_POOL if neural_tts else None,
         description="Narration WAV: one synthesis per sentence joined with pauses, so sentence timings are exact.",
@@ -74,7 +74,7 @@ def build_audio_asset(neural_tts: bool) -> dg.AssetsDefinition:
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="speech", kinds={"srt"},
+    partitions_def=scripts_partitions, code_version="1", group_name="speech", kinds={"srt"},
     description="SubRip subtitles: one cue per sentence, long sentences split by character count.",
 )
 def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: MediaStore) -> dg.Output[dict]:

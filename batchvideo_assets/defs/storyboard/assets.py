@@ -1,6 +1,5 @@
 """`splits`: the storyboard — cues merged into shots, each with an image prompt, keywords and kind."""
 
-import json
 
 import dagster as dg
 
@@ -10,7 +9,7 @@ from batchvideo_assets.common import (
 )
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media import storyboard
-from batchvideo_resources.layout import job_key
+from batchvideo_resources.layout import manifest_key
 from batchvideo_resources.llm import LLMAnswerError, LLMResource, StoreCache
 from batchvideo_resources.media_store import MediaStore
 
@@ -20,7 +19,7 @@ class SplitsConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="storyboard", kinds={"json", "openai"},
+    partitions_def=scripts_partitions, code_version="1", group_name="storyboard", kinds={"json", "openai"},
     retry_policy=SERVICE_RETRY,
     description="Storyboard: cues merged into shots of ≥ min_shot_s, each with an image prompt, keywords and kind.",
 )
@@ -58,8 +57,9 @@ def splits(context: dg.AssetExecutionContext, config: SplitsConfig, script: dict
             shot.keywords = text_keywords
     storyboard.assign_kinds(shots, spec.broll_ratio, seed=f"{spec.id}")
     data = {"shots": [s.to_dict() for s in shots], "prompt_source": prompt_source, "min_shot_s": config.min_shot_s}
-    key = job_key(context.partition_key, "splits.json")
-    uri = media.put_bytes(json.dumps(data, ensure_ascii=False, indent=1).encode(), key)
+    # The storyboard is this asset's manifest itself (written by the IO manager), not a second copy.
+    key = manifest_key(context.partition_key, "splits")
+    uri = media.uri(key)
     kinds = [s.kind for s in shots]
     return dg.Output({**data, "key": key, "uri": uri}, metadata={
         "shots": len(shots), "image_shots": kinds.count("image"), "broll_shots": kinds.count("broll"),

@@ -37,7 +37,7 @@ def _video_metadata(path: Path, uri: str, media: MediaStore, key: str, narration
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="video", kinds={"mp4", "ffmpeg"},
+    partitions_def=scripts_partitions, code_version="1", group_name="video", kinds={"mp4", "ffmpeg"},
     description="H.264/AAC video: shots with gentle motion, b-roll, digital-human clips, transitions, burned "
                 "subtitles in the account's style, narration (+ ducked music) normalised to −14 LUFS.",
 )
@@ -94,10 +94,11 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="video", kinds={"mp4", "ffmpeg"},
-    description="composed_video with the account logo (top right, ~12% of the width) and optional watermark text.",
+    partitions_def=scripts_partitions, code_version="1", group_name="video", kinds={"mp4", "ffmpeg"},
+    description="The delivered video: composed_video with the account logo (top right, ~12% of the width), optional "
+                "watermark text, and the cover attached as cover art.",
 )
-def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video: dict,
+def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video: dict, cover: dict,
                  media: MediaStore) -> dg.Output[dict]:
     spec = spec_of(script)
     width, height = spec.canvas
@@ -119,6 +120,12 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video
         else:
             shutil.copyfile(src, out)
             note = "account has no logo: same content as composed_video"
+        # The file a user downloads is this asset's own output, cover art included, and it is what
+        # this asset's check verifies: no later stage rewrites it.
+        delivered = tmp / "video_delivered.mp4"
+        attach_cover(out, media.local_path(cover["key"], tmp), delivered)
+        delivered.replace(out)
+        note += "; cover attached"
         uri = media.put_file(out, key)
         meta = _video_metadata(out, uri, media, key)
     meta["note"] = note
@@ -126,11 +133,11 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="video", kinds={"jpeg", "pillow"},
-    description="JPEG thumbnail with the title in a CJK-capable font; also attached to logoed_video as cover art.",
+    partitions_def=scripts_partitions, code_version="1", group_name="video", kinds={"jpeg", "pillow"},
+    description="JPEG thumbnail with the title in a CJK-capable font; logoed_video carries it as cover art.",
 )
-def cover(context: dg.AssetExecutionContext, script: dict, images: dict, logoed_video: dict,
-          image_gen: ImageGenResource, media: MediaStore) -> dg.Output[dict]:
+def cover(context: dg.AssetExecutionContext, script: dict, images: dict, image_gen: ImageGenResource,
+          media: MediaStore) -> dg.Output[dict]:
     spec = spec_of(script)
     width, height = spec.canvas
     title = spec.publish_title or spec.title
@@ -147,11 +154,7 @@ def cover(context: dg.AssetExecutionContext, script: dict, images: dict, logoed_
         render_cover(out, background, width, height, title, font_family=spec.account.font, seed=str(spec.id))
         key = job_key(context.partition_key, "cover.jpg")
         uri = media.put_file(out, key)
-        video = media.local_path(logoed_video["key"], tmp)
-        with_cover = tmp / "with_cover.mp4"
-        attach_cover(video, out, with_cover)
-        media.put_file(with_cover, logoed_video["key"])
         size = out.stat().st_size
     return dg.Output({"key": key, "uri": uri, "title": title}, metadata={
         "uri": uri, "title": title, "resolution": f"{width}x{height}", "size_bytes": size,
-        "attached_to": logoed_video["uri"], "preview": dg.MetadataValue.md(f"![cover]({media.public_url(key)})")})
+        "preview": dg.MetadataValue.md(f"![cover]({media.public_url(key)})")})

@@ -63,7 +63,7 @@ def base_seed(spec) -> int:
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="visuals", kinds={"png", "diffusers"},
+    partitions_def=scripts_partitions, code_version="1", group_name="visuals", kinds={"png", "diffusers"},
     retry_policy=SERVICE_RETRY, op_tags=GPU_OP_TAGS, pool=GPU_POOL,
     description="One picture per image shot at the video size (Flux in production; labelled placeholder locally). "
                 "Config `shots: [i, …]` regenerates only those shots.",
@@ -103,7 +103,7 @@ def images(context: dg.AssetExecutionContext, config: RegenerateConfig, script: 
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, group_name="visuals", kinds={"mp4", "ffmpeg"}, retry_policy=SERVICE_RETRY,
+    partitions_def=scripts_partitions, code_version="1", group_name="visuals", kinds={"mp4", "ffmpeg"}, retry_policy=SERVICE_RETRY,
     description="One stock clip per b-roll shot, matched by keywords, never reused in a video, cut to the shot. "
                 "Config `shots: [i, …]` redoes only those shots.",
 )

@@ -33,7 +33,7 @@ def build_digital_human_asset(gpu: bool) -> dg.AssetsDefinition:
     """GPU placement only when a lip-sync model runs; the placeholder needs no A100 pod."""
 
     @dg.asset(
-        partitions_def=scripts_partitions, group_name="visuals", kinds={"mp4", "lipsync"},
+        partitions_def=scripts_partitions, code_version="1", group_name="visuals", kinds={"mp4", "lipsync"},
         retry_policy=SERVICE_RETRY, op_tags=GPU_OP_TAGS if gpu else None, pool=GPU_POOL if gpu else None,
         description="Lip-synced presenter clips (fullscreen intro/outro snapped to shots, or one corner clip over "
                     "the whole narration) when the script enables the digital human; otherwise mode 'none'.",

@@ -1,0 +1,133 @@
+"""What each stage records about what it made: the schema of every asset's value.
+
+Each asset's value is a small JSON manifest stored at `layout.manifest_key(script, asset)` next to
+the media it describes. These models are that storage contract: the IO manager validates every
+value against its model when a stage writes it and again when the next stage reads it, so a
+misspelt or missing field fails the stage that produced it, not a stage three steps later. Values
+travel between stages as the models' JSON-shaped dicts (`model_dump(mode="json")`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from batchvideo_resources.script_spec import ScriptSpec
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoredFile(Manifest):
+    """A file in the media store: its key (layout) and stable URI (file:// or s3://)."""
+
+    key: str
+    uri: str
+
+
+class ScriptManifest(Manifest):
+    spec: ScriptSpec
+    digest: str
+
+
+class SentenceTiming(Manifest):
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+class AudioManifest(StoredFile):
+    duration_ms: int
+    sentences: list[SentenceTiming]
+    pause_ms: int
+    source: str
+
+
+class Cue(Manifest):
+    index: int
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+class SrtManifest(StoredFile):
+    cues: list[Cue]
+
+
+class Shot(Manifest):
+    index: int
+    start_ms: int
+    end_ms: int
+    text: str
+    prompt: str
+    keywords: list[str]
+    kind: Literal["image", "broll"]
+
+
+class SplitsManifest(StoredFile):
+    shots: list[Shot]
+    prompt_source: Literal["template", "llm"]
+    min_shot_s: float
+
+
+class ImageEntry(StoredFile):
+    seed: int
+    prompt: str
+
+
+class ImagesManifest(Manifest):
+    images: dict[str, ImageEntry]  # shot index → picture
+    model: str
+    width: int
+    height: int
+
+
+class ClipEntry(StoredFile):
+    clip_id: str
+    source: str
+    licence: str
+    keywords: list[str]
+    duration_s: float
+
+
+class BrollManifest(Manifest):
+    clips: dict[str, ClipEntry]  # shot index → stock clip cut to the shot
+
+
+class PresenterClip(Manifest):
+    key: str
+    start_ms: int
+    end_ms: int
+
+
+class DigitalHumanManifest(Manifest):
+    mode: Literal["none", "fullscreen", "corner"]
+    clips: list[PresenterClip]
+
+
+class ComposedVideoManifest(StoredFile):
+    duration_s: float
+    integrated_lufs: float
+
+
+class LogoedVideoManifest(StoredFile):
+    note: str
+
+
+class CoverManifest(StoredFile):
+    title: str
+
+
+MANIFESTS: dict[str, type[Manifest]] = {
+    "script": ScriptManifest, "audio": AudioManifest, "srt": SrtManifest, "splits": SplitsManifest,
+    "images": ImagesManifest, "broll_clips": BrollManifest, "digital_human": DigitalHumanManifest,
+    "composed_video": ComposedVideoManifest, "logoed_video": LogoedVideoManifest, "cover": CoverManifest,
+}
+
+
+def validated(asset: str, value: dict | Manifest) -> dict:
+    """The value as its model's JSON-shaped dict; raises pydantic.ValidationError naming the field."""
+    model = MANIFESTS[asset]
+    return (value if isinstance(value, model) else model.model_validate(value)).model_dump(mode="json")
