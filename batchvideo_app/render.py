@@ -6,9 +6,9 @@ import dagster as dg
 
 from batchvideo_assets.outputs import collect_outputs, run_error
 from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.resources import media_store
 from batchvideo_assets.writeback import record_run
 from batchvideo_resources import settings
-from batchvideo_resources.media_store import MediaStore
 
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -21,7 +21,7 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
     defs = defs or build_definitions()
     instance = instance or dg.DagsterInstance.get()
     job = defs.resolve_job_def("render_video")
-    media = MediaStore()
+    media = media_store()
     results = []
     for raw in script_ids:
         script_id = str(raw).strip()

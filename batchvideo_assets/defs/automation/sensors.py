@@ -106,7 +106,7 @@ def _make_status_sensor(status: dg.DagsterRunStatus, label: str):
             detail = f"priority {run.tags.get('dagster/priority', '0')}"
         elif label == "CANCELED":
             detail = "run canceled"
-        record_run(db.resolved_url, script_id=script_id, run_id=run.run_id, status=label, error=error,
+        record_run(db.url, script_id=script_id, run_id=run.run_id, status=label, error=error,
                    outputs=outputs, detail=detail)
 
     return _sensor
