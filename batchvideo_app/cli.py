@@ -25,8 +25,8 @@ def _bootstrap_env() -> None:
         warnings.filterwarnings("ignore", category=PreviewWarning)
     except ImportError:  # pragma: no cover
         pass
-    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))  # Dagster reads it from the environment
+    settings.dagster_home().mkdir(parents=True, exist_ok=True)
 
 
 @click.group()

@@ -18,6 +18,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.resources import media_store
 from batchvideo_assets.writeback import REVISION_TAG, STATUS_LABELS, run_error, write_back
 from batchvideo_resources import settings
 from batchvideo_resources.db import Script, session_scope
@@ -102,7 +103,7 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
     """Render each script; one result dict per ID, in order: id, status, outputs, error, run_id."""
     instance = instance or dg.DagsterInstance.get()
     db_url = settings.db_url()
-    media = MediaStore()
+    media = media_store()
     known = _known_scripts(db_url, script_ids)
     ready = {k: v for k, v in known.items() if isinstance(v, tuple)}
     for key in ready:

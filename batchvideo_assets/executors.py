@@ -18,20 +18,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from batchvideo_resources import settings
-
-EXECUTORS = ("in_process", "multiprocess", "k8s", "docker")
-
-# Environment the step containers need; passed by name (the value comes from the launching process).
-STEP_ENV = ("BATCHVIDEO_DB_URL", "BATCHVIDEO_MEDIA_URL", "BATCHVIDEO_S3_ENDPOINT_URL",
-            "BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL", "BATCHVIDEO_S3_BUCKET", "BATCHVIDEO_PRESIGN_SECONDS",
-            "BATCHVIDEO_DATA_DIR", "BATCHVIDEO_STOCK_DIR", "BATCHVIDEO_STOCK_BACKEND", "PEXELS_API_KEY",
-            "BATCHVIDEO_ASSET_ROOTS", "BATCHVIDEO_TTS_BACKEND", "BATCHVIDEO_TTS_URL", "BATCHVIDEO_LIPSYNC_BACKEND",
-            "BATCHVIDEO_LIPSYNC_URL", "BATCHVIDEO_ASR_URL", "BATCHVIDEO_IMAGE_BACKEND", "BATCHVIDEO_IMAGE_URL",
-            "BATCHVIDEO_FLUX_MODEL", "BATCHVIDEO_LORA_DIR", "BATCHVIDEO_LLM_BASE_URL", "BATCHVIDEO_LLM_MODEL",
-            "BATCHVIDEO_LLM_API_KEY", "BATCHVIDEO_EXECUTOR", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-            "AWS_REGION", "DAGSTER_HOME", "DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER",
-            "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB")
+from batchvideo_resources.settings import ExecutorSettings, configured_env_names, load_settings
 
 # Resources of a CPU step pod (ffmpeg, espeak, placeholders); GPU steps override via their op tags.
 CPU_STEP_K8S_CONFIG = {
@@ -41,32 +28,26 @@ CPU_STEP_K8S_CONFIG = {
 }
 
 
-def _max_concurrent(default: str) -> int:
-    return int(settings.get("BATCHVIDEO_MAX_CONCURRENT", default))
-
-
-def k8s_executor_config() -> dict:
-    """Config of `k8s_job_executor` from the environment (namespace, ConfigMap/Secret with the env)."""
+def k8s_executor_config(executor: ExecutorSettings | None = None) -> dict:
+    """Config of `k8s_job_executor` (namespace, ConfigMap/Secret with the step pods' environment)."""
+    executor = executor or load_settings().executor
     config: dict = {
-        "max_concurrent": _max_concurrent("8"),
-        "job_namespace": settings.get("BATCHVIDEO_K8S_NAMESPACE", "batchvideo"),
-        "env_config_maps": [settings.get("BATCHVIDEO_K8S_ENV_CONFIGMAP", "batchvideo-env")],
-        "env_secrets": [settings.get("BATCHVIDEO_K8S_ENV_SECRET", "batchvideo-secrets")],
-        "image_pull_policy": settings.get("BATCHVIDEO_K8S_IMAGE_PULL_POLICY", "IfNotPresent"),
+        "max_concurrent": executor.max_concurrent_for("k8s"),
+        "job_namespace": executor.k8s_namespace,
+        "env_config_maps": [executor.k8s_env_configmap],
+        "env_secrets": [executor.k8s_env_secret],
+        "image_pull_policy": executor.k8s_image_pull_policy,
         "step_k8s_config": CPU_STEP_K8S_CONFIG,
         "retries": {"enabled": {}},
     }
-    image = settings.get("BATCHVIDEO_IMAGE")
-    if image:  # otherwise the image of the code location (Helm user deployment) is used
-        config["job_image"] = image
-    account = settings.get("BATCHVIDEO_K8S_SERVICE_ACCOUNT")
-    if account:
-        config["service_account_name"] = account
-    models_pvc = settings.get("BATCHVIDEO_K8S_MODELS_PVC")
-    if models_pvc:  # Flux weights for the in-process image step, read-only at /models
+    if executor.image:  # otherwise the image of the code location (Helm user deployment) is used
+        config["job_image"] = executor.image
+    if executor.k8s_service_account:
+        config["service_account_name"] = executor.k8s_service_account
+    if executor.k8s_models_pvc:  # Flux weights for the in-process image step, read-only at /models
         config["per_step_k8s_config"] = {"images": {
             "pod_spec_config": {"volumes": [{"name": "models", "persistent_volume_claim": {
-                "claim_name": models_pvc, "read_only": True}}]},
+                "claim_name": executor.k8s_models_pvc, "read_only": True}}]},
             "container_config": {"volume_mounts": [{"name": "models", "mount_path": "/models",
                                                     "read_only": True}]},
         }}
@@ -84,37 +65,36 @@ def docker_gpu_requests(gpus: str | None) -> list[dict]:
              "capabilities": [["gpu"]]}]
 
 
-def docker_executor_config() -> dict:
+def docker_executor_config(executor: ExecutorSettings | None = None) -> dict:
+    executor = executor or load_settings().executor
     container_kwargs: dict = {"stop_timeout": 60}
-    devices = docker_gpu_requests(settings.get("BATCHVIDEO_DOCKER_GPUS"))
+    devices = docker_gpu_requests(executor.docker_gpus)
     if devices:
         container_kwargs["device_requests"] = devices
-    media_volume = settings.get("BATCHVIDEO_DOCKER_VOLUMES")  # e.g. "batchvideo_media:/data" (comma-separated)
-    if media_volume:
-        container_kwargs["volumes"] = [v.strip() for v in media_volume.split(",") if v.strip()]
+    if executor.docker_volumes:  # e.g. "batchvideo_media:/data"
+        container_kwargs["volumes"] = executor.docker_volumes
     return {
-        "image": settings.get("BATCHVIDEO_IMAGE", "batchvideo:latest"),
-        # Only names set here: the Docker executor refuses to start a step for an unset name.
-        "env_vars": [n for n in STEP_ENV if settings.get(n) is not None],
-        "networks": [settings.get("BATCHVIDEO_DOCKER_NETWORK", "batchvideo")],
+        "image": executor.docker_image,
+        # Every variable of the settings model that is set here, passed by name (the value comes from
+        # this process); unset ones are left out, since the Docker executor refuses a step for them.
+        "env_vars": configured_env_names(),
+        "networks": [executor.docker_network],
         "container_kwargs": container_kwargs,
-        "max_concurrent": _max_concurrent("4"),
+        "max_concurrent": executor.max_concurrent_for("docker"),
         "retries": {"enabled": {}},
     }
 
 
-def build_executor(name: str | None = None) -> dg.ExecutorDefinition:
-    name = name or settings.get("BATCHVIDEO_EXECUTOR", "multiprocess")
-    if name == "in_process":
+def build_executor() -> dg.ExecutorDefinition:
+    executor = load_settings().executor
+    if executor.name == "in_process":
         return dg.in_process_executor
-    if name == "multiprocess":
-        return dg.multiprocess_executor.configured({"max_concurrent": _max_concurrent("2")})
-    if name == "k8s":
+    if executor.name == "multiprocess":
+        return dg.multiprocess_executor.configured({"max_concurrent": executor.max_concurrent_for("multiprocess")})
+    if executor.name == "k8s":
         from dagster_k8s import k8s_job_executor
 
-        return k8s_job_executor.configured(k8s_executor_config())
-    if name == "docker":
-        from dagster_docker import docker_executor
+        return k8s_job_executor.configured(k8s_executor_config(executor))
+    from dagster_docker import docker_executor  # "docker", the last of the choices
 
-        return docker_executor.configured(docker_executor_config())
-    raise ValueError(f"BATCHVIDEO_EXECUTOR must be one of {EXECUTORS}, not {name!r}")
+    return docker_executor.configured(docker_executor_config(executor))

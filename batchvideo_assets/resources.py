@@ -1,38 +1,69 @@
-"""Resources chosen by configuration (environment variables), never by editing code."""
+"""Resources built from the settings model (`batchvideo_resources.settings`), never by editing code.
+
+Every value is given explicitly, so the Dagster UI's resource page shows the configuration in force.
+Secrets are handed over as `dg.EnvVar`: the resource reads the variable when it starts, and the UI only
+ever shows the variable's name."""
 
 from __future__ import annotations
 
+import dagster as dg
+from sqlalchemy.engine import make_url
+
 from batchvideo_assets.io_manager import ManifestIOManager
-from batchvideo_resources import settings
 from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.image_gen import ImageGenResource
 from batchvideo_resources.lipsync import LipSyncResource
 from batchvideo_resources.llm import LLMResource
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.settings import Section, Settings, load_settings
 from batchvideo_resources.stock import StockLibraryResource
 from batchvideo_resources.tts import TTSResource
 
 
 def tts_backend() -> str:
-    return settings.get("BATCHVIDEO_TTS_BACKEND", "espeak")
+    return load_settings().tts.backend
 
 
 def lipsync_backend() -> str:
-    return settings.get("BATCHVIDEO_LIPSYNC_BACKEND", "placeholder")
+    return load_settings().lipsync.backend
 
 
-def build_resources() -> dict:
-    media = MediaStore()
+def _secret(section: Section, field: str) -> dg.EnvVar | None:
+    """The variable a secret comes from, when it is set."""
+    return dg.EnvVar(section.env_names(field)[0]) if getattr(section, field) else None
+
+
+def _database_url(config: Settings) -> str | dg.EnvVar:
+    url = config.db.url.get_secret_value()
+    return _secret(config.db, "url") if make_url(url).password else url
+
+
+def media_store(config: Settings | None = None) -> MediaStore:
+    config = config or load_settings()
+    return MediaStore(url=config.media.url, s3_endpoint_url=config.s3.endpoint_url,
+                      s3_public_endpoint_url=config.s3.public_endpoint_url, s3_region=config.s3.region,
+                      presign_seconds=config.media.presign_seconds)
+
+
+def build_resources(config: Settings | None = None) -> dict:
+    config = config or load_settings()
+    media = media_store(config)
+    data = config.paths.data_dir
     return {
-        "db": DatabaseResource(),
+        "db": DatabaseResource(url=_database_url(config)),
         "media": media,
         "io_manager": ManifestIOManager(media=media),
-        "tts": TTSResource(backend=tts_backend(), url=settings.get("BATCHVIDEO_TTS_URL")),
-        "asr": ASRResource(),
-        "llm": LLMResource(),
-        "image_gen": ImageGenResource(backend=settings.get("BATCHVIDEO_IMAGE_BACKEND", "placeholder"),
-                                      model=settings.get("BATCHVIDEO_FLUX_MODEL")),
-        "stock": StockLibraryResource(backend=settings.get("BATCHVIDEO_STOCK_BACKEND", "local")),
-        "lipsync": LipSyncResource(backend=lipsync_backend()),
+        "tts": TTSResource(backend=config.tts.backend, url=config.tts.url),
+        "asr": ASRResource(url=config.asr.url),
+        "llm": LLMResource(base_url=config.llm.base_url, model=config.llm.model,
+                           api_key=_secret(config.llm, "api_key"), cache_dir=str(data / "cache" / "llm")),
+        "image_gen": ImageGenResource(backend=config.image.backend, url=config.image.url,
+                                      model=config.image.flux_model, lora_dir=str(config.image.lora_dir)),
+        "stock": StockLibraryResource(backend=config.stock.backend, root=str(config.stock.dir),
+                                      s3_url=config.stock.s3_url, s3_endpoint_url=config.s3.endpoint_url,
+                                      s3_region=config.s3.region, pexels_url=config.stock.pexels_url,
+                                      pexels_api_key=_secret(config.stock, "pexels_api_key"),
+                                      cache_dir=str(data / "stock_cache")),
+        "lipsync": LipSyncResource(backend=config.lipsync.backend, url=config.lipsync.url),
     }

@@ -22,7 +22,6 @@ from pydantic import Field
 
 from batchvideo_media.audio import TimedSentence
 from batchvideo_media.text import text_width
-from batchvideo_resources import settings
 from batchvideo_resources.http_retry import request_with_retries
 
 
@@ -34,7 +33,7 @@ class ASRResource(dg.ConfigurableResource):
 
     @property
     def _url(self) -> str | None:
-        return (self.url or settings.get("BATCHVIDEO_ASR_URL") or "").rstrip("/") or None
+        return (self.url or "").rstrip("/") or None
 
     @property
     def model_name(self) -> str:

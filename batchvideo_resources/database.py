@@ -7,20 +7,15 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from batchvideo_resources import settings
 from batchvideo_resources.db import session_scope
 
 
 class DatabaseResource(dg.ConfigurableResource):
     """The scripts database (SQLite by default; any SQLAlchemy URL via BATCHVIDEO_DB_URL)."""
 
-    url: str | None = Field(default=None, description="SQLAlchemy URL; defaults to BATCHVIDEO_DB_URL")
-
-    @property
-    def resolved_url(self) -> str:
-        return self.url or settings.db_url()
+    url: str = Field(description="SQLAlchemy URL (BATCHVIDEO_DB_URL)")
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        with session_scope(self.resolved_url) as session:
+        with session_scope(self.url) as session:
             yield session

@@ -60,3 +60,10 @@ def _retry_after_s(response: httpx.Response) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
+
+
+def service_url(url: str | None, env_name: str, what: str) -> str:
+    """A model server's base URL without a trailing slash, or a clear error naming its variable."""
+    if not url:
+        raise ValueError(f"{what} backend 'http' needs a url ({env_name})")
+    return url.rstrip("/")

@@ -15,8 +15,7 @@ from PIL import Image
 from pydantic import Field
 
 from batchvideo_media.images import render_placeholder
-from batchvideo_resources import settings
-from batchvideo_resources.http_retry import request_with_retries
+from batchvideo_resources.http_retry import request_with_retries, service_url
 
 # One pipeline per (model, device, offload, tiling) per process, each with its own lock: LoRA switching
 # and generation on a shared pipeline must not interleave.
@@ -49,7 +48,8 @@ class ImageGenResource(dg.ConfigurableResource):
     `index` and `out` (Path). The same seed, prompt, model and LoRA give the same picture."""
 
     backend: str = Field(default="placeholder", description="placeholder | flux | http (BATCHVIDEO_IMAGE_BACKEND)")
-    model: str | None = Field(default=None, description="Flux model path or id (BATCHVIDEO_FLUX_MODEL)")
+    model: str | None = Field(default=None, description="Flux model path or id (BATCHVIDEO_FLUX_MODEL); "
+                                                        "needed by backend=flux")
     lora_dir: str | None = Field(default=None, description="folder of LoRA weights named by topic.lora_name "
                                                            "(BATCHVIDEO_LORA_DIR)")
     steps: int = 28
@@ -73,11 +73,13 @@ class ImageGenResource(dg.ConfigurableResource):
 
     @property
     def _model_path(self) -> str:
-        return self.model or settings.get("BATCHVIDEO_FLUX_MODEL", "black-forest-labs/FLUX.1-dev")
+        if not self.model:
+            raise ValueError("image backend 'flux' needs a model path or id (BATCHVIDEO_FLUX_MODEL)")
+        return self.model
 
     @property
     def _server_url(self) -> str:
-        return settings.service_url(self.url, "BATCHVIDEO_IMAGE_URL", "image")
+        return service_url(self.url, "BATCHVIDEO_IMAGE_URL", "image")
 
     def generate(self, jobs: list[dict], width: int, height: int, *, lora: tuple[str, float] | None = None) -> None:
         if self.backend == "placeholder":
@@ -133,7 +135,9 @@ class ImageGenResource(dg.ConfigurableResource):
             return _PIPELINES[key]
 
     def _lora_source(self, name: str) -> str:
-        root = Path(self.lora_dir or settings.get("BATCHVIDEO_LORA_DIR") or settings.data_dir() / "loras")
+        if not self.lora_dir:
+            raise FileNotFoundError(f"LoRA {name!r} asked for, but no LoRA folder is configured (BATCHVIDEO_LORA_DIR)")
+        root = Path(self.lora_dir)
         for candidate in (root / name, root / f"{name}.safetensors"):
             if candidate.exists():
                 return str(candidate)

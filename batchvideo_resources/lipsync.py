@@ -16,8 +16,7 @@ from pydantic import Field
 from batchvideo_media.audio import wav_duration_ms
 from batchvideo_media.images import font_path, gradient
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
-from batchvideo_resources import settings
-from batchvideo_resources.http_retry import request_with_retries
+from batchvideo_resources.http_retry import request_with_retries, service_url
 
 PLACEHOLDER_PRESENTER_LABEL = "PLACEHOLDER PRESENTER — no lip-sync model"
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v"}
@@ -114,7 +113,7 @@ class LipSyncResource(dg.ConfigurableResource):
 
     @property
     def _server_url(self) -> str:
-        return settings.service_url(self.url, "BATCHVIDEO_LIPSYNC_URL", "lip-sync")
+        return service_url(self.url, "BATCHVIDEO_LIPSYNC_URL", "lip-sync")
 
     def render(self, reference: Path | None, audio: Path, out: Path, width: int, height: int) -> None:
         duration_s = wav_duration_ms(audio) / 1000

@@ -1,9 +1,9 @@
 """Shot descriptions for image prompts from any OpenAI-compatible chat endpoint.
 
-Base URL, model and key come from BATCHVIDEO_LLM_BASE_URL, BATCHVIDEO_LLM_MODEL and
-BATCHVIDEO_LLM_API_KEY. Shots are sent in batches; each answer is parsed as JSON or numbered
-lines, and a batch whose answer cannot be used is asked again. Answers are cached on disk by a
-hash of model, instructions, style and texts, so re-running a storyboard does not pay twice.
+Base URL, model and key are the resource's config (BATCHVIDEO_LLM_BASE_URL, BATCHVIDEO_LLM_MODEL and
+BATCHVIDEO_LLM_API_KEY). Shots are sent in batches; each answer is parsed as JSON or numbered lines, and
+a batch whose answer cannot be used is asked again. Answers are cached by a hash of model,
+instructions, style and texts, so re-running a storyboard does not pay twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import dagster as dg
 from pydantic import Field
 
 from batchvideo_media.files import atomic_write
-from batchvideo_resources import settings
 
 log = logging.getLogger(__name__)
 
@@ -83,34 +82,26 @@ class StoreCache:
 class LLMResource(dg.ConfigurableResource):
     """OpenAI-compatible chat model; not configured → callers use template prompts."""
 
-    base_url: str | None = Field(default=None, description="defaults to BATCHVIDEO_LLM_BASE_URL")
-    model: str | None = Field(default=None, description="defaults to BATCHVIDEO_LLM_MODEL")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint (BATCHVIDEO_LLM_BASE_URL)")
+    model: str | None = Field(default=None, description="chat model name (BATCHVIDEO_LLM_MODEL)")
+    api_key: str | None = Field(default=None, description="API key (BATCHVIDEO_LLM_API_KEY); give it as "
+                                                          "dg.EnvVar so it is never shown")
     timeout_s: float = 60.0
     max_retries: int = Field(default=3, description="transport retries (5xx, 429, timeouts) by the openai client")
     answer_attempts: int = Field(default=2, description="asks per batch when an answer cannot be parsed")
     batch_size: int = 12
-    cache_dir: str | None = Field(default=None, description="defaults to <data dir>/cache/llm; '' disables")
+    cache_dir: str | None = Field(default=None, description="folder of cached answers; none, no cache")
 
     @property
     def configured(self) -> bool:
-        return bool(self._base_url and self._model)
-
-    @property
-    def _base_url(self) -> str | None:
-        return self.base_url or settings.get("BATCHVIDEO_LLM_BASE_URL")
-
-    @property
-    def _model(self) -> str | None:
-        return self.model or settings.get("BATCHVIDEO_LLM_MODEL")
+        return bool(self.base_url and self.model)
 
     @property
     def model_name(self) -> str:
-        return self._model or "template"
+        return self.model or "template"
 
     def _default_cache(self) -> AnswerCache | None:
-        if self.cache_dir == "":
-            return None
-        return DirectoryCache(Path(self.cache_dir) if self.cache_dir else settings.data_dir() / "cache" / "llm")
+        return DirectoryCache(Path(self.cache_dir)) if self.cache_dir else None
 
     def describe_shots(self, texts: list[str], topic_prompt: str = "",
                        cache: AnswerCache | None = None) -> list[dict]:
@@ -121,7 +112,7 @@ class LLMResource(dg.ConfigurableResource):
         LLMUnavailable when the endpoint keeps failing."""
         from openai import APIError, OpenAI
 
-        client = OpenAI(base_url=self._base_url, api_key=settings.get("BATCHVIDEO_LLM_API_KEY") or "none",
+        client = OpenAI(base_url=self.base_url, api_key=self.api_key or "none",
                         timeout=self.timeout_s, max_retries=self.max_retries)
         out: list[dict] = []
         size = max(1, self.batch_size)
@@ -130,13 +121,13 @@ class LLMResource(dg.ConfigurableResource):
             for begin in range(0, len(texts), size):
                 out.extend(self._describe_batch(client, texts[begin:begin + size], topic_prompt, cache))
         except APIError as exc:
-            raise LLMUnavailable(f"LLM endpoint {self._base_url} (model {self._model}) failed after "
+            raise LLMUnavailable(f"LLM endpoint {self.base_url} (model {self.model}) failed after "
                                  f"{self.max_retries} retries: {type(exc).__name__}: {exc}") from exc
         return out
 
     def _describe_batch(self, client, texts: list[str], topic_prompt: str,
                         cache: AnswerCache | None) -> list[dict]:
-        key = hashlib.sha256(json.dumps([PROMPT_VERSION, self._model, SYSTEM_PROMPT, topic_prompt, texts],
+        key = hashlib.sha256(json.dumps([PROMPT_VERSION, self.model, SYSTEM_PROMPT, topic_prompt, texts],
                                         ensure_ascii=False).encode()).hexdigest()
         cached = cache.get(key) if cache is not None else None
         if cached is not None:
@@ -150,7 +141,7 @@ class LLMResource(dg.ConfigurableResource):
                     {"role": "user", "content": f"{style}Segments ({len(texts)}):\n{numbered}"}]
         problem: Exception | None = None
         for attempt in range(max(1, self.answer_attempts)):
-            reply = client.chat.completions.create(model=self._model, temperature=0.4 if attempt == 0 else 0.2,
+            reply = client.chat.completions.create(model=self.model, temperature=0.4 if attempt == 0 else 0.2,
                                                    messages=messages)
             content = reply.choices[0].message.content or ""
             try:

@@ -12,7 +12,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from batchvideo_media.files import atomic_write
-from batchvideo_resources import settings
+from batchvideo_resources.s3 import s3_client
 
 
 class MediaStore(dg.ConfigurableResource):
@@ -22,21 +22,22 @@ class MediaStore(dg.ConfigurableResource):
     a local file is written beside its final name and renamed into place; an S3 object only
     becomes visible when its upload completes."""
 
-    url: str | None = Field(default=None, description="file:// or s3:// root; defaults to BATCHVIDEO_MEDIA_URL")
-    s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO); defaults to BATCHVIDEO_S3_ENDPOINT_URL")
+    url: str = Field(description="file:// or s3:// root (BATCHVIDEO_MEDIA_URL)")
+    s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (BATCHVIDEO_S3_ENDPOINT_URL)")
     s3_public_endpoint_url: str | None = Field(
         default=None, description="endpoint that presigned URLs are signed for, when viewers reach the store under "
-                                  "another name than the workers (MinIO in docker-compose); defaults to "
-                                  "BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL, else the S3 endpoint")
-    presign_seconds: int | None = Field(default=None, description="lifetime of presigned URLs; defaults to "
-                                                                  "BATCHVIDEO_PRESIGN_SECONDS or 7 days")
+                                  "another name than the workers (MinIO in docker-compose); default the S3 "
+                                  "endpoint (BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL)")
+    s3_region: str | None = Field(default=None, description="AWS region (AWS_REGION); default boto3's")
+    presign_seconds: int = Field(default=7 * 24 * 3600, description="lifetime of presigned URLs "
+                                                                    "(BATCHVIDEO_PRESIGN_SECONDS)")
     multipart_chunk_mb: int = Field(default=16, description="S3 transfers above this size stream in parts of this size")
     _client = PrivateAttr(default=None)
     _presign_client = PrivateAttr(default=None)
 
     @property
     def root_url(self) -> str:
-        return (self.url or settings.media_url()).rstrip("/")
+        return self.url.rstrip("/")
 
     @property
     def is_s3(self) -> bool:
@@ -56,31 +57,17 @@ class MediaStore(dg.ConfigurableResource):
         parsed = urlparse(self.root_url)
         return parsed.netloc, parsed.path.strip("/")
 
-    def _make_client(self, endpoint_url: str | None):
-        import boto3
-        from botocore.config import Config
-
-        # Path-style addressing: MinIO and other custom endpoints have no per-bucket DNS names.
-        config = Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"},
-                        s3={"addressing_style": "path" if endpoint_url else "auto"})
-        return boto3.client("s3", endpoint_url=endpoint_url, config=config,
-                            region_name=settings.get("AWS_REGION", settings.get("AWS_DEFAULT_REGION", "us-east-1")))
-
-    @property
-    def _endpoint_url(self) -> str | None:
-        return self.s3_endpoint_url or settings.get("BATCHVIDEO_S3_ENDPOINT_URL")
-
     def _s3(self):
         if self._client is None:
-            self._client = self._make_client(self._endpoint_url)
+            self._client = s3_client(self.s3_endpoint_url, self.s3_region)
         return self._client
 
     def _s3_presign(self):
-        public = self.s3_public_endpoint_url or settings.get("BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL")
-        if not public or public == self._endpoint_url:
+        public = self.s3_public_endpoint_url
+        if not public or public == self.s3_endpoint_url:
             return self._s3()
         if self._presign_client is None:
-            self._presign_client = self._make_client(public)
+            self._presign_client = s3_client(public, self.s3_region)
         return self._presign_client
 
     def _transfer_config(self):
@@ -197,16 +184,12 @@ class MediaStore(dg.ConfigurableResource):
         return sorted(p.relative_to(base).as_posix() for p in (base / prefix).rglob("*")
                       if p.is_file() and not p.name.endswith(".part")) if (base / prefix).exists() else []
 
-    @property
-    def presign_expiry(self) -> int:
-        return int(self.presign_seconds or settings.get("BATCHVIDEO_PRESIGN_SECONDS", str(7 * 24 * 3600)))
-
     def public_url(self, key: str) -> str:
         """A URL a person can open: presigned GET on S3 (signed for the public endpoint), file:// locally."""
         if self.is_s3:
             bucket, _ = self._bucket_prefix
             return self._s3_presign().generate_presigned_url(
-                "get_object", Params={"Bucket": bucket, "Key": self._s3_key(key)}, ExpiresIn=self.presign_expiry)
+                "get_object", Params={"Bucket": bucket, "Key": self._s3_key(key)}, ExpiresIn=self.presign_seconds)
         return self.uri(key)
 
 

@@ -42,6 +42,6 @@ def collect_outputs(media: MediaStore, script_id: int | str, presign: bool | Non
 
         outputs["presigned"] = {stage: [sign(k) for k in key] if isinstance(key, list) else sign(key)
                                 for stage, key in keys.items()}
-        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=media.presign_expiry)
+        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=media.presign_seconds)
         outputs["presigned_expires_at"] = expires.replace(microsecond=0).isoformat()
     return outputs

@@ -1,53 +1,285 @@
-"""Configuration read from the environment, resolved lazily so tests can point it elsewhere."""
+"""Every setting of BatchVideo in one typed model: the only code that reads the environment.
+
+Each section reads the variables under its prefix (`BATCHVIDEO_TTS_BACKEND` → `tts.backend`); the few
+names that do not follow that pattern (`PEXELS_API_KEY`, `AWS_REGION`, `BATCHVIDEO_FLUX_MODEL`, …) are
+aliases. An empty variable counts as unset (compose passes `${X:-}`). `load_settings()` reads the
+environment anew on every call, so a test that changes it sees the change; a wrong value fails there
+with the variable's name. Secrets are `SecretStr`: they never show in a repr, a log or the Dagster UI.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+ExecutorName = Literal["in_process", "multiprocess", "k8s", "docker"]
+# Steps at once within one run, per executor, unless BATCHVIDEO_MAX_CONCURRENT says otherwise.
+DEFAULT_MAX_CONCURRENT = {"multiprocess": 2, "k8s": 8, "docker": 4}
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+
+class SettingsError(ValueError):
+    """A variable holds a value the model does not accept; the message names the variable."""
 
 
+class Section(BaseSettings):
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore")
+
+    @classmethod
+    def env_names(cls, field: str) -> tuple[str, ...]:
+        """The environment variable(s) a field is read from, first the preferred one."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, AliasChoices):
+            return tuple(choice for choice in alias.choices if isinstance(choice, str))
+        if isinstance(alias, str):
+            return (alias,)
+        return (f"{cls.model_config.get('env_prefix', '')}{field}".upper(),)
+
+    @classmethod
+    def is_secret(cls, field: str) -> bool:
+        return SecretStr in (cls.model_fields[field].annotation, *get_args(cls.model_fields[field].annotation))
+
+
+class PathSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "var",
+                           description="local data: SQLite DB, media, stock library, sample assets")
+    asset_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description=f"folders ('{os.pathsep}'-separated) that file references may point "
+                                          "into; default <data dir>/assets")
+
+    @field_validator("asset_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value):
+        return [r for r in value.split(os.pathsep) if r] if isinstance(value, str) else value
+
+
+class DatabaseSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_DB_")
+
+    url: SecretStr | None = Field(default=None, description="scripts database, any SQLAlchemy URL; "
+                                                            "default sqlite:///<data dir>/batchvideo.db")
+
+
+class MediaSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_MEDIA_")
+
+    url: str | None = Field(default=None, description="media root, file:///path or s3://bucket/prefix; "
+                                                      "default <data dir>/media")
+    presign_seconds: PositiveInt = Field(default=7 * 24 * 3600, validation_alias="BATCHVIDEO_PRESIGN_SECONDS",
+                                         description="lifetime of presigned URLs")
+
+
+class S3Settings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_S3_")
+
+    endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO); default AWS")
+    public_endpoint_url: str | None = Field(default=None, description="endpoint presigned URLs are signed for; "
+                                                                      "default the S3 endpoint")
+    bucket: str | None = Field(default=None, description="bucket of the production instance's compute logs")
+    region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    # Read by boto3's own credential chain; known here so they reach step containers and stay hidden.
+    access_key_id: SecretStr | None = Field(default=None, validation_alias="AWS_ACCESS_KEY_ID")
+    secret_access_key: SecretStr | None = Field(default=None, validation_alias="AWS_SECRET_ACCESS_KEY")
+
+
+class StockSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_STOCK_")
+
+    backend: Literal["local", "s3", "pexels"] = "local"
+    dir: Path | None = Field(default=None, description="local library with index.json; default <data dir>/stock")
+    s3_url: str | None = Field(default=None, description="s3://bucket/prefix of the s3 library")
+    pexels_url: str = Field(default="https://api.pexels.com", validation_alias="BATCHVIDEO_PEXELS_URL")
+    pexels_api_key: SecretStr | None = Field(default=None, validation_alias="PEXELS_API_KEY")
+
+
+class TTSSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_TTS_")
+
+    backend: Literal["espeak", "http"] = "espeak"
+    url: str | None = Field(default=None, description="neural TTS model server (backend http)")
+
+
+class ASRSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_ASR_")
+
+    url: str | None = Field(default=None, description="FunASR service for timings of supplied narration")
+
+
+class ImageSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_IMAGE_")
+
+    backend: Literal["placeholder", "flux", "http"] = "placeholder"
+    url: str | None = Field(default=None, description="image server (backend http)")
+    flux_model: str = Field(default="black-forest-labs/FLUX.1-dev", validation_alias="BATCHVIDEO_FLUX_MODEL")
+    lora_dir: Path | None = Field(default=None, validation_alias="BATCHVIDEO_LORA_DIR",
+                                  description="LoRA weights by topic.lora_name; default <data dir>/loras")
+
+
+class LipSyncSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_LIPSYNC_")
+
+    backend: Literal["placeholder", "http"] = "placeholder"
+    url: str | None = Field(default=None, description="lip-sync model server (backend http)")
+
+
+class LLMSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_LLM_")
+
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; template prompts without")
+    model: str | None = None
+    api_key: SecretStr | None = None
+
+
+class ExecutorSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_")
+
+    name: ExecutorName = Field(default="multiprocess", validation_alias="BATCHVIDEO_EXECUTOR")
+    max_concurrent: PositiveInt | None = Field(default=None, description="steps at once within one run; default "
+                                                                         "per executor (DEFAULT_MAX_CONCURRENT)")
+    image: str | None = Field(default=None, description="image of step containers/pods; default "
+                                                        "batchvideo:latest (docker), the code location's (k8s)")
+    k8s_namespace: str = "batchvideo"
+    k8s_env_configmap: str = "batchvideo-env"
+    k8s_env_secret: str = "batchvideo-secrets"
+    k8s_service_account: str | None = None
+    k8s_image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    k8s_models_pvc: str | None = Field(default=None, description="claim with model weights, at /models "
+                                                                 "in the images step pod")
+    docker_network: str = "batchvideo"
+    docker_volumes: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                           description="name:/path, comma-separated")
+    docker_gpus: str | None = Field(default=None, description="'all' or device IDs '0,1'")
+
+    @field_validator("docker_volumes", mode="before")
+    @classmethod
+    def _split_volumes(cls, value):
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+    def max_concurrent_for(self, executor: str) -> int:
+        return self.max_concurrent or DEFAULT_MAX_CONCURRENT[executor]
+
+    @property
+    def docker_image(self) -> str:
+        return self.image or "batchvideo:latest"
+
+
+class DagsterSettings(Section):
+    """The Dagster instance; the production dagster.yaml reads DAGSTER_PG_* itself."""
+
+    model_config = SettingsConfigDict(env_prefix="DAGSTER_")
+
+    home: Path = PROJECT_ROOT / "dagster_home"
+    pg_host: str | None = None
+    pg_port: PositiveInt | None = None
+    pg_user: str | None = None
+    pg_password: SecretStr | None = None
+    pg_db: str | None = None
+
+
+class Settings(BaseModel):
+    """All sections; defaults that live under the data folder are filled in from it."""
+
+    paths: PathSettings = Field(default_factory=PathSettings)
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    s3: S3Settings = Field(default_factory=S3Settings)
+    stock: StockSettings = Field(default_factory=StockSettings)
+    tts: TTSSettings = Field(default_factory=TTSSettings)
+    asr: ASRSettings = Field(default_factory=ASRSettings)
+    image: ImageSettings = Field(default_factory=ImageSettings)
+    lipsync: LipSyncSettings = Field(default_factory=LipSyncSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+    dagster: DagsterSettings = Field(default_factory=DagsterSettings)
+
+    @model_validator(mode="after")
+    def _fill_data_dir_defaults(self) -> Settings:
+        data = self.paths.data_dir.resolve()
+        self.paths.data_dir = data
+        self.paths.asset_roots = [r.resolve() for r in self.paths.asset_roots] or [data / "assets"]
+        self.db.url = self.db.url or SecretStr(f"sqlite:///{data / 'batchvideo.db'}")
+        self.media.url = self.media.url or (data / "media").as_uri()
+        self.stock.dir = (self.stock.dir or data / "stock").resolve()
+        self.image.lora_dir = (self.image.lora_dir or data / "loras").resolve()
+        self.dagster.home = self.dagster.home.resolve()
+        return self
+
+
+SECTIONS: dict[str, type[Section]] = {name: field.default_factory
+                                      for name, field in Settings.model_fields.items()}
+
+
+def load_settings() -> Settings:
+    """The settings in force now, read from the environment; a wrong value raises SettingsError naming
+    every offending variable and what it accepts."""
+    sections, problems = {}, []
+    for name, section in SECTIONS.items():
+        try:
+            sections[name] = section()
+        except ValidationError as exc:
+            problems += [_describe(section, error) for error in exc.errors()]
+    if problems:
+        raise SettingsError("invalid configuration: " + "; ".join(problems))
+    return Settings(**sections)
+
+
+def _describe(section: type[Section], error) -> str:
+    where = str(error["loc"][0]) if error["loc"] else ""
+    field = next((f for f in section.model_fields if where == f or where.upper() in section.env_names(f)), None)
+    if field is None:
+        return f"{where}: {error['msg']}"
+    shown = "" if section.is_secret(field) else f"={error['input']!r}"
+    return f"{section.env_names(field)[0]}{shown}: {error['msg']}"
+
+
+def known_env_names() -> list[str]:
+    """Every environment variable the model reads, in model order."""
+    return [env for section in SECTIONS.values() for field in section.model_fields
+            for env in section.env_names(field)]
+
+
+def configured_env_names() -> list[str]:
+    """The variables of the model that are set (non-empty) here: the environment a step process needs."""
+    return [env for env in known_env_names() if os.environ.get(env)]
+
+
+# Thin reads for callers that need one value.
 def data_dir() -> Path:
-    """Working data of a local install: SQLite DB, media, stock library, sample assets."""
-    return Path(_env("BATCHVIDEO_DATA_DIR", str(PROJECT_ROOT / "var"))).resolve()
+    return load_settings().paths.data_dir
 
 
 def db_url() -> str:
-    return _env("BATCHVIDEO_DB_URL") or f"sqlite:///{data_dir() / 'batchvideo.db'}"
+    return load_settings().db.url.get_secret_value()
 
 
 def media_url() -> str:
-    return _env("BATCHVIDEO_MEDIA_URL") or (data_dir() / "media").as_uri()
+    return load_settings().media.url
 
 
 def stock_dir() -> Path:
-    return Path(_env("BATCHVIDEO_STOCK_DIR", str(data_dir() / "stock"))).resolve()
+    return load_settings().stock.dir
 
 
 def asset_roots() -> list[Path]:
     """Folders that script/account/voice file references may point into (relative paths only)."""
-    raw = _env("BATCHVIDEO_ASSET_ROOTS")
-    roots = raw.split(os.pathsep) if raw else [str(data_dir() / "assets")]
-    return [Path(r).resolve() for r in roots if r]
+    return load_settings().paths.asset_roots
 
 
 def dagster_home() -> Path:
-    return Path(_env("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))).resolve()
-
-
-def get(name: str, default: str | None = None) -> str | None:
-    return _env(name, default)
-
-
-def service_url(explicit: str | None, env_name: str, what: str) -> str:
-    """A model server's base URL: the resource's own setting, else `env_name`, else a clear error."""
-    url = explicit or _env(env_name)
-    if not url:
-        raise ValueError(f"{what} backend 'http' needs a url ({env_name})")
-    return url.rstrip("/")
+    return load_settings().dagster.home

@@ -19,8 +19,8 @@ from pydantic import Field, PrivateAttr
 
 from batchvideo_media.files import atomic_write
 from batchvideo_media.probe import run_ffmpeg
-from batchvideo_resources import settings
 from batchvideo_resources.http_retry import request_with_retries
+from batchvideo_resources.s3 import s3_client
 
 PEXELS_LICENCE = "Pexels License (free to use, attribution not required) — https://www.pexels.com/license/"
 STOPWORDS = {"a", "an", "and", "the", "of", "in", "on", "at", "to", "with", "for", "from", "by", "is", "are",
@@ -109,11 +109,13 @@ class StockLibraryResource(dg.ConfigurableResource):
     s3_url: str | None = Field(default=None, description="s3://bucket/prefix holding index.json and the clips "
                                                          "(BATCHVIDEO_STOCK_S3_URL)")
     s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (BATCHVIDEO_S3_ENDPOINT_URL)")
-    pexels_url: str | None = Field(default=None, description="Pexels API base (BATCHVIDEO_PEXELS_URL, "
-                                                             "default https://api.pexels.com)")
+    s3_region: str | None = Field(default=None, description="AWS region (AWS_REGION); default boto3's")
+    pexels_url: str = Field(default="https://api.pexels.com", description="Pexels API base (BATCHVIDEO_PEXELS_URL)")
+    pexels_api_key: str | None = Field(default=None, description="Pexels API key (PEXELS_API_KEY); give it as "
+                                                                 "dg.EnvVar so it is never shown")
     pexels_per_page: int = 15
-    cache_dir: str | None = Field(default=None, description="where remote clips are downloaded "
-                                                            "(default <data dir>/stock_cache)")
+    cache_dir: str | None = Field(default=None, description="where remote clips are downloaded; needed by "
+                                                            "the s3 and pexels backends")
     recent_videos: int = Field(default=10, description="avoid clips used by the account's last N videos")
     timeout_s: float = 60.0
     attempts: int = 4
@@ -123,11 +125,15 @@ class StockLibraryResource(dg.ConfigurableResource):
     # ------------------------------------------------------------------ shared
     @property
     def _cache(self) -> Path:
-        return Path(self.cache_dir) if self.cache_dir else settings.data_dir() / "stock_cache"
+        if not self.cache_dir:
+            raise ValueError(f"stock backend {self.backend!r} needs a cache_dir to download clips into")
+        return Path(self.cache_dir)
 
     @property
     def _root(self) -> Path:
-        return Path(self.root) if self.root else settings.stock_dir()
+        if not self.root:
+            raise ValueError("stock backend 'local' needs the library folder (BATCHVIDEO_STOCK_DIR)")
+        return Path(self.root)
 
     @property
     def description(self) -> str:
@@ -195,7 +201,7 @@ class StockLibraryResource(dg.ConfigurableResource):
     # ------------------------------------------------------------------ s3
     @property
     def _s3_location(self) -> str:
-        url = self.s3_url or settings.get("BATCHVIDEO_STOCK_S3_URL")
+        url = self.s3_url
         if not url or not url.startswith("s3://"):
             raise ValueError("stock backend 's3' needs s3_url = s3://bucket/prefix (BATCHVIDEO_STOCK_S3_URL)")
         return url.rstrip("/")
@@ -207,11 +213,7 @@ class StockLibraryResource(dg.ConfigurableResource):
 
     def _s3(self):
         if self._s3_client is None:
-            import boto3
-
-            self._s3_client = boto3.client(
-                "s3", endpoint_url=self.s3_endpoint_url or settings.get("BATCHVIDEO_S3_ENDPOINT_URL"),
-                region_name=settings.get("AWS_REGION", settings.get("AWS_DEFAULT_REGION", "us-east-1")))
+            self._s3_client = s3_client(self.s3_endpoint_url, self.s3_region)
         return self._s3_client
 
     def _s3_read(self, name: str) -> bytes:
@@ -232,12 +234,12 @@ class StockLibraryResource(dg.ConfigurableResource):
     # ------------------------------------------------------------------ pexels
     @property
     def _pexels_base(self) -> str:
-        return (self.pexels_url or settings.get("BATCHVIDEO_PEXELS_URL", "https://api.pexels.com")).rstrip("/")
+        return self.pexels_url.rstrip("/")
 
     def _pexels_search(self, keywords: list[str], orientation: str) -> list[dict]:
-        key = settings.get("PEXELS_API_KEY")
+        key = self.pexels_api_key
         if not key:
-            raise RuntimeError("stock backend 'pexels' needs the PEXELS_API_KEY environment variable")
+            raise RuntimeError("stock backend 'pexels' needs an API key (PEXELS_API_KEY)")
         words = [w for w in keywords if w.strip()][:6] or ["nature"]
         queries = [" ".join(words[:3])] + [w for w in words if w != " ".join(words[:3])]
         found: dict[str, dict] = {}

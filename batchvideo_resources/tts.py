@@ -31,7 +31,6 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from batchvideo_resources import settings
 from batchvideo_resources.http_retry import request_with_retries
 
 ESPEAK_BASE_WPM = 175
@@ -88,7 +87,7 @@ class TTSResource(dg.ConfigurableResource):
 
     @property
     def _url(self) -> str:
-        return (self.url or settings.get("BATCHVIDEO_TTS_URL") or "").rstrip("/")
+        return (self.url or "").rstrip("/")
 
     def _workers(self) -> int:
         if self.concurrency:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from batchvideo_app.catalog import add_script, default_asset_root
 from batchvideo_app.render import render_scripts
+from batchvideo_assets.resources import media_store
 from batchvideo_resources.db import (
     Account,
     Language,
@@ -27,7 +28,6 @@ from batchvideo_resources.db import (
     session_scope,
 )
 from batchvideo_resources.db.script_runs import latest_run
-from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.script_spec import BadScriptError
 
 SPECIAL = ("Don't panic: 50% off {now} [sale]; a,b \\ \"quoted\" 'single' \\N {\\b1}bold{\\b0} <i>x</i> "
@@ -174,7 +174,7 @@ def test_bad_row_fails_naming_the_field(batch, prepared_db, name):
     assert row is not None and row.status == "FAILED" and row.run_id == result["run_id"]
     assert expected in row.error and row.finished_at is not None
     assert result["outputs"] == {} and not row.outputs
-    job = MediaStore().local_root / "jobs" / str(sid)
+    job = media_store().local_root / "jobs" / str(sid)
     assert not job.exists() or not [p for p in job.rglob("*") if p.is_file()], list(job.rglob("*"))
 
 
@@ -207,7 +207,7 @@ def test_nasty_but_valid_rows_render_correctly(batch, instance, prepared_db, nam
         for literal in ("50%", "{now}", "[sale]", "\\N", "{\\b1}", "drawtext=text='x'", "$HOME", "`ls`"):
             assert literal in flat, (literal, flat)
         assert "hidden marker" not in flat
-        assert json.loads(MediaStore().read_bytes(f"jobs/{sid}/manifests/cover.json"))["title"] == SPECIAL_TITLE
+        assert json.loads(media_store().read_bytes(f"jobs/{sid}/manifests/cover.json"))["title"] == SPECIAL_TITLE
     if name.startswith("RTL"):
         assert "שלום" in text
 

@@ -16,9 +16,9 @@ from batchvideo_assets.defs.storyboard.checks import evaluate_splits
 from batchvideo_assets.defs.video import checks as video_checks
 from batchvideo_assets.defs.video.checks import evaluate_cover, evaluate_video
 from batchvideo_assets.defs.visuals.checks import evaluate_broll, evaluate_images
+from batchvideo_assets.resources import media_store
 from batchvideo_media.analysis import freeze_allowed
 from batchvideo_resources.db.script_runs import latest_run
-from batchvideo_resources.media_store import MediaStore
 
 ZH = ("海水为什么是咸的？雨水冲刷陆地上的岩石，把矿物质带进河流。河流最后流进大海，水分蒸发了，盐却留了下来。"
       "几百万年过去，海里的盐越积越多。今天，每一升海水里大约有三十五克盐。")
@@ -26,7 +26,7 @@ ZH = ("海水为什么是咸的？雨水冲刷陆地上的岩石，把矿物质�
 
 @pytest.fixture(scope="module")
 def media():
-    return MediaStore()
+    return media_store()
 
 
 @pytest.fixture(scope="module")

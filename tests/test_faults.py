@@ -17,11 +17,11 @@ from helpers import tick_sensor
 from sqlalchemy import create_engine, delete, insert, text
 
 from batchvideo_assets.defs.automation.sensors import PAGE_SIZE, scripts_sensor
+from batchvideo_assets.resources import media_store
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script, engine_for, session_scope
 from batchvideo_resources.db.models import utcnow
 from batchvideo_resources.http_retry import ServiceUnavailable, request_with_retries
-from batchvideo_resources.media_store import MediaStore
 
 # ---------------------------------------------------------------------------------- SIGKILL
 CHILD = textwrap.dedent('''
@@ -98,7 +98,7 @@ def test_run_killed_in_images_resumes_from_failure(prepared_db, instance, tmp_pa
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL
 
-    media = MediaStore()
+    media = media_store()
     for stage in ("audio", "srt", "splits"):
         assert media.exists(f"jobs/{sid}/manifests/{stage}.json")
     assert not media.exists(f"jobs/{sid}/manifests/images.json")

@@ -194,9 +194,9 @@ def test_digital_human_fullscreen_intro_outro_on_shot_boundaries(prepared_db, in
     assert intro["start_ms"] == 0 and intro["end_ms"] in {s["end_ms"] for s in shots}
     assert intro["end_ms"] >= 2000 and outro["end_ms"] == shots[-1]["end_ms"]
     assert outro["start_ms"] in {s["start_ms"] for s in shots} and outro["end_ms"] - outro["start_ms"] >= 2000
-    from batchvideo_resources.media_store import MediaStore
+    from batchvideo_assets.resources import media_store
 
-    media = MediaStore()
+    media = media_store()
     for clip in value["clips"]:
         path = path_of(media.uri(clip["key"]))
         _assert_presenter(path, (1360, 768), (clip["end_ms"] - clip["start_ms"]) / 1000)
@@ -213,9 +213,9 @@ def test_digital_human_corner_spans_the_whole_narration(prepared_db, instance):
     assert value["mode"] == "corner"
     (clip,) = value["clips"]
     assert (clip["start_ms"], clip["end_ms"]) == (0, narration_ms)
-    from batchvideo_resources.media_store import MediaStore
+    from batchvideo_assets.resources import media_store
 
-    path = path_of(MediaStore().uri(clip["key"]))
+    path = path_of(media_store().uri(clip["key"]))
     _assert_presenter(path, (768, 1360), narration_ms / 1000)
     assert ffprobe(path)["format"]["format_name"].startswith("mov,mp4")
 

@@ -101,12 +101,11 @@ def test_presigned_url_fetches_the_bytes(store, tmp_path):
     assert httpx.get(url.split("?")[0], timeout=10).status_code == 403
 
 
-def test_presigned_url_uses_the_public_endpoint(s3_server, monkeypatch):
+def test_presigned_url_uses_the_public_endpoint(s3_server):
     # Workers reach MinIO as http://minio:9000, viewers as http://localhost:9000: sign for the latter.
     bucket = make_bucket(s3_server)
-    monkeypatch.setenv("BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL", s3_server.replace("127.0.0.1", "localhost"))
-    monkeypatch.setenv("BATCHVIDEO_PRESIGN_SECONDS", "600")
-    store = MediaStore(url=f"s3://{bucket}", s3_endpoint_url=s3_server)
+    store = MediaStore(url=f"s3://{bucket}", s3_endpoint_url=s3_server, presign_seconds=600,
+                       s3_public_endpoint_url=s3_server.replace("127.0.0.1", "localhost"))
     store.put_bytes(b"hello", "jobs/1/subtitle.srt")
     url = store.public_url("jobs/1/subtitle.srt")
     assert url.startswith(s3_server.replace("127.0.0.1", "localhost") + f"/{bucket}/jobs/1/subtitle.srt?")
@@ -162,9 +161,8 @@ def test_failed_upload_leaves_no_partial_object(store, tmp_path):
     assert store.list_keys("jobs/10/") == ["jobs/10/video_logoed.mp4"]
 
 
-def test_local_store_is_atomic_and_default(tmp_path, monkeypatch):
-    monkeypatch.setenv("BATCHVIDEO_MEDIA_URL", (tmp_path / "media").as_uri())
-    store = MediaStore()
+def test_local_store_is_atomic(tmp_path):
+    store = MediaStore(url=(tmp_path / "media").as_uri())
     assert not store.is_s3
     src = tmp_path / "x.png"
     src.write_bytes(b"png")

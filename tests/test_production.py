@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, make_url, select, text
 from test_media_store import make_bucket, s3_server  # noqa: F401 - fixture
 
 from batchvideo_assets.defs.automation.sensors import run_status_sensors, scripts_sensor
+from batchvideo_assets.resources import media_store
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import ScriptRun, session_scope, upgrade
 from batchvideo_resources.db.script_runs import latest_run, record_run
-from batchvideo_resources.media_store import MediaStore
 
 ROOT = Path(__file__).resolve().parents[1]
 PROD_YAML = ROOT / "dagster_home" / "production" / "dagster.yaml"
@@ -85,7 +85,7 @@ def prod(prepared_db, s3_server, tmp_path_factory):  # noqa: F811
         instance = production_instance(tmp_path_factory.mktemp("dagster_home_production"))
         stack.callback(instance.dispose)
         yield types.SimpleNamespace(instance=instance, db_url=scripts_url, bucket=bucket, endpoint=s3_server,
-                                    media=MediaStore())
+                                    media=media_store())
 
 
 def status_context(sensor_name: str, instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEventType,
@@ -94,7 +94,7 @@ def status_context(sensor_name: str, instance: dg.DagsterInstance, run_id: str, 
     return dg.build_run_status_sensor_context(
         sensor_name=sensor_name, dagster_event=record.dagster_event, dagster_instance=instance,
         dagster_run=instance.get_run_by_id(run_id),
-        resources={"db": DatabaseResource(url=db_url), "media": MediaStore()})
+        resources={"db": DatabaseResource(url=db_url), "media": media_store()})
 
 
 def evaluate(label: str, prod, run_id: str, event_type: dg.DagsterEventType) -> ScriptRun:

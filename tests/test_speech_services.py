@@ -351,11 +351,11 @@ def json_answer(segments, request):
                                      for i in range(len(segments))]) + "\n```"
 
 
-def test_llm_prompts_are_batched_parsed_and_cached(tmp_path, monkeypatch):
-    monkeypatch.setenv("BATCHVIDEO_LLM_API_KEY", "sk-test-secret")
+def test_llm_prompts_are_batched_parsed_and_cached(tmp_path):
     texts = [f"第{i}段：城市的夜晚灯火通明。" for i in range(10)]
     with local_server(chat_server(json_answer)) as (url, log):
-        llm = LLMResource(base_url=f"{url}/v1", model="tiny-chat", batch_size=4, cache_dir=str(tmp_path / "cache"))
+        llm = LLMResource(base_url=f"{url}/v1", model="tiny-chat", api_key="sk-test-secret", batch_size=4,
+                          cache_dir=str(tmp_path / "cache"))
         first = llm.describe_shots(texts, "neon cyberpunk")
         requests_after_first = len(log)
         second = llm.describe_shots(texts, "neon cyberpunk")
@@ -422,8 +422,7 @@ def test_user_narration_gets_asr_timings_traditional_subtitles_and_llm_prompts(p
     from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
     from batchvideo_assets.defs.storyboard.assets import splits
     from batchvideo_assets.io_manager import ManifestIOManager
-    from batchvideo_resources.database import DatabaseResource
-    from batchvideo_resources.media_store import MediaStore
+    from batchvideo_assets.resources import build_resources
 
     sentences = ["人工智能正在改变我们的生活，医生发现疾病更早了。", "早上醒来，智能音箱为你播报天气和新闻。",
                  "出门上班，导航软件帮你避开拥堵的道路。", "晚上回家，扫地机器人已经把地板打扫干净。"]
@@ -442,10 +441,11 @@ def test_user_narration_gets_asr_timings_traditional_subtitles_and_llm_prompts(p
     script_id = add(prepared_db, title="用户配音", content="".join(sentences), language="zh-CN", topic="science",
                     extra={"audio": narration.name, "traditional_subtitle": True, "broll_ratio": 0.5})
     instance.add_dynamic_partitions("scripts", [str(script_id)])
-    media = MediaStore()
+    configured = build_resources()
+    media = configured["media"]
     try:
         with local_server(chat_server(json_answer)) as (llm_url, llm_log):
-            resources = {"db": DatabaseResource(), "media": media, "io_manager": ManifestIOManager(media=media),
+            resources = {"db": configured["db"], "media": media, "io_manager": ManifestIOManager(media=media),
                          "tts": TTSResource(), "asr": ASRResource(url=f"http://127.0.0.1:{server.server_address[1]}"),
                          "llm": LLMResource(base_url=f"{llm_url}/v1", model="tiny", cache_dir="")}
             run_config = {"ops": {"splits": {"config": {"min_shot_s": 4.0}}}}

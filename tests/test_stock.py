@@ -201,10 +201,10 @@ def pexels_server(tmp_path_factory):
     server.shutdown()
 
 
-def test_pexels_client_searches_downloads_and_records_licence(pexels_server, tmp_path, monkeypatch):
+def test_pexels_client_searches_downloads_and_records_licence(pexels_server, tmp_path):
     url, log = pexels_server
-    monkeypatch.setenv("PEXELS_API_KEY", PEXELS_KEY)
-    stock = StockLibraryResource(backend="pexels", pexels_url=url, cache_dir=str(tmp_path / "cache"))
+    stock = StockLibraryResource(backend="pexels", pexels_url=url, pexels_api_key=PEXELS_KEY,
+                                 cache_dir=str(tmp_path / "cache"))
     clip = stock.choose(["ocean", "waves", "sunset"], used_in_video=set(), seed="1", orientation="landscape")
     assert clip["id"] == "pexels:1001"
     assert clip["licence"] == PEXELS_LICENCE
@@ -221,8 +221,7 @@ def test_pexels_client_searches_downloads_and_records_licence(pexels_server, tmp
     assert other["id"] == "pexels:1002"
 
 
-def test_pexels_without_key_says_which_variable(pexels_server, monkeypatch):
-    monkeypatch.delenv("PEXELS_API_KEY", raising=False)
+def test_pexels_without_key_says_which_variable(pexels_server):
     stock = StockLibraryResource(backend="pexels", pexels_url=pexels_server[0])
     with pytest.raises(RuntimeError, match="PEXELS_API_KEY"):
         stock.choose(["ocean"], used_in_video=set(), seed="1")
@@ -303,7 +302,9 @@ def test_broll_regenerating_one_shot_picks_another_clip_and_keeps_the_rest(broll
 
 
 def test_setup_sample_library_has_tagged_licensed_clips(prepared_db):
-    stock = StockLibraryResource()
+    from batchvideo_assets.resources import build_resources
+
+    stock = build_resources()["stock"]
     clips = stock.index()
     assert len(clips) >= 8
     for clip in clips:

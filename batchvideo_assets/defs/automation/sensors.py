@@ -143,7 +143,7 @@ def _make_status_sensor(status: dg.DagsterRunStatus):
     def _sensor(context: dg.RunStatusSensorContext, db: DatabaseResource, media: MediaStore):
         if script_id_of(context.dagster_run) is None:
             return dg.SkipReason("run has no script partition")
-        write_back(context.instance, context.dagster_run, label, db.resolved_url, media)
+        write_back(context.instance, context.dagster_run, label, db.url, media)
 
     return _sensor
 
