@@ -56,6 +56,16 @@ def espeak_voice(voice: str) -> str:
     return better if better and better in installed_espeak_voices() else voice
 
 
+def espeak_missing_voice(voice: str) -> str | None:
+    """Why espeak-ng cannot speak `voice` (a `languages.tts_voice`), or None when it can."""
+    installed = installed_espeak_voices()
+    if not installed:
+        return "espeak-ng is not installed (apt-get install espeak-ng)"
+    if espeak_voice(voice).lower() not in installed:
+        return f"espeak-ng has no voice {voice!r} (install espeak-ng-data, or configure a neural TTS server)"
+    return None
+
+
 class TTSError(RuntimeError):
     """A sentence could not be synthesised; the message names the sentence and the cause."""
 

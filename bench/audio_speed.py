@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from batchvideo_media.audio import join_wavs, wav_duration_ms  # noqa: E402
-from batchvideo_media.text import split_sentences, spoken_form  # noqa: E402
+from batchvideo_media.normalize import spoken_form  # noqa: E402
+from batchvideo_media.text import split_sentences  # noqa: E402
 from batchvideo_resources.tts import TTSResource  # noqa: E402
 
 CLAUSES = ["人工智能正在改变我们的生活", "早上醒来智能音箱为你播报天气", "出门上班导航软件帮你避开拥堵",
