@@ -185,9 +185,38 @@ def cue_texts(text: str, limit: int, language: str = "", speed: float = 1.0,
     """Break one sentence into cues of at most `max_lines` lines, each planned to be spoken in
     CUE_MIN_S–CUE_MAX_S: cut between words, preferably at clause punctuation, never inside a
     number and, where the layout allows, not inside brackets or quotes."""
-    return plan_cues(text, lambda chunk: len(wrap(chunk, limit)) <= max_lines, limit * max_lines,
+    def fits(chunk: str) -> bool:
+        lines = wrap(chunk, limit)
+        return len(lines) <= max_lines and not _splits_short_group(chunk, lines, limit)
+
+    return plan_cues(text, fits, limit * max_lines,
                      lambda chunk: estimate_seconds(chunk, language, speed),
                      min_s=CUE_MIN_S + 0.2, max_s=CUE_MAX_S - 1.0)
+
+
+def _splits_short_group(text: str, lines: list[str], limit: int) -> bool:
+    """A line break inside brackets or a quotation that would have fitted on one line."""
+    units = _layout_units(text, limit)
+    grouped = inside_group([token for token, _, _ in units])
+    if not any(grouped):
+        return False
+    # Each bracket group's width, assigned to the breaks inside it.
+    position, breaks = 0, set()
+    for line in lines[:-1]:
+        position += len(_layout_units(line, limit))
+        breaks.add(position)
+    k = 0
+    while k < len(units):
+        if not grouped[k]:
+            k += 1
+            continue
+        start = k - 1
+        while k < len(units) and grouped[k]:
+            k += 1
+        width = text_width(_render_units(units[start:k]))
+        if width <= limit and any(start < b < k for b in breaks):
+            return True
+    return False
 
 
 def _speech_weight(text: str) -> int:

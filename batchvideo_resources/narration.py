@@ -29,8 +29,9 @@ from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.tts import TTSResource
 
 SENTENCE_PAUSE_MS = 300
-CLAUSE_PAUSE_MS = 150  # between cues cut at clause punctuation
+CLAUSE_PAUSE_MS = 120  # between cues cut at clause punctuation
 WORD_PAUSE_MS = 70  # between cues cut between words: just enough for a clean switch
+SWITCH_LEAD_MS = 40  # a cue appears this long before its first sound, within the pause
 WORD_SNAP_MS = 120  # how far a word boundary may move to reach the quietest point
 
 
@@ -93,8 +94,14 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
     duration_ms = round(len(samples) * 1000 / rate)
     timed = []
     for sentence, cues in zip(sentences, plan):
-        timed.append([(cue.text, span[cue.parts[0]][0], span[cue.parts[-1]][1],
-                       _joined(spoken_form(texts[i], language) or texts[i] for i in cue.parts)) for cue in cues])
+        entries = []
+        for k, cue in enumerate(cues):
+            start = span[cue.parts[0]][0]
+            if k:  # switch inside the pause, just before the cue's sound (engines start speaking at once)
+                start = max((span[cues[k - 1].parts[-1]][1] + start) // 2, start - SWITCH_LEAD_MS)
+            entries.append((cue.text, start, span[cue.parts[-1]][1],
+                            _joined(spoken_form(texts[i], language) or texts[i] for i in cue.parts)))
+        timed.append(entries)
     return Narration(_manifest(sentences, timed, samples, rate, duration_ms, language), duration_ms)
 
 
