@@ -214,7 +214,8 @@ def _splits_short_group(text: str, lines: list[str], limit: int) -> bool:
         while k < len(units) and grouped[k]:
             k += 1
         width = text_width(_render_units(units[start:k]))
-        if width <= limit and any(start < b < k for b in breaks):
+        # (room for one closing punctuation mark, which kinsoku keeps on the group's line)
+        if width + 2 <= limit and any(start < b < k for b in breaks):
             return True
     return False
 

@@ -111,11 +111,11 @@ def time_supplied_narration(asr: ASRResource, audio: Path, sentences: list[str],
     plan = [cue_texts(sentence, limit, language) for sentence in sentences]
     flat = [chunk for chunks in plan for chunk in chunks]
     spans = asr.timings(audio, flat, duration_ms, language=language)
-    # Switch in the middle of the silence between one cue's last sound and the next one's first.
+    # Switch inside the silence between one cue's last sound and the next one's first, as for TTS.
     starts, ends = [t.start_ms for t in spans], [t.end_ms for t in spans]
     for k in range(1, len(spans)):
         if starts[k] > ends[k - 1]:
-            starts[k] = (ends[k - 1] + starts[k]) // 2
+            starts[k] = max((ends[k - 1] + starts[k]) // 2, starts[k] - SWITCH_LEAD_MS)
     timed, k = [], 0
     for chunks in plan:
         timed.append([(chunk, starts[k + j], ends[k + j], spoken_form(chunk, language) or chunk)

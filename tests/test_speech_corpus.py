@@ -201,8 +201,9 @@ def _cuts(text: str, pieces: list[str]) -> list[int]:
 
 
 def _split_groups(text: str, pieces: list[str], fits_width: int) -> list[str]:
-    """Bracket groups/quotations no wider than `fits_width` that a cut between `pieces` splits."""
-    return [text[a:b] for a, b in _groups(text) if text_width(text[a:b]) <= fits_width
+    """Bracket groups/quotations that fit `fits_width` with a punctuation mark after them, split by a
+    cut between `pieces`."""
+    return [text[a:b] for a, b in _groups(text) if text_width(text[a:b]) + 2 <= fits_width
             for k in _cuts(text, pieces) if a < k < b]
 
 
