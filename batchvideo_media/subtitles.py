@@ -16,7 +16,6 @@ from batchvideo_media.text import (
     char_width,
     is_cjk,
     is_speakable,
-    join_pieces,
     strip_pictographs,
     text_width,
 )

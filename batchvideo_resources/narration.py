@@ -20,7 +20,7 @@ import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from batchvideo_media.audio import read_pcm16_mono, join_wavs, trim_silence
+from batchvideo_media.audio import join_wavs, read_pcm16_mono, trim_silence
 from batchvideo_media.normalize import spoken_form
 from batchvideo_media.segment import ends_clause, estimate_seconds, words
 from batchvideo_media.subtitles import CUE_MAX_S, CUE_MIN_S, MAX_LINES, cue_texts, subtitle_text, wrap

@@ -21,7 +21,7 @@ import srt
 
 from batchvideo_media.audio import SILENCE_THRESHOLD, read_pcm16_mono, wav_duration_ms
 from batchvideo_media.normalize import language_family
-from batchvideo_media.segment import OPENERS, CLOSERS_OF
+from batchvideo_media.segment import CLOSERS_OF, OPENERS
 from batchvideo_media.storyboard import assign_kinds, group_cues
 from batchvideo_media.subtitles import (
     CUE_MAX_S,
@@ -31,7 +31,6 @@ from batchvideo_media.subtitles import (
     line_limit,
     to_srt,
     to_traditional,
-    wrap,
 )
 from batchvideo_media.text import is_cjk, is_speakable, split_sentences, strip_pictographs, text_width
 from batchvideo_resources.narration import synthesize_narration

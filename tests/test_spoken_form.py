@@ -12,8 +12,8 @@ from batchvideo_app.catalog import LANGUAGES
 from batchvideo_media.audio import read_pcm16_mono
 from batchvideo_media.normalize import spoken_form
 from batchvideo_media.segment import estimate_seconds, words
-from batchvideo_media.text import text_width
 from batchvideo_media.subtitles import cue_texts, karaoke_text, subtitle_font_size, to_ass, wrap
+from batchvideo_media.text import text_width
 from batchvideo_resources.narration import synthesize_narration, time_supplied_narration
 from batchvideo_resources.tts import TTSResource, espeak_missing_voice, espeak_voice
 
@@ -134,7 +134,6 @@ def test_supplied_narration_switches_cues_within_100_ms_from_character_timestamp
     """The user's recording is espeak narration with known cue switches; the stand-in ASR reports each
     character's time inside its cue's speech, as FunASR's `timestamp` does."""
     from batchvideo_media.text import split_sentences
-
     from batchvideo_resources.asr import ASRResource
 
     text = ("2024年3月5日，新华社报道，全国铁路旅客发送量达到38.5亿人次，比上一年增长了百分之十五。"
@@ -173,8 +172,9 @@ def test_supplied_narration_switches_cues_within_100_ms_from_character_timestamp
 # --- karaoke --------------------------------------------------------------------------------------
 
 def test_karaoke_ass_highlights_each_word_at_its_time(tmp_path):
-    import srt as srtlib
     from datetime import timedelta
+
+    import srt as srtlib
 
     sentences = ["Maria says, every morning at six thirty, she runs along the river."]
     narration = synthesize_narration(TTSResource(), sentences, tmp_path / "a.wav", tmp_path / "p",

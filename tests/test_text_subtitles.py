@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import srt
 
+from batchvideo_media.normalize import spoken_form
 from batchvideo_media.storyboard import (
     assign_kinds,
     clean_keywords,
@@ -22,7 +23,6 @@ from batchvideo_media.subtitles import (
     to_traditional,
     wrap,
 )
-from batchvideo_media.normalize import spoken_form
 from batchvideo_media.text import (
     is_speakable,
     normalise,
