@@ -16,6 +16,7 @@ from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
 from batchvideo_resources.script_spec import MAX_CONTENT_CHARS, BadScriptError
+from batchvideo_resources.tts import espeak_missing_voice
 
 LANGUAGES = [
     # code, name, espeak voice, square (CJK-style line breaking)
@@ -128,10 +129,15 @@ def add_script(session: Session, data: dict[str, Any]) -> Script:
         priority = int(data.get("priority") or 0)
     except (TypeError, ValueError):
         raise BadScriptError("priority", f"{data.get('priority')!r} is not an integer") from None
+    language = _lookup(session, Language, Language.code, data.get("language"), "language")
+    if language is not None and settings.load_settings().tts.backend == "espeak" and not extra.get("audio"):
+        problem = espeak_missing_voice(language.tts_voice)
+        if problem:
+            raise BadScriptError("language", f"{language.code} cannot be spoken: {problem}")
     row = Script(
         title=title, content=content, description=data.get("description") or None,
         publish_title=data.get("publish_title") or None,
-        language=_lookup(session, Language, Language.code, data.get("language"), "language"),
+        language=language,
         voice=_lookup(session, Voice, Voice.name, data.get("voice"), "voice"),
         topic=_lookup(session, Topic, Topic.name, data.get("topic"), "topic"),
         account=_lookup(session, Account, Account.username, data.get("account"), "account"),

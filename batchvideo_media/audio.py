@@ -68,16 +68,19 @@ def trim_silence(samples: array.array, rate: int, keep_ms: int = KEEP_EDGE_MS,
     return samples[max(0, first - keep): min(len(samples), last + 1 + keep)]
 
 
-def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int = 300, lead_ms: int = 100,
+def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int | list[int] = 300, lead_ms: int = 100,
               trim: bool = True) -> list[TimedSentence]:
-    """Concatenate sentence WAVs into one mono PCM16 WAV with `pause_ms` of silence between them,
-    `lead_ms` before the first and after the last.
+    """Concatenate sentence WAVs into one mono PCM16 WAV with `pause_ms` of silence between them
+    (one value, or one per gap), `lead_ms` before the first and after the last.
 
     Timings are computed from sample counts, so they are exact for the written file. Parts are
     brought to the first part's sample rate; with `trim`, each part's edge silence is trimmed
     first so the pauses are what `pause_ms` says."""
     if not parts:
         raise ValueError("no audio parts to join")
+    pauses = pause_ms if isinstance(pause_ms, list) else [pause_ms] * (len(parts) - 1)
+    if len(pauses) != len(parts) - 1:
+        raise ValueError(f"{len(parts)} parts need {len(parts) - 1} pauses, got {len(pauses)}")
     rate: int | None = None
     timings: list[TimedSentence] = []
     frames = 0
@@ -101,7 +104,7 @@ def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int = 300, lea
             dst.writeframes(samples.tobytes())
             frames += len(samples)
             timings.append(TimedSentence(text, round(start * 1000 / rate), round(frames * 1000 / rate)))
-            frames += _write_silence(dst, rate, pause_ms if i < len(parts) - 1 else lead_ms)
+            frames += _write_silence(dst, rate, pauses[i] if i < len(parts) - 1 else lead_ms)
     return timings
 
 

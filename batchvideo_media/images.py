@@ -114,8 +114,9 @@ def _draw_centered(draw: ImageDraw.ImageDraw, lines: list[str], font, width: int
     return y
 
 
-def render_placeholder(out: Path, width: int, height: int, text: str, seed: str, shot_index: int) -> None:
-    """A clearly labelled stand-in for a generated picture: gradient, shot number and text."""
+def render_placeholder(out: Path, width: int, height: int, caption: str, seed: str, shot_index: int) -> None:
+    """A clearly labelled stand-in for a generated picture: gradient, shot number and a short caption
+    (the shot's keywords, never its narration: the subtitles already show that)."""
     img = gradient(width, height, seed)
     draw = ImageDraw.Draw(img)
     size = max(18, min(width, height) // 22)
@@ -137,9 +138,10 @@ def render_placeholder(out: Path, width: int, height: int, text: str, seed: str,
     box = draw.textbbox((mx, my), label, font=label_font)
     draw.rectangle((box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 4), fill=(0, 0, 0))
     draw.text((mx, my), label, font=label_font, fill=(235, 235, 235))
+    size = size * 3 // 4
     # One width unit is about half the font size; 70% of the width stays inside any pan crop.
-    lines = wrap(text, max(10, int(width * 0.7 / (size / 2))))[:4]
-    _draw_centered(draw, lines, _font(size), width, height // 3)
+    lines = wrap(caption, max(10, int(width * 0.7 / (size / 2))))[:2]
+    _draw_centered(draw, lines, _font(size), width, height // 3, fill=(235, 235, 235))
     img.save(out, format="PNG", compress_level=1)
 
 

@@ -10,21 +10,22 @@ import pysubs2
 import srt
 
 from batchvideo_media.audio import TimedSentence
+from batchvideo_media.segment import estimate_seconds, inside_group, plan_cues, splits_number, words
 from batchvideo_media.text import (
     CLOSERS,
     char_width,
     is_cjk,
     is_speakable,
-    join_pieces,
-    split_clauses,
     strip_pictographs,
     text_width,
 )
 
-# Line limits in display-width units (a CJK char counts 2): 13/8 CJK chars, 24/16 for word languages.
-LINE_LIMITS = {(True, False): 26, (True, True): 16, (False, False): 24, (False, True): 16}
+# Line limits in display-width units (a CJK char counts 2): 13 CJK chars a line in both orientations
+# (at 768 px wide that is ~75 % of a vertical frame at the vertical font size), 24/22 for word languages.
+LINE_LIMITS = {(True, False): 26, (True, True): 26, (False, False): 24, (False, True): 22}
 MAX_LINES = 2
-_TOKEN = re.compile(r"\s+|[^\s\u2e80-\u9fff\uac00-\ud7af\u3000-\u303f\uff00-\uffef]+|.", re.S)
+# Speaking time a cue is planned for (its real timing always comes from the audio).
+CUE_MIN_S, CUE_MAX_S = 0.8, 7.0
 # Kinsoku: characters a line must not start with / must not end with.
 NO_LINE_START = set(CLOSERS + "，。！？、；：,.!?;:…‥%‰・ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ")
 NO_LINE_END = set("“‘「『（(【《〔〖〘〚｛{[")
@@ -35,8 +36,9 @@ def line_limit(square: bool, vertical: bool) -> int:
 
 
 def _tokens(text: str) -> list[str]:
-    """Words of word languages stay whole (with their punctuation); each CJK char is a token."""
-    return _TOKEN.findall(text.strip())
+    """Words stay whole (with their punctuation): word languages by spaces, Chinese by jieba,
+    Japanese by pykakasi; numbers keep their unit."""
+    return words(text.strip())
 
 
 def _hard_split(token: str, limit: int) -> list[str]:
@@ -60,6 +62,8 @@ def _hard_split(token: str, limit: int) -> list[str]:
 _KINSOKU_PENALTY = 10_000  # a line opening with a closing mark / ending with an opening mark
 _INSIDE_CJK_RUN_PENALTY = 100  # a break between two CJK letters (may split a word) vs after punctuation
 _INSIDE_WORD_PENALTY = 400  # between the pieces of a word too long for any line
+_INSIDE_GROUP_PENALTY = 3_000  # inside brackets or a quotation
+_NUMBER_SPLIT_PENALTY = 5_000  # between the parts of a number or date ("March | 5", "5, | 2024")
 
 
 def _cannot_open_line(token: str) -> bool:
@@ -97,6 +101,7 @@ def wrap(text: str, limit: int) -> list[str]:
     n = len(units)
     if n == 0:
         return []
+    grouped = inside_group([token for token, _, _ in units])
     # prefix[j] - prefix[i] - (space before unit i) = width of units i..j-1 on one line
     prefix = [0]
     for token, space, _ in units:
@@ -114,6 +119,10 @@ def wrap(text: str, limit: int) -> list[str]:
             penalty += _KINSOKU_PENALTY
         if not units[j][1] and _cjk_letter(before[-1]) and _cjk_letter(after[0]):
             penalty += _INSIDE_CJK_RUN_PENALTY
+        if grouped[j]:
+            penalty += _INSIDE_GROUP_PENALTY
+        if splits_number(before, after):
+            penalty += _NUMBER_SPLIT_PENALTY
         return penalty
 
     fits = []
@@ -163,83 +172,44 @@ def _render_units(units: list[tuple[str, bool, bool]]) -> str:
     return "".join((" " if space and k else "") + token for k, (token, space, _) in enumerate(units))
 
 
-def _render(tokens: list[str]) -> str:
-    return "".join(tokens).strip()
+def cue_texts(text: str, limit: int, language: str = "", speed: float = 1.0,
+              max_lines: int = MAX_LINES) -> list[str]:
+    """Break one sentence into cues of at most `max_lines` lines, each planned to be spoken in
+    CUE_MIN_S–CUE_MAX_S: cut between words, preferably at clause punctuation, never inside a
+    number and, where the layout allows, not inside brackets or quotes."""
+    def fits(chunk: str) -> bool:
+        lines = wrap(chunk, limit)
+        return len(lines) <= max_lines and not _splits_short_group(chunk, lines, limit)
+
+    return plan_cues(text, fits, limit * max_lines,
+                     lambda chunk: estimate_seconds(chunk, language, speed),
+                     min_s=CUE_MIN_S + 0.2, max_s=CUE_MAX_S - 1.0)
 
 
-def cue_texts(text: str, limit: int, max_lines: int = MAX_LINES) -> list[str]:
-    """Break one sentence into cue-sized chunks of at most `max_lines` lines each.
-
-    Chunks end at clause punctuation where possible; a clause too long for one cue is cut
-    between words into chunks of similar size."""
-    if len(wrap(text, limit)) <= max_lines:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for clause in split_clauses(text):
-        candidate = join_pieces(current, clause) if current else clause
-        lines = wrap(candidate, limit)
-        # Grow the cue by whole clauses while it fits; stop early rather than wrap a line
-        # inside a CJK word when the cue so far could end cleanly at punctuation.
-        if len(lines) <= max_lines and (not current or not _breaks_inside_cjk_run(lines)):
-            current = candidate
+def _splits_short_group(text: str, lines: list[str], limit: int) -> bool:
+    """A line break inside brackets or a quotation that would have fitted on one line."""
+    units = _layout_units(text, limit)
+    grouped = inside_group([token for token, _, _ in units])
+    if not any(grouped):
+        return False
+    # Each bracket group's width, assigned to the breaks inside it.
+    position, breaks = 0, set()
+    for line in lines[:-1]:
+        position += len(_layout_units(line, limit))
+        breaks.add(position)
+    k = 0
+    while k < len(units):
+        if not grouped[k]:
+            k += 1
             continue
-        if current:
-            chunks.append(current)
-        if len(wrap(clause, limit)) <= max_lines:
-            current = clause
-        else:
-            *full, current = _even_chunks(clause, limit, max_lines)
-            chunks.extend(full)
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _breaks_inside_cjk_run(lines: list[str]) -> bool:
-    return any(_cjk_letter(a[-1]) and _cjk_letter(b[0]) for a, b in zip(lines, lines[1:]))
-
-
-def _even_chunks(text: str, limit: int, max_lines: int) -> list[str]:
-    """Cut a clause too long for one cue into the fewest chunks of similar width, each cut
-    after punctuation when one is near, never before closing punctuation."""
-    lines = wrap(text, limit)
-    count = -(-len(lines) // max_lines)
-    tokens = _tokens(text)
-    cumulative, acc = [], 0
-    for token in tokens:
-        acc += text_width(token)
-        cumulative.append(acc)
-    cuts, previous = [], -1
-    for k in range(1, count):
-        target = acc * k / count
-        candidates = [i for i in range(previous + 1, len(tokens) - 1) if not tokens[i].isspace()
-                      and _may_start_cue(tokens, i + 1) and tokens[i][-1] not in NO_LINE_END]
-        if not candidates:
-            break
-        previous = min(candidates, key=lambda i: abs(cumulative[i] - target)
-                       + (0 if tokens[i][-1] in _PUNCTUATION else 4))
-        cuts.append(previous)
-    bounds = [-1, *cuts, len(tokens) - 1]
-    chunks = [_render(tokens[a + 1:b + 1]) for a, b in zip(bounds, bounds[1:])]
-    chunks = [c for c in chunks if c]
-    if chunks and all(len(wrap(c, limit)) <= max_lines for c in chunks):
-        return chunks
-    groups = []  # consecutive pairs of balanced lines always fit
-    for i in range(0, len(lines), max_lines):
-        group = lines[i]
-        for line in lines[i + 1:i + max_lines]:
-            group = join_pieces(group, line)
-        groups.append(group)
-    return groups
-
-
-_PUNCTUATION = set("，。！？、；：,.!?;:…")
-
-
-def _may_start_cue(tokens: list[str], index: int) -> bool:
-    following = next((t for t in tokens[index:] if not t.isspace()), "")
-    return not following or not _cannot_open_line(following)
+        start = k - 1
+        while k < len(units) and grouped[k]:
+            k += 1
+        width = text_width(_render_units(units[start:k]))
+        # (room for one closing punctuation mark, which kinsoku keeps on the group's line)
+        if width + 2 <= limit and any(start < b < k for b in breaks):
+            return True
+    return False
 
 
 def _speech_weight(text: str) -> int:
@@ -317,23 +287,40 @@ def ass_escape(text: str) -> str:
             .replace("\n", "\\N"))
 
 
+# Vertical frames: phone apps draw their controls over the bottom ~15 %, so subtitles sit above it.
+VERTICAL_SAFE_BOTTOM = 0.17
+KARAOKE_HIGHLIGHT = pysubs2.Color(255, 230, 90, 0)
+
+
+def subtitle_font_size(width: int, height: int) -> int:
+    """~4.2 % of the height on a horizontal frame; on a vertical one 6 % of the width (46 px at 768),
+    so a 13-character CJK line fills about three quarters of the width."""
+    return round(height * 0.055) if width >= height else round(width * 0.06)
+
+
 def to_ass(cues: list[srt.Subtitle], width: int, height: int, *, font: str, background: str,
            font_size: int | None = None, margin_v: int | None = None,
-           header: list[str] | None = None, duration_ms: int | None = None) -> str:
+           header: list[str] | None = None, duration_ms: int | None = None,
+           words: list[list[dict]] | None = None) -> str:
     """ASS document with one boxed subtitle style; text is escaped, never interpreted.
 
-    `header` lines (h2v index/title/desc) are shown at the top for the whole `duration_ms`."""
+    `header` lines (h2v index/title/desc) are shown at the top for the whole `duration_ms`.
+    `words` (per cue: [{"text", "start_ms", "end_ms"}]) turns on karaoke highlighting: each word
+    changes to the highlight colour as it is spoken."""
     subs = pysubs2.SSAFile()
     subs.info["PlayResX"] = str(width)
     subs.info["PlayResY"] = str(height)
     subs.info["WrapStyle"] = "2"  # we wrap ourselves
-    size = font_size or round(min(width, height) * (0.055 if width >= height else 0.05))
+    size = font_size or subtitle_font_size(width, height)
+    vertical = height > width
     subs.styles["Default"] = pysubs2.SSAStyle(
-        fontname=font, fontsize=size, primarycolor=pysubs2.Color(255, 255, 255, 0),
+        fontname=font, fontsize=size,
+        primarycolor=KARAOKE_HIGHLIGHT if words else pysubs2.Color(255, 255, 255, 0),
+        secondarycolor=pysubs2.Color(255, 255, 255, 0),
         outlinecolor=hex_to_color(background, 40), backcolor=hex_to_color(background, 40),
         bold=False, borderstyle=3, outline=max(4, size // 6), shadow=0,
         alignment=pysubs2.Alignment.BOTTOM_CENTER, marginl=40, marginr=40,
-        marginv=margin_v if margin_v is not None else round(height * 0.07),
+        marginv=margin_v if margin_v is not None else round(height * (VERTICAL_SAFE_BOTTOM if vertical else 0.07)),
     )
     top = round(height * 0.08)
     for i, line in enumerate(line for line in (header or []) if line.strip()):
@@ -346,8 +333,49 @@ def to_ass(cues: list[srt.Subtitle], width: int, height: int, *, font: str, back
         top += round(line_size * 1.6 * max(1, len(wrap(line, 16))))
         subs.events.append(pysubs2.SSAEvent(start=0, end=duration_ms or 0, style=f"Header{i}",
                                             text=ass_escape("\n".join(wrap(line, 16)))))
-    for cue in cues:
-        subs.events.append(pysubs2.SSAEvent(
-            start=int(cue.start.total_seconds() * 1000), end=int(cue.end.total_seconds() * 1000),
-            text=ass_escape(cue.content), style="Default"))
+    for k, cue in enumerate(cues):
+        start = int(cue.start.total_seconds() * 1000)
+        cue_words = words[k] if words and k < len(words) else None
+        text = karaoke_text(cue.content, cue_words, start) if cue_words else ass_escape(cue.content)
+        subs.events.append(pysubs2.SSAEvent(start=start, end=int(cue.end.total_seconds() * 1000), text=text,
+                                            style="Default"))
     return subs.to_string("ass")
+
+
+def karaoke_text(content: str, words: list[dict], cue_start_ms: int) -> str:
+    """Cue text with a `\\k` duration (centiseconds) before each word, keeping the cue's line breaks.
+
+    Word texts are matched against the displayed text in order; text between words (spaces,
+    line breaks) is copied as is. If the words do not spell the cue, the plain text is returned."""
+    out, position, clock = [], 0, cue_start_ms
+    for k, word in enumerate(words):
+        found = _find_skipping_breaks(content, word["text"], position)
+        if found is None:
+            return ass_escape(content)
+        begin, end = found
+        out.append(ass_escape(content[position:begin]))
+        following = words[k + 1]["start_ms"] if k + 1 < len(words) else word["end_ms"]
+        centis = max(1, round((following - max(clock, word["start_ms"])) / 10))
+        if word["start_ms"] > clock + 10:  # silence before the word: nothing lights up
+            out.append(f"{{\\k{round((word['start_ms'] - clock) / 10)}}}")
+        out.append(f"{{\\k{centis}}}" + ass_escape(content[begin:end]))
+        clock = max(clock, word["start_ms"]) + centis * 10
+        position = end
+    out.append(ass_escape(content[position:]))
+    return "".join(out)
+
+
+def _find_skipping_breaks(content: str, word: str, position: int) -> tuple[int, int] | None:
+    """Where `word` occurs from `position`, allowing line breaks/spaces the wrap put inside it."""
+    i = position
+    while i < len(content) and content[i] in " \n":
+        i += 1
+    begin, j = i, 0
+    while j < len(word) and i < len(content):
+        if content[i] == word[j]:
+            i, j = i + 1, j + 1
+        elif content[i] in " \n-" and word[j] != content[i]:
+            i += 1
+        else:
+            return None
+    return (begin, i) if j == len(word) else None

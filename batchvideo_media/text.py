@@ -1,4 +1,4 @@
-"""Narration text: normalisation, display width, sentence splitting and the form a TTS speaks."""
+"""Narration text: normalisation, display width and sentence splitting (the spoken form is in normalize.py)."""
 
 from __future__ import annotations
 
@@ -108,11 +108,6 @@ def _pieces(text: str, breaks: str, latin_periods: bool = True) -> list[str]:
     return [p.lstrip().rstrip(" ") for p in pieces if p.strip()]
 
 
-def split_clauses(text: str) -> list[str]:
-    """Pieces of one sentence ending at clause or sentence punctuation (for cue breaks)."""
-    return [p.strip() for p in _pieces(text, CLAUSE_END + SENTENCE_END, latin_periods=False)]
-
-
 def join_pieces(a: str, b: str) -> str:
     """Concatenate two pieces of narration, with a space only between word-language pieces."""
     return _join(a, b)
@@ -187,40 +182,3 @@ def _join(a: str, b: str) -> str:
     if a and b and not is_cjk(a[-1]) and not is_cjk(b[0]) and not a[-1].isspace():
         return f"{a} {b}"
     return a + b
-
-
-# --- what the TTS engine is given (subtitles keep the text as written) ---------------------------
-
-_CN_DIGITS = "零一二三四五六七八九"
-_DECIMAL = re.compile(r"(?<![\d.])(\d+)\.(\d+)(?![\d.])")
-_RANGE = re.compile(r"(?<=[\d%％℃])\s*[~～〜–—]\s*(?=[-−]?\d)")  # not "-": dates and codes use it
-_DECORATION = re.compile(r"[*_|^`\\<>{}\[\]~～〜#＃＊]+")
-
-
-def _is_chinese(language: str) -> bool:
-    return language.lower().split("-")[0] in ("zh", "cmn", "yue", "wuu")
-
-
-def spoken_form(text: str, language: str) -> str:
-    """The sentence as the TTS should receive it.
-
-    Emoji and decorative symbols are dropped (espeak would name them: "grinning face",
-    "tilde"). For Chinese, the symbols espeak's Mandarin voice misreads are spelled out:
-    `50%` → `百分之50`, `3.5` → `3点五`, `3~5` → `3到5`, `-5℃` → `零下5摄氏度`, `-3` → `负3`,
-    `&` → `和`.
-    Other languages keep numbers and symbols, which espeak and neural servers read correctly.
-    """
-    text = strip_pictographs(text)
-    if _is_chinese(language):
-        text = _RANGE.sub("到", text)
-        text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
-        text = re.sub(r"(?<![\dA-Za-z.])[-−](?=\d)", "负", text)
-        text = re.sub(r"(\d+(?:\.\d+)?)\s*[%％]", r"百分之\1", text)
-        text = re.sub(r"(\d+(?:\.\d+)?)\s*‰", r"千分之\1", text)
-        text = _DECIMAL.sub(lambda m: f"{m.group(1)}点{''.join(_CN_DIGITS[int(d)] for d in m.group(2))}", text)
-        text = text.replace("℃", "摄氏度").replace("°C", "摄氏度").replace("&", "和").replace("＆", "和")
-    else:
-        text = _RANGE.sub(" to ", text)
-        text = re.sub(r"#(?=\d)", "number ", text)
-    text = _DECORATION.sub(" ", text)
-    return re.sub(r"\s{2,}", " ", text).strip()

@@ -4,16 +4,20 @@ FunASR's dependencies conflict with Dagster's, so it runs as its own service (se
 own requirements and entry point); this resource is its client. Contract:
 
     POST {url}/v1/asr?language=zh-CN      body: the audio file (WAV), Content-Type: audio/wav
-    200 → {"sentence_info": [{"start": ms, "end": ms, "text": "…"}, …], "text": "…", "model": "…"}
+    200 → {"sentence_info": [{"start": ms, "end": ms, "text": "…", "timestamp": [[ms, ms], …]}, …],
+           "text": "…", "model": "…"}
+    (`timestamp`, optional: FunASR's per-character — per-word for word languages — times)
     GET  {url}/health → {"status": "ok"}
 
 The recognised text is only used to place the script's own sentences in time (the script is
 what the subtitles show): script and transcript are aligned character by character, and each
-script sentence gets the time span of the transcript characters it matched.
+script sentence (or cue) gets the time span of the transcript characters it matched — from the
+character timestamps when the service sends them, else by sharing each ASR sentence evenly.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -40,7 +44,7 @@ class ASRResource(dg.ConfigurableResource):
         return f"funasr:{self._url}" if self._url else "proportional"
 
     def transcribe(self, audio: Path, language: str = "") -> list[dict]:
-        """FunASR `sentence_info` for the audio: [{"start": ms, "end": ms, "text"}]."""
+        """FunASR `sentence_info` for the audio: [{"start": ms, "end": ms, "text", "timestamp"?}]."""
         if not self._url:
             raise ValueError("no ASR service configured (BATCHVIDEO_ASR_URL)")
         response = request_with_retries(
@@ -49,7 +53,9 @@ class ASRResource(dg.ConfigurableResource):
             content=Path(audio).read_bytes(), headers={"Content-Type": "audio/wav"})
         try:
             info = response.json()["sentence_info"]
-            return [{"start": int(s["start"]), "end": int(s["end"]), "text": str(s["text"])} for s in info]
+            return [{"start": int(s["start"]), "end": int(s["end"]), "text": str(s["text"]),
+                     **({"timestamp": [[int(a), int(b)] for a, b in s["timestamp"]]} if s.get("timestamp") else {})}
+                    for s in info]
         except (ValueError, KeyError, TypeError) as exc:
             raise RuntimeError(f"ASR service answered without a usable sentence_info: {response.text[:200]}") from exc
 
@@ -131,22 +137,39 @@ def _align(a: list[str], b: list[str]) -> list[tuple[int, int]]:
     return pairs[::-1]
 
 
+def _char_times(text: str, start: float, end: float, stamps: list | None) -> list[tuple[float, float]]:
+    """Start/end of each comparable character of an ASR sentence: from FunASR's timestamps (one per
+    CJK character or per word) when they match the text, else an even share of the sentence."""
+    chars = _comparable(text)
+    if stamps:
+        tokens = re.findall(r"[^\W_]", unicodedata.normalize("NFKC", text).casefold())
+        units = re.findall(r"[\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af]|[^\W_\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af]+",
+                           "".join(tokens))
+        if len(stamps) == len(chars):
+            return [(float(a), float(b)) for a, b in stamps]
+        if len(stamps) == len(units) and sum(map(len, units)) == len(chars):
+            times = []
+            for unit, (a, b) in zip(units, stamps):
+                step = (b - a) / len(unit)
+                times.extend((a + k * step, a + (k + 1) * step) for k in range(len(unit)))
+            return times
+    step = (end - start) / max(1, len(chars))
+    return [(start + k * step, start + (k + 1) * step) for k in range(len(chars))]
+
+
 def align_sentences(sentences: list[str], sentence_info: list[dict],
                     duration_ms: int) -> list[TimedSentence] | None:
     """Place script sentences on the transcript's timeline; None when too little matches.
 
-    Each transcript character gets an even share of its ASR sentence's span. Script characters
+    Each transcript character gets its timestamp, or an even share of its ASR sentence's span. Script characters
     matched to transcript characters take their times; unmatched ones are interpolated between
     the nearest matches. Results are monotonic, non-overlapping and within `duration_ms`."""
     heard: list[str] = []
     heard_times: list[tuple[float, float]] = []
     for seg in sorted(sentence_info, key=lambda s: s["start"]):
-        chars = _comparable(seg["text"])
         start, end = max(0, seg["start"]), min(duration_ms, max(seg["start"], seg["end"]))
-        step = (end - start) / max(1, len(chars))
-        for k, ch in enumerate(chars):
-            heard.append(ch)
-            heard_times.append((start + k * step, start + (k + 1) * step))
+        heard.extend(_comparable(seg["text"]))
+        heard_times.extend(_char_times(seg["text"], start, end, seg.get("timestamp")))
     script: list[str] = []
     owner: list[int] = []
     for index, sentence in enumerate(sentences):

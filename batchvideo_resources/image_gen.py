@@ -44,7 +44,8 @@ def fit_exact(image: Image.Image, width: int, height: int) -> Image.Image:
 class ImageGenResource(dg.ConfigurableResource):
     """`generate(jobs, width, height, lora=…)` writes one PNG per job at exactly width×height.
 
-    Each job is a dict with `prompt`, `text` (the shot's narration, drawn by the placeholder), `seed`,
+    Each job is a dict with `prompt`, `keywords` (what the placeholder shows: never the narration,
+    which the subtitles already show), `seed`,
     `index` and `out` (Path). The same seed, prompt, model and LoRA give the same picture."""
 
     backend: str = Field(default="placeholder", description="placeholder | flux | http (BATCHVIDEO_IMAGE_BACKEND)")
@@ -84,7 +85,8 @@ class ImageGenResource(dg.ConfigurableResource):
     def generate(self, jobs: list[dict], width: int, height: int, *, lora: tuple[str, float] | None = None) -> None:
         if self.backend == "placeholder":
             for job in jobs:
-                render_placeholder(Path(job["out"]), width, height, job["text"], str(job["seed"]), job["index"])
+                render_placeholder(Path(job["out"]), width, height, ", ".join(job.get("keywords") or []),
+                                   str(job["seed"]), job["index"])
         elif self.backend == "flux":
             self._flux(jobs, width, height, lora)
         elif self.backend == "http":

@@ -128,6 +128,7 @@ class AccountSpec(BaseModel):
     digital_human: DigitalHumanSpec | None = None
     watermark: str | None = None
     bgm: str | None = None
+    karaoke_subtitles: bool = False  # account extra: highlight each word as it is spoken
 
     @field_validator("subtitle_background")
     @classmethod
@@ -267,7 +268,8 @@ def build_spec(row: Any) -> ScriptSpec:
                 username=acc.username, platform=acc.platform or "youtube",
                 subtitle_background=acc.subtitle_background or "#578B2E", font=acc.font,
                 enable_transition=bool(acc.enable_transition), transition_types=list(transitions),
-                digital_human=digital_human, watermark=acc_extra.get("watermark"), bgm=acc_extra.get("bgm"))
+                digital_human=digital_human, watermark=acc_extra.get("watermark"), bgm=acc_extra.get("bgm"),
+                karaoke_subtitles=acc_extra.get("karaoke_subtitles", False))
         except ValidationError as exc:
             raise _field_from_error(exc, "account.") from exc
         account.logo = resolve_asset_path(acc.logo, "account.logo", "image")

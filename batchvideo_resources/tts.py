@@ -62,6 +62,23 @@ def espeak_voice(voice: str) -> str:
     return better if better and better in espeak_voices() else voice
 
 
+@functools.lru_cache(maxsize=64)
+def espeak_missing_voice(voice: str) -> str | None:
+    """Why espeak-ng cannot speak `voice` (a `languages.tts_voice`), or None when it can.
+
+    Asks espeak-ng itself: voice names, language codes and file names ("fr", "fr-fr") all count."""
+    try:
+        proc = subprocess.run(["espeak-ng", "-v", espeak_voice(voice), "-q", "-x", "a"], capture_output=True,
+                              text=True, timeout=30)
+    except OSError:
+        return "espeak-ng is not installed (apt-get install espeak-ng)"
+    except subprocess.SubprocessError as exc:
+        return f"espeak-ng did not answer ({exc})"
+    if proc.returncode != 0:
+        return f"espeak-ng has no voice {voice!r} (install espeak-ng-data, or configure a neural TTS server)"
+    return None
+
+
 class TTSError(RuntimeError):
     """A sentence could not be synthesised; the message names the sentence and the cause."""
 

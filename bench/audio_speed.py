@@ -1,7 +1,7 @@
 """How fast the `audio` stage runs: narration seconds produced per wall-clock second.
 
-Runs exactly what the `audio` asset runs (split → spoken form → per-sentence TTS in parallel →
-join with exact timings) on a generated Chinese script of the requested length.
+Runs exactly what the `audio` asset runs (split → cue planning → spoken form → per-cue TTS in
+parallel → join with exact cue timings) on a generated Chinese script of the requested length.
 
     .venv/bin/python bench/audio_speed.py [--chars 1000] [--language zh-CN --voice cmn] [--runs 3]
 """
@@ -19,8 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from batchvideo_media.audio import join_wavs, wav_duration_ms  # noqa: E402
-from batchvideo_media.text import split_sentences, spoken_form  # noqa: E402
+from batchvideo_media.audio import wav_duration_ms  # noqa: E402
+from batchvideo_media.subtitles import line_limit  # noqa: E402
+from batchvideo_media.text import split_sentences  # noqa: E402
+from batchvideo_resources.narration import synthesize_narration  # noqa: E402
 from batchvideo_resources.tts import TTSResource  # noqa: E402
 
 CLAUSES = ["人工智能正在改变我们的生活", "早上醒来智能音箱为你播报天气", "出门上班导航软件帮你避开拥堵",
@@ -40,9 +42,9 @@ def run_once(text: str, language: str, voice: str, tts: TTSResource) -> tuple[fl
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         sentences = split_sentences(text)
-        paths = tts.synthesize_many([spoken_form(s, language) or s for s in sentences], Path(tmp) / "parts",
-                                    language=language, voice=voice)
-        join_wavs(list(zip(sentences, paths)), Path(tmp) / "audio.wav")
+        synthesize_narration(tts, sentences, Path(tmp) / "audio.wav", Path(tmp) / "pieces", language=language,
+                             voice=voice, speed=1.0, limit=line_limit(language.startswith(("zh", "ja", "ko", "yue")),
+                                                                      False))
         wall = time.perf_counter() - started
         return wav_duration_ms(Path(tmp) / "audio.wav") / 1000, wall, len(sentences)
 

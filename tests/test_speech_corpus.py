@@ -1,34 +1,41 @@
-"""A corpus of varied scripts through the real speech path (espeak-ng → join → cues → shots).
+"""A corpus of varied scripts through the real speech path (espeak-ng → per-cue synthesis → join →
+cues → shots), measured on the audio.
 
-No Dagster here: the pure media functions and the TTS resource are called directly, exactly
-as the `audio`, `srt` and `splits` assets call them, and every outcome is checked on the files.
+No Dagster here: the narration, subtitle and storyboard functions and the TTS resource are called
+directly, exactly as the `audio`, `srt` and `splits` assets call them. For every script the test
+measures, on the written WAV, the loudness at each cue switch against the sentence's speech, the
+distance from each switch to the next speech onset, cue durations and reading speed, and checks
+that no cue or line splits a word (jieba), a number, a bracket or a quotation. `pytest -s` prints
+the figures per script.
 """
 
+import array
 import random
+import re
+import statistics
 import wave
 from datetime import timedelta
 
 import pytest
 import srt
 
-from batchvideo_media.audio import TimedSentence, join_wavs, wav_duration_ms
+from batchvideo_media.audio import SILENCE_THRESHOLD, TimedSentence, read_pcm16_mono, wav_duration_ms
+from batchvideo_media.normalize import language_family
+from batchvideo_media.segment import CLOSERS_OF, OPENERS
 from batchvideo_media.storyboard import assign_kinds, group_cues
 from batchvideo_media.subtitles import (
+    CUE_MAX_S,
+    CUE_MIN_S,
     build_cues,
     line_limit,
     to_srt,
     to_traditional,
 )
-from batchvideo_media.text import (
-    is_speakable,
-    split_sentences,
-    spoken_form,
-    strip_pictographs,
-    text_width,
-)
+from batchvideo_media.text import is_cjk, is_speakable, split_sentences, strip_pictographs, text_width
+from batchvideo_resources.narration import synthesize_narration
 from batchvideo_resources.tts import TTSResource
 
-PAUSE_MS, LEAD_MS = 300, 100
+LEAD_MS = 100
 
 
 def _long_chinese(chars: int) -> str:
@@ -44,6 +51,29 @@ def _long_chinese(chars: int) -> str:
 
 # (name, language code, espeak voice, CJK-style lines, vertical layout, speed, text)
 CORPUS = [
+    ("zh_news_dates_brands", "zh-CN", "cmn", True, False, 1.0,
+     "新华社北京2024年3月5日电，第十四届全国人大二次会议在人民大会堂开幕。报告显示，去年国内生产总值增长5.2%，"
+     "城镇新增就业1244万人。华为、比亚迪和宁德时代等企业的研发投入同比增长了15%~20%。此外，"
+     "全国铁路旅客发送量达到38.5亿人次，高铁车厢内禁止使用电子设备的规定已经取消。"),
+    ("zh_story_numbers_quotes", "zh-CN", "cmn", True, False, 1.0,
+     "1998年的夏天，爷爷在院子里种下了一棵银杏树（约6米高）。他常说：“树和人一样，要慢慢长。”"
+     "二十多年过去了，这棵树已经结了15000次果子，价格从每斤¥3.5涨到了¥28。"
+     "今年春天，我在《中国植物志》里读到了它的名字，心里一阵温暖。"),
+    ("zh_vertical_list", "zh-CN", "cmn", True, True, 1.0,
+     "今天分享三个省钱小技巧。第一，每月初制定预算，把支出控制在收入的70%以内。第二，网购前先把商品放进购物车，"
+     "等24小时再决定。第三，下午3:30以后去超市，面包和蔬菜常常打八折。你学会了吗？"),
+    ("en_news_money", "en-US", "en-us", False, False, 1.0,
+     "On March 5, 2024, the new solar plant outside Washington, D.C. added 35,000 megawatts to the grid. "
+     "The project cost about $3.5 billion, and Dr. Maria Lopez says it will pay for itself by 2031. "
+     "Residents will save roughly $12,000 over 20 years, according to the U.S. Department of Energy."),
+    ("en_story_quotes", "en-US", "en-us", False, True, 1.0,
+     "Maria says, \"Every morning at 6:30 a.m., I run 5 km along the river.\" She started in the 1990s, "
+     "when the path (then just a muddy trail) was barely 2 meters wide. Today she is 5th in her age group, "
+     "and her coach, Mr. Chen, expects her to finish the city marathon in under 4 hours."),
+    ("ja_story", "ja-JP", "ja", True, False, 1.0,
+     "今日はとてもいい天気ですね。私は朝早く起きて、公園を散歩しました。東京タワーの高さは333メートルで、"
+     "毎年たくさんの観光客が訪れます。駅前の新しいカフェでは、コーヒーが一杯450円です。"
+     "週末は友達と一緒に映画を見に行く予定です。"),
     ("zh_news", "zh-CN", "cmn", True, False, 1.0,
      "人工智能正在改变我们的生活。早上醒来，智能音箱为你播报天气；出门上班，导航软件帮你避开拥堵！"
      "在医院里，医生借助算法更早地发现疾病。你觉得未来会更美好吗？"),
@@ -99,9 +129,100 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in strip_pictographs(text) if ch.isalnum())
 
 
+def _rms(samples: array.array, rate: int, start_ms: float, end_ms: float) -> float:
+    window = samples[max(0, int(start_ms * rate / 1000)):max(0, int(end_ms * rate / 1000))]
+    return (sum(v * v for v in window) / len(window)) ** 0.5 if len(window) else 0.0
+
+
+def _speech_rms(samples: array.array, rate: int, start_ms: int, end_ms: int) -> float:
+    """Median RMS of the sentence's 20 ms frames that carry speech (above −40 dBFS)."""
+    frames = [_rms(samples, rate, t, t + 20) for t in range(start_ms, end_ms - 20, 20)]
+    voiced = [f for f in frames if f > SILENCE_THRESHOLD]
+    return statistics.median(voiced) if voiced else 0.0
+
+
+def _onset_after(samples: array.array, rate: int, at_ms: int) -> int:
+    """Milliseconds from `at_ms` to the first sample above −40 dBFS (the next sound)."""
+    first = int(at_ms * rate / 1000)
+    index = next((i for i in range(first, len(samples)) if abs(samples[i]) > SILENCE_THRESHOLD), len(samples))
+    return round((index - first) * 1000 / rate)
+
+
+def _jieba_bounds(text: str) -> set[int]:
+    import jieba
+
+    bounds, position = {0}, 0
+    for word in jieba.lcut(text):
+        position += len(word)
+        bounds.add(position)
+    return bounds
+
+
+def _breaks_inside_word(sentence: str, pieces: list[str]) -> list[str]:
+    """Cuts between `pieces` (cue or line texts, in order) that fall inside a jieba word."""
+    bounds, position, bad = _jieba_bounds(sentence), 0, []
+    for piece in pieces[:-1]:
+        found = sentence.find(piece.strip(), position)
+        if found < 0:
+            continue
+        position = found + len(piece.strip())
+        if position not in bounds and is_cjk(sentence[position - 1]) and is_cjk(sentence[position:position + 1] or " "):
+            bad.append(f"{sentence[max(0, position - 4):position]}|{sentence[position:position + 4]}")
+    return bad
+
+
+def _groups(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every bracket group and quotation in `text`."""
+    closers = set(CLOSERS_OF.values())
+    groups, stack, quote = [], [], None
+    for i, ch in enumerate(text):
+        if ch in OPENERS:
+            stack.append(i)
+        elif ch in closers and stack:
+            groups.append((stack.pop(), i + 1))
+        elif ch == '"':
+            if quote is None:
+                quote = i
+            else:
+                groups.append((quote, i + 1))
+                quote = None
+    return groups
+
+
+def _cuts(text: str, pieces: list[str]) -> list[int]:
+    """Offsets in `text` where consecutive `pieces` (cue or line texts) meet."""
+    position, cuts = 0, []
+    for piece in pieces[:-1]:
+        position = text.find(piece.strip(), position) + len(piece.strip())
+        cuts.append(position)
+    return cuts
+
+
+def _split_groups(text: str, pieces: list[str], fits_width: int) -> list[str]:
+    """Bracket groups/quotations that fit `fits_width` with a punctuation mark after them, split by a
+    cut between `pieces`."""
+    return [text[a:b] for a, b in _groups(text) if text_width(text[a:b]) + 2 <= fits_width
+            for k in _cuts(text, pieces) if a < k < b]
+
+
+FIGURES: dict[str, dict] = {}
+
+
 @pytest.fixture(scope="module")
 def tts():
     return TTSResource()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_figures():
+    yield
+    if FIGURES:
+        print("\nscript                       lang  cues  switches  switch/speech RMS (max)  onset after switch ms "
+              "(median/max)  cue s (min/max)  reading (median/max)")
+        for name, f in FIGURES.items():
+            print(f"{name:28s} {f['lang']:5s} {f['cues']:4d} {f['switches']:9d}  {f['rms_ratio_max']:23.3f}  "
+                  f"{f['onset_median']:>12.0f}/{f['onset_max']:<12.0f}  {f['cue_min']:5.2f}/{f['cue_max']:<8.2f}  "
+                  f"{f['reading_median']:6.1f}/{f['reading_max']:.1f} {f['reading_unit']}")
 
 
 @pytest.mark.parametrize("name,language,voice,square,vertical,speed,text", CORPUS, ids=[c[0] for c in CORPUS])
@@ -109,40 +230,86 @@ def test_corpus_script(tmp_path, tts, name, language, voice, square, vertical, s
     sentences = split_sentences(text)
     assert sentences and all(is_speakable(s) for s in sentences)
     assert all(text_width(s) >= 15 for s in sentences[:-1]) or len(sentences) == 1
+    limit = line_limit(square, vertical)
 
-    # audio: one synthesis per sentence, joined with fixed pauses → exact timings
-    spoken = [spoken_form(s, language) or s for s in sentences]
-    paths = tts.synthesize_many(spoken, tmp_path / "parts", language=language, voice=voice, speed=speed)
+    # audio: one synthesis per cue, joined with pauses → every cue switch timed from the audio
     out = tmp_path / "audio.wav"
-    timings = join_wavs(list(zip(sentences, paths)), out, pause_ms=PAUSE_MS, lead_ms=LEAD_MS)
+    narration = synthesize_narration(tts, sentences, out, tmp_path / "pieces", language=language, voice=voice,
+                                     speed=speed, limit=limit)
     duration_ms = wav_duration_ms(out)
-    spoken_ms = sum(t.end_ms - t.start_ms for t in timings)
-    assert abs(duration_ms - (spoken_ms + PAUSE_MS * (len(timings) - 1) + 2 * LEAD_MS)) <= 50
-    assert timings[0].start_ms == LEAD_MS
-    assert all(b.start_ms - a.end_ms == PAUSE_MS for a, b in zip(timings, timings[1:]))
-    assert all(t.end_ms > t.start_ms for t in timings)
+    assert abs(duration_ms - narration.duration_ms) <= 1
     with wave.open(str(out)) as w:
         assert w.getnchannels() == 1 and w.getsampwidth() == 2
+    samples, rate = read_pcm16_mono(out)
+    manifest = narration.sentences
+    assert [s["text"] for s in manifest] == sentences
+    assert manifest[0]["start_ms"] == LEAD_MS
+    assert all(a["end_ms"] <= b["start_ms"] for a, b in zip(manifest, manifest[1:]))
+
+    ratios, onsets, lengths, reading = [], [], [], []
+    chinese = language_family(language) == "zh"
+    for sentence in manifest:
+        cues = sentence["cues"]
+        assert _letters("".join(c["text"] for c in cues)) == _letters(sentence["text"])
+        assert all(c["spoken"] for c in cues)
+        speech = _speech_rms(samples, rate, sentence["start_ms"], sentence["end_ms"])
+        for a, b in zip(cues, cues[1:]):
+            assert a["end_ms"] == b["start_ms"]  # a cue stays up until the next one of its sentence
+            ratios.append(_rms(samples, rate, b["start_ms"] - 25, b["start_ms"] + 25) / max(1.0, speech))
+            onsets.append(_onset_after(samples, rate, b["start_ms"]))
+            # no cue switch inside a number or a bracket/quotation
+            assert not (re.search(r"\d[,.]?$", a["text"]) and b["text"][:1].isdigit()), (a["text"], b["text"])
+        # a bracket group or quotation that fits in one cue is never split between cues
+        assert not _split_groups(sentence["text"], [c["text"] for c in cues], 2 * limit)
+        for cue in cues:
+            seconds = (cue["end_ms"] - cue["start_ms"]) / 1000
+            lengths.append(seconds)
+            letters = len(_letters(cue["text"]))
+            reading.append(letters / seconds)
+            words = [w["text"] for w in cue["words"]]
+            assert _letters("".join(words)) == _letters(cue["text"])
+            assert all(x["start_ms"] < x["end_ms"] for x in cue["words"])
+            assert cue["words"][0]["start_ms"] == cue["start_ms"]
+        if chinese:
+            assert not _breaks_inside_word(sentence["text"], [c["text"] for c in cues])
+    # Every switch falls in a pause: the ±25 ms around it is under a quarter of the speech loudness.
+    assert all(r < 0.25 for r in ratios), ratios
+    # Cues last CUE_MIN_S–CUE_MAX_S; only a sentence spoken in less than CUE_MIN_S may be shorter, or a
+    # cue next to a word wider than a line (hyphenated over both lines, nothing else fits beside it).
+    excused = sum(s["end_ms"] - s["start_ms"] < CUE_MIN_S * 1000 for s in manifest) + sum(
+        any(text_width(word) > limit for word in c["text"].split()) for s in manifest for c in s["cues"])
+    assert sum(x < CUE_MIN_S for x in lengths) <= excused, lengths
+    # The switch leads the next cue's first sound (above −40 dBFS) by at most 100 ms.
+    assert all(0 < onset <= 100 for onset in onsets), onsets
+    assert max(lengths) <= CUE_MAX_S, lengths
+    # Reading speed: letters/digits per second a viewer must read.
+    cjk = square and language_family(language) in ("zh", "ja", "ko")
+    assert statistics.median(reading) <= (9 if cjk else 25) * max(1.0, speed), reading
+    FIGURES[name] = {"lang": language, "cues": len(lengths), "switches": len(ratios),
+                     "rms_ratio_max": max(ratios, default=0.0), "onset_median": statistics.median(onsets or [0]),
+                     "onset_max": max(onsets, default=0), "cue_min": min(lengths), "cue_max": max(lengths),
+                     "reading_median": statistics.median(reading), "reading_max": max(reading),
+                     "reading_unit": "chars/s"}
 
     # srt: parses, monotonic, non-overlapping, inside the audio, within line limits, all text shown
-    cues = build_cues(timings, square=square, vertical=vertical, audio_ms=round(duration_ms))
+    timed = [TimedSentence(c["text"], c["start_ms"], c["end_ms"]) for s in manifest for c in s["cues"]]
+    cues = build_cues(timed, square=square, vertical=vertical, audio_ms=round(duration_ms))
     parsed = list(srt.parse(to_srt(cues)))
-    assert len(parsed) == len(cues) >= len(sentences)
-    limit = line_limit(square, vertical)
+    assert len(parsed) == len(timed)  # every planned cue fits its two lines
     previous_end = timedelta(0)
-    for cue in parsed:
+    for cue, planned in zip(parsed, timed):
+        assert cue.start == timedelta(milliseconds=planned.start_ms)
         assert previous_end <= cue.start < cue.end <= timedelta(milliseconds=duration_ms)
         lines = cue.content.split("\n")
         assert 1 <= len(lines) <= 2
         assert all(0 < text_width(line) <= limit for line in lines), (lines, limit)
+        for a, b in zip(lines, lines[1:]):
+            assert not (re.search(r"\d[,.]?$", a) and b[:1].isdigit()), lines  # no number across lines
+        assert not _split_groups(planned.text, lines, limit), lines  # nor across lines when it fits one
+        if chinese:
+            assert not _breaks_inside_word(planned.text, lines), lines
         previous_end = cue.end
     assert _letters("".join(c.content for c in parsed)) == _letters("".join(sentences))
-    for timing in timings:  # each sentence's cues exactly fill the sentence's time
-        start, end = timedelta(milliseconds=timing.start_ms), timedelta(milliseconds=timing.end_ms)
-        inside = [c for c in parsed if start <= c.start < end]
-        assert inside[0].start == timedelta(milliseconds=timing.start_ms)
-        assert inside[-1].end == timedelta(milliseconds=timing.end_ms)
-        assert all(a.end == b.start for a, b in zip(inside, inside[1:]))
 
     # splits: shots tile the narration, every cue in exactly one shot
     shots = group_cues(parsed, round(duration_ms), min_shot_ms=7000)
@@ -167,7 +334,7 @@ def test_speed_changes_narration_length(tmp_path, tts):
 
 
 def test_traditional_subtitles_keep_timing_and_limits():
-    text = CORPUS[0][-1]
+    text = next(c[-1] for c in CORPUS if c[0] == "zh_news")
     sentences = [TimedSentence(to_traditional(s), i * 4000, i * 4000 + 3500)
                  for i, s in enumerate(split_sentences(text))]
     cues = build_cues(sentences, square=True, vertical=False, audio_ms=len(sentences) * 4000)

@@ -9,7 +9,8 @@ code location talks to it through `batchvideo_resources.asr.ASRResource`.
 
 Contract:
     POST /v1/asr[?language=zh-CN]   body: audio file bytes (WAV/MP3/M4A…), any Content-Type
-      200 {"sentence_info": [{"start": ms, "end": ms, "text": str}, …], "text": str, "model": str}
+      200 {"sentence_info": [{"start": ms, "end": ms, "text": str, "timestamp": [[ms, ms], …]}, …],
+           "text": str, "model": str}   (timestamp: per character, per word for word languages)
       400 {"error": …} empty or undecodable body;  413 body larger than --max-mb
     GET /health → {"status": "ok", "model": …}
 
@@ -55,7 +56,10 @@ def sentence_info(model: SentenceModel, audio_path: str) -> dict:
     for seg in result.get("sentence_info") or []:
         text = str(seg.get("text", "")).strip()
         if text:
-            sentences.append({"start": int(seg["start"]), "end": int(seg["end"]), "text": text})
+            entry = {"start": int(seg["start"]), "end": int(seg["end"]), "text": text}
+            if seg.get("timestamp"):
+                entry["timestamp"] = [[int(a), int(b)] for a, b in seg["timestamp"]]
+            sentences.append(entry)
     return {"sentence_info": sentences, "text": str(result.get("text", ""))}
 
 

@@ -14,16 +14,15 @@ from batchvideo_assets.common import (
 )
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import tts_backend
-from batchvideo_media.audio import TimedSentence, join_wavs, wav_duration_ms
+from batchvideo_media.audio import TimedSentence, wav_duration_ms
 from batchvideo_media.probe import run_ffmpeg
-from batchvideo_media.subtitles import build_cues, to_srt, to_traditional
-from batchvideo_media.text import split_sentences, spoken_form
+from batchvideo_media.subtitles import build_cues, line_limit, to_srt, to_traditional
+from batchvideo_media.text import split_sentences
 from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.layout import job_key
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.narration import SENTENCE_PAUSE_MS, synthesize_narration, time_supplied_narration
 from batchvideo_resources.tts import TTSResource
-
-PAUSE_MS = 300
 
 
 def build_audio_asset(neural_tts: bool) -> dg.AssetsDefinition:
@@ -33,40 +32,42 @@ def build_audio_asset(neural_tts: bool) -> dg.AssetsDefinition:
         name="audio", partitions_def=scripts_partitions, code_version="1", group_name="speech",
         kinds={"wav", "tts"}, retry_policy=SERVICE_RETRY,
         op_tags=GPU_OP_TAGS if neural_tts else None, pool=GPU_POOL if neural_tts else None,
-        description="Narration WAV: one synthesis per sentence joined with pauses, so sentence timings are exact.",
+        description="Narration WAV: one synthesis per subtitle cue joined with pauses, so every cue switch is "
+                    "timed from the audio; the manifest holds each cue's timing, spoken form and word times.",
     )
     def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr: ASRResource,
               media: MediaStore) -> dg.Output[dict]:
         spec = spec_of(script)
         sentences = split_sentences(spec.content)
         started = time.perf_counter()
+        limit = line_limit(spec.language.square, spec.vertical_layout)
         with workdir() as tmp:
             out = tmp / "audio.wav"
             if spec.extra.audio:
                 run_ffmpeg(["-i", spec.extra.audio, "-vn", "-ac", "1", "-ar", "24000", "-c:a", "pcm_s16le", str(out)])
-                duration = round(wav_duration_ms(out))
-                timings = asr.timings(out, sentences, duration, language=spec.language.code)
+                narration = time_supplied_narration(asr, out, sentences, round(wav_duration_ms(out)),
+                                                    language=spec.language.code, limit=limit)
                 source = asr.model_name
             else:
-                # The TTS hears numbers/symbols spelled for it; timings keep the text as written.
-                spoken = [spoken_form(s, spec.language.code) or s for s in sentences]
-                paths = tts.synthesize_many(
-                    spoken, tmp / "sentences", language=spec.language.code,
+                # The TTS hears numbers/symbols written out; the manifest keeps both forms.
+                narration = synthesize_narration(
+                    tts, sentences, out, tmp / "pieces", language=spec.language.code,
                     voice=spec.voice.name if tts.is_neural else spec.language.tts_voice,
-                    speed=spec.speech_speed, reference_audio=spec.voice.reference_audio)
-                timings = join_wavs(list(zip(sentences, paths)), out, pause_ms=PAUSE_MS)
-                duration = round(wav_duration_ms(out))
+                    speed=spec.speech_speed, limit=limit, reference_audio=spec.voice.reference_audio)
                 source = tts.model_name
+            duration = narration.duration_ms
             uri = media.put_file(out, job_key(context.partition_key, "audio.wav"))
             size = out.stat().st_size
+        cues = [cue for s in narration.sentences for cue in s["cues"]]
         value = {"key": job_key(context.partition_key, "audio.wav"), "uri": uri, "duration_ms": duration,
-                 "sentences": [{"text": t.text, "start_ms": t.start_ms, "end_ms": t.end_ms} for t in timings],
-                 "pause_ms": PAUSE_MS, "source": source}
+                 "sentences": narration.sentences, "pause_ms": SENTENCE_PAUSE_MS, "source": source}
         return dg.Output(value, metadata={
-            "duration_s": duration / 1000, "sentences": len(timings),
+            "duration_s": duration / 1000, "sentences": len(narration.sentences), "cues": len(cues),
             "voice": spec.voice.name if tts.is_neural else tts.voice_used(spec.language.tts_voice),
             "model": source, "speech_speed": spec.speech_speed, "size_bytes": size, "uri": uri,
             "narration_chars_per_s": round(len(spec.content) / max(0.001, duration / 1000), 2),
+            "longest_cue_s": max((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
+            "shortest_cue_s": min((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
             "wall_s": round(time.perf_counter() - started, 2),
             "realtime_factor": round(duration / 1000 / max(0.001, time.perf_counter() - started), 1)})
 
@@ -75,19 +76,22 @@ def build_audio_asset(neural_tts: bool) -> dg.AssetsDefinition:
 
 @dg.asset(
     partitions_def=scripts_partitions, code_version="1", group_name="speech", kinds={"srt"},
-    description="SubRip subtitles: one cue per sentence, long sentences split by character count.",
+    description="SubRip subtitles: the audio manifest's cues, each timed from the speech; word times for "
+                "karaoke highlighting ride along in the manifest.",
 )
 def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: MediaStore) -> dg.Output[dict]:
     spec = spec_of(script)
-    sentences = [TimedSentence(s["text"], s["start_ms"], s["end_ms"]) for s in audio["sentences"]]
-    if spec.extra.traditional_subtitle:
-        sentences = [TimedSentence(to_traditional(s.text), s.start_ms, s.end_ms) for s in sentences]
-    cues = build_cues(sentences, spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
+    convert = to_traditional if spec.extra.traditional_subtitle else (lambda text: text)
+    timed = [(TimedSentence(convert(c["text"]), c["start_ms"], c["end_ms"]), c.get("words", []))
+             for s in audio["sentences"] for c in s.get("cues") or [s]]
+    cues = build_cues([t for t, _ in timed], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
     key = job_key(context.partition_key, "subtitle.srt")
     uri = media.put_bytes(to_srt(cues).encode("utf-8"), key)
+    words_at = {t.start_ms: [{**w, "text": convert(w["text"])} for w in ws] for t, ws in timed}
     value = {"key": key, "uri": uri, "cues": [
         {"index": c.index, "start_ms": int(c.start.total_seconds() * 1000),
-         "end_ms": int(c.end.total_seconds() * 1000), "text": c.content} for c in cues]}
+         "end_ms": int(c.end.total_seconds() * 1000), "text": c.content,
+         "words": words_at.get(int(c.start.total_seconds() * 1000), [])} for c in cues]}
     preview = "\n".join(f"{c['start_ms'] / 1000:.2f}–{c['end_ms'] / 1000:.2f}  {c['text'].replace(chr(10), ' / ')}"
                         for c in value["cues"][:8])
     return dg.Output(value, metadata={"cues": len(cues), "uri": uri, "traditional": spec.extra.traditional_subtitle,

@@ -69,8 +69,10 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
         header = [drawable(t, spec.account.font) for t in
                   (spec.extra.index_text, spec.extra.title_text or spec.title, spec.extra.desc_text)] if h2v else None
         ass = tmp / "subtitles.ass"
+        words = ([[{**w, "text": drawable(w["text"], spec.account.font)} for w in c.get("words", [])]
+                  for c in srt["cues"]] if spec.account.karaoke_subtitles else None)
         ass.write_text(to_ass(cues, *canvas, font=font, background=spec.account.subtitle_background, header=header,
-                              duration_ms=duration_ms), encoding="utf-8")
+                              duration_ms=duration_ms, words=words), encoding="utf-8")
         narration = media.local_path(audio["key"], tmp)
         bgm = Path(spec.bgm_path) if spec.bgm_path else None
         out = tmp / "video_combined.mp4"

@@ -83,7 +83,7 @@ def images(context: dg.AssetExecutionContext, config: RegenerateConfig, script: 
         return int(old["seed"]) + 1 if old else seed0 + shot["index"]
 
     with workdir() as tmp:
-        jobs = [{"index": s["index"], "prompt": s["prompt"], "text": s["text"], "seed": seed_for(s),
+        jobs = [{"index": s["index"], "prompt": s["prompt"], "keywords": s.get("keywords") or [], "seed": seed_for(s),
                  "out": tmp / f"{s['index']:03d}.png"} for s in todo]
         image_gen.generate(jobs, width, height, lora=lora)
         for job in jobs:
