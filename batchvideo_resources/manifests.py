@@ -32,10 +32,27 @@ class ScriptManifest(Manifest):
     digest: str
 
 
+class WordTiming(Manifest):
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+class SpokenCue(Manifest):
+    """One subtitle cue as narrated: its text, what the TTS was given, and when it is spoken."""
+
+    text: str
+    spoken: str
+    start_ms: int
+    end_ms: int
+    words: list[WordTiming] = []
+
+
 class SentenceTiming(Manifest):
     text: str
     start_ms: int
     end_ms: int
+    cues: list[SpokenCue] = []  # empty in manifests written before cue-level timing
 
 
 class AudioManifest(StoredFile):
@@ -50,6 +67,7 @@ class Cue(Manifest):
     start_ms: int
     end_ms: int
     text: str
+    words: list[WordTiming] = []
 
 
 class SrtManifest(StoredFile):
