@@ -29,7 +29,8 @@ class StoredFile(Manifest):
 
 class ScriptManifest(Manifest):
     spec: ScriptSpec
-    digest: str
+    digest: str  # everything that changes the video, referenced files' stamps included
+    facets: dict[str, str] = {}  # facet → digest of its stored values (batchvideo_resources.facets)
 
 
 class WordTiming(Manifest):

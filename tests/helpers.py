@@ -46,13 +46,17 @@ def tick_sensor(instance, url: str, cursor: str | None):
     """One scripts-sensor evaluation; applies its partition requests like the daemon would."""
     import dagster as dg
 
+    from batchvideo_assets.definitions import build_definitions
     from batchvideo_assets.defs.automation.sensors import scripts_sensor
     from batchvideo_resources.database import DatabaseResource
 
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"db": DatabaseResource(url=url)})
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"db": DatabaseResource(url=url)},
+                                      definitions=_definitions(build_definitions))
     result = scripts_sensor(context)
     if isinstance(result, dg.SkipReason):
         return [], context.cursor
+    for event in result.asset_events or []:
+        instance.report_runless_asset_event(event)
     for request in result.dynamic_partitions_requests or []:
         if isinstance(request, dg.DeleteDynamicPartitionsRequest):
             for key in request.partition_keys:
@@ -60,3 +64,13 @@ def tick_sensor(instance, url: str, cursor: str | None):
         else:
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return result.run_requests, result.cursor
+
+
+_DEFS = []
+
+
+def _definitions(build):
+    """The code location's definitions, built once per test session (the sensor reads its asset graph)."""
+    if not _DEFS:
+        _DEFS.append(build())
+    return _DEFS[0]

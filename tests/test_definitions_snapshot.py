@@ -28,7 +28,8 @@ def describe(defs: dg.Definitions) -> dict:
             "deps": sorted(p.to_user_string() for p in node.parent_keys),
             "code_version": node.code_version,
             "pools": sorted(node.pools or []),
-            "op_tags": sorted((defs.resolve_assets_def(key).op.tags or {}).keys()),
+            "executable": node.is_executable,
+            "op_tags": sorted((defs.resolve_assets_def(key).op.tags or {}).keys()) if node.is_executable else [],
             "checks": sorted(f"{spec.name}{' (blocking)' if spec.blocking else ''}"
                              for spec in map(graph.get_check_spec, graph.get_check_keys_for_assets({key}))),
         }

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 from dagster._core.utils import make_new_run_id
 from helpers import tick_sensor
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from batchvideo_assets.defs.automation.sensors import PAGE_SIZE
 from batchvideo_resources.db import Script, engine_for, session_scope
@@ -170,3 +170,40 @@ def test_a_row_with_unreadable_values_does_not_stop_the_others(db_url, fresh_ins
 def _run(script_id: int, revision: int, status) -> dg.DagsterRun:
     return dg.DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=status,
                          tags={"dagster/partition": str(script_id), "batchvideo/revision": str(revision)})
+
+
+def _selection(request) -> set[str] | None:
+    return None if request.asset_selection is None else {k.to_user_string() for k in request.asset_selection}
+
+
+def test_an_edit_renders_only_the_stages_it_affects_and_shows_them_stale(db_url, fresh_instance):
+    """Titles → the delivered video and cover; topic → storyboard, pictures and after; text → everything.
+    (tests/test_operations.py renders and checks the staleness the UI shows.)"""
+    from batchvideo_resources.db import Account, Topic
+
+    (row,) = insert_rows(db_url, 1)
+    (first,), cursor = tick_sensor(fresh_instance, db_url, None)
+    assert _selection(first) is None  # a new script: every stage
+
+    with session_scope(db_url) as session:
+        session.get(Script, row).account = session.scalar(select(Account).where(Account.username == "demo"))
+    (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    # The account brings its logo, watermark and its subtitle style/music: branding and presentation.
+    assert _selection(request) == {"script", "digital_human", "composed_video", "logoed_video", "cover"}
+
+    with engine_for(db_url).begin() as conn:
+        conn.execute(text("UPDATE scripts SET publish_title = 'A new headline' WHERE id = :id"), {"id": row})
+    (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert _selection(request) == {"script", "logoed_video", "cover"}
+
+    with session_scope(db_url) as session:
+        session.get(Script, row).topic = session.scalar(select(Topic).where(Topic.name == "history"))
+    (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert _selection(request) == {"script", "splits", "images", "broll_clips", "digital_human", "composed_video",
+                                   "logoed_video", "cover"}
+
+    with session_scope(db_url) as session:
+        session.get(Script, row).speech_speed = 1.3
+    (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert _selection(request) is None
+

@@ -9,10 +9,11 @@ decides "already rendered", so an edit during a run is rendered after it and Aâ†
 import json
 
 import dagster as dg
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from sqlalchemy import select
 
 from batchvideo_assets.defs.automation import jobs
-from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.partitions import facet_key, scripts_partitions
 from batchvideo_assets.writeback import (
     CANCEL_REASON_TAG,
     PARTITION_TAG,
@@ -23,6 +24,7 @@ from batchvideo_assets.writeback import (
 )
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script
+from batchvideo_resources.facets import FACET_READERS, FACETS, facet_digests
 from batchvideo_resources.media_store import MediaStore
 
 PAGE_SIZE = 500  # run requests per tick; the rest wait for the next tick, in id order
@@ -75,6 +77,38 @@ def cancel_run(instance: dg.DagsterInstance, run: dg.DagsterRun, reason: str) ->
         instance.run_coordinator.cancel_run(run.run_id)
 
 
+def observed_facets(instance: dg.DagsterInstance, script_key: str) -> dict[str, str]:
+    """Facet â†’ the digest last observed for this script (none yet for a new script)."""
+    seen = {}
+    for facet in FACETS:
+        records = instance.fetch_observations(
+            dg.AssetRecordsFilter(asset_key=facet_key(facet), asset_partitions=[script_key]), limit=1).records
+        if records:
+            seen[facet] = records[0].asset_observation.tags.get(DATA_VERSION_TAG)
+    return seen
+
+
+def current_facets(session, script_id: int) -> dict[str, str] | None:
+    """Digests of the stored row's facets, or None when the row cannot be read (its render then fails
+    alone, naming the field)."""
+    try:
+        row = session.get(Script, script_id)
+        return facet_digests(row) if row is not None else None
+    except Exception:  # noqa: BLE001 - any unreadable value: render everything and let the run name it
+        session.rollback()
+        return None
+
+
+def stages_to_render(graph, changed: set[str]) -> list[dg.AssetKey] | None:
+    """The stages an edit of `changed` facets affects (their readers and everything downstream, plus
+    the `script` snapshot they all read); None means every stage."""
+    if "narration" in changed or graph is None:
+        return None
+    readers = {dg.AssetKey(asset) for facet in changed for asset in FACET_READERS[facet]}
+    selected = dg.AssetSelection.assets(*readers).downstream().resolve(graph) | {dg.AssetKey("script")}
+    return sorted(selected, key=lambda k: k.to_user_string())
+
+
 def revision_has_run(instance: dg.DagsterInstance, script_key: str, revision: int) -> bool:
     """A run of this revision exists already (from this sensor, the UI or `batchvideo render`)."""
     runs = instance.get_runs(dg.RunsFilter(tags={PARTITION_TAG: script_key, REVISION_TAG: str(revision)}), limit=5)
@@ -93,7 +127,8 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
                                .order_by(Script.id)).all()
     handled = parse_cursor(context.cursor, rows)
     existing = set(instance.get_dynamic_partitions(scripts_partitions.name))
-    added, removed, requests = [], [], []
+    graph = context.repository_def.asset_graph if context.repository_def is not None else None
+    added, removed, requests, observations = [], [], [], []
     for row in rows:
         key = str(row.id)
         if handled.get(key) == row.revision:
@@ -108,17 +143,30 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
                 removed.append(key)
                 existing.discard(key)
             continue
-        if key not in existing:
+        new_partition = key not in existing  # a new script, or an undeleted one: render it whole
+        if new_partition:
             added.append(key)
             existing.add(key)
+        with db.session() as session:
+            digests = current_facets(session, row.id)
+        previous = observed_facets(instance, key)
+        changed = (set(FACETS) if digests is None or new_partition
+                   else {f for f in FACETS if previous.get(f) != digests[f]})
+        observations += [dg.AssetObservation(asset_key=facet_key(f), partition=key, tags={DATA_VERSION_TAG: digests[f]})
+                         for f in sorted(changed) if digests is not None and previous.get(f) != digests[f]]
+        selection = stages_to_render(graph, changed)
         for run in in_flight_runs(instance, key):
             old = run.tags.get(REVISION_TAG)
             if run.status in NOT_LAUNCHED and old is not None and int(old) < row.revision:
                 cancel_run(instance, run, f"superseded by revision {row.revision}")
-        if revision_has_run(instance, key, row.revision):
-            continue
+                # What the superseded run would have rendered still needs rendering.
+                superseded = run.asset_selection
+                selection = None if selection is None or superseded is None else sorted(
+                    set(selection) | set(superseded), key=lambda k: k.to_user_string())
+        if not changed or revision_has_run(instance, key, row.revision):
+            continue  # e.g. an `extra` key no stage reads
         requests.append(dg.RunRequest(
-            run_key=f"script-{row.id}-r{row.revision}", partition_key=key,
+            run_key=f"script-{row.id}-r{row.revision}", partition_key=key, asset_selection=selection,
             tags={"dagster/priority": str(_priority(row.priority)), "batchvideo/script_id": key,
                   REVISION_TAG: str(row.revision)}))
     partition_requests = []
@@ -127,9 +175,10 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
     if removed:
         partition_requests.append(scripts_partitions.build_delete_request(removed))
     cursor = dump_cursor(handled)
-    if not requests and not partition_requests and cursor == (context.cursor or dump_cursor({})):
+    if not requests and not partition_requests and not observations and cursor == (context.cursor or dump_cursor({})):
         return dg.SkipReason("no new, edited or deleted scripts")
-    return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=partition_requests)
+    return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=partition_requests,
+                           asset_events=observations)
 
 
 def _make_status_sensor(status: dg.DagsterRunStatus):

@@ -4,9 +4,10 @@ import dagster as dg
 from sqlalchemy import select
 
 from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
-from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.partitions import facet_key, scripts_partitions
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
+from batchvideo_resources.facets import facet_digests
 from batchvideo_resources.script_spec import BadScriptError, build_spec
 from batchvideo_resources.tts import TTSResource, espeak_voices
 
@@ -62,10 +63,26 @@ def check_tts_voice(spec, tts: TTSResource) -> None:
                              f"espeak-ng has no voice {spec.language.tts_voice!r} for language {spec.language.code}")
 
 
+def _facet_spec(facet: str, what: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        facet_key(facet), partitions_def=scripts_partitions, group_name="script", kinds={"sql"},
+        description=f"The scripts row's {what}, as stored (joined rows included). Observed by scripts_sensor: "
+                    "its data version is a digest of those values, so an edit shows which stages it makes stale.")
+
+
+# The scripts table, observed by the sensor in four facets (see batchvideo_resources.facets).
+scripts_narration = _facet_spec("narration", "narration: text, language, voice, speed, orientation")
+scripts_visual_style = _facet_spec("visual_style", "visual style: topic, b-roll ratio, seed")
+scripts_presentation = _facet_spec("presentation", "presentation: subtitle style, font, transitions, music, presenter")
+scripts_branding = _facet_spec("branding", "branding: logo, watermark, titles")
+
+
 @dg.asset(
     partitions_def=scripts_partitions, code_version="1", group_name="script", kinds={"sql", "pydantic"},
+    deps=[scripts_narration, scripts_visual_style, scripts_presentation, scripts_branding],
     retry_policy=SERVICE_RETRY,  # a database blip is retried; a bad row raises a non-retried Failure
-    description="Validated snapshot of the scripts row with its language, voice, topic and account resolved.",
+    description="Validated snapshot of the scripts row with its language, voice, topic and account resolved. "
+                "Its data version is the narration digest: only a narration edit makes every stage stale.",
 )
 def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSResource) -> dg.Output[dict]:
     try:
@@ -78,13 +95,14 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
         # An asset never edits the rows it reads (a detected language written back would look like an
         # edit to the scripts sensor): drop whatever load_spec resolved onto the row.
         session.rollback()
+        facets = facet_digests(session.get(Script, script_id))  # as stored, like the sensor sees it
         check_tts_voice(spec, tts)
     digest = spec.digest()
     w, h = spec.canvas
     return dg.Output(
-        {"spec": spec.model_dump(mode="json"), "digest": digest},
-        data_version=dg.DataVersion(digest),
+        {"spec": spec.model_dump(mode="json"), "digest": digest, "facets": facets},
+        data_version=dg.DataVersion(facets["narration"]),
         metadata={"title": spec.title, "language": spec.language.code, "characters": len(spec.content),
                   "resolution": f"{w}x{h}", "speech_speed": spec.speech_speed, "topic": spec.topic.name,
-                  "account": spec.account.username, "digest": digest},
+                  "account": spec.account.username, "digest": digest, **{f"facet_{k}": v for k, v in facets.items()}},
     )

@@ -7,7 +7,7 @@ from batchvideo_assets.common import (
     SERVICE_RETRY,
     spec_of,
 )
-from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.partitions import facets_read_by, scripts_partitions
 from batchvideo_media import storyboard
 from batchvideo_resources.layout import manifest_key
 from batchvideo_resources.llm import LLMAnswerError, LLMResource, StoreCache
@@ -19,7 +19,8 @@ class SplitsConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", group_name="storyboard", kinds={"json", "openai"},
+    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("splits"),
+    group_name="storyboard", kinds={"json", "openai"},
     retry_policy=SERVICE_RETRY,
     description="Storyboard: cues merged into shots of ≥ min_shot_s, each with an image prompt, keywords and kind.",
 )

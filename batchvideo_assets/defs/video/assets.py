@@ -9,7 +9,7 @@ import dagster as dg
 import srt as srtlib
 
 from batchvideo_assets.common import spec_of, workdir
-from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.partitions import facets_read_by, scripts_partitions
 from batchvideo_media.compose import (
     TARGET_LUFS,
     ShotMedia,
@@ -37,7 +37,8 @@ def _video_metadata(path: Path, uri: str, media: MediaStore, key: str, narration
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", group_name="video", kinds={"mp4", "ffmpeg"},
+    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("composed_video"),
+    group_name="video", kinds={"mp4", "ffmpeg"},
     description="H.264/AAC video: shots with gentle motion, b-roll, digital-human clips, transitions, burned "
                 "subtitles in the account's style, narration (+ ducked music) normalised to −14 LUFS.",
 )
@@ -96,7 +97,8 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", group_name="video", kinds={"mp4", "ffmpeg"},
+    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("logoed_video"),
+    group_name="video", kinds={"mp4", "ffmpeg"},
     description="The delivered video: composed_video with the account logo (top right, ~12% of the width), optional "
                 "watermark text, and the cover attached as cover art.",
 )
@@ -135,7 +137,8 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", group_name="video", kinds={"jpeg", "pillow"},
+    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("cover"),
+    group_name="video", kinds={"jpeg", "pillow"},
     description="JPEG thumbnail with the title in a CJK-capable font; logoed_video carries it as cover art.",
 )
 def cover(context: dg.AssetExecutionContext, script: dict, images: dict, image_gen: ImageGenResource,

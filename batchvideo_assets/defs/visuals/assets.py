@@ -15,7 +15,7 @@ from batchvideo_assets.common import (
     spec_of,
     workdir,
 )
-from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.partitions import facets_read_by, scripts_partitions
 from batchvideo_media.probe import probe
 from batchvideo_resources.image_gen import ImageGenResource
 from batchvideo_resources.layout import job_key, manifest_key
@@ -63,7 +63,8 @@ def base_seed(spec) -> int:
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", group_name="visuals", kinds={"png", "diffusers"},
+    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("images"),
+    group_name="visuals", kinds={"png", "diffusers"},
     retry_policy=SERVICE_RETRY, op_tags=GPU_OP_TAGS, pool=GPU_POOL,
     description="One picture per image shot at the video size (Flux in production; labelled placeholder locally). "
                 "Config `shots: [i, …]` regenerates only those shots.",
@@ -103,7 +104,8 @@ def images(context: dg.AssetExecutionContext, config: RegenerateConfig, script: 
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", group_name="visuals", kinds={"mp4", "ffmpeg"}, retry_policy=SERVICE_RETRY,
+    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("broll_clips"),
+    group_name="visuals", kinds={"mp4", "ffmpeg"}, retry_policy=SERVICE_RETRY,
     description="One stock clip per b-roll shot, matched by keywords, never reused in a video, cut to the shot. "
                 "Config `shots: [i, …]` redoes only those shots.",
 )

@@ -15,7 +15,7 @@ from batchvideo_assets.common import (
     spec_of,
     workdir,
 )
-from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_assets.partitions import facets_read_by, scripts_partitions
 from batchvideo_assets.resources import lipsync_backend
 from batchvideo_media.probe import probe, run_ffmpeg
 from batchvideo_resources.layout import job_key
@@ -33,7 +33,8 @@ def build_digital_human_asset(gpu: bool) -> dg.AssetsDefinition:
     """GPU placement only when a lip-sync model runs; the placeholder needs no A100 pod."""
 
     @dg.asset(
-        partitions_def=scripts_partitions, code_version="1", group_name="visuals", kinds={"mp4", "lipsync"},
+        partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("digital_human"),
+        group_name="visuals", kinds={"mp4", "lipsync"},
         retry_policy=SERVICE_RETRY, op_tags=GPU_OP_TAGS if gpu else None, pool=GPU_POOL if gpu else None,
         description="Lip-synced presenter clips (fullscreen intro/outro snapped to shots, or one corner clip over "
                     "the whole narration) when the script enables the digital human; otherwise mode 'none'.",

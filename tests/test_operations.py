@@ -1,0 +1,61 @@
+"""Operating through Dagster: an edit shows exactly the affected stages as stale and re-renders only them.
+
+A script is rendered from the sensor's request; then its `publish_title` is edited with raw SQL (as the
+studio's own systems would). The sensor's facet observations make only the stages that read the
+titles stale — before anything runs — and its run request re-renders only those."""
+
+import dagster as dg
+import pytest
+from conftest import add
+from dagster._core.definitions.data_version import CachingStaleStatusResolver
+from dagster._core.loader import LoadingContextForTest
+from helpers import tick_sensor
+from sqlalchemy import text
+
+from batchvideo_assets.definitions import build_definitions
+from batchvideo_assets.resources import media_store
+from batchvideo_resources.db import engine_for
+
+pytestmark = pytest.mark.e2e
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _run(defs, instance, request) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_job_def("render_video")
+    if request.asset_selection is not None:
+        job = job.get_subset(asset_selection=set(request.asset_selection))
+    return job.execute_in_process(instance=instance, partition_key=request.partition_key, tags=request.tags,
+                                  run_config=QUIET, raise_on_error=False)
+
+
+def _stale(instance, defs, partition: str) -> set[str]:
+    graph = defs.resolve_asset_graph()
+    resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
+    return {k.to_user_string() for k in graph.materializable_asset_keys if resolver.get_stale_causes(k, partition)}
+
+
+def test_title_edit_marks_and_rerenders_only_the_branding_stages(prepared_db, instance):
+    defs = build_definitions()
+    sid = add(prepared_db, title="Tides", content="The moon pulls the sea. Twice a day the water rises and falls.",
+              language="en-US", account="plain")
+    requests, cursor = tick_sensor(instance, prepared_db, None)
+    (request,) = [r for r in requests if r.partition_key == str(sid)]
+    first = _run(defs, instance, request)
+    assert first.success
+    assert _stale(instance, defs, str(sid)) == set()
+
+    with engine_for(prepared_db).begin() as conn:
+        conn.execute(text("UPDATE scripts SET publish_title = 'Tides, explained' WHERE id = :id"), {"id": sid})
+    (edit,) = [r for r in tick_sensor(instance, prepared_db, cursor)[0] if r.partition_key == str(sid)]
+    # Before anything ran. `script` re-snapshots the row, but its data version is the narration's, so
+    # nothing downstream of it goes stale through it.
+    assert _stale(instance, defs, str(sid)) == {"script", "logoed_video", "cover"}
+
+    second = _run(defs, instance, edit)
+    assert second.success
+    ran = {e.asset_key.to_user_string() for e in second.get_asset_materialization_events()
+           for e in [e.event_specific_data.materialization]}
+    assert ran == {"script", "logoed_video", "cover"}
+    assert _stale(instance, defs, str(sid)) == set()
+    cover = media_store().read_bytes(f"jobs/{sid}/manifests/cover.json")
+    assert b"Tides, explained" in cover
