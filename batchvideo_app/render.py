@@ -40,3 +40,11 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
         results.append({"id": script_id, "status": status, "outputs": outputs, "error": error,
                         "run_id": result.run_id})
     return results
+
+
+def rerender_after_edit(script_ids: list[int]) -> list[dict]:
+    """Render again the scripts an account/topic edit affects, when the user asked (`update --rerender`).
+
+    For now a full render of each, like `batchvideo render`; it is the one place to re-point once edits
+    become run requests keyed by the database revision (only the stages the edit touches re-run)."""
+    return render_scripts([str(script_id) for script_id in script_ids])
