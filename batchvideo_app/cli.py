@@ -343,15 +343,20 @@ def _table_group(name: str) -> click.Group:
         _import_lines(file, (table.key,), write)
 
     @group.command("export")
+    @click.argument("keys", nargs=-1, metavar=f"[{table.key.upper()}]...")
     @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None,
                   help="default: from the --output suffix, else jsonl")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="file to write (default: standard output)")
-    def export(fmt: str | None, output: Path | None) -> None:
-        """Every row (not deleted), in the form `import` reads back."""
+    def export(keys: tuple[str, ...], fmt: str | None, output: Path | None) -> None:
+        """Every row (not deleted), or those named, in the form `import` reads back."""
         fmt = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix.lower() in (".csv", ".jsonl")
                       else "jsonl")
-        rows = [{k: v for k, v in item.items() if k in table.fields} for item in _listing(table, deleted=False)]
+        rows = [{k: v for k, v in item.items() if k in table.fields} for item in _listing(table, deleted=False)
+                if not keys or item[table.key] in keys]
+        missing = set(keys) - {row[table.key] for row in rows}
+        if missing:
+            raise click.ClickException(f"no {table.describe(sorted(missing)[0])}")
         text = _to_csv(table.fields, rows) if fmt == "csv" else "".join(
             json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         if output is None:

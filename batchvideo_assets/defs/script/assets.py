@@ -1,14 +1,12 @@
 """`script`: the validated snapshot of a scripts row. Its data version drives staleness downstream."""
 
 
-import functools
-import subprocess
-
 import dagster as dg
 from sqlalchemy import select
 
 from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
 from batchvideo_assets.partitions import scripts_partitions
+from batchvideo_resources.catalog_spec import espeak_voice_exists
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
 from batchvideo_resources.script_spec import BadScriptError, build_spec
@@ -51,24 +49,6 @@ def load_spec(session, script_id: int):
         if getattr(row, field) is not None and related is None:
             raise BadScriptError(field, f"no {field[:-3]} with id {getattr(row, field)}")
     return build_spec(row)
-
-
-@functools.lru_cache(maxsize=1)
-def espeak_voices() -> frozenset[str]:
-    """Names `espeak-ng -v` accepts: language codes, voice names and voice files (lower case)."""
-    proc = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=30)
-    names: set[str] = set()
-    for line in proc.stdout.splitlines()[1:]:
-        cols = line.split()
-        if len(cols) >= 5:
-            names.update({cols[1].lower(), cols[3].lower(), cols[4].lower(), cols[4].rsplit("/", 1)[-1].lower()})
-    return frozenset(names)
-
-
-def espeak_voice_exists(voice: str) -> bool:
-    # espeak silently falls back to a prefix match ("no-such-voice" speaks Norwegian), so match exactly.
-    voices = espeak_voices()
-    return not voices or voice.split("+", 1)[0].strip().lower() in voices
 
 
 def check_tts_voice(spec, tts: TTSResource) -> None:
