@@ -1,8 +1,8 @@
-"""Reference data (languages, voices, topics, accounts) and script creation shared by the CLI and demo."""
+"""Reference data (languages, voices, topics, accounts) and scripts: seeding, and the writes the CLI and demo make."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,19 @@ from sqlalchemy.orm import Session
 from batchvideo_media.files import atomic_write
 from batchvideo_media.images import render_sample_logo
 from batchvideo_media.probe import run_ffmpeg
-from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
+from batchvideo_resources.catalog_spec import (
+    AccountRow,
+    LanguageRow,
+    ScriptRow,
+    TableRow,
+    TopicRow,
+    VoiceRow,
+    validate,
+)
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
-from batchvideo_resources.script_spec import MAX_CONTENT_CHARS, BadScriptError
+from batchvideo_resources.db.models import utcnow
+from batchvideo_resources.script_spec import BadScriptError
 from batchvideo_resources.tts import espeak_missing_voice
 
 LANGUAGES = [
@@ -37,8 +46,6 @@ TOPICS = [
          cover_prompt="", broll_ratio=0.0),
     dict(name="default", image_prompt="", image_prompt_prefix="", cover_prompt="", broll_ratio=0.0),
 ]
-SCRIPT_FIELDS = {"title", "content", "language", "voice", "topic", "account", "speech_speed", "is_horizontal",
-                 "description", "publish_title", "extra", "priority"}
 
 
 def ensure_sample_assets(root: Path) -> dict[str, str]:
@@ -70,79 +77,131 @@ def seed_reference_data(session: Session) -> None:
                             enable_transition=True, transition_types=["fade", "slideleft"],
                             extra={"bgm": "bgm.wav", "watermark": "BatchVideo demo"}))
     if not session.scalar(select(Account).where(Account.username == "plain")):
-        session.add(Account(username="plain", logo=None, subtitle_background="#1F3A93", extra={}))
+        session.add(Account(username="plain", logo=None, subtitle_background="#1F3A93", transition_types=[],
+                            extra={}))
     session.flush()
 
 
-def _lookup(session: Session, model, column, value, field: str):
-    if value in (None, ""):
-        return None
-    row = session.scalar(select(model).where(column == value))
+@dataclass(frozen=True)
+class Table:
+    """A reference table managed from the CLI: its ORM model and its validation model."""
+
+    noun: str  # how a script refers to it (`scripts.<noun>_id`), and the CLI's singular
+    model: type
+    row: type[TableRow]
+
+    @property
+    def key(self) -> str:
+        return self.row.key
+
+    @property
+    def fields(self) -> list[str]:
+        """Column names as exported and imported, key first."""
+        return list(self.row.model_fields)
+
+    def describe(self, key: str) -> str:
+        return f"{self.noun} {key!r}"
+
+
+TABLES = {f"{t.noun}s": t for t in (Table("language", Language, LanguageRow), Table("voice", Voice, VoiceRow),
+                                    Table("topic", Topic, TopicRow), Table("account", Account, AccountRow))}
+SCRIPT_REFERENCES = {table.noun: table for table in TABLES.values()}
+
+
+def find(session: Session, table: Table, key: str, *, deleted: bool = False):
+    """The row with this key; soft-deleted rows only when `deleted`."""
+    query = select(table.model).where(getattr(table.model, table.key) == key)
+    if not deleted:
+        query = query.where(table.model.deleted_at.is_(None))
+    return session.scalar(query)
+
+
+def record(table: Table, row) -> dict[str, Any]:
+    """A row as the user sees, exports and imports it: the table's columns, by name."""
+    return {name: getattr(row, name) for name in table.fields}
+
+
+def scripts_using(session: Session, table: Table, row) -> list[int]:
+    """Scripts (not deleted) that refer to `row`."""
+    fk = getattr(Script, f"{table.noun}_id")
+    return list(session.scalars(select(Script.id).where(fk == row.id, Script.deleted_at.is_(None))
+                                .order_by(Script.id)))
+
+
+def save(session: Session, table: Table, data: dict[str, Any], *, create: bool, replace: bool) -> tuple[Any, str]:
+    """Validate and write one row; returns the row and what was done (added/restored/updated).
+
+    `create`: a new key is added (a soft-deleted one is restored); else the key must exist.
+    `replace`: `data` is the whole row (import); else it changes only the fields it names (update)."""
+    key = str(data.get(table.key) or "").strip()
+    if not key:
+        raise BadScriptError(table.key, "is empty")
+    existing = find(session, table, key, deleted=True)
+    if existing is None and not create:
+        raise BadScriptError(table.key, f"no {table.describe(key)}")
+    if existing is not None and existing.deleted_at is None and create and not replace:
+        raise BadScriptError(table.key, f"{table.describe(key)} already exists; use update to change it")
+    merged = data if replace or existing is None or existing.deleted_at is not None else \
+        {**record(table, existing), **data}
+    values = _column_values(validate(table.row, merged))
+    if existing is None:
+        row, action = table.model(**values), "added"
+        session.add(row)
+    else:
+        action = "restored" if existing.deleted_at is not None else "updated"
+        row = existing
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.deleted_at = None
+    session.flush()
+    return row, action
+
+
+def _column_values(validated) -> dict[str, Any]:
+    # JSON columns keep only the keys that are set, as a person would write them.
+    return {name: {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
+            for name, value in validated.model_dump().items()}
+
+
+def soft_delete(session: Session, table: Table, key: str, *, force: bool) -> tuple[Any, list[int]]:
+    """Mark the row deleted; refused while scripts use it unless `force`. Returns the row and its users."""
+    row = find(session, table, key)
     if row is None:
-        raise BadScriptError(field, f"unknown {field} {value!r}")
+        raise BadScriptError(table.key, f"no {table.describe(key)}")
+    users = scripts_using(session, table, row)
+    if users and not force:
+        raise BadScriptError(table.key, f"{table.describe(key)} is used by {len(users)} script(s) "
+                                        f"({_id_list(users)}); --force deletes it anyway")
+    row.deleted_at = utcnow()
+    return row, users
+
+
+def _id_list(ids: list[int], shown: int = 10) -> str:
+    text = ", ".join(map(str, ids[:shown]))
+    return text + (f", … {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+def _reference(session: Session, noun: str, key: Any):
+    if key in (None, ""):
+        return None
+    row = find(session, SCRIPT_REFERENCES[noun], str(key))
+    if row is None:
+        raise BadScriptError(noun, f"unknown {noun} {key!r}")
     return row
 
 
-def _bool(value: Any, field: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "y", "t"):
-        return True
-    if text in ("0", "false", "no", "n", "f", ""):
-        return False
-    raise BadScriptError(field, f"{value!r} is not a boolean")
-
-
 def add_script(session: Session, data: dict[str, Any]) -> Script:
-    """Create a scripts row from user fields, checking what can be checked before rendering."""
-    unknown = set(data) - SCRIPT_FIELDS
-    if unknown:
-        raise BadScriptError(sorted(unknown)[0], "unknown field")
-    title = str(data.get("title") or "").strip()
-    content = str(data.get("content") or "")
-    if not title:
-        raise BadScriptError("title", "is empty")
-    if len(title) > 256:
-        raise BadScriptError("title", f"has {len(title)} characters; the limit is 256")
-    if not normalise(content):
-        raise BadScriptError("content", "is empty")
-    if len(content) > MAX_CONTENT_CHARS:
-        raise BadScriptError("content", f"has {len(content)} characters; the limit is {MAX_CONTENT_CHARS}")
-    if not is_speakable(normalise(content)):
-        raise BadScriptError("content", "has no speakable text (only symbols or emoji)")
-    try:
-        speed = float(data.get("speech_speed") if data.get("speech_speed") not in (None, "") else 1.0)
-    except (TypeError, ValueError):
-        raise BadScriptError("speech_speed", f"{data.get('speech_speed')!r} is not a number") from None
-    if not 0.5 <= speed <= 2.0:  # also false for NaN
-        raise BadScriptError("speech_speed", f"{speed} is outside 0.5–2.0")
-    extra = data.get("extra") or {}
-    if isinstance(extra, str):
-        try:
-            extra = json.loads(extra)
-        except json.JSONDecodeError as exc:
-            raise BadScriptError("extra", f"is not valid JSON ({exc.msg})") from None
-    if not isinstance(extra, dict):
-        raise BadScriptError("extra", "must be a JSON object")
-    try:
-        priority = int(data.get("priority") or 0)
-    except (TypeError, ValueError):
-        raise BadScriptError("priority", f"{data.get('priority')!r} is not an integer") from None
-    language = _lookup(session, Language, Language.code, data.get("language"), "language")
-    if language is not None and settings.load_settings().tts.backend == "espeak" and not extra.get("audio"):
-        problem = espeak_missing_voice(language.tts_voice)
-        if problem:
-            raise BadScriptError("language", f"{language.code} cannot be spoken: {problem}")
-    row = Script(
-        title=title, content=content, description=data.get("description") or None,
-        publish_title=data.get("publish_title") or None,
-        language=language,
-        voice=_lookup(session, Voice, Voice.name, data.get("voice"), "voice"),
-        topic=_lookup(session, Topic, Topic.name, data.get("topic"), "topic"),
-        account=_lookup(session, Account, Account.username, data.get("account"), "account"),
-        speech_speed=speed, is_horizontal=_bool(data.get("is_horizontal", True), "is_horizontal"),
-        priority=priority, extra=extra)
+    """Create a scripts row from user fields (language/voice/topic/account by name), validated by the
+    same model the render applies."""
+    data = dict(data)
+    references = {noun: data.pop(noun, None) for noun in SCRIPT_REFERENCES}
+    script = validate(ScriptRow, data)
+    row = Script(**script.model_dump(exclude={"extra"}), extra=script.extra.model_dump(exclude_unset=True),
+                 **{noun: _reference(session, noun, key) for noun, key in references.items()})
+    if row.language is not None and settings.load_settings().tts.backend == "espeak" and not script.extra.audio:
+        problem = espeak_missing_voice(row.language.tts_voice)
+        if problem:  # refused at import rather than read as letter names at render
+            raise BadScriptError("language", f"{row.language.code} cannot be spoken: {problem}")
     session.add(row)
     session.flush()
     return row

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -29,7 +30,28 @@ def _bootstrap_env() -> None:
     settings.dagster_home().mkdir(parents=True, exist_ok=True)
 
 
-@click.group()
+class _CLI(click.Group):
+    """Every command: a database that is down, unreachable or not migrated is one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise click.ClickException(f"database {_redact(settings.db_url())}: {reason}"
+                                       f"{_UPGRADE_HINT if _missing_schema(reason) else ''}") from None
+
+
+_UPGRADE_HINT = " (run `batchvideo db upgrade`)"
+
+
+def _missing_schema(reason: str) -> bool:
+    return "no such table" in reason or "no such column" in reason or "does not exist" in reason
+
+
+@click.group(cls=_CLI)
 def main() -> None:
     """BatchVideo: scripts in, narrated videos out."""
     _bootstrap_env()
@@ -107,27 +129,39 @@ def scripts_import(file: Path) -> None:
     """Insert scripts from a .jsonl or .csv file; prints new IDs; bad lines are reported and skipped."""
     from batchvideo_app.catalog import add_script
     from batchvideo_resources.db import session_scope
+
+    def add(record: dict) -> None:
+        with session_scope(settings.db_url()) as session:
+            click.echo(add_script(session, record).id)
+
+    _import_lines(file, ("title", "content"), add)
+
+
+def _import_lines(file: Path, required: tuple[str, ...], write: Callable[[dict], None]) -> None:
+    """`write` each record of a .jsonl/.csv file in its own transaction; a bad line is reported
+    (file:line: field: problem) and skipped; exit status 1 when any line was bad."""
     from batchvideo_resources.script_spec import BadScriptError
 
     bad = 0
-    for line_no, record in _records(file):
+    for line_no, record in _records(file, required):
         try:
             if isinstance(record, Exception):
                 raise record
-            with session_scope(settings.db_url()) as session:
-                row = add_script(session, record)
-                click.echo(row.id)
+            write(record)
         except (BadScriptError, ValueError) as exc:
             bad += 1
             click.echo(f"{file.name}:{line_no}: {exc}", err=True)
     if bad:
+        click.echo(f"{file.name}: {bad} line(s) skipped", err=True)
         raise SystemExit(1)
 
 
-def _records(file: Path):
+def _records(file: Path, required: tuple[str, ...]):
+    """(line number, dict or ValueError) for each record. UTF-8 with or without a BOM; a CSV file
+    needs a header line naming its columns."""
     suffix = file.suffix.lower()
     if suffix == ".jsonl":
-        with file.open(encoding="utf-8") as fh:
+        with file.open(encoding="utf-8-sig") as fh:
             for line_no, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
@@ -141,34 +175,52 @@ def _records(file: Path):
                 except ValueError as exc:
                     yield line_no, exc
     elif suffix == ".csv":
-        with file.open(encoding="utf-8", newline="") as fh:
+        with file.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
+            missing = [name for name in required if name not in (reader.fieldnames or [])]
+            if missing:
+                raise click.ClickException(f"{file.name}:1: header: no {missing[0]!r} column (the first line "
+                                           f"must name the columns)")
             for record in reader:
-                yield reader.line_num, {k: v for k, v in record.items() if k is not None and v not in (None, "")}
+                if None in record:
+                    yield reader.line_num, ValueError("row: more cells than the header has columns")
+                    continue
+                yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
     else:
         raise click.ClickException(f"{file}: expected a .jsonl or .csv file")
 
 
 @scripts.command("list")
 @click.option("--limit", type=int, default=50)
-def scripts_list(limit: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="one JSON array, for scripts")
+def scripts_list(limit: int, as_json: bool) -> None:
     """Recent scripts with their latest run status."""
     from sqlalchemy import select
 
     from batchvideo_resources.db import Script, ScriptRun, session_scope
 
+    listed = []
     with session_scope(settings.db_url()) as session:
         for row in session.scalars(select(Script).order_by(Script.id.desc()).limit(limit)):
             run = session.scalar(select(ScriptRun).where(ScriptRun.script_id == row.id)
                                  .order_by(ScriptRun.id.desc()).limit(1))
-            state = "deleted" if row.deleted_at else (run.status if run else "-")
-            click.echo(f"{row.id}\t{state}\t{row.title}")
+            listed.append({
+                "id": row.id, "title": row.title,
+                "state": "deleted" if row.deleted_at else (run.status if run else "-"),
+                "language": row.language.code if row.language else None,
+                "voice": row.voice.name if row.voice else None, "topic": row.topic.name if row.topic else None,
+                "account": row.account.username if row.account else None,
+                "updated_at": row.updated_at.isoformat() if row.updated_at else None})
+    if as_json:
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=1))
+    for item in [] if as_json else listed:
+        click.echo(f"{item['id']}\t{item['state']}\t{item['title']}")
 
 
 @scripts.command("delete")
 @click.argument("ids", nargs=-1, type=int, required=True)
 def scripts_delete(ids: tuple[int, ...]) -> None:
-    """Soft-delete scripts (no new runs are requested for them)."""
+    """Soft-delete scripts (no new runs are requested for them). All or none."""
     from batchvideo_resources.db import Script, session_scope
     from batchvideo_resources.db.models import utcnow
 
@@ -176,8 +228,211 @@ def scripts_delete(ids: tuple[int, ...]) -> None:
         for script_id in ids:
             row = session.get(Script, script_id)
             if row is None:
-                raise click.ClickException(f"no script {script_id}")
+                raise click.ClickException(f"no script {script_id}; nothing deleted")
             row.deleted_at = utcnow()
+    for script_id in ids:
+        click.echo(f"deleted script {script_id}")
+
+
+def _table_group(name: str) -> click.Group:
+    """`batchvideo <name> add|update|list|show|delete|import|export` for one reference table."""
+    from batchvideo_app.catalog import TABLES
+
+    table = TABLES[name]
+    group = click.Group(name, help=f"Manage {name}: add, update, list, show, delete, import and export.")
+
+    def field_options(command):
+        for field in reversed([f for f in table.fields if f != table.key]):
+            command = click.option(f"--{field.replace('_', '-')}", field, default=None, metavar="VALUE",
+                                   help=f"{name}.{field}" + (" (JSON)" if _is_json(table, field) else ""))(command)
+        return command
+
+    @group.command("add")
+    @click.argument("key", metavar=table.key.upper())
+    @field_options
+    def add(key: str, **values) -> None:
+        """Add one row; every value is checked first, nothing is written when one is bad."""
+        row, action = _write(table, {table.key: key, **_given(values)}, create=True, replace=False)
+        click.echo(f"{action} {table.describe(getattr(row, table.key))}")
+
+    @group.command("update")
+    @click.argument("key", metavar=table.key.upper())
+    @field_options
+    @click.option("--rerender", is_flag=True, help="also render again the scripts that use it")
+    def update(key: str, rerender: bool, **values) -> None:
+        """Change the given fields; prints the scripts that use the row (rendered again only with --rerender)."""
+        from batchvideo_app.catalog import find, scripts_using
+        from batchvideo_resources.db import session_scope
+
+        changes = _given(values)
+        if not changes:
+            raise click.UsageError("nothing to update: give at least one --FIELD VALUE")
+        _write(table, {table.key: key, **changes}, create=False, replace=False)
+        click.echo(f"updated {table.describe(key)}: {', '.join(changes)}")
+        with session_scope(settings.db_url()) as session:
+            users = scripts_using(session, table, find(session, table, key))
+        if not users:
+            click.echo("no scripts use it")
+            return
+        click.echo(f"scripts using it: {', '.join(map(str, users))}" +
+                   ("" if rerender else " (their next render uses the change; --rerender renders them now)"))
+        if rerender:
+            from batchvideo_app.render import rerender_after_edit
+
+            click.echo(f"rendering {len(users)} script(s) again…")
+            if not _echo_results(rerender_after_edit(users)):
+                raise SystemExit(1)
+
+    @group.command("list")
+    @click.option("--json", "as_json", is_flag=True, help="one JSON array, for scripts")
+    @click.option("--deleted", is_flag=True, help="include soft-deleted rows")
+    def list_(as_json: bool, deleted: bool) -> None:
+        """Every row with the number of scripts using it."""
+        rows = _listing(table, deleted=deleted)
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+            return
+        for item in rows:
+            details = [f"{k}={_cell(v)}" for k, v in item.items()
+                       if k not in (table.key, "scripts", "deleted_at") and v not in (None, "", [], {})]
+            state = f"deleted {item['deleted_at']}\t" if item.get("deleted_at") else ""
+            click.echo(f"{item[table.key]}\t{state}scripts={item['scripts']}\t" + "  ".join(details))
+        if not rows:
+            click.echo(f"no {name}", err=True)
+
+    @group.command("show")
+    @click.argument("key", metavar=table.key.upper())
+    @click.option("--json", "as_json", is_flag=True, help="one JSON object, for scripts")
+    def show(key: str, as_json: bool) -> None:
+        """All fields of one row, and the scripts that use it."""
+        item = next((i for i in _listing(table, deleted=True, ids=True) if i[table.key] == key), None)
+        if item is None:
+            raise click.ClickException(f"no {table.describe(key)}")
+        if as_json:
+            click.echo(json.dumps(item, ensure_ascii=False, indent=1, default=str))
+            return
+        for field, value in item.items():
+            click.echo(f"{field}: {_cell(value) if value not in (None, '') else '-'}")
+
+    @group.command("delete")
+    @click.argument("key", metavar=table.key.upper())
+    @click.option("--force", is_flag=True, help="delete even while scripts use it (their renders then fail)")
+    def delete(key: str, force: bool) -> None:
+        """Soft-delete: hidden from listings and new scripts; refused while scripts use it."""
+        from batchvideo_app.catalog import soft_delete
+        from batchvideo_resources.db import session_scope
+        from batchvideo_resources.script_spec import BadScriptError
+
+        try:
+            with session_scope(settings.db_url()) as session:
+                _, users = soft_delete(session, table, key, force=force)
+        except BadScriptError as exc:
+            raise click.ClickException(exc.problem) from None
+        click.echo(f"deleted {table.describe(key)}" +
+                   (f"; scripts {', '.join(map(str, users))} still refer to it" if users else ""))
+
+    @group.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_(file: Path) -> None:
+        """Add or replace rows from a .jsonl or .csv file (the columns `export` writes); one transaction per
+        line, bad lines reported and skipped."""
+        def write(record: dict) -> None:
+            row, action = _write(table, record, create=True, replace=True, quiet=True)
+            click.echo(f"{action} {table.describe(getattr(row, table.key))}")
+
+        _import_lines(file, (table.key,), write)
+
+    @group.command("export")
+    @click.argument("keys", nargs=-1, metavar=f"[{table.key.upper()}]...")
+    @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None,
+                  help="default: from the --output suffix, else jsonl")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="file to write (default: standard output)")
+    def export(keys: tuple[str, ...], fmt: str | None, output: Path | None) -> None:
+        """Every row (not deleted), or those named, in the form `import` reads back."""
+        fmt = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix.lower() in (".csv", ".jsonl")
+                      else "jsonl")
+        rows = [{k: v for k, v in item.items() if k in table.fields} for item in _listing(table, deleted=False)
+                if not keys or item[table.key] in keys]
+        missing = set(keys) - {row[table.key] for row in rows}
+        if missing:
+            raise click.ClickException(f"no {table.describe(sorted(missing)[0])}")
+        text = _to_csv(table.fields, rows) if fmt == "csv" else "".join(
+            json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            click.echo(f"exported {len(rows)} {name} to {output}", err=True)
+
+    return group
+
+
+def _given(values: dict) -> dict:
+    return {field: value for field, value in values.items() if value is not None}
+
+
+def _is_json(table, field: str) -> bool:
+    from sqlalchemy import JSON
+
+    return isinstance(table.model.__table__.columns[field].type, JSON)
+
+
+def _write(table, data: dict, *, create: bool, replace: bool, quiet: bool = False):
+    """Validate and write one row in its own transaction; a bad value is one line naming the field."""
+    from batchvideo_app.catalog import save
+    from batchvideo_resources.db import session_scope
+    from batchvideo_resources.script_spec import BadScriptError
+
+    try:
+        with session_scope(settings.db_url()) as session:
+            return save(session, table, data, create=create, replace=replace)
+    except BadScriptError as exc:
+        if quiet:
+            raise
+        raise click.ClickException(f"{table.noun} not saved: {exc}") from None
+
+
+def _listing(table, *, deleted: bool, ids: bool = False) -> list[dict]:
+    from sqlalchemy import select
+
+    from batchvideo_app.catalog import record, scripts_using
+    from batchvideo_resources.db import session_scope
+
+    with session_scope(settings.db_url()) as session:
+        query = select(table.model).order_by(getattr(table.model, table.key))
+        if not deleted:
+            query = query.where(table.model.deleted_at.is_(None))
+        items = []
+        for row in session.scalars(query):
+            users = scripts_using(session, table, row)
+            items.append({**record(table, row), "scripts": users if ids else len(users),
+                          **({"deleted_at": row.deleted_at.isoformat()} if row.deleted_at else {})})
+        return items
+
+
+def _cell(value) -> str:
+    """A value as one CSV cell / listing word: JSON for lists and objects, true/false for booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def _to_csv(fields: list[str], rows: list[dict]) -> str:
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+for _name in ("accounts", "topics", "voices", "languages"):
+    main.add_command(_table_group(_name))
 
 
 @main.command()
@@ -189,13 +444,15 @@ def render(ids: tuple[str, ...], in_process: bool) -> None:
     one JSON line per ID. Without a running daemon, this command launches its own queued runs."""
     from batchvideo_app.render import render_scripts
 
-    failed = False
-    for result in render_scripts(list(ids), in_process=in_process):
-        failed |= result["status"] != "SUCCESS"
-        result.pop("run_id", None)
-        click.echo(json.dumps(result, ensure_ascii=False))
-    if failed:
+    if not _echo_results(render_scripts(list(ids), in_process=in_process)):
         raise SystemExit(1)
+
+
+def _echo_results(results: list[dict]) -> bool:
+    """One JSON line per rendered script; True when all succeeded."""
+    for result in results:
+        click.echo(json.dumps({k: v for k, v in result.items() if k != "run_id"}, ensure_ascii=False))
+    return all(result["status"] == "SUCCESS" for result in results)
 
 
 @main.command()

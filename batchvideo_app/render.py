@@ -168,3 +168,11 @@ def _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file) -
 def _max_concurrent_runs(instance: dg.DagsterInstance) -> int:
     limit = instance.get_concurrency_config().run_queue_config.max_concurrent_runs
     return limit if limit and limit > 0 else 1
+
+
+def rerender_after_edit(script_ids: list[int]) -> list[dict]:
+    """Render again the scripts an account/topic edit affects, when the user asked (`update --rerender`).
+
+    For now a full render of each, like `batchvideo render`; it is the one place to re-point once edits
+    become run requests keyed by the database revision (only the stages the edit touches re-run)."""
+    return render_scripts([str(script_id) for script_id in script_ids])

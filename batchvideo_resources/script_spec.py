@@ -1,4 +1,7 @@
-"""The validated snapshot of a scripts row that every stage renders from."""
+"""The validated snapshot of a scripts row that every stage renders from.
+
+The snapshot models below only carry values; the rules a row must meet live in one model per table
+(`catalog_spec`), which `build_spec` applies to the stored rows, as the CLI does to what it writes."""
 
 from __future__ import annotations
 
@@ -8,13 +11,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from batchvideo_media.text import is_speakable, normalise
+from batchvideo_media.text import normalise
 from batchvideo_resources import settings
 
 MAX_CONTENT_CHARS = 20_000
-_HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class BadScriptError(ValueError):
@@ -22,6 +24,7 @@ class BadScriptError(ValueError):
 
     def __init__(self, field: str, problem: str):
         self.field = field
+        self.problem = problem
         super().__init__(f"{field}: {problem}")
 
 
@@ -105,16 +108,16 @@ class TopicSpec(BaseModel):
     image_prompt_prefix: str = ""
     cover_prompt: str = ""
     lora_name: str | None = None
-    lora_weight: int = Field(default=0, ge=0, le=100)
-    broll_ratio: float = Field(default=0.0, ge=0.0, le=1.0)
+    lora_weight: int = 0
+    broll_ratio: float = 0.0
 
 
 class DigitalHumanSpec(BaseModel):
     model_config = ConfigDict(extra="ignore")
     avatar: str | None = None
-    intro_s: float = Field(default=3.0, ge=0, le=60)
-    outro_s: float = Field(default=3.0, ge=0, le=60)
-    mode: str = Field(default="fullscreen", pattern="^(fullscreen|corner)$")
+    intro_s: float = 3.0
+    outro_s: float = 3.0
+    mode: str = "fullscreen"
 
 
 class AccountSpec(BaseModel):
@@ -130,23 +133,16 @@ class AccountSpec(BaseModel):
     bgm: str | None = None
     karaoke_subtitles: bool = False  # account extra: highlight each word as it is spoken
 
-    @field_validator("subtitle_background")
-    @classmethod
-    def _colour(cls, value: str) -> str:
-        if not _HEX.fullmatch(value or ""):
-            raise ValueError(f"{value!r} is not a #RRGGBB colour")
-        return value
-
 
 class ScriptExtra(BaseModel):
     model_config = ConfigDict(extra="ignore")
     h2v: bool = False
-    index_text: str = Field(default="", max_length=200)
-    title_text: str = Field(default="", max_length=200)
-    desc_text: str = Field(default="", max_length=500)
+    index_text: str = ""
+    title_text: str = ""
+    desc_text: str = ""
     audio: str | None = None
     enable_digital_human: bool = False
-    broll_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
+    broll_ratio: float | None = None
     bgm: str | None = None
     traditional_subtitle: bool = False
     seed: int | None = None
@@ -154,7 +150,7 @@ class ScriptExtra(BaseModel):
 
 class ScriptSpec(BaseModel):
     id: int
-    title: str = Field(min_length=1, max_length=256)
+    title: str
     content: str
     description: str = ""
     publish_title: str = ""
@@ -162,7 +158,7 @@ class ScriptSpec(BaseModel):
     voice: VoiceSpec
     topic: TopicSpec
     account: AccountSpec
-    speech_speed: float = Field(ge=0.5, le=2.0)
+    speech_speed: float
     is_horizontal: bool = True
     priority: int = 0
     extra: ScriptExtra = Field(default_factory=ScriptExtra)
@@ -202,90 +198,35 @@ def _file_stamp(path: str) -> str:
     return f"{st.st_size}:{int(st.st_mtime)}"
 
 
-def _field_from_error(exc: ValidationError, prefix: str = "") -> BadScriptError:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    return BadScriptError(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "row", err["msg"])
-
-
 def build_spec(row: Any) -> ScriptSpec:
-    """Validate an ORM `Script` (with its related rows) into a ScriptSpec, or raise BadScriptError."""
-    content = normalise(row.content or "")
-    if not content:
-        raise BadScriptError("content", "is empty")
-    if len(content) > MAX_CONTENT_CHARS:
-        raise BadScriptError("content", f"has {len(content)} characters; the limit is {MAX_CONTENT_CHARS}")
-    if not is_speakable(content):
-        raise BadScriptError("content", "has no speakable text (only symbols or emoji)")
+    """Validate an ORM `Script` and its related rows with the tables' models into a ScriptSpec, or raise
+    BadScriptError naming the field (`account.logo`, `extra.bgm`, …)."""
+    from batchvideo_resources import catalog_spec as rows  # builds on this module's snapshot models
+
     if row.language is None:
         raise BadScriptError("language_id", "no language set and none could be resolved")
-
-    raw_extra = row.extra if row.extra is not None else {}
-    if isinstance(raw_extra, str):
-        try:
-            raw_extra = json.loads(raw_extra)
-        except json.JSONDecodeError as exc:
-            raise BadScriptError("extra", f"is not valid JSON ({exc.msg})") from exc
-    if not isinstance(raw_extra, dict):
-        raise BadScriptError("extra", f"must be a JSON object, got {type(raw_extra).__name__}")
-    try:
-        extra = ScriptExtra.model_validate(raw_extra)
-    except ValidationError as exc:
-        raise _field_from_error(exc, "extra.") from exc
-    extra.audio = resolve_asset_path(extra.audio, "extra.audio", "audio")
-    extra.bgm = resolve_asset_path(extra.bgm, "extra.bgm", "audio")
-
-    voice = VoiceSpec()
-    if row.voice is not None:
-        voice = VoiceSpec(name=row.voice.name, backend=row.voice.backend,
-                          reference_audio=resolve_asset_path(row.voice.reference_audio, "voice.reference_audio",
-                                                            "audio"))
-    try:
-        topic = TopicSpec() if row.topic is None else TopicSpec(
-            name=row.topic.name, image_prompt=row.topic.image_prompt or "",
-            image_prompt_prefix=row.topic.image_prompt_prefix or "", cover_prompt=row.topic.cover_prompt or "",
-            lora_name=row.topic.lora_name, lora_weight=row.topic.lora_weight or 0,
-            broll_ratio=row.topic.broll_ratio or 0.0)
-    except ValidationError as exc:
-        raise _field_from_error(exc, "topic.") from exc
+    for name in ("language", "voice", "topic", "account"):
+        related = getattr(row, name)
+        if related is not None and related.deleted_at is not None:
+            raise BadScriptError(name, f"{getattr(related, rows.TABLE_ROWS[name].key)!r} was deleted")
+    script = rows.validate(rows.ScriptRow, row, context=rows.RENDER_CONTEXT)
+    language = rows.validate(rows.LanguageRow, row.language, "language.", rows.RENDER_CONTEXT)
+    voice = VoiceSpec() if row.voice is None else rows.validate(rows.VoiceRow, row.voice, "voice.",
+                                                                 rows.RENDER_CONTEXT)
+    topic = TopicSpec() if row.topic is None else rows.validate(rows.TopicRow, row.topic, "topic.",
+                                                                 rows.RENDER_CONTEXT)
     account = AccountSpec()
     if row.account is not None:
-        acc = row.account
-        acc_extra = acc.extra if acc.extra is not None else {}
-        if not isinstance(acc_extra, dict):
-            raise BadScriptError("account.extra", f"must be a JSON object, got {type(acc_extra).__name__}")
-        digital_human = None
-        if acc.digital_human:
-            try:
-                digital_human = DigitalHumanSpec.model_validate(acc.digital_human)
-            except ValidationError as exc:
-                raise _field_from_error(exc, "account.digital_human.") from exc
-        transitions = acc.transition_types or []
-        if not isinstance(transitions, list):
-            raise BadScriptError("account.transition_types", f"must be a list, got {type(transitions).__name__}")
-        try:
-            account = AccountSpec(
-                username=acc.username, platform=acc.platform or "youtube",
-                subtitle_background=acc.subtitle_background or "#578B2E", font=acc.font,
-                enable_transition=bool(acc.enable_transition), transition_types=list(transitions),
-                digital_human=digital_human, watermark=acc_extra.get("watermark"), bgm=acc_extra.get("bgm"),
-                karaoke_subtitles=acc_extra.get("karaoke_subtitles", False))
-        except ValidationError as exc:
-            raise _field_from_error(exc, "account.") from exc
-        account.logo = resolve_asset_path(acc.logo, "account.logo", "image")
-        account.bgm = resolve_asset_path(account.bgm, "account.extra.bgm", "audio")
-        if account.digital_human and account.digital_human.avatar:
-            account.digital_human.avatar = resolve_asset_path(account.digital_human.avatar,
-                                                              "account.digital_human.avatar", "media")
-    try:
-        return ScriptSpec(
-            id=row.id, title=(row.title or "").strip(), content=content, description=row.description or "",
-            publish_title=row.publish_title or "",
-            language=LanguageSpec(code=row.language.code, name=row.language.name,
-                                  tts_voice=row.language.tts_voice, square=bool(row.language.square)),
-            voice=voice, topic=topic, account=account,
-            speech_speed=row.speech_speed if row.speech_speed is not None else 1.0,
-            is_horizontal=bool(row.is_horizontal) if row.is_horizontal is not None else True,
-            priority=row.priority or 0, extra=extra)
-    except ValidationError as exc:
-        raise _field_from_error(exc) from exc
+        acc = rows.validate(rows.AccountRow, row.account, "account.", rows.RENDER_CONTEXT)
+        account = AccountSpec(**acc.model_dump(exclude={"extra"}), watermark=acc.extra.watermark, bgm=acc.extra.bgm,
+                              karaoke_subtitles=bool(getattr(acc.extra, "karaoke_subtitles", False)))
+    return ScriptSpec(
+        id=row.id, title=script.title, content=normalise(script.content), description=script.description or "",
+        publish_title=script.publish_title or "", language=_snapshot(LanguageSpec, language),
+        voice=_snapshot(VoiceSpec, voice), topic=_snapshot(TopicSpec, topic), account=account,
+        speech_speed=script.speech_speed, is_horizontal=script.is_horizontal, priority=script.priority,
+        extra=_snapshot(ScriptExtra, script.extra))
+
+
+def _snapshot(model: type[BaseModel], validated: BaseModel) -> BaseModel:
+    return model.model_validate(validated.model_dump(include=set(model.model_fields)))

@@ -24,6 +24,7 @@ class Language(Base):
     name: Mapped[str] = mapped_column(String(64))
     tts_voice: Mapped[str] = mapped_column(String(64))
     square: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Voice(Base):
@@ -32,6 +33,7 @@ class Voice(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     reference_audio: Mapped[str | None] = mapped_column(String(512), nullable=True)
     backend: Mapped[str] = mapped_column(String(32), default="espeak")
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Topic(Base):
@@ -45,6 +47,7 @@ class Topic(Base):
     lora_weight: Mapped[int] = mapped_column(Integer, default=0)
     broll_ratio: Mapped[float] = mapped_column(Float, default=0.0)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Account(Base):
@@ -59,6 +62,7 @@ class Account(Base):
     transition_types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     digital_human: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Script(Base):

@@ -5,11 +5,12 @@ from sqlalchemy import select
 
 from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
 from batchvideo_assets.partitions import facet_key, scripts_partitions
+from batchvideo_resources.catalog_spec import espeak_voice_exists
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
 from batchvideo_resources.facets import facet_digests
 from batchvideo_resources.script_spec import BadScriptError, build_spec
-from batchvideo_resources.tts import TTSResource, espeak_voices
+from batchvideo_resources.tts import TTSResource
 
 
 def guess_language_code(content: str) -> str:
@@ -48,12 +49,6 @@ def load_spec(session, script_id: int):
         if getattr(row, field) is not None and related is None:
             raise BadScriptError(field, f"no {field[:-3]} with id {getattr(row, field)}")
     return build_spec(row)
-
-
-def espeak_voice_exists(voice: str) -> bool:
-    # espeak silently falls back to a prefix match ("no-such-voice" speaks Norwegian), so match exactly.
-    voices = espeak_voices()
-    return not voices or voice.split("+", 1)[0].strip().lower() in voices
 
 
 def check_tts_voice(spec, tts: TTSResource) -> None:

@@ -1,0 +1,361 @@
+"""What a valid row of each table is: one pydantic model per table, holding every rule for its values.
+
+The CLI validates what a user types or imports with these models before anything is written, and the
+render (`script_spec.build_spec`) validates the stored rows with the same models, so a value that got
+into a table another way (raw SQL, another service) fails the render naming the same field.
+
+Field names are the table's column names. Rules that look outside the value itself: referenced files
+exist under the asset roots and decode, fonts are installed fontconfig families, transition names are
+ones ffmpeg's xfade knows, LoRA names resolve when the Flux backend is configured, and a language's
+espeak voice exists when espeak speaks.
+
+Validation context (`model_validate(..., context=…)`):
+- `resolve_paths`: store referenced files as absolute paths (the render) instead of as given (the tables);
+- `tts_backend`: which TTS backend must speak a language's `tts_voice` (default: BATCHVIDEO_TTS_BACKEND);
+  None skips the check (the render's `script` asset checks it against its own TTS resource).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from batchvideo_media.compose import XFADE_TYPES
+from batchvideo_media.text import is_speakable, normalise
+from batchvideo_resources import settings
+from batchvideo_resources.db import Account, Language, Script, Topic, Voice
+from batchvideo_resources.script_spec import (
+    MAX_CONTENT_CHARS,
+    BadScriptError,
+    DigitalHumanSpec,
+    LanguageSpec,
+    ScriptExtra,
+    TopicSpec,
+    VoiceSpec,
+    resolve_asset_path,
+)
+from batchvideo_resources.tts import espeak_missing_voice
+
+RENDER_CONTEXT = {"resolve_paths": True, "tts_backend": None}
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+# ---------------------------------------------------------------------------------------- outside checks
+def espeak_voice_exists(voice: str) -> bool:
+    """espeak-ng itself says whether it has the voice (its list lacks some names it accepts, e.g. `fr`)."""
+    return espeak_missing_voice(voice) is None
+
+
+@functools.lru_cache(maxsize=1)
+def font_families() -> frozenset[str]:
+    """Every family name fontconfig knows (a font file lists its names comma-separated), case-folded."""
+    try:
+        listing = subprocess.run(["fc-list", "--format", "%{family}\n"], capture_output=True, text=True,
+                                 timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(name.strip().casefold() for line in listing.splitlines() for name in line.split(",")
+                     if name.strip())
+
+
+def lora_dir() -> Path:
+    return Path(settings.get("BATCHVIDEO_LORA_DIR") or settings.data_dir() / "loras")
+
+
+def lora_path(name: str, root: Path | None = None) -> Path | None:
+    """The LoRA weights named `name`: a folder or `<name>.safetensors` under the LoRA folder."""
+    root = root or lora_dir()
+    return next((c for c in (root / name, root / f"{name}.safetensors") if c.exists()), None)
+
+
+# ---------------------------------------------------------------------------------------- field types
+def _asset_file(kind: str):
+    """A file under the asset roots that decodes as `kind` (see resolve_asset_path)."""
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        resolved = resolve_asset_path(value, info.field_name, kind)
+        return resolved if (info.context or {}).get("resolve_paths") else value
+    return AfterValidator(check)
+
+
+def _blank_is_none(value: Any) -> Any:
+    # CSV cells and CLI options have no null: an empty value means "not set".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _json_text(value: Any) -> Any:
+    """JSON columns arrive as JSON text from CSV files and CLI options."""
+    value = _blank_is_none(value)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"is not valid JSON ({exc.msg})") from None
+    return value
+
+
+def _json_object(value: Any) -> dict:
+    value = _json_text(value)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _name_list(value: Any) -> Any:
+    """A JSON list, or names separated by commas (`fade,slideleft`)."""
+    value = _blank_is_none(value)
+    if isinstance(value, str):
+        return _json_text(value) if value.lstrip().startswith("[") else [v.strip() for v in value.split(",")]
+    return [] if value is None else value
+
+
+def _between(low: float, high: float):
+    def check(value: float | None) -> float | None:
+        if value is not None and not low <= value <= high:  # also refuses NaN
+            raise ValueError(f"{value} is outside {low}–{high}")
+        return value
+    return AfterValidator(check)
+
+
+def _at_most(limit: int):
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise ValueError(f"has {len(value)} characters; the limit is {limit}")
+        return value
+    return AfterValidator(check)
+
+
+ImageFile = Annotated[str | None, BeforeValidator(_blank_is_none), _asset_file("image")]
+AudioFile = Annotated[str | None, BeforeValidator(_blank_is_none), _asset_file("audio")]
+MediaFile = Annotated[str | None, BeforeValidator(_blank_is_none), _asset_file("media")]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]
+
+
+class TableRow(BaseModel):
+    """Text fits its column (PostgreSQL refuses what does not), and a key is never blank."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+    table: ClassVar[Any]
+    key: ClassVar[str | None] = None
+
+    @field_validator("*")
+    @classmethod
+    def _fits_column(cls, value: Any, info: ValidationInfo) -> Any:
+        column = cls.table.columns.get(info.field_name)
+        length = getattr(column.type, "length", None) if column is not None else None
+        if isinstance(value, str) and length and len(value) > length:
+            raise ValueError(f"has {len(value)} characters; the limit is {length}")
+        if info.field_name == cls.key and not (value or "").strip():
+            raise ValueError("is empty")
+        return value
+
+
+# ---------------------------------------------------------------------------------------- the tables
+class LanguageRow(TableRow, LanguageSpec):
+    table = Language.__table__
+    key = "code"
+    square: bool = False
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not _LANGUAGE_CODE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a language code like zh-CN or en-US")
+        return value
+
+    @field_validator("tts_voice")
+    @classmethod
+    def _spoken(cls, value: str, info: ValidationInfo) -> str:
+        context = info.context or {}
+        backend = context.get("tts_backend", settings.get("BATCHVIDEO_TTS_BACKEND", "espeak"))
+        if backend == "espeak" and not espeak_voice_exists(value):
+            raise ValueError(f"espeak-ng has no voice {value!r} (see `espeak-ng --voices`)")
+        return value
+
+
+class VoiceRow(TableRow, VoiceSpec):
+    table = Voice.__table__
+    key = "name"
+    name: str
+    reference_audio: AudioFile = None
+
+
+class TopicRow(TableRow, TopicSpec):
+    table = Topic.__table__
+    key = "name"
+    name: str
+    lora_name: OptionalText = None
+    lora_weight: Annotated[int, _between(0, 100)] = 0
+    broll_ratio: Annotated[float, _between(0.0, 1.0)] = 0.0
+    extra: JsonObject = {}
+
+    @field_validator("image_prompt", "image_prompt_prefix", "cover_prompt", mode="before")
+    @classmethod
+    def _no_prompt(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+    @field_validator("lora_name")
+    @classmethod
+    def _lora_resolves(cls, value: str | None) -> str | None:
+        if value and settings.get("BATCHVIDEO_IMAGE_BACKEND") == "flux" and lora_path(value) is None:
+            raise ValueError(f"LoRA {value!r} not found in {lora_dir()} (expected a folder or "
+                             f"{value}.safetensors)")
+        return value
+
+
+class DigitalHumanRow(DigitalHumanSpec):
+    model_config = ConfigDict(extra="forbid")
+    avatar: MediaFile = None
+    intro_s: Annotated[float, _between(0, 60)] = DigitalHumanSpec.model_fields["intro_s"].default
+    outro_s: Annotated[float, _between(0, 60)] = DigitalHumanSpec.model_fields["outro_s"].default
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        if value not in ("fullscreen", "corner"):
+            raise ValueError(f"{value!r} is not fullscreen or corner")
+        return value
+
+
+class AccountExtraRow(BaseModel):
+    """`accounts.extra`: background music and watermark text; other keys are kept as they are."""
+
+    model_config = ConfigDict(extra="allow")
+    bgm: AudioFile = None
+    watermark: Annotated[OptionalText, _at_most(200)] = None
+
+
+class AccountRow(TableRow):
+    table = Account.__table__
+    key = "username"
+    username: str
+    logo: ImageFile = None
+    platform: str = "youtube"
+    subtitle_background: str = "#578B2E"
+    font: OptionalText = None
+    enable_transition: bool = False
+    transition_types: Annotated[list[str], BeforeValidator(_name_list)] = []
+    digital_human: Annotated[DigitalHumanRow | None, BeforeValidator(_json_text)] = None
+    extra: Annotated[AccountExtraRow, BeforeValidator(_json_object)] = AccountExtraRow()
+
+    @field_validator("subtitle_background")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _HEX_COLOUR.fullmatch(value):
+            raise ValueError(f"{value!r} is not a #RRGGBB colour")
+        return value
+
+    @field_validator("font")
+    @classmethod
+    def _installed_family(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "," in value:
+            raise ValueError(f"{value!r} is a list; give one font family")
+        families = font_families()
+        if families and value.strip().casefold() not in families:
+            raise ValueError(f"font family {value!r} is not installed (see `fc-list : family`)")
+        return value
+
+    @field_validator("transition_types")
+    @classmethod
+    def _known_transitions(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in XFADE_TYPES]
+        if unknown:
+            raise ValueError(f"unknown transition {unknown[0]!r}; known: {', '.join(sorted(XFADE_TYPES))}")
+        return value
+
+
+class ScriptExtraRow(ScriptExtra):
+    audio: AudioFile = None
+    bgm: AudioFile = None
+    broll_ratio: Annotated[float | None, _between(0.0, 1.0)] = None
+    index_text: Annotated[str, _at_most(200)] = ""
+    title_text: Annotated[str, _at_most(200)] = ""
+    desc_text: Annotated[str, _at_most(500)] = ""
+
+
+class ScriptRow(TableRow):
+    """A scripts row's own values; its language/voice/topic/account are looked up by the caller."""
+
+    table = Script.__table__
+    title: str
+    content: str
+    description: OptionalText = None
+    publish_title: OptionalText = None
+    speech_speed: Annotated[float, _between(0.5, 2.0)] = 1.0
+    is_horizontal: bool = True
+    priority: int = 0
+    extra: Annotated[ScriptExtraRow, BeforeValidator(_json_object)] = ScriptExtraRow()
+
+    @field_validator("speech_speed", "is_horizontal", "priority", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        return cls.model_fields[info.field_name].default if _blank_is_none(value) is None else value
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("is empty")
+        return value
+
+    @field_validator("content")
+    @classmethod
+    def _speakable(cls, value: str) -> str:
+        text = normalise(value)
+        if not text:
+            raise ValueError("is empty")
+        if len(text) > MAX_CONTENT_CHARS:
+            raise ValueError(f"has {len(text)} characters; the limit is {MAX_CONTENT_CHARS}")
+        if not is_speakable(text):
+            raise ValueError("has no speakable text (only symbols or emoji)")
+        return value
+
+
+# The model for each reference table, by the name a script refers to it with.
+TABLE_ROWS: dict[str, type[TableRow]] = {"language": LanguageRow, "voice": VoiceRow, "topic": TopicRow,
+                                          "account": AccountRow}
+
+
+# ---------------------------------------------------------------------------------------- entry point
+def validate(model: type[BaseModel], data: Any, prefix: str = "", context: dict | None = None):
+    """`model` validated from a dict or an ORM row, or BadScriptError naming the first bad field."""
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise field_error(exc, prefix) from None
+
+
+def field_error(exc: ValidationError, prefix: str = "") -> BadScriptError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, BadScriptError):
+        problem = cause.problem
+    elif err["type"] == "value_error":
+        problem = str(cause)
+    elif err["type"] == "extra_forbidden":
+        problem = "unknown field"
+    else:
+        problem = err["msg"]
+    return BadScriptError(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "row", problem)
+
