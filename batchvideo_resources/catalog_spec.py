@@ -34,7 +34,7 @@ from pydantic import (
     field_validator,
 )
 
-from batchvideo_media.compose import XFADE_TYPES
+from batchvideo_media.compose.graph import XFADE_TYPES
 from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
