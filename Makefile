@@ -44,8 +44,13 @@ test: setup-dev
 test-fast: setup-dev
 	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
+# The UI at http://127.0.0.1:3000; the local media root is served read-only at http://127.0.0.1:3001 so
+# previews (cover, video, images) open from the materialization pages.
+MEDIA_PORT := 3001
 dev: setup
-	$(VENV)/bin/dagster dev -w workspace.yaml
+	@$(PY) -m http.server $(MEDIA_PORT) --bind 127.0.0.1 --directory "$$($(BV) media-root)" >/dev/null 2>&1 & \
+	  trap "kill $$! 2>/dev/null" EXIT; \
+	  BATCHVIDEO_MEDIA_PUBLIC_URL=http://127.0.0.1:$(MEDIA_PORT) $(VENV)/bin/dagster dev -w workspace.yaml
 
 bench: setup-dev
 	$(PY) bench/compose.py

@@ -57,6 +57,18 @@ def main() -> None:
     _bootstrap_env()
 
 
+@main.command("media-root")
+def media_root() -> None:
+    """Print the local media folder (what `make dev` serves over http for previews)."""
+    from batchvideo_assets.resources import media_store
+
+    store = media_store()
+    if store.is_s3:
+        raise click.ClickException("the media store is S3: previews use presigned URLs, nothing to serve")
+    store.local_root.mkdir(parents=True, exist_ok=True)
+    click.echo(str(store.local_root))
+
+
 @main.group()
 def db() -> None:
     """The scripts database."""
@@ -274,13 +286,20 @@ def _table_group(name: str) -> click.Group:
         if not users:
             click.echo("no scripts use it")
             return
-        click.echo(f"scripts using it: {', '.join(map(str, users))}" +
-                   ("" if rerender else " (their next render uses the change; --rerender renders them now)"))
-        if rerender:
-            from batchvideo_app.render import rerender_after_edit
+        from batchvideo_app.render import observe_edit, rerender_after_edit
 
-            click.echo(f"rendering {len(users)} script(s) again…")
-            if not _echo_results(rerender_after_edit(users)):
+        stages = observe_edit(users)  # the UI now shows the stages the edit made stale
+        click.echo(f"scripts using it: {', '.join(map(str, users))}")
+        for script_id, selection in stages.items():
+            names = "every stage" if selection is None else ", ".join(k.to_user_string() for k in selection)
+            click.echo(f"  script {script_id}: stale: {names}")
+        if not stages:
+            click.echo("no stage of theirs depends on the changed fields")
+        elif not rerender:
+            click.echo("nothing rendered; --rerender renders the stale stages now")
+        else:
+            click.echo(f"rendering the stale stages of {len(stages)} script(s)…")
+            if not _echo_results(rerender_after_edit(stages)):
                 raise SystemExit(1)
 
     @group.command("list")

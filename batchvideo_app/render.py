@@ -99,8 +99,10 @@ def daemon_is_running(instance: dg.DagsterInstance) -> bool:
 
 
 def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = None, *,
-                   in_process: bool = False, workspace_file: str | None = None) -> list[dict]:
-    """Render each script; one result dict per ID, in order: id, status, outputs, error, run_id."""
+                   in_process: bool = False, workspace_file: str | None = None,
+                   stages: dict[str, list[dg.AssetKey] | None] | None = None) -> list[dict]:
+    """Render each script; one result dict per ID, in order: id, status, outputs, error, run_id.
+    `stages` limits a script's run to those stages (with their checks); absent means every stage."""
     instance = instance or dg.DagsterInstance.get()
     db_url = settings.db_url()
     media = media_store()
@@ -119,14 +121,16 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
     if in_process:
         from batchvideo_assets.definitions import build_definitions
 
-        job = build_definitions().resolve_job_def(JOB_NAME)
+        full = build_definitions().resolve_job_def(JOB_NAME)
         for key in ready:
+            selection = (stages or {}).get(key)
+            job = full if selection is None else full.get_subset(asset_selection=set(selection))
             result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False,
                                             run_config=QUIET_CONSOLE, tags=tags_for(key))
             runs[key] = instance.get_run_by_id(result.run_id)
             write_back(instance, runs[key], STATUS_LABELS[runs[key].status], db_url, media)
     elif ready:
-        runs = _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file)
+        runs = _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file, stages or {})
     results = []
     for raw in script_ids:
         key = str(raw).strip()
@@ -135,14 +139,15 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
     return results
 
 
-def _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file) -> dict[str, dg.DagsterRun]:
+def _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file, stages) -> dict[str, dg.DagsterRun]:
     from batchvideo_app.workspace import open_workspace, submit_run
 
     submitted: dict[str, str] = {}
     with open_workspace(instance, workspace_file) as (workspace, remote_job):  # noqa: SIM117
         with _cancel_on_signal(instance, submitted):
             for key in ready:
-                submitted[key] = submit_run(instance, workspace, remote_job, tags_for(key), QUIET_CONSOLE).run_id
+                submitted[key] = submit_run(instance, workspace, remote_job, tags_for(key), QUIET_CONSOLE,
+                                            stages.get(key)).run_id
             standing_in = not daemon_is_running(instance)
             written: dict[str, str] = {}
             while True:
@@ -170,9 +175,20 @@ def _max_concurrent_runs(instance: dg.DagsterInstance) -> int:
     return limit if limit and limit > 0 else 1
 
 
-def rerender_after_edit(script_ids: list[int]) -> list[dict]:
-    """Render again the scripts an account/topic edit affects, when the user asked (`update --rerender`).
+def observe_edit(script_ids: list[int], instance: dg.DagsterInstance | None = None
+                 ) -> dict[str, list[dg.AssetKey] | None]:
+    """After an account/topic/voice/language edit: record the scripts' new facets, so the UI shows the
+    stages the edit made stale, and return the stages each script would render again."""
+    from batchvideo_assets.definitions import build_definitions
+    from batchvideo_assets.defs.automation.sensors import observe_facets
+    from batchvideo_resources.database import DatabaseResource
 
-    For now a full render of each, like `batchvideo render`; it is the one place to re-point once edits
-    become run requests keyed by the database revision (only the stages the edit touches re-run)."""
-    return render_scripts([str(script_id) for script_id in script_ids])
+    instance = instance or dg.DagsterInstance.get()
+    graph = build_definitions().resolve_asset_graph()
+    return observe_facets(instance, DatabaseResource(url=settings.db_url()), script_ids, graph)
+
+
+def rerender_after_edit(stages: dict[str, list[dg.AssetKey] | None],
+                        instance: dg.DagsterInstance | None = None, *, in_process: bool = False) -> list[dict]:
+    """Render again, when the user asked (`update --rerender`), only the stages the edit affects."""
+    return render_scripts(list(stages), instance, in_process=in_process, stages=stages)

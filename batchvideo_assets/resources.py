@@ -43,7 +43,7 @@ def media_store(config: Settings | None = None) -> MediaStore:
     config = config or load_settings()
     return MediaStore(url=config.media.url, s3_endpoint_url=config.s3.endpoint_url,
                       s3_public_endpoint_url=config.s3.public_endpoint_url, s3_region=config.s3.region,
-                      presign_seconds=config.media.presign_seconds)
+                      presign_seconds=config.media.presign_seconds, http_url=config.media.public_url)
 
 
 def build_resources(config: Settings | None = None) -> dict:

@@ -74,7 +74,7 @@ def font_families() -> frozenset[str]:
 
 
 def lora_dir() -> Path:
-    return Path(settings.get("BATCHVIDEO_LORA_DIR") or settings.data_dir() / "loras")
+    return Path(settings.load_settings().image.lora_dir or settings.data_dir() / "loras")
 
 
 def lora_path(name: str, root: Path | None = None) -> Path | None:
@@ -184,7 +184,7 @@ class LanguageRow(TableRow, LanguageSpec):
     @classmethod
     def _spoken(cls, value: str, info: ValidationInfo) -> str:
         context = info.context or {}
-        backend = context.get("tts_backend", settings.get("BATCHVIDEO_TTS_BACKEND", "espeak"))
+        backend = context.get("tts_backend") or settings.load_settings().tts.backend
         if backend == "espeak" and not espeak_voice_exists(value):
             raise ValueError(f"espeak-ng has no voice {value!r} (see `espeak-ng --voices`)")
         return value
@@ -214,7 +214,7 @@ class TopicRow(TableRow, TopicSpec):
     @field_validator("lora_name")
     @classmethod
     def _lora_resolves(cls, value: str | None) -> str | None:
-        if value and settings.get("BATCHVIDEO_IMAGE_BACKEND") == "flux" and lora_path(value) is None:
+        if value and settings.load_settings().image.backend == "flux" and lora_path(value) is None:
             raise ValueError(f"LoRA {value!r} not found in {lora_dir()} (expected a folder or "
                              f"{value}.safetensors)")
         return value

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
@@ -31,6 +31,8 @@ class MediaStore(dg.ConfigurableResource):
     s3_region: str | None = Field(default=None, description="AWS region (AWS_REGION); default boto3's")
     presign_seconds: int = Field(default=7 * 24 * 3600, description="lifetime of presigned URLs "
                                                                     "(BATCHVIDEO_PRESIGN_SECONDS)")
+    http_url: str | None = Field(default=None, description="http(s) address serving a local media root, for "
+                                                          "previews in the UI (BATCHVIDEO_MEDIA_PUBLIC_URL)")
     multipart_chunk_mb: int = Field(default=16, description="S3 transfers above this size stream in parts of this size")
     _client = PrivateAttr(default=None)
     _presign_client = PrivateAttr(default=None)
@@ -185,11 +187,15 @@ class MediaStore(dg.ConfigurableResource):
                       if p.is_file() and not p.name.endswith(".part")) if (base / prefix).exists() else []
 
     def public_url(self, key: str) -> str:
-        """A URL a person can open: presigned GET on S3 (signed for the public endpoint), file:// locally."""
+        """A URL a person can open: presigned GET on S3 (signed for the public endpoint); locally the
+        http address that serves the media root when there is one (a browser on the UI's http page
+        will not open file:// links), else file://."""
         if self.is_s3:
             bucket, _ = self._bucket_prefix
             return self._s3_presign().generate_presigned_url(
                 "get_object", Params={"Bucket": bucket, "Key": self._s3_key(key)}, ExpiresIn=self.presign_seconds)
+        if self.http_url:
+            return f"{self.http_url.rstrip('/')}/{quote(key)}"
         return self.uri(key)
 
 

@@ -83,6 +83,8 @@ class MediaSettings(Section):
                                                       "default <data dir>/media")
     presign_seconds: PositiveInt = Field(default=7 * 24 * 3600, validation_alias="BATCHVIDEO_PRESIGN_SECONDS",
                                          description="lifetime of presigned URLs")
+    public_url: str | None = Field(default=None, description="http(s) address that serves a local media root "
+                                   "(`make dev` serves it at http://127.0.0.1:3001), so previews open from the UI")
 
 
 class S3Settings(Section):

@@ -273,6 +273,6 @@ def test_update_rerender_renders_the_scripts_that_use_it(prepared_db, instance):
     proc = run(prepared_db, "accounts", "update", "rebrand", "--subtitle-background", "#C0392B", "--rerender")
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert [r["id"] for r in results] == [str(script_id)] and results[0]["status"] == "SUCCESS"
-    assert "rendering 1 script(s) again" in proc.stdout
+    assert "rendering the stale stages of 1 script(s)" in proc.stdout
     assert streams(path_of(results[0]["outputs"]["logoed_video"]), "video")
     assert latest_run(prepared_db, script_id).status == "SUCCESS"

@@ -208,3 +208,41 @@ def test_manifests_refuse_a_value_that_breaks_the_schema():
         validated("splits", {"key": "k", "uri": "u", "prompt_source": "template", "min_shot_s": 7.0,
                              "shots": [{"index": 0, "start_ms": 0, "end_ms": 10, "text": "t", "prompt": "p",
                                         "keywords": [], "kind": "video"}]})
+
+
+def test_local_previews_open_over_http(tmp_path):
+    """Locally, preview links point at the http server `make dev` starts over the media root (a browser on
+    the UI's http page will not open file:// links); the bytes served are the stored file's."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from batchvideo_resources.media_store import MediaStore
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = MediaStore(url=(tmp_path / "media").as_uri(), http_url=f"http://127.0.0.1:{port}")
+    store.put_bytes(b"cover bytes", "jobs/7/cover 1.jpg")
+    url = store.public_url("jobs/7/cover 1.jpg")
+    assert url == f"http://127.0.0.1:{port}/jobs/7/cover%201.jpg"
+    assert MediaStore(url=(tmp_path / "media").as_uri()).public_url("jobs/7/cover 1.jpg").startswith("file://")
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(tmp_path / "media")], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    assert response.read() == b"cover bytes"
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

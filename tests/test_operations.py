@@ -59,3 +59,35 @@ def test_title_edit_marks_and_rerenders_only_the_branding_stages(prepared_db, in
     assert _stale(instance, defs, str(sid)) == set()
     cover = media_store().read_bytes(f"jobs/{sid}/manifests/cover.json")
     assert b"Tides, explained" in cover
+
+
+def test_account_logo_edit_marks_only_branding_stale_and_rerender_redoes_only_them(prepared_db, instance):
+    """`accounts update --rerender`, in-process: the new logo is on the delivered video and only the stages
+    that read the branding ran again."""
+    from batchvideo_app.render import observe_edit, render_scripts, rerender_after_edit
+    from batchvideo_resources.db import Account, session_scope
+
+    defs = build_definitions()
+    with session_scope(prepared_db) as session:
+        session.add(Account(username="ops-brand", logo=None, subtitle_background="#1F3A93", extra={}))
+    sid = add(prepared_db, title="Ebb", content="Low tide shows the sea floor. Then the water comes back.",
+              language="en-US", account="ops-brand")
+    observe_edit([sid], instance)
+    (first,) = render_scripts([str(sid)], instance, in_process=True)
+    assert first["status"] == "SUCCESS", first["error"]
+
+    with engine_for(prepared_db).begin() as conn:
+        conn.execute(text("UPDATE accounts SET logo = 'logo.png' WHERE username = 'ops-brand'"))
+    stages = observe_edit([sid], instance)
+    assert {k.to_user_string() for k in stages[str(sid)]} == {"script", "logoed_video", "cover"}
+    assert _stale(instance, defs, str(sid)) == {"script", "logoed_video", "cover"}
+
+    (again,) = rerender_after_edit(stages, instance, in_process=True)
+    assert again["status"] == "SUCCESS", again["error"]
+    ran = {r.asset_key.to_user_string() for r in instance.get_records_for_run(
+        again["run_id"], of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+        for r in [r.event_log_entry.dagster_event]}
+    assert ran == {"script", "logoed_video", "cover"}
+    note = media_store().read_bytes(f"jobs/{sid}/manifests/logoed_video.json")
+    assert b"logo overlaid" in note
+    assert _stale(instance, defs, str(sid)) == set()

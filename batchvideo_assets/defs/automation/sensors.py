@@ -109,6 +109,29 @@ def stages_to_render(graph, changed: set[str]) -> list[dg.AssetKey] | None:
     return sorted(selected, key=lambda k: k.to_user_string())
 
 
+def observe_facets(instance: dg.DagsterInstance, db: DatabaseResource, script_ids: list[int],
+                   graph=None) -> dict[str, list[dg.AssetKey] | None]:
+    """Record the current facets of these scripts (the UI then shows the stages an account or topic edit
+    made stale) and return, per script, the stages to render again (`stages_to_render`); scripts
+    with no changed facet are left out."""
+    selections = {}
+    for script_id in script_ids:
+        key = str(script_id)
+        with db.session() as session:
+            digests = current_facets(session, script_id)
+        if digests is None:
+            selections[key] = None
+            continue
+        previous = observed_facets(instance, key)
+        changed = {f for f in FACETS if previous.get(f) != digests[f]}
+        for facet in sorted(changed):
+            instance.report_runless_asset_event(dg.AssetObservation(
+                asset_key=facet_key(facet), partition=key, tags={DATA_VERSION_TAG: digests[facet]}))
+        if changed:
+            selections[key] = stages_to_render(graph, changed)
+    return selections
+
+
 def revision_has_run(instance: dg.DagsterInstance, script_key: str, revision: int) -> bool:
     """A run of this revision exists already (from this sensor, the UI or `batchvideo render`)."""
     runs = instance.get_runs(dg.RunsFilter(tags={PARTITION_TAG: script_key, REVISION_TAG: str(revision)}), limit=5)
