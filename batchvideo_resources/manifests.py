@@ -31,6 +31,7 @@ class ScriptManifest(Manifest):
     spec: ScriptSpec
     digest: str  # everything that changes the video, referenced files' stamps included
     facets: dict[str, str] = {}  # facet → digest of its stored values (batchvideo_resources.facets)
+    revision: int | None = None  # the row's revision this snapshot read (scripts.revision)
 
 
 class WordTiming(Manifest):

@@ -133,9 +133,18 @@ def observe_facets(instance: dg.DagsterInstance, db: DatabaseResource, script_id
 
 
 def revision_has_run(instance: dg.DagsterInstance, script_key: str, revision: int) -> bool:
-    """A run of this revision exists already (from this sensor, the UI or `batchvideo render`)."""
+    """This revision is rendered or on its way: a run tagged with it exists (this sensor's, or
+    `batchvideo render`'s), or the latest `script` snapshot of the partition read it (a run launched
+    from the UI or a backfill, which carries no revision tag)."""
     runs = instance.get_runs(dg.RunsFilter(tags={PARTITION_TAG: script_key, REVISION_TAG: str(revision)}), limit=5)
-    return any(r.status != dg.DagsterRunStatus.CANCELED for r in runs)
+    if any(r.status != dg.DagsterRunStatus.CANCELED for r in runs):
+        return True
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("script"), asset_partitions=[script_key]), limit=1).records
+    if not records:
+        return False
+    snapshot = records[0].asset_materialization.metadata.get("revision")
+    return snapshot is not None and snapshot.value == revision
 
 
 @dg.sensor(job=jobs.render_video_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,

@@ -90,14 +90,17 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
         # An asset never edits the rows it reads (a detected language written back would look like an
         # edit to the scripts sensor): drop whatever load_spec resolved onto the row.
         session.rollback()
-        facets = facet_digests(session.get(Script, script_id))  # as stored, like the sensor sees it
+        stored = session.get(Script, script_id)
+        facets = facet_digests(stored)  # as stored, like the sensor sees it
+        revision = stored.revision
         check_tts_voice(spec, tts)
     digest = spec.digest()
     w, h = spec.canvas
     return dg.Output(
-        {"spec": spec.model_dump(mode="json"), "digest": digest, "facets": facets},
+        {"spec": spec.model_dump(mode="json"), "digest": digest, "facets": facets, "revision": revision},
         data_version=dg.DataVersion(facets["narration"]),
         metadata={"title": spec.title, "language": spec.language.code, "characters": len(spec.content),
                   "resolution": f"{w}x{h}", "speech_speed": spec.speech_speed, "topic": spec.topic.name,
-                  "account": spec.account.username, "digest": digest, **{f"facet_{k}": v for k, v in facets.items()}},
+                  "account": spec.account.username, "digest": digest, "revision": revision,
+                  **{f"facet_{k}": v for k, v in facets.items()}},
     )

@@ -1,0 +1,179 @@
+"""Operated through Dagster for real: dagster-webserver and dagster-daemon on a fresh PostgreSQL instance,
+driven over GraphQL as the UI does.
+
+- An asset backfill over two partitions (runs named `__ASSET_JOB`) is written back to `script_runs`.
+- Two requests for one script (the sensor's and the backfill's) never run at once.
+- A raw SQL `UPDATE` is re-rendered with the new text.
+- A delete during a run cancels the run and removes the partition.
+"""
+
+import os
+import subprocess
+import time
+
+import httpx
+import pytest
+from sqlalchemy import text
+from test_ui_e2e import VENV_BIN, _free_port, _graphql, _stop, pg_databases  # noqa: F401 (fixture)
+
+from batchvideo_app.catalog import add_script, seed_reference_data
+from batchvideo_assets.resources import media_store
+from batchvideo_resources import settings
+from batchvideo_resources.db import engine_for, session_scope, upgrade
+from batchvideo_resources.layout import STAGES
+
+pytestmark = pytest.mark.ui
+FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+LOCATION = {"repositoryLocationName": "batchvideo", "repositoryName": "__repository__"}
+RUNS = """query Runs($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) { ... on Runs { results {
+  runId jobName status startTime endTime tags { key value } } } } }"""
+BACKFILL = """mutation Backfill($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+ADD_PARTITION = """mutation Add($key: String!) { addDynamicPartition(repositorySelector: {repositoryLocationName:
+  "batchvideo", repositoryName: "__repository__"}, partitionsDefName: "scripts", partitionKey: $key) { __typename } }"""
+PARTITIONS = """{ assetNodeOrError(assetKey: {path: ["script"]}) { ... on AssetNode { partitionKeys } } }"""
+
+
+@pytest.fixture
+def stack(prepared_db, pg_databases, tmp_path):  # noqa: F811
+    dagster_url, scripts_url = pg_databases
+    upgrade(scripts_url)
+    with session_scope(scripts_url) as session:
+        seed_reference_data(session)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    # The shipped local instance's queue rules (one run per script), on PostgreSQL storage.
+    local = (settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text(
+        "storage:\n  postgres:\n    postgres_url: " + dagster_url.replace("+psycopg2", "") + "\n"
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n"
+        + local.replace("max_concurrent_runs: 2", "max_concurrent_runs: 3"))
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
+           "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1"}
+    port = _free_port()
+    workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
+    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("webserver", "daemon")}
+    procs = {
+        "webserver": subprocess.Popen([str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
+                                       "-w", workspace], cwd=settings.PROJECT_ROOT, env=env,
+                                      stdout=logs["webserver"], stderr=subprocess.STDOUT, start_new_session=True),
+        "daemon": subprocess.Popen([str(VENV_BIN / "dagster-daemon"), "run", "-w", workspace],
+                                   cwd=settings.PROJECT_ROOT, env=env, stdout=logs["daemon"],
+                                   stderr=subprocess.STDOUT, start_new_session=True),
+    }
+
+    def tail(name):
+        logs[name].flush()
+        return (tmp_path / f"{name}.log").read_text()[-3000:]
+
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            for name, proc in procs.items():
+                assert proc.poll() is None, f"{name} exited:\n{tail(name)}"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/server_info", timeout=5).status_code == 200:
+                    _graphql(port, "{ assetNodes { id } }")
+                    break
+            except (httpx.HTTPError, AssertionError):
+                pass
+            assert time.monotonic() < deadline, f"webserver did not come up:\n{tail('webserver')}"
+            time.sleep(1)
+        yield {"port": port, "scripts_url": scripts_url, "tail": tail, "procs": procs}
+    finally:
+        for proc in procs.values():
+            _stop(proc)
+        for log in logs.values():
+            log.close()
+
+
+def _runs(port: int, sid: str) -> list[dict]:
+    return _graphql(port, RUNS, {"tags": [{"key": "dagster/partition", "value": sid}]})["runsOrError"]["results"]
+
+
+def _wait(stack, what: str, ready, timeout_s: int = 480):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = ready()
+        if value:
+            return value
+        for name, proc in stack["procs"].items():
+            assert proc.poll() is None, f"{name} exited:\n{stack['tail'](name)}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{stack['tail']('daemon')}"
+        time.sleep(3)
+
+
+def _rows(url: str, run_ids: list[str]) -> dict[str, tuple]:
+    with engine_for(url).connect() as conn:
+        rows = conn.execute(text("SELECT run_id, status, status_detail FROM script_runs WHERE run_id = ANY(:ids)"),
+                            {"ids": run_ids}).all()
+    return {r.run_id: (r.status, r.status_detail) for r in rows}
+
+
+def _tag(run: dict, key: str) -> str | None:
+    return next((t["value"] for t in run["tags"] if t["key"] == key), None)
+
+
+def test_backfill_edit_and_delete_through_the_daemon(stack):
+    port, url = stack["port"], stack["scripts_url"]
+    with session_scope(url) as session:
+        ids = [str(add_script(session, {"title": title, "language": "en-US", "account": "plain", "content": body}).id)
+               for title, body in (("Tides", "The moon pulls the sea. Twice a day the water rises and falls."),
+                                   ("Salt", "Rivers carry salt to the sea. The sun takes the water back."))]
+    a, b = ids
+    for sid in ids:  # as the UI's "add partition" does, so the backfill need not wait for the sensor
+        _graphql(port, ADD_PARTITION, {"key": sid})
+    launched = _graphql(port, BACKFILL, {"params": {
+        "partitionNames": ids, "fromFailure": False,
+        "assetSelection": [{"path": [stage]} for stage in STAGES]}})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+
+    # The backfill's runs and the sensor's (it sees the two new rows) all finish, one run per script at a time.
+    def settled():
+        runs = {sid: _runs(port, sid) for sid in ids}
+        backfill = [r for rs in runs.values() for r in rs if _tag(r, "dagster/backfill")]
+        if len(backfill) < 2 or any(r["status"] not in FINISHED for rs in runs.values() for r in rs):
+            return None
+        return runs
+    runs = _wait(stack, "the backfill", settled)
+    time.sleep(20)  # a sensor tick that would have requested more, had it judged the rows unrendered
+    runs = _wait(stack, "every run", settled)
+    for sid, script_runs in runs.items():
+        assert all(r["status"] == "SUCCESS" for r in script_runs), script_runs
+        spans = sorted((r["startTime"], r["endTime"]) for r in script_runs)
+        assert all(prev_end <= start for (_, prev_end), (start, _) in zip(spans, spans[1:])), (sid, spans)
+    backfill_runs = [r for rs in runs.values() for r in rs if _tag(r, "dagster/backfill")]
+    assert {r["jobName"] for r in backfill_runs} == {"__ASSET_JOB"}
+    every_run = [r["runId"] for rs in runs.values() for r in rs]
+    rows = _wait(stack, "the write-back", lambda: (lambda got: got if len(got) == len(every_run) and all(
+        s == "SUCCESS" for s, _ in got.values()) else None)(_rows(url, every_run)), timeout_s=120)
+    assert set(rows) == set(every_run)
+
+    # A raw SQL edit: rendered again, with the new text, tagged with the new revision.
+    with engine_for(url).begin() as conn:
+        conn.execute(text("UPDATE scripts SET content = 'Waves carry sand along the beach.' WHERE id = :id"),
+                     {"id": int(a)})
+    edited = _wait(stack, "the edit's run", lambda: next(
+        (r for r in _runs(port, a) if _tag(r, "batchvideo/revision") == "2" and r["status"] in FINISHED), None))
+    assert edited["status"] == "SUCCESS"
+    # The stack renders into the tests' data folder (BATCHVIDEO_DATA_DIR is inherited).
+    assert b"Waves carry sand" in media_store().read_bytes(f"jobs/{a}/manifests/srt.json")
+
+    # A delete during a run: the run is canceled and the partition removed.
+    with engine_for(url).begin() as conn:
+        conn.execute(text("UPDATE scripts SET content = 'The tide turns again, slowly. Then it turns back.' "
+                          "WHERE id = :id"), {"id": int(a)})
+    running = _wait(stack, "the third revision to start", lambda: next(
+        (r for r in _runs(port, a) if _tag(r, "batchvideo/revision") == "3" and r["status"] in ("STARTED", *FINISHED)),
+        None))
+    assert running["status"] == "STARTED", running
+    with engine_for(url).begin() as conn:
+        conn.execute(text("UPDATE scripts SET deleted_at = CURRENT_TIMESTAMP WHERE id = :id"), {"id": int(a)})
+    canceled = _wait(stack, "the cancel", lambda: next(
+        (r for r in _runs(port, a) if r["runId"] == running["runId"] and r["status"] in FINISHED), None))
+    assert canceled["status"] == "CANCELED"
+    partitions = _graphql(port, PARTITIONS)["assetNodeOrError"]["partitionKeys"]
+    assert a not in partitions and b in partitions
+    status, detail = _wait(stack, "the CANCELED row", lambda: _rows(url, [running["runId"]]).get(running["runId"]),
+                           timeout_s=120)
+    assert status == "CANCELED" and "script deleted" in detail
