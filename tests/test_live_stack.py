@@ -174,6 +174,8 @@ def test_backfill_edit_and_delete_through_the_daemon(stack):
     assert canceled["status"] == "CANCELED"
     partitions = _graphql(port, PARTITIONS)["assetNodeOrError"]["partitionKeys"]
     assert a not in partitions and b in partitions
-    status, detail = _wait(stack, "the CANCELED row", lambda: _rows(url, [running["runId"]]).get(running["runId"]),
-                           timeout_s=120)
+    def final_row():
+        row = _rows(url, [running["runId"]]).get(running["runId"])
+        return row if row and row[0] in ("SUCCESS", "FAILED", "CANCELED") else None
+    status, detail = _wait(stack, "the CANCELED row", final_row, timeout_s=120)
     assert status == "CANCELED" and "script deleted" in detail
