@@ -40,7 +40,7 @@ demo: setup
 test: setup-dev
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# The pure media logic and the definitions (no database, no renders): under a minute.
+# Pure logic and the definitions (no database, no instance, no real media work): about a minute.
 test-fast: setup-dev
 	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 

@@ -99,16 +99,20 @@ def db_url(request, tmp_path):
 
 
 # Test layers, so `make test-fast` can run the pure logic and definitions alone (`-m unit`):
-# unit = no database, no Dagster instance; db = a scripts database (SQLite/PostgreSQL);
-# e2e = runs through a Dagster instance (materializations, renders); ui = a live webserver/daemon.
+# unit = no database, no Dagster instance, no real media work; media = real ffmpeg/espeak-ng/torch work
+# on small media (seconds per test); db = a scripts database (SQLite/PostgreSQL); e2e = runs through a
+# Dagster instance (materializations, renders); ui = a live webserver/daemon. A module marks itself
+# `media`; the database and instance layers follow from the fixtures a test uses.
 LAYER_FIXTURES = (("e2e", {"instance"}), ("db", {"prepared_db", "db_url", "pg_url"}))
-LAYERS = ("unit", "db", "e2e", "ui")
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if any(item.get_closest_marker(layer) for layer in LAYERS):
+        if item.get_closest_marker("ui") or item.get_closest_marker("e2e"):
             continue
         fixtures = set(item.fixturenames)
-        layer = next((name for name, needs in LAYER_FIXTURES if fixtures & needs), "unit")
-        item.add_marker(getattr(pytest.mark, layer))
+        layer = next((name for name, needs in LAYER_FIXTURES if fixtures & needs), None)
+        if layer is None and not item.get_closest_marker("media"):
+            layer = "unit"
+        if layer:
+            item.add_marker(getattr(pytest.mark, layer))

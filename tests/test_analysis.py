@@ -11,6 +11,8 @@ from batchvideo_media import analysis as A
 from batchvideo_media.compose import master_audio
 from batchvideo_media.probe import measure_loudness, run_ffmpeg
 
+pytestmark = pytest.mark.media
+
 SIZE = (320, 180)
 
 

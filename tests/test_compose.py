@@ -24,6 +24,8 @@ from batchvideo_media.images import (
 from batchvideo_media.probe import probe, stream_duration
 from batchvideo_media.subtitles import to_ass
 
+pytestmark = pytest.mark.media
+
 W, H = 1360, 768
 SR = 48000
 

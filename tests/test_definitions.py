@@ -16,8 +16,11 @@ STAGES = {"script", "audio", "srt", "splits", "images", "broll_clips", "digital_
 def test_definitions_load():
     defs = build_definitions()
     dg.Definitions.validate_loadable(defs)
-    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.materializable_asset_keys}
     assert keys == STAGES
+    observed = {k.to_user_string() for k in graph.get_all_asset_keys()} - keys
+    assert observed == {f"scripts_table/{f}" for f in ("narration", "visual_style", "presentation", "branding")}
     for key in keys:
         node = defs.resolve_assets_def(key)
         assert node.partitions_def is not None and node.partitions_def.name == "scripts"

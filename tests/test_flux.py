@@ -19,6 +19,8 @@ from PIL import Image
 
 from batchvideo_resources.image_gen import ImageGenResource, fit_exact, snap_up
 
+pytestmark = pytest.mark.media
+
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 FAST = dict(steps=2, max_sequence_length=16, batch_size=2)
 

@@ -24,6 +24,8 @@ from batchvideo_resources.lipsync import (
     render_default_avatar,
 )
 
+pytestmark = pytest.mark.media
+
 SHOTS = [{"start_ms": 0, "end_ms": 3000}, {"start_ms": 3000, "end_ms": 6500},
          {"start_ms": 6500, "end_ms": 9000}, {"start_ms": 9000, "end_ms": 12000}]
 

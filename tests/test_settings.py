@@ -72,6 +72,7 @@ ROUND_TRIP = [
     ("BATCHVIDEO_DB_URL", "postgresql+psycopg2://bv@db:5432/bv", "db.url", "postgresql+psycopg2://bv@db:5432/bv"),
     ("BATCHVIDEO_MEDIA_URL", "s3://media/prod", "media.url", "s3://media/prod"),
     ("BATCHVIDEO_PRESIGN_SECONDS", "600", "media.presign_seconds", 600),
+    ("BATCHVIDEO_MEDIA_PUBLIC_URL", "http://127.0.0.1:3001", "media.public_url", "http://127.0.0.1:3001"),
     ("BATCHVIDEO_S3_ENDPOINT_URL", "http://minio:9000", "s3.endpoint_url", "http://minio:9000"),
     ("BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL", "http://localhost:9000", "s3.public_endpoint_url", "http://localhost:9000"),
     ("BATCHVIDEO_S3_BUCKET", "logs", "s3.bucket", "logs"),

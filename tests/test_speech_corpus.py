@@ -35,6 +35,8 @@ from batchvideo_media.text import is_cjk, is_speakable, split_sentences, strip_p
 from batchvideo_resources.narration import synthesize_narration
 from batchvideo_resources.tts import TTSResource
 
+pytestmark = pytest.mark.media
+
 LEAD_MS = 100
 
 

@@ -34,6 +34,8 @@ from batchvideo_resources.llm import (
 )
 from batchvideo_resources.tts import TTSError, TTSResource
 
+pytestmark = pytest.mark.media
+
 MS_PER_CHAR = 40
 
 

@@ -17,6 +17,8 @@ from batchvideo_media.text import text_width
 from batchvideo_resources.narration import synthesize_narration, time_supplied_narration
 from batchvideo_resources.tts import TTSResource, espeak_missing_voice, espeak_voice
 
+pytestmark = pytest.mark.media
+
 SPOKEN = [
     # Chinese: years digit by digit, quantities with 万/千, decimals, percentages, ranges, dates, times, money
     ("zh-CN", "2024年", "二零二四年"),

@@ -29,6 +29,8 @@ from batchvideo_resources.stock import (
     rank_clips,
 )
 
+pytestmark = pytest.mark.media
+
 
 def _free_port() -> int:
     with socket.socket() as s:

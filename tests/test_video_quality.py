@@ -11,6 +11,8 @@ from test_compose import SR, H, W, frame, make_ass, near, speech, stills, tone
 from batchvideo_media import compose as C
 from batchvideo_media.probe import measure_loudness, probe, stream_duration
 
+pytestmark = pytest.mark.media
+
 BOX = "#2E5B8B"  # an account colour that is not the default
 BOX_RGB = (0x2E, 0x5B, 0x8B)
 NASTY = [
