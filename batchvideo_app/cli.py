@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +25,7 @@ def _bootstrap_env() -> None:
         warnings.filterwarnings("ignore", category=PreviewWarning)
     except ImportError:  # pragma: no cover
         pass
-    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))  # Dagster reads it from the environment
-    settings.dagster_home().mkdir(parents=True, exist_ok=True)
+    settings.export_dagster_home()
 
 
 class _CLI(click.Group):

@@ -285,3 +285,12 @@ def asset_roots() -> list[Path]:
 
 def dagster_home() -> Path:
     return load_settings().dagster.home
+
+
+def export_dagster_home() -> Path:
+    """Dagster finds its instance through DAGSTER_HOME in the environment: set it (when unset) to the
+    configured home, created if missing, before the CLI opens the instance."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DAGSTER_HOME", str(home))
+    return home
