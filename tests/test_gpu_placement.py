@@ -1,11 +1,14 @@
-"""GPU placement: the Kubernetes Job that `k8s_job_executor` would create for a GPU step, built with
+"""GPU placement: the Kubernetes Job that `k8s_job_executor` would create for a step, built with
 dagster-k8s's own job construction from the step's tags, merged with the executor's step config exactly as
-K8sStepHandler does, and validated by round-tripping through the kubernetes client's V1Job model."""
+K8sStepHandler does, and validated by round-tripping through the kubernetes client's V1Job model.
+
+A step gets an A100, a GPU limit and the `gpu` pool exactly when it loads a model into its own process:
+`images` with the in-process Flux backend. HTTP clients of model servers and the embedded defaults get
+none, and `cover` never generates a picture (its background comes from `images`)."""
 
 import json
 from types import SimpleNamespace
 
-import dagster as dg
 import pytest
 from kubernetes.client import ApiClient, V1Job
 
@@ -56,9 +59,22 @@ def render_step_job(step_key: str) -> V1Job:
     return api.deserialize(_Response(api.sanitize_for_serialization(job)), "V1Job")
 
 
-@pytest.fixture(scope="module")
-def images_job() -> V1Job:
+GPU_SERVERS = {"BATCHVIDEO_TTS_BACKEND": "http", "BATCHVIDEO_TTS_URL": "http://tts:8000",
+               "BATCHVIDEO_LIPSYNC_BACKEND": "http", "BATCHVIDEO_LIPSYNC_URL": "http://lipsync:8000"}
+
+
+@pytest.fixture
+def images_job(monkeypatch) -> V1Job:
+    monkeypatch.setenv("BATCHVIDEO_EXECUTOR", "k8s")
+    monkeypatch.setenv("BATCHVIDEO_IMAGE_BACKEND", "flux")
     return render_step_job("images")
+
+
+def _has_gpu(job: V1Job) -> bool:
+    pod = job.spec.template.spec
+    (container,) = pod.containers
+    return ("nvidia.com/gpu" in (container.resources.limits or {}) or bool(pod.node_selector)
+            or any(t.key == "nvidia.com/gpu" for t in pod.tolerations or []))
 
 
 def test_images_step_job_lands_on_an_a100_node(images_job):
@@ -79,30 +95,33 @@ def test_images_step_job_requests_one_gpu_and_keeps_cpu_defaults(images_job):
     assert images_job.metadata.labels["dagster/op"] == "images"
 
 
-def test_cpu_steps_get_no_gpu_and_no_gpu_node():
-    job = render_step_job("srt")
-    pod = job.spec.template.spec
-    (container,) = pod.containers
-    assert "nvidia.com/gpu" not in (container.resources.limits or {})
-    assert not pod.node_selector
-    assert not any(t.key == "nvidia.com/gpu" for t in pod.tolerations or [])
-
-
-def test_gpu_steps_share_one_concurrency_pool(monkeypatch):
+def _pools(monkeypatch, env: dict[str, str]) -> dict[str, set[str]]:
     from batchvideo_assets.definitions import build_definitions
 
-    monkeypatch.setenv("BATCHVIDEO_LIPSYNC_BACKEND", "http")
-    defs = build_definitions()
-    graph = defs.resolve_asset_graph()
-    pools = {key.to_user_string(): graph.get(key).pools for key in graph.get_all_asset_keys()}
-    assert pools["images"] == {GPU_POOL} and pools["digital_human"] == {GPU_POOL}
-    assert not pools["srt"] and not pools["broll_clips"]
-
-
-def test_placeholder_presenter_asks_for_no_gpu(monkeypatch):
-    from batchvideo_assets.definitions import build_definitions
-
-    monkeypatch.delenv("BATCHVIDEO_LIPSYNC_BACKEND", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     graph = build_definitions().resolve_asset_graph()
-    node = graph.get(dg.AssetKey("digital_human"))
-    assert not node.pools
+    return {key.to_user_string(): set(graph.get(key).pools or ()) for key in graph.get_all_asset_keys()}
+
+
+def test_only_in_process_flux_holds_a_gpu(monkeypatch):
+    pools = _pools(monkeypatch, {**GPU_SERVERS, "BATCHVIDEO_IMAGE_BACKEND": "flux"})
+    assert {stage for stage, p in pools.items() if p} == {"images"} and pools["images"] == {GPU_POOL}
+
+
+@pytest.mark.parametrize("image_backend", ["placeholder", "http"])
+def test_model_server_clients_and_defaults_hold_no_gpu(monkeypatch, image_backend):
+    env = {**GPU_SERVERS, "BATCHVIDEO_IMAGE_BACKEND": image_backend, "BATCHVIDEO_IMAGE_URL": "http://flux:8000",
+           "BATCHVIDEO_EXECUTOR": "k8s"}
+    assert not any(_pools(monkeypatch, env).values())
+    for step in ("images", "audio", "digital_human", "cover", "srt"):
+        assert not _has_gpu(render_step_job(step)), step
+
+
+def test_cpu_steps_get_no_gpu_and_no_gpu_node(monkeypatch):
+    monkeypatch.setenv("BATCHVIDEO_IMAGE_BACKEND", "flux")
+    for step in ("srt", "cover", "composed_video"):
+        job = render_step_job(step)
+        assert not _has_gpu(job), step
+        (container,) = job.spec.template.spec.containers
+        assert container.resources.limits["memory"] == "8Gi", step
