@@ -45,7 +45,7 @@ def _video_metadata(path: Path, uri: str, media: MediaStore, key: str, narration
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", group_name="video", kinds={"mp4", "ffmpeg"},
+    partitions_def=scripts_partitions, code_version="2", group_name="video", kinds={"mp4", "ffmpeg"},
     check_specs=[COMPOSED_CHECK],
     description="H.264/AAC video: shots with gentle motion, b-roll, digital-human clips, transitions, burned "
                 "subtitles in the account's style, narration (+ ducked music) normalised to −14 LUFS.",
@@ -95,6 +95,8 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
         meta = _video_metadata(out, uri, media, key, duration_ms)
         value = {"key": key, "uri": uri, "duration_s": meta["duration_s"], "integrated_lufs": facts["integrated_lufs"],
                  "black_s": facts["black_s"], "frozen_s": facts["frozen_s"]}
+        # The check reads the streams from the file's header; loudness and black/frozen stretches are
+        # what the encode measured (they are in the manifest too, for logoed_video).
         verdict, check_s = timed(lambda: evaluate_video(value, script, audio, media, splits, local=out,
                                                         measured=value))
     kinds = [s.kind for s in shots]
@@ -103,8 +105,8 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
                  "image_shots": kinds.count("image"), "broll_shots": kinds.count("broll"),
                  "presenter_shots": kinds.count("presenter"), "presenter_overlays": len(overlays),
                  "digital_human": presenter.get("mode", "none"), "bgm": bool(bgm),
-                 "transitions": ",".join(transitions or []) or "none", "h2v": h2v, "encoder": facts["encoder"], "encoder_settings": facts["encoder_settings"],
-                 "chunks": facts["chunks"], "render_s": facts["render_s"]})
+                 "transitions": ",".join(transitions or []) or "none", "h2v": h2v, "encoder": facts["encoder"],
+                 "encoder_settings": facts["encoder_settings"], "chunks": facts["chunks"], "render_s": facts["render_s"]})
     yield from report(dg.Output(value, metadata=meta), COMPOSED_CHECK, verdict, check_s)
 
 
