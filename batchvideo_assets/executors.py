@@ -2,8 +2,8 @@
 
 - `in_process`: every step in the run's process (debugging, tests).
 - `multiprocess`: a subprocess per step on the same host (`BATCHVIDEO_MAX_CONCURRENT`, default 2),
-  forked from a forkserver that has already imported Dagster and the code location (`preload_modules`),
-  so a step starts in a fraction of a second instead of importing everything anew (~2 s each).
+  forked from a forkserver that has already imported Dagster and the code location and built its
+  definitions (`preload_modules`), so a step starts without importing and building them anew (~2 s each).
 - `k8s`: `k8s_job_executor`, every step its own Kubernetes Job/pod (10 per video). CPU steps get the
   modest default resources below; a step that loads a GPU model into its own process (`images` with
   `BATCHVIDEO_IMAGE_BACKEND=flux`, nothing else today) carries a `dagster-k8s/config` op tag (see
@@ -63,10 +63,11 @@ def k8s_executor_config(executor: ExecutorSettings | None = None) -> dict:
 
 
 def preload_modules() -> list[str]:
-    """What the forkserver imports once for every step process: Dagster, the code location and every
-    module under `defs/` (with the libraries they import: SQLAlchemy, Pillow, pydantic, …)."""
+    """What the forkserver imports once for every step process: Dagster, every module under `defs/`
+    (with the libraries they import: SQLAlchemy, Pillow, pydantic, …) and `batchvideo_assets.preload`,
+    which builds the code location and resolves the render job."""
     stages = [m.name for m in pkgutil.walk_packages(defs_package.__path__, f"{defs_package.__name__}.")]
-    return ["dagster", "batchvideo_assets.definitions", *stages]
+    return ["dagster", "batchvideo_assets.definitions", *stages, "batchvideo_assets.preload"]
 
 
 def multiprocess_executor_config(executor: ExecutorSettings | None = None) -> dict:
