@@ -35,6 +35,8 @@ COPY batchvideo_app batchvideo_app
 COPY batchvideo_assets batchvideo_assets
 COPY batchvideo_resources batchvideo_resources
 COPY batchvideo_media batchvideo_media
+# The Flux image server (docker-compose `gpu` profile, deploy/k8s/flux-server.yaml) runs from this image.
+COPY services/flux services/flux
 RUN pip install --no-deps . \
  && useradd --create-home --uid 10001 dagster \
  && mkdir -p "$DAGSTER_HOME" /data \

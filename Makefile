@@ -8,7 +8,7 @@ BV := $(VENV)/bin/batchvideo
 APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig chromium
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup setup-dev demo test test-fast dev bench clean
+.PHONY: setup setup-dev demo test test-fast dev bench bench-backfill clean
 
 setup: $(VENV)/.installed
 	@$(BV) init
@@ -54,6 +54,11 @@ dev: setup
 
 bench: setup-dev
 	$(PY) bench/compose.py
+
+# N scripts through a real daemon on a fresh instance, then in-process: videos/hour, wall vs step work,
+# check time, peak RSS of the process tree (BENCH_ARGS="--scripts 3").
+bench-backfill: setup-dev
+	$(PY) bench/backfill.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs

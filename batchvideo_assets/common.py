@@ -12,8 +12,9 @@ import dagster as dg
 
 from batchvideo_resources.script_spec import BadScriptError, ScriptSpec
 
-# GPU-bound steps: on `k8s_job_executor` each becomes a pod on an A100 node; the `gpu` pool keeps
-# one GPU from being oversubscribed whatever the executor.
+# Steps that load a GPU model into their own process: on `k8s_job_executor` each becomes a pod on an
+# A100 node; the `gpu` pool keeps one GPU from being oversubscribed whatever the executor. A step that
+# only calls a model server (TTS, lip-sync, Flux behind `http`) holds no GPU.
 GPU_POOL = "gpu"
 GPU_OP_TAGS = {
     "dagster-k8s/config": {
@@ -26,6 +27,13 @@ GPU_OP_TAGS = {
     },
     "batchvideo/accelerator": "a100",
 }
+
+
+def gpu_placement(runs_model: bool) -> dict:
+    """`@dg.asset` arguments placing a step on a GPU exactly when it runs a model in its own process."""
+    return {"op_tags": GPU_OP_TAGS, "pool": GPU_POOL} if runs_model else {}
+
+
 # Every asset declares a `code_version`: bump it with any change to its code that changes its output,
 # and the UI shows that stage and everything downstream of it as stale for every script.
 

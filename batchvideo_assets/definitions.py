@@ -1,5 +1,6 @@
 """The code location: everything under `defs/` (one folder per stage group, automation, resources)."""
 
+import functools
 from pathlib import Path
 
 import dagster as dg
@@ -7,6 +8,13 @@ import dagster as dg
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    return loaded_definitions()
+
+
+@functools.cache
+def loaded_definitions() -> dg.Definitions:
+    """The code location as this process loaded it. Built once per process: the multiprocess executor's
+    forkserver builds it before forking (`batchvideo_assets.preload`), so a step process starts with it."""
     return build_definitions()
 
 

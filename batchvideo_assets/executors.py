@@ -1,12 +1,17 @@
 """The executor comes from BATCHVIDEO_EXECUTOR: in_process | multiprocess (default) | k8s | docker.
 
 - `in_process`: every step in the run's process (debugging, tests).
-- `multiprocess`: a subprocess per step on the same host (`BATCHVIDEO_MAX_CONCURRENT`, default 2).
-- `k8s`: `k8s_job_executor`, every step its own Kubernetes Job/pod. CPU steps get the modest default
-  resources below; GPU steps (`images`, `audio` with a neural TTS, lip-sync) carry a
-  `dagster-k8s/config` op tag (see `assets/common.py`) requesting `nvidia.com/gpu: 1` with a node
-  selector `nvidia.com/gpu.product` (A100) and a toleration for the `nvidia.com/gpu` taint, so only
-  they land on the A100 node pool. The `gpu` concurrency pool keeps one GPU from being oversubscribed.
+- `multiprocess`: a subprocess per step on the same host (`BATCHVIDEO_MAX_CONCURRENT`, default 2),
+  forked from a forkserver that has already imported Dagster and the code location and built its
+  definitions (`preload_modules`), so a step starts without importing and building them anew (~2 s each).
+- `k8s`: `k8s_job_executor`, every step its own Kubernetes Job/pod (10 per video). CPU steps get the
+  modest default resources below; a step that loads a GPU model into its own process (`images` with
+  `BATCHVIDEO_IMAGE_BACKEND=flux`, nothing else today) carries a `dagster-k8s/config` op tag (see
+  `common.py`) requesting `nvidia.com/gpu: 1` with a node selector `nvidia.com/gpu.product` (A100)
+  and a toleration for the `nvidia.com/gpu` taint, so only it lands on the A100 node pool. The `gpu`
+  concurrency pool keeps one GPU from being oversubscribed. The production default is instead the
+  run in its own pod (K8sRunLauncher + `multiprocess`, one pod per video) with Flux, TTS and lip-sync
+  in long-lived model servers on the A100 nodes (deploy/k8s/flux-server.yaml).
 - `docker`: `docker_executor`, every step its own container on one Docker host. The Docker executor
   has no per-step container settings, so GPUs are given to step containers with
   `BATCHVIDEO_DOCKER_GPUS` (`all` or device IDs such as `0,1`) → a Docker `device_requests` entry for
@@ -16,8 +21,11 @@
 
 from __future__ import annotations
 
+import pkgutil
+
 import dagster as dg
 
+from batchvideo_assets import defs as defs_package
 from batchvideo_resources.settings import ExecutorSettings, configured_env_names, load_settings
 
 # Resources of a CPU step pod (ffmpeg, espeak, placeholders); GPU steps override via their op tags.
@@ -52,6 +60,20 @@ def k8s_executor_config(executor: ExecutorSettings | None = None) -> dict:
                                                     "read_only": True}]},
         }}
     return config
+
+
+def preload_modules() -> list[str]:
+    """What the forkserver imports once for every step process: Dagster, every module under `defs/`
+    (with the libraries they import: SQLAlchemy, Pillow, pydantic, …) and `batchvideo_assets.preload`,
+    which builds the code location and resolves the render job."""
+    stages = [m.name for m in pkgutil.walk_packages(defs_package.__path__, f"{defs_package.__name__}.")]
+    return ["dagster", "batchvideo_assets.definitions", *stages, "batchvideo_assets.preload"]
+
+
+def multiprocess_executor_config(executor: ExecutorSettings | None = None) -> dict:
+    executor = executor or load_settings().executor
+    return {"max_concurrent": executor.max_concurrent_for("multiprocess"),
+            "start_method": {"forkserver": {"preload_modules": preload_modules()}}}
 
 
 def docker_gpu_requests(gpus: str | None) -> list[dict]:
@@ -90,7 +112,7 @@ def build_executor() -> dg.ExecutorDefinition:
     if executor.name == "in_process":
         return dg.in_process_executor
     if executor.name == "multiprocess":
-        return dg.multiprocess_executor.configured({"max_concurrent": executor.max_concurrent_for("multiprocess")})
+        return dg.multiprocess_executor.configured(multiprocess_executor_config(executor))
     if executor.name == "k8s":
         from dagster_k8s import k8s_job_executor
 

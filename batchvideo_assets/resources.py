@@ -21,14 +21,6 @@ from batchvideo_resources.stock import StockLibraryResource
 from batchvideo_resources.tts import TTSResource
 
 
-def tts_backend() -> str:
-    return load_settings().tts.backend
-
-
-def lipsync_backend() -> str:
-    return load_settings().lipsync.backend
-
-
 def _secret(section: Section, field: str) -> dg.EnvVar | None:
     """The variable a secret comes from, when it is set."""
     return dg.EnvVar(section.env_names(field)[0]) if getattr(section, field) else None
@@ -46,6 +38,12 @@ def media_store(config: Settings | None = None) -> MediaStore:
                       presign_seconds=config.media.presign_seconds, http_url=config.media.public_url)
 
 
+def image_gen_resource(config: Settings | None = None) -> ImageGenResource:
+    config = config or load_settings()
+    return ImageGenResource(backend=config.image.backend, url=config.image.url, model=config.image.flux_model,
+                            lora_dir=str(config.image.lora_dir))
+
+
 def build_resources(config: Settings | None = None) -> dict:
     config = config or load_settings()
     media = media_store(config)
@@ -58,8 +56,7 @@ def build_resources(config: Settings | None = None) -> dict:
         "asr": ASRResource(url=config.asr.url),
         "llm": LLMResource(base_url=config.llm.base_url, model=config.llm.model,
                            api_key=_secret(config.llm, "api_key"), cache_dir=str(data / "cache" / "llm")),
-        "image_gen": ImageGenResource(backend=config.image.backend, url=config.image.url,
-                                      model=config.image.flux_model, lora_dir=str(config.image.lora_dir)),
+        "image_gen": image_gen_resource(config),
         "stock": StockLibraryResource(backend=config.stock.backend, root=str(config.stock.dir),
                                       s3_url=config.stock.s3_url, s3_endpoint_url=config.s3.endpoint_url,
                                       s3_region=config.s3.region, pexels_url=config.stock.pexels_url,

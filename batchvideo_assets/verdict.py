@@ -1,15 +1,17 @@
-"""What every stage check shares: the verdict type, the blocking-check decorator and file access.
+"""What every stage check shares: the verdict type, the check spec, reporting and file access.
 
-Each check is partitioned like its asset and blocking, so a bad output stops the run at that
-stage (the run fails, the write-back row says FAILED with the check's description) instead of
-flowing into the finished video. The measurements live in `batchvideo_media.analysis`; the thin
-`evaluate_*` functions beside each stage's assets fetch the files from the media store, call them
-and fill a Verdict, so tests can run them on broken artifacts too. A check function takes the media
-store as a typed resource parameter (`media: MediaStore`), like an asset.
+Each stage asset declares its check (`check_spec`, partitioned like the asset, blocking) and evaluates
+it in its own step on the files it has just written, so a bad output stops the run at that stage (the
+run fails, the write-back row says FAILED with the check's description) instead of flowing into the
+finished video, without a step (a process, a pod) per check. The measurements live in
+`batchvideo_media.analysis`; the thin `evaluate_*` functions beside each stage's assets call them and
+fill a Verdict. Given no local file they fetch it from the media store, so tests can run them on
+broken artifacts too.
 """
 
-import functools
+import time
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,16 +26,49 @@ from batchvideo_resources.media_store import MediaStore
 class Verdict(Findings):
     """Findings of a check (empty problems = passed), reported to Dagster with the facts as metadata."""
 
-    def result(self) -> dg.AssetCheckResult:
-        meta = dict(self.facts)
+    def result(self, spec: dg.AssetCheckSpec, seconds: float) -> dg.AssetCheckResult:
+        meta = {**self.facts, "check_s": round(seconds, 3)}
         if self.problems:
             meta["problems"] = dg.MetadataValue.md("\n".join(f"- {p}" for p in self.problems[:20]))
         return dg.AssetCheckResult(
-            passed=self.passed, severity=dg.AssetCheckSeverity.ERROR, metadata=meta,
+            asset_key=spec.asset_key, check_name=spec.name, passed=self.passed,
+            severity=dg.AssetCheckSeverity.ERROR, metadata=meta,
             description="; ".join(self.problems[:5])[:1000] if self.problems else "ok")
 
 
-def local_copy(media: MediaStore, key: str, tmp: Path, verdict: Verdict, what: str) -> Path | None:
+def check_spec(asset: str, name: str, description: str) -> dg.AssetCheckSpec:
+    """The blocking check a stage asset declares (`check_specs=[…]`) and evaluates in its own step."""
+    with warnings.catch_warnings():  # partitioned checks are a Dagster preview feature
+        warnings.simplefilter("ignore")
+        return dg.AssetCheckSpec(name=name, asset=asset, description=description, blocking=True,
+                                 partitions_def=scripts_partitions)
+
+
+def timed(evaluate: Callable[[], Verdict]) -> tuple[Verdict, float]:
+    """The verdict and the seconds it took (reported as the check's `check_s`)."""
+    started = time.perf_counter()
+    verdict = evaluate()
+    return verdict, time.perf_counter() - started
+
+
+def report(output: dg.Output, spec: dg.AssetCheckSpec, verdict: Verdict, seconds: float
+           ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """What a checked stage yields: its output, then its check's result; a failed check then fails the
+    step as well, which puts the problem (not just the check's name) into the run's error and the
+    script_runs row, and stops everything downstream."""
+    yield output
+    result = verdict.result(spec, seconds)
+    yield result
+    if not result.passed:
+        raise dg.Failure(description=f"{spec.asset_key.path[-1]} check {spec.name} failed: {result.description}",
+                         allow_retries=False)
+
+
+def local_copy(media: MediaStore, key: str, tmp: Path, verdict: Verdict, what: str,
+               local: Path | None = None) -> Path | None:
+    """`local` (the file the stage has just written) when given, else the stored file fetched to `tmp`."""
+    if local is not None:
+        return local
     if not key or not media.exists(key):
         verdict.fail(f"{what}: {key or '(no key)'} is missing from the media store")
         return None
@@ -42,25 +77,3 @@ def local_copy(media: MediaStore, key: str, tmp: Path, verdict: Verdict, what: s
     except (OSError, FileNotFoundError) as exc:
         verdict.fail(f"{what}: {key} cannot be read ({exc})")
         return None
-
-
-def stage_check(asset: str, name: str, description: str, additional: tuple[str, ...] = ()):
-    def decorate(fn):
-        @functools.wraps(fn)
-        def run(*args, **kwargs):
-            result: dg.AssetCheckResult = fn(*args, **kwargs)
-            yield result
-            if not result.passed:
-                # Recorded as a failed check above; failing the step as well puts the problem (not
-                # just the check's name) into the run's error and the script_runs row.
-                raise dg.Failure(description=f"{asset} check {name} failed: {result.description}",
-                                 allow_retries=False)
-
-        with warnings.catch_warnings():  # partitioned checks are a Dagster preview feature
-            warnings.simplefilter("ignore")
-            return dg.asset_check(
-                asset=asset, name=name, description=description, blocking=True,
-                partitions_def=scripts_partitions,
-                additional_ins={a: dg.AssetIn(a) for a in additional})(run)
-    return decorate
-

@@ -15,6 +15,7 @@ import srt as srtlib
 from PIL import Image
 
 from batchvideo_media.compose.mastering import TARGET_LUFS
+from batchvideo_media.motion import BLACK_MIN_S, FREEZE_MIN_S, FREEZE_NOISE_DB, Stretch, logged_intervals
 from batchvideo_media.probe import MediaError, MediaInfo, measure_loudness, probe, run_ffmpeg
 from batchvideo_media.subtitles import MAX_LINES
 from batchvideo_media.text import text_width
@@ -26,9 +27,6 @@ AUDIO_TIMING_TOLERANCE_MS = 5
 # anything longer means the stored timings do not describe the file.
 MAX_TAIL_MS = 400
 SILENT_DB = -60.0
-BLACK_MIN_S = 1.0          # a black stretch this long is a broken render (transitions are 0.5 s)
-FREEZE_MIN_S = 3.0         # stills pan continuously, so a frozen image shot is a broken render
-FREEZE_NOISE_DB = -60
 SHOT_EDGE_S = 0.6          # transitions blur shot boundaries by up to this much
 TITLE_RGB = (255, 230, 90)  # render_cover draws the title in this colour on a darkened band
 TITLE_MIN_FRACTION = 0.002
@@ -169,9 +167,11 @@ def image_findings(path: Path, size: tuple[int, int], what: str) -> Findings:
     return found
 
 
-def clip_findings(path: Path, size: tuple[int, int], want_ms: int | None, what: str) -> Findings:
-    """A video clip has a video stream of `size`, lasts `want_ms` (± DURATION_TOLERANCE_MS) and every
-    frame decodes."""
+def clip_findings(path: Path, size: tuple[int, int], want_ms: int | None, what: str,
+                  decode_frames: bool = True) -> Findings:
+    """A video clip has a video stream of `size`, lasts `want_ms` (± DURATION_TOLERANCE_MS) and (with
+    `decode_frames`) every frame decodes. A clip an ffmpeg encode has just written whole needs no
+    second decode: `decode_frames=False` reads its header only."""
     found = Findings()
     info = probe_or_fail(path, found, what)
     if info is None:
@@ -183,6 +183,8 @@ def clip_findings(path: Path, size: tuple[int, int], want_ms: int | None, what: 
         found.fail(f"{what} is {info.width}x{info.height}, not {size[0]}x{size[1]}")
     if want_ms is not None and abs(info.duration_s * 1000 - want_ms) > DURATION_TOLERANCE_MS:
         found.fail(f"{what} lasts {info.duration_s * 1000:.0f} ms, the shot {want_ms} ms")
+    if not decode_frames:
+        return found
     try:  # decode every frame: a truncated clip fails here even when the header probes
         run_ffmpeg(["-v", "error", "-xerror", "-i", str(path), "-f", "null", "-"])
     except MediaError as exc:
@@ -191,21 +193,14 @@ def clip_findings(path: Path, size: tuple[int, int], want_ms: int | None, what: 
 
 
 # ------------------------------------------------------------------------------------------ video
-def _intervals(log: str, start_key: str, end_key: str) -> list[tuple[float, float | None]]:
-    """(start, end) pairs of `key: value` log lines; an interval still open at the end has end None."""
-    starts = [float(x) for x in re.findall(rf"{start_key}[:=]\s*(-?[\d.]+)", log)]
-    ends = [float(x) for x in re.findall(rf"{end_key}[:=]\s*(-?[\d.]+)", log)]
-    return list(zip(starts, ends + [None] * (len(starts) - len(ends))))
-
-
-def black_and_frozen(path: Path, duration_s: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+def black_and_frozen(path: Path, duration_s: float) -> tuple[list[Stretch], list[Stretch]]:
     """Black stretches (≥ BLACK_MIN_S) and frozen stretches (≥ FREEZE_MIN_S) in seconds."""
     log = run_ffmpeg(["-i", str(path), "-map", "0:v:0", "-an", "-vf",
                       f"blackdetect=d={BLACK_MIN_S}:pic_th=0.98:pix_th=0.10,"
                       f"freezedetect=n={FREEZE_NOISE_DB}dB:d={FREEZE_MIN_S}", "-f", "null", "-"], loglevel="info")
     black = [(float(a), float(b)) for a, b in re.findall(r"black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)", log)]
     frozen = []
-    for start, end in _intervals(log, "lavfi.freezedetect.freeze_start", "lavfi.freezedetect.freeze_end"):
+    for start, end in logged_intervals(log, "lavfi.freezedetect.freeze_start", "lavfi.freezedetect.freeze_end"):
         frozen.append((start, end if end is not None else duration_s))
     return black, frozen
 
@@ -217,10 +212,15 @@ def freeze_allowed(start: float, end: float, static_spans_ms: list[tuple[int, in
 
 
 def video_findings(path: Path, canvas: tuple[int, int], narration_ms: int,
-                   static_spans_ms: list[tuple[int, int]], motion: bool = True) -> Findings:
+                   static_spans_ms: list[tuple[int, int]], motion: bool = True,
+                   measured: dict | None = None) -> Findings:
     """H.264 + AAC streams lasting the narration (± DURATION_TOLERANCE_MS) at `canvas`, loudness within
     LOUDNESS_TOLERANCE_LU of TARGET_LUFS and (when `motion`) no long black stretch nor frozen one
-    outside `static_spans_ms`."""
+    outside `static_spans_ms`.
+
+    `measured`: what the encode that wrote the file measured on its way out — `integrated_lufs` and the
+    `black_s` / `frozen_s` stretches (see motion.py) — used instead of decoding the file again; the
+    streams, durations and resolution are always read from the file's header."""
     found = Findings()
     info = probe_or_fail(path, found, "video")
     if info is None:
@@ -248,7 +248,7 @@ def video_findings(path: Path, canvas: tuple[int, int], narration_ms: int,
                        f"(tolerance {DURATION_TOLERANCE_MS} ms)")
     if a is not None:
         try:
-            lufs = measure_loudness(path)["integrated_lufs"]
+            lufs = measured["integrated_lufs"] if measured else measure_loudness(path)["integrated_lufs"]
             found.facts["integrated_lufs"] = round(lufs, 2)
             if abs(lufs - TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
                 found.fail(f"integrated loudness {lufs:.1f} LUFS is not within ±{LOUDNESS_TOLERANCE_LU} LU "
@@ -257,7 +257,8 @@ def video_findings(path: Path, canvas: tuple[int, int], narration_ms: int,
             found.fail(f"loudness cannot be measured: {str(exc)[-200:]}")
     if motion and v is not None:
         try:
-            black, frozen = black_and_frozen(path, info.duration_s)
+            black, frozen = ((measured["black_s"], measured["frozen_s"]) if measured
+                             else black_and_frozen(path, info.duration_s))
         except MediaError as exc:
             found.fail(f"video does not decode: {str(exc)[-200:]}")
         else:
@@ -269,7 +270,8 @@ def video_findings(path: Path, canvas: tuple[int, int], narration_ms: int,
                     found.fail(f"frozen from {start:.1f} s to {end:.1f} s")
             found.facts.update({"black_stretches": len(black), "frozen_stretches": len(frozen) - len(allowed),
                                 "static_broll_stretches": len(allowed)})
-    found.facts.update({"resolution": f"{info.width}x{info.height}", "narration_ms": narration_ms})
+    found.facts.update({"resolution": f"{info.width}x{info.height}", "narration_ms": narration_ms,
+                        "measured_during_encode": measured is not None})
     return found
 
 

@@ -1,13 +1,17 @@
 """Image generation: a labelled placeholder renderer (default), Flux via diffusers, or a remote image server.
 
 The Flux pipeline is loaded lazily, once per process (whatever the number of resource instances, since GPU
-memory is the limit), never at import time: importing this module does not import torch or diffusers."""
+memory is the limit), never at import time: importing this module does not import torch or diffusers.
+In production Flux runs in one long-lived server process (services/flux, the `http` backend), so it is
+loaded once per GPU worker whatever the executor starts per step."""
 
 from __future__ import annotations
 
 import io
 import math
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -22,7 +26,15 @@ from batchvideo_resources.http_retry import request_with_retries, service_url
 _PIPELINES: dict[tuple, object] = {}
 _PIPELINE_LOCKS: dict[tuple, threading.RLock] = {}
 _REGISTRY_LOCK = threading.Lock()
+_LOADS = {"count": 0}  # pipelines loaded by this process (metadata: how often the model was loaded)
 BACKENDS = ("placeholder", "flux", "http")
+# The image server's answer carries how many times it has loaded the model since it started.
+LOADS_HEADER = "X-Model-Loads"
+
+
+def pipeline_loads() -> int:
+    """How many Flux pipelines this process has loaded."""
+    return _LOADS["count"]
 
 
 def snap_up(value: int, multiple: int) -> int:
@@ -82,33 +94,55 @@ class ImageGenResource(dg.ConfigurableResource):
     def _server_url(self) -> str:
         return service_url(self.url, "BATCHVIDEO_IMAGE_URL", "image")
 
-    def generate(self, jobs: list[dict], width: int, height: int, *, lora: tuple[str, float] | None = None) -> None:
+    @property
+    def runs_model_in_process(self) -> bool:
+        """Whether generating loads a model into this process (and so needs its GPU)."""
+        return self.backend == "flux"
+
+    def generate(self, jobs: list[dict], width: int, height: int, *, lora: tuple[str, float] | None = None) -> dict:
+        """Writes the pictures; returns `model_loads` (times the model serving them has been loaded: by
+        this process for `flux`, by the server for `http`) and `per_image_s`."""
+        started = time.perf_counter()
+        loads: int | None = 0
         if self.backend == "placeholder":
             for job in jobs:
                 render_placeholder(Path(job["out"]), width, height, ", ".join(job.get("keywords") or []),
                                    str(job["seed"]), job["index"])
         elif self.backend == "flux":
             self._flux(jobs, width, height, lora)
+            loads = pipeline_loads()
         elif self.backend == "http":
-            self._http(jobs, width, height, lora)
+            loads = self._http(jobs, width, height, lora)
         else:
             raise ValueError(f"unknown image backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")
+        seconds = time.perf_counter() - started
+        return {"model_loads": loads, "per_image_s": round(seconds / len(jobs), 3) if jobs else 0.0}
 
     # ------------------------------------------------------------------ http
-    def _http(self, jobs: list[dict], width: int, height: int, lora: tuple[str, float] | None) -> None:
-        for job in jobs:
-            body = {"prompt": job["prompt"], "width": width, "height": height, "seed": int(job["seed"]),
-                    "steps": self.steps, "guidance": self.guidance,
-                    "lora": {"name": lora[0], "weight": lora[1]} if lora else None}
-            response = request_with_retries("POST", f"{self._server_url}/generate", json=body,
-                                            timeout=self.timeout_s, attempts=self.attempts)
-            try:
-                image = Image.open(io.BytesIO(response.content))
-                image.load()
-            except Exception as exc:  # noqa: BLE001 - any decoding problem means a bad answer
-                raise RuntimeError(f"image server returned something that is not an image "
-                                   f"({response.headers.get('content-type')}, {len(response.content)} bytes)") from exc
-            fit_exact(image.convert("RGB"), width, height).save(job["out"], format="PNG")
+    def _http(self, jobs: list[dict], width: int, height: int, lora: tuple[str, float] | None) -> int | None:
+        """Up to `batch_size` requests at once, so the server can batch them into one pipeline call."""
+        if not jobs:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(len(jobs), self.batch_size)) as pool:
+            loads = list(pool.map(lambda job: self._http_one(job, width, height, lora), jobs))
+        known = [n for n in loads if n is not None]
+        return max(known) if known else None
+
+    def _http_one(self, job: dict, width: int, height: int, lora: tuple[str, float] | None) -> int | None:
+        body = {"prompt": job["prompt"], "width": width, "height": height, "seed": int(job["seed"]),
+                "steps": self.steps, "guidance": self.guidance,
+                "lora": {"name": lora[0], "weight": lora[1]} if lora else None}
+        response = request_with_retries("POST", f"{self._server_url}/generate", json=body,
+                                        timeout=self.timeout_s, attempts=self.attempts)
+        try:
+            image = Image.open(io.BytesIO(response.content))
+            image.load()
+        except Exception as exc:  # noqa: BLE001 - any decoding problem means a bad answer
+            raise RuntimeError(f"image server returned something that is not an image "
+                               f"({response.headers.get('content-type')}, {len(response.content)} bytes)") from exc
+        fit_exact(image.convert("RGB"), width, height).save(job["out"], format="PNG")
+        loads = response.headers.get(LOADS_HEADER)
+        return int(loads) if loads and loads.isdigit() else None
 
     # ------------------------------------------------------------------ flux
     def _pipeline_key(self) -> tuple:
@@ -132,6 +166,7 @@ class ImageGenResource(dg.ConfigurableResource):
                     pipe.to("cuda")
                 if self.vae_tiling:
                     pipe.vae.enable_tiling()
+                _LOADS["count"] += 1
                 _PIPELINES[key] = pipe
                 _PIPELINE_LOCKS[key] = threading.RLock()
             return _PIPELINES[key]

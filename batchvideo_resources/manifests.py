@@ -102,6 +102,8 @@ class ImagesManifest(Manifest):
     model: str
     width: int
     height: int
+    # The topic's cover picture (topic.cover_prompt) at the canvas size, generated with the shots.
+    cover_background: ImageEntry | None = None
 
 
 class ClipEntry(StoredFile):
@@ -130,6 +132,9 @@ class DigitalHumanManifest(Manifest):
 class ComposedVideoManifest(StoredFile):
     duration_s: float
     integrated_lufs: float
+    # Black / frozen stretches (seconds) seen on the encoded frames; a logoed copy has the same ones.
+    black_s: list[tuple[float, float]] = []
+    frozen_s: list[tuple[float, float]] = []
 
 
 class LogoedVideoManifest(StoredFile):

@@ -55,14 +55,18 @@ def put(media, tmp_path, name, writer):
     return key
 
 
-def test_every_check_is_defined_blocking_and_partitioned():
+def test_every_check_is_declared_on_its_asset_blocking_and_partitioned():
     from batchvideo_assets.definitions import build_definitions
 
-    specs = [spec for c in build_definitions().asset_checks for spec in c.check_specs]
-    assert len(specs) == 8
-    assert {s.asset_key.path[-1] for s in specs} == {"audio", "srt", "splits", "images", "broll_clips",
-                                                      "composed_video", "logoed_video", "cover"}
-    assert all(s.blocking for s in specs)
+    defs = build_definitions()
+    assert not defs.asset_checks, "checks run in their asset's step, not in steps of their own"
+    specs = {spec.asset_key.path[-1]: (spec, assets_def) for assets_def in defs.assets
+             for spec in assets_def.check_specs}
+    assert set(specs) == {"audio", "srt", "splits", "images", "broll_clips", "composed_video", "logoed_video",
+                          "cover"}
+    for stage, (spec, assets_def) in specs.items():
+        assert spec.blocking and spec.partitions_def == assets_def.partitions_def, stage
+        assert assets_def.keys == {spec.asset_key}, stage
 
 
 def test_checks_run_in_the_render_job_and_pass(good, instance):

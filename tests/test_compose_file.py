@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 DAGSTER_SERVICES = ("code", "webserver", "daemon", "init")
-GPU_SERVICES = ("tts", "lipsync", "funasr")
+GPU_SERVICES = ("flux", "tts", "lipsync", "funasr")
 SECRET_WORDS = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY)", re.I)
 VAR = re.compile(r"^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$")
 
@@ -198,12 +198,26 @@ def test_deploy_yaml_parses_and_holds_no_secrets(path):
     walk(data)
 
 
-def test_helm_values_use_k8s_executor_and_gpu_placement():
+def test_flux_server_runs_from_the_gpu_image_with_local_weights():
+    flux = SERVICES["flux"]
+    assert flux["build"]["args"]["EXTRAS"] == "gpu" and flux["build"]["context"] == "."
+    command = flux["command"]
+    assert command[:2] == ["python", "services/flux/app.py"] and (ROOT / command[1]).is_file()
+    assert command[command.index("--model") + 1].startswith("/models/")
+    assert "model_cache:/models" in flux["volumes"]
+    assert "COPY services/flux services/flux" in (ROOT / "Dockerfile").read_text()
+    port = command[command.index("--port") + 1]
+    assert flux["expose"] == [port] and f"127.0.0.1:{port}/health" in flux["healthcheck"]["test"][1]
+
+
+def test_helm_values_run_each_video_in_one_pod_and_gpu_placement():
     values = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yaml").read_text())
     assert values["runLauncher"]["type"] == "K8sRunLauncher"
     (deployment,) = values["dagster-user-deployments"]["deployments"]
     env = {e["name"]: e["value"] for e in deployment["env"]}
-    assert env["BATCHVIDEO_EXECUTOR"] == "k8s"
+    assert env["BATCHVIDEO_EXECUTOR"] == "multiprocess"  # steps forked in the run pod: one pod per video
+    run_pod = values["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]
+    assert "nvidia.com/gpu" not in run_pod["containerConfig"]["resources"]["limits"]
     assert deployment["dagsterApiGrpcArgs"] == ["-m", "batchvideo_assets.definitions"]
     assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
     assert values["dagsterDaemon"]["runMonitoring"]["enabled"] is True

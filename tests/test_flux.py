@@ -219,18 +219,19 @@ def test_http_backend_posts_the_generate_contract_and_retries(image_server, tmp_
     gen.generate(jobs, 320, 180, lora=("inkwash", 0.7))
     assert [image_size(j["out"]) for j in jobs] == [(320, 180), (320, 180)]
     assert len(requests) == 3  # one 503, retried
-    assert requests[-1] == {"prompt": "a red fox", "width": 320, "height": 180, "seed": 4, "steps": 20,
-                            "guidance": 3.5, "lora": {"name": "inkwash", "weight": 0.7}}
+    assert sorted(r["seed"] for r in requests[1:]) == [3, 4]  # sent together, for the server to batch
+    assert requests[-1] == {"prompt": "a red fox", "width": 320, "height": 180, "seed": requests[-1]["seed"],
+                            "steps": 20, "guidance": 3.5, "lora": {"name": "inkwash", "weight": 0.7}}
 
 
 # ---------------------------------------------------------------------- through the `images` asset
 def _image_assets():
     from batchvideo_assets.defs.script.assets import script
-    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.speech.assets import audio, srt
     from batchvideo_assets.defs.storyboard.assets import splits
-    from batchvideo_assets.defs.visuals.assets import images
+    from batchvideo_assets.defs.visuals.assets import build_images_asset
 
-    return [script, build_audio_asset(neural_tts=False), srt, splits, images]
+    return [script, audio, srt, splits, build_images_asset(gpu=True)]
 
 
 def test_images_asset_renders_flux_and_regenerates_only_the_chosen_shot(prepared_db, instance, tiny_flux):

@@ -158,11 +158,11 @@ def _presenter_account(name: str, mode: str, intro_s: float, outro_s: float, ava
 
 def _presenter_assets():
     from batchvideo_assets.defs.script.assets import script
-    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.speech.assets import audio, srt
     from batchvideo_assets.defs.storyboard.assets import splits
-    from batchvideo_assets.defs.visuals.digital_human import build_digital_human_asset
+    from batchvideo_assets.defs.visuals.digital_human import digital_human
 
-    return [script, build_audio_asset(neural_tts=False), srt, splits, build_digital_human_asset(gpu=False)]
+    return [script, audio, srt, splits, digital_human]
 
 
 CONTENT = ("Welcome back to the channel. Today we look at rivers. Water always finds a way down. "

@@ -153,13 +153,14 @@ def test_every_choice_of_every_backend_round_trips(clean_env, section, field):
 
 
 def test_backends_place_steps_from_settings(clean_env):
-    from batchvideo_assets.resources import build_resources, lipsync_backend, tts_backend
+    from batchvideo_assets.resources import build_resources
 
     clean_env.setenv("BATCHVIDEO_TTS_BACKEND", "http")
     clean_env.setenv("BATCHVIDEO_LIPSYNC_BACKEND", "http")
-    assert (tts_backend(), lipsync_backend()) == ("http", "http")
+    clean_env.setenv("BATCHVIDEO_IMAGE_BACKEND", "flux")
     resources = build_resources()
     assert resources["tts"].backend == "http" and resources["lipsync"].backend == "http"
+    assert resources["image_gen"].runs_model_in_process
 
 
 @pytest.mark.parametrize(("name", "raw", "told"), [

@@ -432,7 +432,7 @@ def test_user_narration_gets_asr_timings_traditional_subtitles_and_llm_prompts(p
 
     from batchvideo_app.catalog import default_asset_root
     from batchvideo_assets.defs.script.assets import script
-    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.speech.assets import audio, srt
     from batchvideo_assets.defs.storyboard.assets import splits
     from batchvideo_assets.io_manager import ManifestIOManager
     from batchvideo_assets.resources import build_resources
@@ -462,11 +462,11 @@ def test_user_narration_gets_asr_timings_traditional_subtitles_and_llm_prompts(p
                          "tts": TTSResource(), "asr": ASRResource(url=f"http://127.0.0.1:{server.server_address[1]}"),
                          "llm": LLMResource(base_url=f"{llm_url}/v1", model="tiny", cache_dir="")}
             run_config = {"ops": {"splits": {"config": {"min_shot_s": 4.0}}}}
-            result = dg.materialize([script, build_audio_asset(False), srt, splits], partition_key=str(script_id),
+            result = dg.materialize([script, audio, srt, splits], partition_key=str(script_id),
                                     instance=instance, resources=resources, run_config=run_config)
             requests_first_run = len(llm_log)
             # Re-running the storyboard alone reads the LLM answer back from the media store.
-            again = dg.materialize([script, build_audio_asset(False), srt, splits], partition_key=str(script_id),
+            again = dg.materialize([script, audio, srt, splits], partition_key=str(script_id),
                                    instance=instance, resources=resources, run_config=run_config,
                                    selection=[splits.key])
             requests_second_run = len(llm_log)

@@ -232,11 +232,11 @@ def test_pexels_without_key_says_which_variable(pexels_server):
 # ---------------------------------------------------------------------- the broll_clips asset
 def _broll_assets():
     from batchvideo_assets.defs.script.assets import script
-    from batchvideo_assets.defs.speech.assets import build_audio_asset, srt
+    from batchvideo_assets.defs.speech.assets import audio, srt
     from batchvideo_assets.defs.storyboard.assets import splits
     from batchvideo_assets.defs.visuals.assets import broll_clips
 
-    return [script, build_audio_asset(neural_tts=False), srt, splits, broll_clips]
+    return [script, audio, srt, splits, broll_clips]
 
 
 CONTENT = ("Markets opened higher today. Investors watched the economy closely. Office workers returned to the city. "

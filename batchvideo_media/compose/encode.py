@@ -10,9 +10,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from batchvideo_media.compose.encoders import LIBX264, NVENC_ARGS, h264_encoder
 from batchvideo_media.compose.graph import X264_CRF, X264_PARAMS, X264_PRESET, build_chunk_command
 from batchvideo_media.compose.mastering import AAC, TARGET_LUFS, master_audio
 from batchvideo_media.compose.plan import FPS, TRANSITION_S, Overlay, ShotMedia, frame_counts, plan_chunks
+from batchvideo_media.motion import faults_in_parts
 from batchvideo_media.probe import MediaError, ffmpeg_failed, start_ffmpeg
 
 
@@ -85,12 +87,14 @@ def compose(shots: list[ShotMedia], audio: Path, ass: Path | None, out: Path, wi
             canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
             overlays: list[Overlay] | None = None, duration_ms: int | None = None,
             workers: int | None = None, threads: int | None = None, tracker: ProcessTracker | None = None,
-            audio_ready: "threading.Event | None" = None, timeout: float = 3600) -> dict:
+            audio_ready: "threading.Event | None" = None, timeout: float = 3600, encoder: str | None = None) -> dict:
     """Render `shots` with burned `ass` subtitles, muxed with `audio` (stream-copied when it is AAC).
+    `encoder`: libx264 or h264_nvenc; by default whichever this process has (encoders.h264_encoder).
 
-    Returns facts for metadata: chunks, frames, workers."""
+    Returns facts for metadata: chunks, frames, workers, encoder, black/frozen stretches."""
     if not shots:
         raise MediaError("no shots to compose")
+    encoder = encoder or h264_encoder()
     workers = workers or default_workers()
     tracker = tracker or ProcessTracker()
     total_frames = round(duration_ms * FPS / 1000) if duration_ms else None
@@ -106,14 +110,15 @@ def compose(shots: list[ShotMedia], audio: Path, ass: Path | None, out: Path, wi
         segs = [seg_dir / f"c{c.index:04d}.mp4" for c in chunks]
         commands = [build_chunk_command(c, shots, counts, seg, width, height, ass=ass, canvas=canvas,
                                         transitions=transitions, transition_frames=tf, overlays=overlays,
-                                        threads=per_proc_threads)
+                                        threads=per_proc_threads, encoder=encoder)
                     for c, seg in zip(chunks, segs)]
         # Longest chunks first: the pool ends together.
         order = sorted(range(len(commands)), key=lambda k: -chunks[k].frames)
+        logs: dict[int, str] = {}
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(tracker.run, commands[k], timeout, "error", f"chunk{k}") for k in order]
-            for fut in futures:
-                fut.result()
+            futures = {k: pool.submit(tracker.run, commands[k], timeout, "info", f"chunk{k}") for k in order}
+            for k, fut in futures.items():
+                logs[k] = fut.result()
         listing = seg_dir / "chunks.txt"
         listing.write_text("".join(f"file '{s.name}'\n" for s in segs), encoding="utf-8")
         if audio_ready is not None:
@@ -124,15 +129,20 @@ def compose(shots: list[ShotMedia], audio: Path, ass: Path | None, out: Path, wi
                     label="mux")
     finally:
         shutil.rmtree(seg_dir, ignore_errors=True)
+    faults = faults_in_parts([logs[k] for k in range(len(chunks))], [c.start_frame / FPS for c in chunks],
+                             sum(c.frames for c in chunks) / FPS, slack_s=1.5 / FPS)
     return {"chunks": len(chunks), "frames": sum(counts), "workers": workers,
-            "transition_frames": tf, "x264": f"{X264_PRESET} crf{X264_CRF} {X264_PARAMS}"}
+            "transition_frames": tf, "encoder": encoder,
+            "encoder_settings": f"{X264_PRESET} crf{X264_CRF} {X264_PARAMS}" if encoder == LIBX264
+            else " ".join(NVENC_ARGS["compose"][2:]),
+            "black_s": faults["black"], "frozen_s": faults["frozen"]}
 
 
 def render_composition(shots: list[ShotMedia], narration: Path, ass: Path | None, out: Path, width: int,
                        height: int, duration_ms: int, *, bgm: Path | None = None, target_lufs: float = TARGET_LUFS,
                        canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
                        overlays: list[Overlay] | None = None, workers: int | None = None,
-                       tracker: ProcessTracker | None = None) -> dict:
+                       tracker: ProcessTracker | None = None, encoder: str | None = None) -> dict:
     """The whole `composed_video`: audio mastering (in a thread) alongside the chunked video encode,
     then one stream-copy mux. Returns metadata facts, including the measured loudness of the result."""
     tracker = tracker or ProcessTracker()
@@ -156,7 +166,7 @@ def render_composition(shots: list[ShotMedia], narration: Path, ass: Path | None
     try:
         facts = compose(shots, mix, ass, out, width, height, canvas=canvas, transitions=transitions,
                         overlays=overlays, duration_ms=duration_ms, workers=workers, tracker=tracker,
-                        audio_ready=done)
+                        audio_ready=done, encoder=encoder)
     except MediaError:
         done.wait()
         if "error" in result:

@@ -6,7 +6,9 @@ import math
 import re
 from pathlib import Path
 
+from batchvideo_media.compose.encoders import LIBX264, NVENC_ARGS
 from batchvideo_media.compose.plan import FPS, Chunk, Overlay, ShotMedia
+from batchvideo_media.motion import DETECT_FILTERS
 from batchvideo_media.probe import MediaError
 
 MOTION_SCALE = 1.08  # stills are enlarged by this much, so the crop window has room to pan
@@ -73,8 +75,8 @@ def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int],
                         width: int, height: int, *, ass: Path | None = None,
                         canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
                         transition_frames: int = 0, overlays: list[Overlay] | None = None,
-                        threads: int | None = 1) -> list[str]:
-    """ffmpeg arguments encoding one chunk (video only) to `out`.
+                        threads: int | None = 1, encoder: str = LIBX264) -> list[str]:
+    """ffmpeg arguments encoding one chunk (video only) to `out` with `encoder` (libx264 or h264_nvenc).
 
     The chunk is a concat of shot bodies and, with transitions, short transition pieces: `xfade` only
     ever sees the tf frames it blends (it has no yuv420p path in ffmpeg 5.x, so feeding it whole
@@ -173,7 +175,9 @@ def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int],
     if ass is not None:
         chains.append(f"[{video}]ass=filename={filter_path(ass)}[vass]")
         video = "vass"
-    chains.append(f"[{video}]setpts=PTS-STARTPTS[vout]")
+    # The frames being encoded are also looked at for black and frozen stretches (logged; see motion.py).
+    chains.append(f"[{video}]setpts=PTS-STARTPTS,{DETECT_FILTERS}[vout]")
     thread_args = ["-threads", str(threads)] if threads else []
-    return [*args, "-filter_complex", ";".join(chains), "-map", "[vout]", "-an", *X264, *thread_args,
+    return ["-nostats", *args, "-filter_complex", ";".join(chains), "-map", "[vout]", "-an",
+            *(X264 if encoder == LIBX264 else NVENC_ARGS["compose"]), *thread_args,
             "-r", str(FPS), "-frames:v", str(chunk.frames), str(out)]

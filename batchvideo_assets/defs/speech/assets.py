@@ -2,18 +2,14 @@
 
 
 import time
+from collections.abc import Iterator
 
 import dagster as dg
 
-from batchvideo_assets.common import (
-    GPU_OP_TAGS,
-    GPU_POOL,
-    SERVICE_RETRY,
-    spec_of,
-    workdir,
-)
+from batchvideo_assets.common import SERVICE_RETRY, spec_of, workdir
+from batchvideo_assets.defs.speech.checks import AUDIO_CHECK, SRT_CHECK, evaluate_audio, evaluate_srt
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_assets.resources import tts_backend
+from batchvideo_assets.verdict import report, timed
 from batchvideo_media.audio import TimedSentence, wav_duration_ms
 from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.subtitles import build_cues, line_limit, to_srt, to_traditional
@@ -25,81 +21,76 @@ from batchvideo_resources.narration import SENTENCE_PAUSE_MS, synthesize_narrati
 from batchvideo_resources.tts import TTSResource
 
 
-def build_audio_asset(neural_tts: bool) -> dg.AssetsDefinition:
-    """`audio` carries GPU placement only when the configured TTS backend is a neural model."""
-
-    @dg.asset(
-        name="audio", partitions_def=scripts_partitions, code_version="1", group_name="speech",
-        kinds={"wav", "tts"}, retry_policy=SERVICE_RETRY,
-        op_tags=GPU_OP_TAGS if neural_tts else None, pool=GPU_POOL if neural_tts else None,
-        description="Narration WAV: one synthesis per subtitle cue joined with pauses, so every cue switch is "
-                    "timed from the audio; the manifest holds each cue's timing, spoken form and word times.",
-    )
-    def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr: ASRResource,
-              media: MediaStore) -> dg.Output[dict]:
-        spec = spec_of(script)
-        sentences = split_sentences(spec.content)
-        started = time.perf_counter()
-        limit = line_limit(spec.language.square, spec.vertical_layout)
-        with workdir() as tmp:
-            out = tmp / "audio.wav"
-            if spec.extra.audio:
-                run_ffmpeg(["-i", spec.extra.audio, "-vn", "-ac", "1", "-ar", "24000", "-c:a", "pcm_s16le", str(out)])
-                narration = time_supplied_narration(asr, out, sentences, round(wav_duration_ms(out)),
-                                                    language=spec.language.code, limit=limit)
-                source = asr.model_name
-            else:
-                # The TTS hears numbers/symbols written out; the manifest keeps both forms.
-                narration = synthesize_narration(
-                    tts, sentences, out, tmp / "pieces", language=spec.language.code,
-                    voice=spec.voice.name if tts.is_neural else spec.language.tts_voice,
-                    speed=spec.speech_speed, limit=limit, reference_audio=spec.voice.reference_audio)
-                source = tts.model_name
-            duration = narration.duration_ms
-            uri = media.put_file(out, job_key(context.partition_key, "audio.wav"))
-            size = out.stat().st_size
-        cues = [cue for s in narration.sentences for cue in s["cues"]]
+@dg.asset(
+    partitions_def=scripts_partitions, code_version="1", group_name="speech", kinds={"wav", "tts"},
+    retry_policy=SERVICE_RETRY, check_specs=[AUDIO_CHECK],
+    description="Narration WAV: one synthesis per subtitle cue joined with pauses, so every cue switch is "
+                "timed from the audio; the manifest holds each cue's timing, spoken form and word times.",
+)
+def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr: ASRResource,
+          media: MediaStore) -> Iterator[dg.Output[dict] | dg.AssetCheckResult]:
+    """No GPU here whatever the TTS backend: a neural TTS runs in its own model server (`http`)."""
+    spec = spec_of(script)
+    sentences = split_sentences(spec.content)
+    started = time.perf_counter()
+    limit = line_limit(spec.language.square, spec.vertical_layout)
+    with workdir() as tmp:
+        out = tmp / "audio.wav"
+        if spec.extra.audio:
+            run_ffmpeg(["-i", spec.extra.audio, "-vn", "-ac", "1", "-ar", "24000", "-c:a", "pcm_s16le", str(out)])
+            narration = time_supplied_narration(asr, out, sentences, round(wav_duration_ms(out)),
+                                                language=spec.language.code, limit=limit)
+            source = asr.model_name
+        else:
+            # The TTS hears numbers/symbols written out; the manifest keeps both forms.
+            narration = synthesize_narration(
+                tts, sentences, out, tmp / "pieces", language=spec.language.code,
+                voice=spec.voice.name if tts.is_neural else spec.language.tts_voice,
+                speed=spec.speech_speed, limit=limit, reference_audio=spec.voice.reference_audio)
+            source = tts.model_name
+        duration = narration.duration_ms
+        uri = media.put_file(out, job_key(context.partition_key, "audio.wav"))
+        size = out.stat().st_size
         value = {"key": job_key(context.partition_key, "audio.wav"), "uri": uri, "duration_ms": duration,
                  "sentences": narration.sentences, "pause_ms": SENTENCE_PAUSE_MS, "source": source}
-        return dg.Output(value, metadata={
-            "duration_s": duration / 1000, "sentences": len(narration.sentences), "cues": len(cues),
-            "voice": spec.voice.name if tts.is_neural else tts.voice_used(spec.language.tts_voice),
-            "model": source, "speech_speed": spec.speech_speed, "size_bytes": size, "uri": uri,
-            "narration_chars_per_s": round(len(spec.content) / max(0.001, duration / 1000), 2),
-            "longest_cue_s": max((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
-            "shortest_cue_s": min((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
-            "wall_s": round(time.perf_counter() - started, 2),
-            "realtime_factor": round(duration / 1000 / max(0.001, time.perf_counter() - started), 1)})
-
-    return audio
+        wall_s = time.perf_counter() - started
+        verdict, check_s = timed(lambda: evaluate_audio(value, media, supplied=bool(spec.extra.audio), local=out))
+    cues = [cue for s in narration.sentences for cue in s["cues"]]
+    yield from report(dg.Output(value, metadata={
+        "duration_s": duration / 1000, "sentences": len(narration.sentences), "cues": len(cues),
+        "voice": spec.voice.name if tts.is_neural else tts.voice_used(spec.language.tts_voice),
+        "model": source, "speech_speed": spec.speech_speed, "size_bytes": size, "uri": uri,
+        "narration_chars_per_s": round(len(spec.content) / max(0.001, duration / 1000), 2),
+        "longest_cue_s": max((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
+        "shortest_cue_s": min((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
+        "wall_s": round(wall_s, 2), "realtime_factor": round(duration / 1000 / max(0.001, wall_s), 1)}),
+        AUDIO_CHECK, verdict, check_s)
 
 
 @dg.asset(
     partitions_def=scripts_partitions, code_version="1", group_name="speech", kinds={"srt"},
+    check_specs=[SRT_CHECK],
     description="SubRip subtitles: the audio manifest's cues, each timed from the speech; word times for "
                 "karaoke highlighting ride along in the manifest.",
 )
-def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: MediaStore) -> dg.Output[dict]:
+def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: MediaStore
+        ) -> Iterator[dg.Output[dict] | dg.AssetCheckResult]:
     spec = spec_of(script)
     convert = to_traditional if spec.extra.traditional_subtitle else (lambda text: text)
-    timed = [(TimedSentence(convert(c["text"]), c["start_ms"], c["end_ms"]), c.get("words", []))
-             for s in audio["sentences"] for c in s.get("cues") or [s]]
-    cues = build_cues([t for t, _ in timed], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
+    spoken = [(TimedSentence(convert(c["text"]), c["start_ms"], c["end_ms"]), c.get("words", []))
+              for s in audio["sentences"] for c in s.get("cues") or [s]]
+    cues = build_cues([t for t, _ in spoken], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
     key = job_key(context.partition_key, "subtitle.srt")
-    uri = media.put_bytes(to_srt(cues).encode("utf-8"), key)
-    words_at = {t.start_ms: [{**w, "text": convert(w["text"])} for w in ws] for t, ws in timed}
+    data = to_srt(cues).encode("utf-8")
+    uri = media.put_bytes(data, key)
+    words_at = {t.start_ms: [{**w, "text": convert(w["text"])} for w in ws] for t, ws in spoken}
     value = {"key": key, "uri": uri, "cues": [
         {"index": c.index, "start_ms": int(c.start.total_seconds() * 1000),
          "end_ms": int(c.end.total_seconds() * 1000), "text": c.content,
          "words": words_at.get(int(c.start.total_seconds() * 1000), [])} for c in cues]}
     preview = "\n".join(f"{c['start_ms'] / 1000:.2f}–{c['end_ms'] / 1000:.2f}  {c['text'].replace(chr(10), ' / ')}"
                         for c in value["cues"][:8])
-    return dg.Output(value, metadata={"cues": len(cues), "uri": uri, "traditional": spec.extra.traditional_subtitle,
-                                      "preview": dg.MetadataValue.md(f"```\n{preview}\n```")})
-
-
-@dg.definitions
-def speech_defs() -> dg.Definitions:
-    """Built at each load, because GPU placement of `audio` follows the configured TTS backend. (A module
-    with a `@dg.definitions` function contributes only what that function returns, hence `srt` too.)"""
-    return dg.Definitions(assets=[build_audio_asset(neural_tts=tts_backend() != "espeak"), srt])
+    verdict, check_s = timed(lambda: evaluate_srt(value, script, audio, media, data=data))
+    yield from report(dg.Output(value, metadata={
+        "cues": len(cues), "uri": uri, "traditional": spec.extra.traditional_subtitle,
+        "preview": dg.MetadataValue.md(f"```\n{preview}\n```")}), SRT_CHECK, verdict, check_s)

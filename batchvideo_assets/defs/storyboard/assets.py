@@ -1,13 +1,14 @@
 """`splits`: the storyboard — cues merged into shots, each with an image prompt, keywords and kind."""
 
 
+from collections.abc import Iterator
+
 import dagster as dg
 
-from batchvideo_assets.common import (
-    SERVICE_RETRY,
-    spec_of,
-)
+from batchvideo_assets.common import SERVICE_RETRY, spec_of
+from batchvideo_assets.defs.storyboard.checks import SPLITS_CHECK, evaluate_splits
 from batchvideo_assets.partitions import facets_read_by, scripts_partitions
+from batchvideo_assets.verdict import report, timed
 from batchvideo_media import storyboard
 from batchvideo_resources.layout import manifest_key
 from batchvideo_resources.llm import LLMAnswerError, LLMResource, StoreCache
@@ -19,13 +20,13 @@ class SplitsConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("splits"),
+    partitions_def=scripts_partitions, deps=facets_read_by("splits"), code_version="1",
     group_name="storyboard", kinds={"json", "openai"},
-    retry_policy=SERVICE_RETRY,
+    retry_policy=SERVICE_RETRY, check_specs=[SPLITS_CHECK],
     description="Storyboard: cues merged into shots of ≥ min_shot_s, each with an image prompt, keywords and kind.",
 )
 def splits(context: dg.AssetExecutionContext, config: SplitsConfig, script: dict, audio: dict, srt: dict,
-           llm: LLMResource, media: MediaStore) -> dg.Output[dict]:
+           llm: LLMResource, media: MediaStore) -> Iterator[dg.Output[dict] | dg.AssetCheckResult]:
     from datetime import timedelta
 
     import srt as srtlib
@@ -62,9 +63,12 @@ def splits(context: dg.AssetExecutionContext, config: SplitsConfig, script: dict
     key = manifest_key(context.partition_key, "splits")
     uri = media.uri(key)
     kinds = [s.kind for s in shots]
-    return dg.Output({**data, "key": key, "uri": uri}, metadata={
+    value = {**data, "key": key, "uri": uri}
+    verdict, check_s = timed(lambda: evaluate_splits(value, audio))
+    yield from report(dg.Output(value, metadata={
         "shots": len(shots), "image_shots": kinds.count("image"), "broll_shots": kinds.count("broll"),
         "prompt_source": prompt_source, "llm_model": llm.model_name, "uri": uri,
         **({"llm_problem": llm_problem} if llm_problem else {}),
         "storyboard": dg.MetadataValue.md("\n".join(
-            f"{s.index + 1}. [{s.kind}] {s.start_ms / 1000:.1f}–{s.end_ms / 1000:.1f}s {s.text[:60]}" for s in shots))})
+            f"{s.index + 1}. [{s.kind}] {s.start_ms / 1000:.1f}–{s.end_ms / 1000:.1f}s {s.text[:60]}" for s in shots))}),
+        SPLITS_CHECK, verdict, check_s)

@@ -1,9 +1,10 @@
 """Check of `splits`: the shots cover the narration exactly."""
 
 
-import dagster as dg
+from batchvideo_assets.verdict import Verdict, check_spec
 
-from batchvideo_assets.verdict import Verdict, stage_check
+SPLITS_CHECK = check_spec("splits", "shots_cover_narration",
+                          "Shots start at 0, are contiguous and end exactly where the narration ends.")
 
 
 def evaluate_splits(splits: dict, audio: dict) -> Verdict:
@@ -35,10 +36,3 @@ def evaluate_splits(splits: dict, audio: dict) -> Verdict:
                              "broll_shots": kinds.count("broll"), "covered_ms": shots[-1]["end_ms"],
                              "audio_ms": audio_ms})
     return verdict
-
-
-
-@stage_check("splits", "shots_cover_narration",
-        "Shots start at 0, are contiguous and end exactly where the narration ends.", ("audio",))
-def splits_check(context: dg.AssetCheckExecutionContext, splits: dict, audio: dict) -> dg.AssetCheckResult:
-    return evaluate_splits(splits, audio).result()

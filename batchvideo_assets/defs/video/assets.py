@@ -2,6 +2,7 @@
 
 
 import shutil
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,7 +10,15 @@ import dagster as dg
 import srt as srtlib
 
 from batchvideo_assets.common import spec_of, workdir
+from batchvideo_assets.defs.video.checks import (
+    COMPOSED_CHECK,
+    COVER_CHECK,
+    LOGOED_CHECK,
+    evaluate_cover,
+    evaluate_video,
+)
 from batchvideo_assets.partitions import facets_read_by, scripts_partitions
+from batchvideo_assets.verdict import report, timed
 from batchvideo_media.compose import (
     TARGET_LUFS,
     ShotMedia,
@@ -21,7 +30,6 @@ from batchvideo_media.compose import (
 from batchvideo_media.images import DEFAULT_FONT, drawable, font_for_text, render_cover
 from batchvideo_media.probe import probe
 from batchvideo_media.subtitles import to_ass
-from batchvideo_resources.image_gen import ImageGenResource
 from batchvideo_resources.layout import job_key
 from batchvideo_resources.media_store import MediaStore
 
@@ -37,13 +45,15 @@ def _video_metadata(path: Path, uri: str, media: MediaStore, key: str, narration
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("composed_video"),
+    partitions_def=scripts_partitions, deps=facets_read_by("composed_video"), code_version="2",
     group_name="video", kinds={"mp4", "ffmpeg"},
+    check_specs=[COMPOSED_CHECK],
     description="H.264/AAC video: shots with gentle motion, b-roll, digital-human clips, transitions, burned "
                 "subtitles in the account's style, narration (+ ducked music) normalised to −14 LUFS.",
 )
 def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict, srt: dict, splits: dict,
-                   images: dict, broll_clips: dict, digital_human: dict, media: MediaStore) -> dg.Output[dict]:
+                   images: dict, broll_clips: dict, digital_human: dict, media: MediaStore
+                   ) -> Iterator[dg.Output[dict] | dg.AssetCheckResult]:
     spec = spec_of(script)
     width, height = spec.size
     canvas = spec.canvas
@@ -84,26 +94,32 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
         key = job_key(context.partition_key, "video_combined.mp4")
         uri = media.put_file(out, key)
         meta = _video_metadata(out, uri, media, key, duration_ms)
+        value = {"key": key, "uri": uri, "duration_s": meta["duration_s"], "integrated_lufs": facts["integrated_lufs"],
+                 "black_s": facts["black_s"], "frozen_s": facts["frozen_s"]}
+        # The check reads the streams from the file's header; loudness and black/frozen stretches are
+        # what the encode measured (they are in the manifest too, for logoed_video).
+        verdict, check_s = timed(lambda: evaluate_video(value, script, audio, media, splits, local=out,
+                                                        measured=value))
     kinds = [s.kind for s in shots]
     meta.update({"integrated_lufs": facts["integrated_lufs"], "true_peak_db": facts["true_peak_db"],
                  "loudness_range_lu": facts["lra"], "gain_db": facts["gain_db"],
                  "image_shots": kinds.count("image"), "broll_shots": kinds.count("broll"),
                  "presenter_shots": kinds.count("presenter"), "presenter_overlays": len(overlays),
                  "digital_human": presenter.get("mode", "none"), "bgm": bool(bgm),
-                 "transitions": ",".join(transitions or []) or "none", "h2v": h2v, "encoder": facts["x264"],
-                 "chunks": facts["chunks"], "render_s": facts["render_s"]})
-    return dg.Output({"key": key, "uri": uri, "duration_s": meta["duration_s"],
-                      "integrated_lufs": facts["integrated_lufs"]}, metadata=meta)
+                 "transitions": ",".join(transitions or []) or "none", "h2v": h2v, "encoder": facts["encoder"],
+                 "encoder_settings": facts["encoder_settings"], "chunks": facts["chunks"], "render_s": facts["render_s"]})
+    yield from report(dg.Output(value, metadata=meta), COMPOSED_CHECK, verdict, check_s)
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("logoed_video"),
+    partitions_def=scripts_partitions, deps=facets_read_by("logoed_video"), code_version="1",
     group_name="video", kinds={"mp4", "ffmpeg"},
+    check_specs=[LOGOED_CHECK],
     description="The delivered video: composed_video with the account logo (top right, ~12% of the width), optional "
                 "watermark text, and the cover attached as cover art.",
 )
-def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video: dict, cover: dict,
-                 media: MediaStore) -> dg.Output[dict]:
+def logoed_video(context: dg.AssetExecutionContext, script: dict, audio: dict, splits: dict, composed_video: dict,
+                 cover: dict, media: MediaStore) -> Iterator[dg.Output[dict] | dg.AssetCheckResult]:
     spec = spec_of(script)
     width, height = spec.canvas
     key = job_key(context.partition_key, "video_logoed.mp4")
@@ -118,11 +134,14 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video
                 watermark = tmp / "watermark.txt"
                 watermark.write_text(text, encoding="utf-8")
                 font = font_for_text(text, spec.account.font)
-            brand(src, logo, out, width, height, watermark_file=watermark, font_file=font,
-                  duration_s=composed_video.get("duration_s"))
+            branded = brand(src, logo, out, width, height, watermark_file=watermark, font_file=font,
+                            duration_s=composed_video.get("duration_s"))
             note = ("logo overlaid" if logo else "no logo") + (" with watermark" if watermark else "")
+            encoder = branded["encoder"]
         else:
             shutil.copyfile(src, out)
+            branded = composed_video  # the same frames
+            encoder = "copy"
             note = "account has no logo: same content as composed_video"
         # The file a user downloads is this asset's own output, cover art included, and it is what
         # this asset's check verifies: no later stage rewrites it.
@@ -132,26 +151,32 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video
         note += "; cover attached"
         uri = media.put_file(out, key)
         meta = _video_metadata(out, uri, media, key)
-    meta["note"] = note
-    return dg.Output({"key": key, "uri": uri, "note": note}, metadata=meta)
+        # The audio is composed_video's, stream-copied: its loudness was measured when it was mastered.
+        measured = {"integrated_lufs": composed_video["integrated_lufs"], "black_s": branded["black_s"],
+                    "frozen_s": branded["frozen_s"]}
+        verdict, check_s = timed(lambda: evaluate_video({"key": key}, script, audio, media, splits, local=out,
+                                                        measured=measured))
+    meta.update({"note": note, "encoder": encoder})
+    yield from report(dg.Output({"key": key, "uri": uri, "note": note}, metadata=meta), LOGOED_CHECK, verdict,
+                      check_s)
 
 
 @dg.asset(
-    partitions_def=scripts_partitions, code_version="1", deps=facets_read_by("cover"),
+    partitions_def=scripts_partitions, deps=facets_read_by("cover"), code_version="2",
     group_name="video", kinds={"jpeg", "pillow"},
-    description="JPEG thumbnail with the title in a CJK-capable font; logoed_video carries it as cover art.",
+    check_specs=[COVER_CHECK],
+    description="JPEG thumbnail with the title in a CJK-capable font over the topic's cover picture (made by "
+                "`images` with the shots) or the first shot; logoed_video carries it as cover art.",
 )
-def cover(context: dg.AssetExecutionContext, script: dict, images: dict, image_gen: ImageGenResource,
-          media: MediaStore) -> dg.Output[dict]:
+def cover(context: dg.AssetExecutionContext, script: dict, images: dict, media: MediaStore
+          ) -> Iterator[dg.Output[dict] | dg.AssetCheckResult]:
     spec = spec_of(script)
     width, height = spec.canvas
     title = spec.publish_title or spec.title
     with workdir() as tmp:
         background = None
-        if spec.topic.cover_prompt:
-            background = tmp / "cover_bg.png"
-            image_gen.generate([{"index": 0, "prompt": spec.topic.cover_prompt, "text": title,
-                                 "seed": spec.extra.seed or spec.id, "out": background}], width, height)
+        if images.get("cover_background"):
+            background = media.local_path(images["cover_background"]["key"], tmp)
         elif images["images"]:
             first = images["images"][min(images["images"], key=int)]
             background = media.local_path(first["key"], tmp)
@@ -160,6 +185,9 @@ def cover(context: dg.AssetExecutionContext, script: dict, images: dict, image_g
         key = job_key(context.partition_key, "cover.jpg")
         uri = media.put_file(out, key)
         size = out.stat().st_size
-    return dg.Output({"key": key, "uri": uri, "title": title}, metadata={
+        value = {"key": key, "uri": uri, "title": title}
+        verdict, check_s = timed(lambda: evaluate_cover(value, script, media, local=out))
+    yield from report(dg.Output(value, metadata={
         "uri": uri, "title": title, "resolution": f"{width}x{height}", "size_bytes": size,
-        "preview": dg.MetadataValue.md(f"![cover]({media.public_url(key)})")})
+        "background": "topic cover picture" if images.get("cover_background") else "first shot",
+        "preview": dg.MetadataValue.md(f"![cover]({media.public_url(key)})")}), COVER_CHECK, verdict, check_s)

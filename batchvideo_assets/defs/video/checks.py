@@ -1,11 +1,21 @@
 """Checks of `composed_video`, `logoed_video` and `cover`: playable, normalised, titled."""
 
-import dagster as dg
+from pathlib import Path
 
 from batchvideo_assets.common import spec_of, workdir
-from batchvideo_assets.verdict import Verdict, local_copy, stage_check
+from batchvideo_assets.verdict import Verdict, check_spec, local_copy
 from batchvideo_media.analysis import cover_findings, video_findings
 from batchvideo_resources.media_store import MediaStore
+
+COMPOSED_CHECK = check_spec(
+    "composed_video", "playable_and_normalised",
+    "H.264/AAC streams, duration = narration ± 100 ms, canvas resolution, loudness within ±1 LU of −14 LUFS, no "
+    "black stretch ≥ 1 s and no frozen stretch ≥ 3 s outside static b-roll.")
+LOGOED_CHECK = check_spec(
+    "logoed_video", "playable_and_normalised",
+    "H.264/AAC streams, duration = narration ± 100 ms, canvas resolution, loudness within ±1 LU of −14 LUFS, no "
+    "black or frozen stretch.")
+COVER_CHECK = check_spec("cover", "decodes_with_title", "Cover JPEG decodes at the canvas size and shows the title.")
 
 
 def static_spans_ms(splits: dict | None) -> list[tuple[int, int]]:
@@ -14,50 +24,29 @@ def static_spans_ms(splits: dict | None) -> list[tuple[int, int]]:
 
 
 def evaluate_video(video: dict, script: dict, audio: dict, media: MediaStore, splits: dict | None = None,
-                   motion: bool = True) -> Verdict:
+                   motion: bool = True, local: Path | None = None, measured: dict | None = None) -> Verdict:
     """Streams present, duration = narration ± 100 ms, resolution, loudness, and (when `motion`)
-    no long black or frozen stretch."""
+    no long black or frozen stretch. `local` and `measured`: the file the stage has just written and
+    what its encode measured (loudness, black/frozen stretches), so nothing is decoded again; without
+    them the stored file is fetched and measured."""
     verdict = Verdict()
     with workdir() as tmp:
-        path = local_copy(media, video.get("key", ""), tmp, verdict, "video")
+        path = local_copy(media, video.get("key", ""), tmp, verdict, "video", local)
         if path is not None:
             verdict.add(video_findings(path, spec_of(script).canvas, audio["duration_ms"], static_spans_ms(splits),
-                                       motion))
+                                       motion, measured))
     return verdict
 
 
-def evaluate_cover(cover: dict, script: dict, media: MediaStore) -> Verdict:
+def evaluate_cover(cover: dict, script: dict, media: MediaStore, local: Path | None = None) -> Verdict:
     verdict = Verdict()
     spec = spec_of(script)
     want_title = spec.publish_title or spec.title
     if cover.get("title") != want_title:
         verdict.fail(f"cover title is {cover.get('title')!r}, expected {want_title!r}")
     with workdir() as tmp:
-        path = local_copy(media, cover.get("key", ""), tmp, verdict, "cover")
+        path = local_copy(media, cover.get("key", ""), tmp, verdict, "cover", local)
         if path is not None:
             verdict.add(cover_findings(path, spec.canvas))
             verdict.facts["title"] = want_title
     return verdict
-
-
-@stage_check("composed_video", "playable_and_normalised",
-        "H.264/AAC streams, duration = narration ± 100 ms, canvas resolution, loudness within ±1 LU of "
-        "−14 LUFS, no black stretch ≥ 1 s and no frozen stretch ≥ 3 s outside static b-roll.",
-        ("script", "audio", "splits"))
-def composed_video_check(context: dg.AssetCheckExecutionContext, composed_video: dict, script: dict,
-                         audio: dict, splits: dict, media: MediaStore) -> dg.AssetCheckResult:
-    return evaluate_video(composed_video, script, audio, media, splits).result()
-
-
-@stage_check("logoed_video", "playable_and_normalised",
-        "H.264/AAC streams, duration = narration ± 100 ms, canvas resolution, loudness within ±1 LU of "
-        "−14 LUFS, no black or frozen stretch.", ("script", "audio", "splits"))
-def logoed_video_check(context: dg.AssetCheckExecutionContext, logoed_video: dict, script: dict,
-                       audio: dict, splits: dict, media: MediaStore) -> dg.AssetCheckResult:
-    return evaluate_video(logoed_video, script, audio, media, splits).result()
-
-
-@stage_check("cover", "decodes_with_title", "Cover JPEG decodes at the canvas size and shows the title.", ("script",))
-def cover_check(context: dg.AssetCheckExecutionContext, cover: dict, script: dict,
-                media: MediaStore) -> dg.AssetCheckResult:
-    return evaluate_cover(cover, script, media).result()

@@ -1,12 +1,15 @@
 """Checks of `images` and `broll_clips`: one decodable picture or clip per shot, at the video size."""
 
-
-import dagster as dg
+from pathlib import Path
 
 from batchvideo_assets.common import spec_of, workdir
-from batchvideo_assets.verdict import Verdict, local_copy, stage_check
+from batchvideo_assets.verdict import Verdict, check_spec, local_copy
 from batchvideo_media.analysis import clip_findings, image_findings
 from batchvideo_resources.media_store import MediaStore
+
+IMAGES_CHECK = check_spec("images", "one_image_per_shot", "One decodable picture per image shot, at the video size.")
+BROLL_CHECK = check_spec("broll_clips", "one_clip_per_shot",
+                         "One decodable clip per b-roll shot, at the video size and the shot's duration.")
 
 
 def _expected(splits: dict, kind: str) -> set[str]:
@@ -21,14 +24,17 @@ def _one_per_shot(verdict: Verdict, have: dict, splits: dict, kind: str) -> None
         verdict.fail(f"{kind} for shot(s) {sorted(got - expected, key=int)} that are not {kind} shots")
 
 
-def evaluate_images(images: dict, script: dict, splits: dict, media: MediaStore) -> Verdict:
+def evaluate_images(images: dict, script: dict, splits: dict, media: MediaStore,
+                    local: dict[str, Path] | None = None) -> Verdict:
+    """`local`: shot index → the picture just generated (the others are fetched from the store)."""
     verdict = Verdict()
     size = spec_of(script).size
     entries = images.get("images") or {}
+    local = local or {}
     _one_per_shot(verdict, entries, splits, "image")
     with workdir() as tmp:
         for idx in sorted(entries, key=int):
-            path = local_copy(media, entries[idx].get("key", ""), tmp, verdict, f"image {idx}")
+            path = local_copy(media, entries[idx].get("key", ""), tmp, verdict, f"image {idx}", local.get(idx))
             if path is not None:
                 verdict.add(image_findings(path, size, f"image {idx}"))
     verdict.facts.update({"images": len(entries), "expected": len(_expected(splits, "image")),
@@ -36,34 +42,24 @@ def evaluate_images(images: dict, script: dict, splits: dict, media: MediaStore)
     return verdict
 
 
-def evaluate_broll(broll_clips: dict, script: dict, splits: dict, media: MediaStore) -> Verdict:
+def evaluate_broll(broll_clips: dict, script: dict, splits: dict, media: MediaStore,
+                   local: dict[str, Path] | None = None) -> Verdict:
+    """`local`: shot index → the clip just cut. A clip ffmpeg has just written whole is checked from its
+    header; stored clips (kept ones, or any when evaluated on their own) are decoded frame by frame."""
     verdict = Verdict()
     size = spec_of(script).size
     entries = broll_clips.get("clips") or {}
+    local = local or {}
     _one_per_shot(verdict, entries, splits, "broll")
     shots = {str(s["index"]): s for s in splits["shots"]}
     with workdir() as tmp:
         for idx in sorted(entries, key=int):
-            path = local_copy(media, entries[idx].get("key", ""), tmp, verdict, f"b-roll {idx}")
+            path = local_copy(media, entries[idx].get("key", ""), tmp, verdict, f"b-roll {idx}", local.get(idx))
             if path is None:
                 continue
             shot = shots.get(idx)
             want_ms = shot["end_ms"] - shot["start_ms"] if shot is not None else None
-            verdict.add(clip_findings(path, size, want_ms, f"b-roll {idx}"))
+            verdict.add(clip_findings(path, size, want_ms, f"b-roll {idx}", decode_frames=idx not in local))
     verdict.facts.update({"clips": len(entries), "expected": len(_expected(splits, "broll")),
                           "resolution": f"{size[0]}x{size[1]}"})
     return verdict
-
-
-@stage_check("images", "one_image_per_shot",
-        "One decodable picture per image shot, at the video size.", ("script", "splits"))
-def images_check(context: dg.AssetCheckExecutionContext, images: dict, script: dict,
-                 splits: dict, media: MediaStore) -> dg.AssetCheckResult:
-    return evaluate_images(images, script, splits, media).result()
-
-
-@stage_check("broll_clips", "one_clip_per_shot",
-        "One decodable clip per b-roll shot, at the video size and the shot's duration.", ("script", "splits"))
-def broll_check(context: dg.AssetCheckExecutionContext, broll_clips: dict, script: dict,
-                splits: dict, media: MediaStore) -> dg.AssetCheckResult:
-    return evaluate_broll(broll_clips, script, splits, media).result()
