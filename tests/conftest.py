@@ -80,6 +80,31 @@ def pg_url():
         admin.dispose()
 
 
+@pytest.fixture
+def pg_databases():
+    """Two fresh PostgreSQL databases: the Dagster instance's and the scripts table's."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from batchvideo_resources.db import engine_for
+
+    names = [f"bv_e2e_{kind}_{uuid.uuid4().hex[:6]}" for kind in ("dagster", "scripts")]
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield [f"{base}/{n}" for n in names]
+    finally:
+        engine_for(f"{base}/{names[1]}").dispose()
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """A migrated, seeded scripts DB on SQLite and on PostgreSQL; old rows soft-deleted (pg is shared)."""

@@ -7,14 +7,11 @@ driven over GraphQL as the UI does.
 - A delete during a run cancels the run and removes the partition.
 """
 
-import os
-import subprocess
 import time
 
-import httpx
 import pytest
+from live import graphql, live_stack
 from sqlalchemy import text
-from test_ui_e2e import VENV_BIN, _free_port, _graphql, _stop, pg_databases  # noqa: F401 (fixture)
 
 from batchvideo_app.catalog import add_script, seed_reference_data
 from batchvideo_assets.resources import media_store
@@ -35,60 +32,20 @@ PARTITIONS = """{ assetNodeOrError(assetKey: {path: ["script"]}) { ... on AssetN
 
 
 @pytest.fixture
-def stack(prepared_db, pg_databases, tmp_path):  # noqa: F811
+def stack(prepared_db, pg_databases, tmp_path):
     dagster_url, scripts_url = pg_databases
     upgrade(scripts_url)
     with session_scope(scripts_url) as session:
         seed_reference_data(session)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    # The shipped local instance's queue rules (one run per script), on PostgreSQL storage.
-    local = (settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text()
-    (home / "dagster.yaml").write_text(
-        "storage:\n  postgres:\n    postgres_url: " + dagster_url.replace("+psycopg2", "") + "\n"
-        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n"
-        + local.replace("max_concurrent_runs: 2", "max_concurrent_runs: 3"))
-    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
-           "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1"}
-    port = _free_port()
-    workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
-    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("webserver", "daemon")}
-    procs = {
-        "webserver": subprocess.Popen([str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
-                                       "-w", workspace], cwd=settings.PROJECT_ROOT, env=env,
-                                      stdout=logs["webserver"], stderr=subprocess.STDOUT, start_new_session=True),
-        "daemon": subprocess.Popen([str(VENV_BIN / "dagster-daemon"), "run", "-w", workspace],
-                                   cwd=settings.PROJECT_ROOT, env=env, stdout=logs["daemon"],
-                                   stderr=subprocess.STDOUT, start_new_session=True),
-    }
-
-    def tail(name):
-        logs[name].flush()
-        return (tmp_path / f"{name}.log").read_text()[-3000:]
-
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            for name, proc in procs.items():
-                assert proc.poll() is None, f"{name} exited:\n{tail(name)}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/server_info", timeout=5).status_code == 200:
-                    _graphql(port, "{ assetNodes { id } }")
-                    break
-            except (httpx.HTTPError, AssertionError):
-                pass
-            assert time.monotonic() < deadline, f"webserver did not come up:\n{tail('webserver')}"
-            time.sleep(1)
-        yield {"port": port, "scripts_url": scripts_url, "tail": tail, "procs": procs}
-    finally:
-        for proc in procs.values():
-            _stop(proc)
-        for log in logs.values():
-            log.close()
+    # The shipped local instance's queue rules (one run per script), three runs at once.
+    local = (settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text().replace("telemetry:\n  enabled: false\n", "")
+    with live_stack(tmp_path, dagster_url, scripts_url, local.replace("max_concurrent_runs: 2",
+                                                                      "max_concurrent_runs: 3")) as live:
+        yield {"port": live.port, "scripts_url": scripts_url, "live": live}
 
 
 def _runs(port: int, sid: str) -> list[dict]:
-    return _graphql(port, RUNS, {"tags": [{"key": "dagster/partition", "value": sid}]})["runsOrError"]["results"]
+    return graphql(port, RUNS, {"tags": [{"key": "dagster/partition", "value": sid}]})["runsOrError"]["results"]
 
 
 def _wait(stack, what: str, ready, timeout_s: int = 480):
@@ -97,9 +54,8 @@ def _wait(stack, what: str, ready, timeout_s: int = 480):
         value = ready()
         if value:
             return value
-        for name, proc in stack["procs"].items():
-            assert proc.poll() is None, f"{name} exited:\n{stack['tail'](name)}"
-        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{stack['tail']('daemon')}"
+        stack["live"].assert_alive()
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{stack['live'].tail('daemon')}"
         time.sleep(3)
 
 
@@ -122,8 +78,8 @@ def test_backfill_edit_and_delete_through_the_daemon(stack):
                                    ("Salt", "Rivers carry salt to the sea. The sun takes the water back."))]
     a, b = ids
     for sid in ids:  # as the UI's "add partition" does, so the backfill need not wait for the sensor
-        _graphql(port, ADD_PARTITION, {"key": sid})
-    launched = _graphql(port, BACKFILL, {"params": {
+        graphql(port, ADD_PARTITION, {"key": sid})
+    launched = graphql(port, BACKFILL, {"params": {
         "partitionNames": ids, "fromFailure": False,
         "assetSelection": [{"path": [stage]} for stage in STAGES]}})["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
@@ -172,7 +128,7 @@ def test_backfill_edit_and_delete_through_the_daemon(stack):
     canceled = _wait(stack, "the cancel", lambda: next(
         (r for r in _runs(port, a) if r["runId"] == running["runId"] and r["status"] in FINISHED), None))
     assert canceled["status"] == "CANCELED"
-    partitions = _graphql(port, PARTITIONS)["assetNodeOrError"]["partitionKeys"]
+    partitions = graphql(port, PARTITIONS)["assetNodeOrError"]["partitionKeys"]
     assert a not in partitions and b in partitions
     def final_row():
         row = _rows(url, [running["runId"]]).get(running["runId"])

@@ -5,17 +5,13 @@ graph of the partition is screenshotted with headless Chromium (test-artifacts/)
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
-import httpx
 import pytest
-from conftest import PG_ADMIN
-from sqlalchemy import create_engine, text
+from live import graphql, live_stack
+from sqlalchemy import text
 
 from batchvideo_app.catalog import add_script, seed_reference_data
 from batchvideo_resources import settings
@@ -42,56 +38,12 @@ query Assets($partition: String!) { assetNodes {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _chromium() -> str:
     for name in ("chromium", "chromium-browser"):
         path = shutil.which(name)
         if path:
             return path
     pytest.fail("chromium is not installed (Makefile APT_PACKAGES installs Debian's chromium)")
-
-
-@pytest.fixture
-def pg_databases():
-    """Two fresh PostgreSQL databases: the Dagster instance's and the scripts table's."""
-    names = [f"bv_e2e_{kind}_{uuid.uuid4().hex[:6]}" for kind in ("dagster", "scripts")]
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    try:
-        yield [f"{base}/{n}" for n in names]
-    finally:
-        engine_for(f"{base}/{names[1]}").dispose()
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
-    response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query, "variables": variables or {}},
-                          timeout=30)
-    response.raise_for_status()
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    return body["data"]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def test_sensor_run_is_visible_in_the_ui_with_checks_passed(prepared_db, pg_databases, tmp_path):
@@ -101,43 +53,8 @@ def test_sensor_run_is_visible_in_the_ui_with_checks_passed(prepared_db, pg_data
     with session_scope(scripts_url) as session:
         seed_reference_data(session)
 
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(
-        "storage:\n  postgres:\n    postgres_url: " + dagster_url.replace("+psycopg2", "") + "\n"
-        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n"
-        "telemetry:\n  enabled: false\n")
-    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
-           "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1"}
-    port = _free_port()
-    workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
-    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("webserver", "daemon")}
-    procs = {
-        "webserver": subprocess.Popen([str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
-                                       "-w", workspace], cwd=settings.PROJECT_ROOT, env=env,
-                                      stdout=logs["webserver"], stderr=subprocess.STDOUT, start_new_session=True),
-        "daemon": subprocess.Popen([str(VENV_BIN / "dagster-daemon"), "run", "-w", workspace],
-                                   cwd=settings.PROJECT_ROOT, env=env, stdout=logs["daemon"],
-                                   stderr=subprocess.STDOUT, start_new_session=True),
-    }
-
-    def tail(name):
-        logs[name].flush()
-        return (tmp_path / f"{name}.log").read_text()[-3000:]
-
-    try:
-        deadline = time.monotonic() + 180
-        while True:  # webserver up and the code location loaded
-            for name, proc in procs.items():
-                assert proc.poll() is None, f"{name} exited:\n{tail(name)}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/server_info", timeout=5).status_code == 200:
-                    _graphql(port, "{ assetNodes { id } }")
-                    break
-            except (httpx.HTTPError, AssertionError):
-                pass
-            assert time.monotonic() < deadline, f"webserver did not come up:\n{tail('webserver')}"
-            time.sleep(1)
+    with live_stack(tmp_path, dagster_url, scripts_url) as stack:
+        port = stack.port
 
         with session_scope(scripts_url) as session:
             sid = str(add_script(session, {
@@ -147,19 +64,18 @@ def test_sensor_run_is_visible_in_the_ui_with_checks_passed(prepared_db, pg_data
         deadline = time.monotonic() + RUN_TIMEOUT_S
         run = None
         while True:
-            runs = _graphql(port, RUNS_QUERY)["runsOrError"]["results"]
+            runs = graphql(port, RUNS_QUERY)["runsOrError"]["results"]
             ours = [r for r in runs if {"key": "dagster/partition", "value": sid} in r["tags"]]
             assert len(ours) <= 1, ours  # one run per row version
             run = ours[0] if ours else None
             if run and run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
                 break
-            for name, proc in procs.items():
-                assert proc.poll() is None, f"{name} exited:\n{tail(name)}"
-            assert time.monotonic() < deadline, f"run not finished: {run}\n{tail('daemon')}"
+            stack.assert_alive()
+            assert time.monotonic() < deadline, f"run not finished: {run}\n{stack.tail('daemon')}"
             time.sleep(3)
-        assert run["status"] == "SUCCESS", tail("daemon")
+        assert run["status"] == "SUCCESS", stack.tail("daemon")
 
-        nodes = _graphql(port, ASSETS_QUERY, {"partition": sid})["assetNodes"]
+        nodes = graphql(port, ASSETS_QUERY, {"partition": sid})["assetNodes"]
         by_asset = {"/".join(n["assetKey"]["path"]): n for n in nodes}
         assert set(STAGES) <= set(by_asset)
         for stage in STAGES:
@@ -184,7 +100,7 @@ def test_sensor_run_is_visible_in_the_ui_with_checks_passed(prepared_db, pg_data
                 time.sleep(2)
         assert status == "SUCCESS"
 
-        _graphql(port, "mutation { setNuxSeen }")  # the first-visit newsletter dialog would cover the graph
+        graphql(port, "mutation { setNuxSeen }")  # the first-visit newsletter dialog would cover the graph
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / f"asset-graph-partition-{sid}.png"
         shot.unlink(missing_ok=True)
@@ -203,8 +119,3 @@ def test_sensor_run_is_visible_in_the_ui_with_checks_passed(prepared_db, pg_data
             assert img.size == (1600, 1000)
             colours = img.convert("RGB").resize((160, 100)).getcolors(maxcolors=100_000) or []
             assert len(colours) > 20, "screenshot looks blank"
-    finally:
-        for proc in procs.values():
-            _stop(proc)
-        for log in logs.values():
-            log.close()

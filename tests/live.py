@@ -1,0 +1,97 @@
+"""A live Dagster stack for the tests: dagster-webserver and dagster-daemon on loopback over a fresh
+PostgreSQL instance, driven over GraphQL as the UI does."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from batchvideo_resources import settings
+
+VENV_BIN = Path(os.sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query, "variables": variables or {}},
+                          timeout=30)
+    response.raise_for_status()
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+class Stack:
+    def __init__(self, port: int, procs: dict, logs: dict, folder: Path):
+        self.port, self.procs, self.logs, self.folder = port, procs, logs, folder
+
+    def tail(self, name: str) -> str:
+        self.logs[name].flush()
+        return (self.folder / f"{name}.log").read_text()[-3000:]
+
+    def assert_alive(self) -> None:
+        for name, proc in self.procs.items():
+            assert proc.poll() is None, f"{name} exited:\n{self.tail(name)}"
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        return graphql(self.port, query, variables)
+
+
+@contextlib.contextmanager
+def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""):
+    """Webserver + daemon on a PostgreSQL instance (`queue`: extra instance YAML, e.g. run limits)."""
+    home = folder / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "storage:\n  postgres:\n    postgres_url: " + dagster_url.replace("+psycopg2", "") + "\n"
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n"
+        "telemetry:\n  enabled: false\n" + queue)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
+           "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1"}
+    port = free_port()
+    workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
+    logs = {name: open(folder / f"{name}.log", "w") for name in ("webserver", "daemon")}
+    commands = {"webserver": [str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", workspace],
+                "daemon": [str(VENV_BIN / "dagster-daemon"), "run", "-w", workspace]}
+    procs = {name: subprocess.Popen(cmd, cwd=settings.PROJECT_ROOT, env=env, stdout=logs[name],
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+             for name, cmd in commands.items()}
+    stack = Stack(port, procs, logs, folder)
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # webserver up and the code location loaded
+            stack.assert_alive()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/server_info", timeout=5).status_code == 200:
+                    graphql(port, "{ assetNodes { id } }")
+                    break
+            except (httpx.HTTPError, AssertionError):
+                pass
+            assert time.monotonic() < deadline, f"webserver did not come up:\n{stack.tail('webserver')}"
+            time.sleep(1)
+        yield stack
+    finally:
+        for proc in procs.values():
+            stop(proc)
+        for log in logs.values():
+            log.close()
