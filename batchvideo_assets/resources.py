@@ -10,6 +10,7 @@ import dagster as dg
 from sqlalchemy.engine import make_url
 
 from batchvideo_assets.io_manager import ManifestIOManager
+from batchvideo_media.process import configure_limits
 from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.image_gen import ImageGenResource
@@ -48,6 +49,8 @@ def media_store(config: Settings | None = None) -> MediaStore:
 
 def build_resources(config: Settings | None = None) -> dict:
     config = config or load_settings()
+    # Every process that loads the code location (run workers, step processes, pods) applies them.
+    configure_limits(floor_s=config.process.time_floor_s, cap_s=config.process.time_cap_s)
     media = media_store(config)
     data = config.paths.data_dir
     return {

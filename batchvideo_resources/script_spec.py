@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from batchvideo_media.probe import MediaError, probe, run_ffmpeg
 from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 
@@ -62,6 +63,8 @@ def resolve_asset_path(value: str | None, field: str, kind: str | None = None) -
 
 
 def _check_media(path: Path, value: str, field: str, kind: str) -> None:
+    """Decode the whole file once, here: data that decodes wrongly (a PNG whose pixel data is broken
+    under valid checksums) would otherwise make an ffmpeg deep in a render loop over it."""
     if path.stat().st_size == 0:
         raise BadScriptError(field, f"{value!r} is an empty file")
     if kind == "image":
@@ -69,21 +72,19 @@ def _check_media(path: Path, value: str, field: str, kind: str) -> None:
 
         try:
             with Image.open(path) as img:
-                img.verify()
-            return
+                img.load()
         except Exception as exc:  # noqa: BLE001 - any decoder error
             raise BadScriptError(field, f"{value!r} is not a readable image ({type(exc).__name__})") from None
-    wanted = {"audio": ("audio",), "media": ("audio", "video")}[kind]
-    import subprocess
-
+    wanted = {"image": ("video",), "audio": ("audio",), "media": ("audio", "video")}[kind]
     try:
-        proc = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
-                               str(path)], capture_output=True, text=True, timeout=30)
-    except subprocess.TimeoutExpired:
-        raise BadScriptError(field, f"{value!r} could not be probed in 30 s") from None
-    types = set(proc.stdout.split())
-    if proc.returncode != 0 or not types & set(wanted):
-        raise BadScriptError(field, f"{value!r} is not a readable {' or '.join(wanted)} file")
+        info = probe(path)
+        if not {s.get("codec_type") for s in info.streams} & set(wanted):
+            raise MediaError("no usable stream")
+        run_ffmpeg(["-xerror", "-i", str(path), "-f", "null", "-"])
+    except MediaError as exc:
+        what = "image" if kind == "image" else " or ".join(wanted)
+        reason = "it did not decode in time" if "did not finish" in str(exc) else "it does not decode"
+        raise BadScriptError(field, f"{value!r} is not a readable {what} file ({reason})") from None
 
 
 class LanguageSpec(BaseModel):

@@ -1,0 +1,160 @@
+"""What a careless writer, a hostile user or a crash must not do (issue 13): hang a step, leave work
+folders behind, turn a bad value into a wrong video called SUCCESS, mix published versions, or leak a
+secret. Every case runs the real program (ffmpeg, espeak-ng, SQLite/PostgreSQL, an HTTP server)."""
+
+import io
+import os
+import struct
+import subprocess
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from batchvideo_media import process
+from batchvideo_media.probe import MediaError, run_ffmpeg
+
+
+def broken_png(path: Path, size: int = 256) -> Path:
+    """A PNG whose chunks all carry valid CRCs but whose compressed pixel data is garbage: headers
+    probe fine, decoding fails (and `ffmpeg -loop 1` over it spins forever)."""
+    img = Image.new("RGBA", (size, size), (200, 30, 30, 255))
+    for x in range(size):
+        for y in range(0, size, 3):
+            img.putpixel((x, y), (x % 256, y % 256, 100, 255))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    data, out, pos = buf.getvalue(), bytearray(buf.getvalue()[:8]), 8
+    while pos < len(data):
+        length = struct.unpack(">I", data[pos:pos + 4])[0]
+        kind, body = data[pos + 4:pos + 8], bytearray(data[pos + 8:pos + 8 + length])
+        if kind == b"IDAT":
+            for i in range(20, len(body) - 10, 7):
+                body[i] ^= 0x5A
+        out += struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + bytes(body)))
+        pos += 12 + length
+    path.write_bytes(bytes(out))
+    return path
+
+
+def corrupt_mp3(path: Path) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=5", "-c:a", "libmp3lame",
+                    str(path)], check=True)
+    data = bytearray(path.read_bytes())
+    for i in range(2000, len(data) - 500, 3):
+        data[i] ^= 0xA5
+    path.write_bytes(bytes(data))
+    return path
+
+
+def processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.fixture
+def short_limits():
+    saved = (process.LIMITS.floor_s, process.LIMITS.cap_s)
+    process.configure_limits(floor_s=3, cap_s=6)
+    yield
+    process.configure_limits(*saved)
+
+
+# ------------------------------------------------------------------ 1. every external process bounded
+def test_hung_ffmpeg_is_killed_in_bounded_time_naming_its_input(tmp_path, short_limits):
+    png = broken_png(tmp_path / "avatar-hang.png")
+    started = time.monotonic()
+    with pytest.raises(MediaError) as info:
+        # the placeholder lip-sync's shape: a looped still for 2 s; ffmpeg never gets a frame out
+        run_ffmpeg(["-loop", "1", "-i", str(png), "-t", "2", "-f", "null", "-"])
+    elapsed = time.monotonic() - started
+    assert elapsed < 12, elapsed  # floor 3 s + 10 s per media second, capped at 6 s
+    assert str(png) in str(info.value) and "killed" in str(info.value)
+    assert processes_mentioning(str(png)) == []
+
+
+def test_ffmpeg_log_capture_is_bounded(tmp_path, short_limits):
+    """The hung ffmpeg above logs without end (the 4 GB render process); only a tail is kept."""
+    png = broken_png(tmp_path / "chatty.png")
+    saved = process.LIMITS.log_bytes
+    process.LIMITS.log_bytes = 4096
+    try:
+        with pytest.raises(process.ProcessTimeout):
+            process.run_bounded(["ffmpeg", "-v", "error", "-loop", "1", "-i", str(png), "-t", "1", "-f", "null",
+                                 "-"], what="chatty", timeout=2)
+        code, _, log = process.run_bounded(["sh", "-c", "yes 'inflate returned error -3' | head -n 200000 >&2"],
+                                           what="sh", timeout=10)
+        assert code == 0 and 0 < len(log) <= 4096 and log.endswith("error -3\n")
+    finally:
+        process.LIMITS.log_bytes = saved
+
+
+def test_interrupted_caller_kills_the_child_group(tmp_path):
+    """A terminated step (KeyboardInterrupt / DagsterExecutionInterruptedError in the waiting thread)
+    takes its child and the child's own children with it."""
+    import signal
+    import threading
+
+    threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        process.run_bounded(["sh", "-c", "sleep 3117 & sleep 3118"], what="sh", timeout=60)
+    time.sleep(0.5)
+    left = [pid for pid in processes_mentioning("sleep 311")
+            if Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"]
+    assert left == []
+
+
+@pytest.mark.parametrize("field,kind,make", [
+    ("account.logo", "image", lambda p: broken_png(p / "logo-broken.png")),
+    ("account.digital_human.avatar", "media", lambda p: broken_png(p / "avatar-broken.png")),
+    ("extra.bgm", "audio", lambda p: corrupt_mp3(p / "bgm-broken.mp3")),
+    ("voice.reference_audio", "audio", lambda p: corrupt_mp3(p / "voice-broken.mp3")),
+])
+def test_inputs_are_decoded_whole_at_validation(tmp_path, monkeypatch, field, kind, make):
+    from batchvideo_resources.script_spec import BadScriptError, resolve_asset_path
+
+    monkeypatch.setenv("BATCHVIDEO_ASSET_ROOTS", str(tmp_path))
+    path = make(tmp_path)
+    started = time.monotonic()
+    with pytest.raises(BadScriptError) as info:
+        resolve_asset_path(path.name, field, kind)
+    assert info.value.field == field and path.name in str(info.value)
+    assert time.monotonic() - started < 10
+
+
+# ------------------------------------------------------------------ 2. stale work folders swept
+def test_stale_work_folders_of_dead_processes_are_swept():
+    from batchvideo_assets.common import workdir
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    tmp = Path(tempfile.gettempdir())
+    stale = tmp / f"batchvideo-{dead.pid}-stale"
+    fresh = tmp / f"batchvideo-{dead.pid}-fresh"
+    mine = tmp / f"batchvideo-{os.getpid()}-old-but-alive"
+    for folder in (stale, fresh, mine):
+        (folder / "sub").mkdir(parents=True, exist_ok=True)
+        (folder / "sub" / "chunk.mp4").write_bytes(b"x" * 1000)
+    old = time.time() - 4 * 3600
+    for folder in (stale, mine):
+        os.utime(folder, (old, old))
+    try:
+        with workdir() as path:
+            assert path.name.startswith(f"batchvideo-{os.getpid()}-")
+        assert not stale.exists()
+        assert fresh.exists() and mine.exists()
+        assert not path.exists()
+    finally:
+        import shutil
+
+        for folder in (stale, fresh, mine):
+            shutil.rmtree(folder, ignore_errors=True)
