@@ -15,7 +15,7 @@ from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
-from batchvideo_resources.script_spec import MAX_CONTENT_CHARS, BadScriptError
+from batchvideo_resources.script_spec import MAX_CONTENT_CHARS, MAX_PRIORITY, BadScriptError
 from batchvideo_resources.tts import espeak_missing_voice
 
 LANGUAGES = [
@@ -123,12 +123,16 @@ def add_script(session: Session, data: dict[str, Any]) -> Script:
             extra = json.loads(extra)
         except json.JSONDecodeError as exc:
             raise BadScriptError("extra", f"is not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise BadScriptError("extra", "is nested too deeply") from None
     if not isinstance(extra, dict):
         raise BadScriptError("extra", "must be a JSON object")
     try:
         priority = int(data.get("priority") or 0)
     except (TypeError, ValueError):
         raise BadScriptError("priority", f"{data.get('priority')!r} is not an integer") from None
+    if not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+        raise BadScriptError("priority", f"{priority} is outside ±{MAX_PRIORITY}")
     language = _lookup(session, Language, Language.code, data.get("language"), "language")
     if language is not None and settings.load_settings().tts.backend == "espeak" and not extra.get("audio"):
         problem = espeak_missing_voice(language.tts_voice)

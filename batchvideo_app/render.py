@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import dagster as dg
 from sqlalchemy import select
 
+from batchvideo_assets.defs.automation.sensors import run_priority
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import media_store
 from batchvideo_assets.writeback import REVISION_TAG, STATUS_LABELS, run_error, write_back
@@ -54,7 +55,7 @@ def _known_scripts(db_url: str, raw_ids: list[str]) -> dict[str, tuple[int, int]
             elif row.deleted_at is not None:
                 found[given] = f"deleted_at: script {key} was deleted"
             else:
-                found[given] = (row.revision, row.priority or 0)
+                found[given] = (row.revision, run_priority(row.priority))
     return found
 
 

@@ -15,6 +15,7 @@ from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 
 MAX_CONTENT_CHARS = 20_000
+MAX_PRIORITY = 1_000_000  # |scripts.priority|; a run's priority tag is the same number
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -165,7 +166,7 @@ class ScriptSpec(BaseModel):
     account: AccountSpec
     speech_speed: float = Field(ge=0.5, le=2.0)
     is_horizontal: bool = True
-    priority: int = 0
+    priority: int = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     extra: ScriptExtra = Field(default_factory=ScriptExtra)
 
     @property
@@ -227,6 +228,8 @@ def build_spec(row: Any) -> ScriptSpec:
             raw_extra = json.loads(raw_extra)
         except json.JSONDecodeError as exc:
             raise BadScriptError("extra", f"is not valid JSON ({exc.msg})") from exc
+        except RecursionError:
+            raise BadScriptError("extra", "is nested too deeply") from None
     if not isinstance(raw_extra, dict):
         raise BadScriptError("extra", f"must be a JSON object, got {type(raw_extra).__name__}")
     try:

@@ -24,11 +24,11 @@ from batchvideo_assets.writeback import (
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.script_spec import MAX_PRIORITY
 
 PAGE_SIZE = 500  # run requests per tick; the rest wait for the next tick, in id order
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED]
-MAX_PRIORITY = 1_000_000
 
 
 def parse_cursor(raw: str | None, rows=()) -> dict[str, int]:
@@ -48,7 +48,7 @@ def dump_cursor(handled: dict[str, int]) -> str:
     return json.dumps({"revisions": handled}, separators=(",", ":"))
 
 
-def _priority(value) -> int:
+def run_priority(value) -> int:
     """`scripts.priority` as a run priority; a value raw SQL made unreadable counts as 0."""
     try:
         return max(-MAX_PRIORITY, min(MAX_PRIORITY, int(value)))
@@ -119,7 +119,7 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
             continue
         requests.append(dg.RunRequest(
             run_key=f"script-{row.id}-r{row.revision}", partition_key=key,
-            tags={"dagster/priority": str(_priority(row.priority)), "batchvideo/script_id": key,
+            tags={"dagster/priority": str(run_priority(row.priority)), "batchvideo/script_id": key,
                   REVISION_TAG: str(row.revision)}))
     partition_requests = []
     if added:
