@@ -20,24 +20,42 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF2
 _LATIN_PERIOD = re.compile(r"(?<=[\w\)\]\"'’”%])\.(?=[\"'’”)\]]*(?:\s|$))")
 
 
+ZERO_WIDTH_SPACE = "\u200b"
+_SPACES = re.compile(r"[ \u3000\xa0\u2000-\u200a\u202f\u205f]+")
+
+
 def normalise(text: str) -> str:
-    """Drop `#@#…#@#` markers and control/format characters; collapse whitespace per line.
+    """Drop `#@#…#@#` markers and control/format characters (bidi overrides included); collapse
+    whitespace per line; a zero-width space is a word break (a space between words of a spaced
+    script, nothing beside CJK).
 
     Full-width digits and letters become ASCII so numbers are read and measured consistently;
     CJK punctuation is kept as written."""
     text = MARKER_RE.sub(" ", text or "")
     text = unicodedata.normalize("NFC", text).translate(_FULLWIDTH_ALNUM)
+    lines = [_SPACES.sub(" ", line).strip() for line in _visible(text).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def clean_line(text: str) -> str:
+    """One line of display text (titles, cover, watermark): without control and format characters,
+    so a right-to-left override cannot reorder what the viewer sees; whitespace collapsed."""
+    return _SPACES.sub(" ", _visible(text or "").replace("\n", " ")).strip()
+
+
+def _visible(text: str) -> str:
     out = []
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch in "\n\r\t\u2028\u2029":
             out.append(" " if ch == "\t" else "\n")
+        elif ch == ZERO_WIDTH_SPACE:
+            before, after = text[i - 1:i], text[i + 1:i + 2]
+            out.append("" if (before and is_cjk(before)) or (after and is_cjk(after)) else " ")
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\u200d":
             continue  # ZWJ is kept: it glues multi-codepoint emoji together
         else:
             out.append(ch)
-    lines = [re.sub(r"[ \u3000\xa0\u2000-\u200a\u202f\u205f]+", " ", line).strip()
-             for line in "".join(out).split("\n")]
-    return "\n".join(line for line in lines if line)
+    return "".join(out)
 
 
 def char_width(ch: str) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
-from batchvideo_media.text import is_speakable, normalise
+from batchvideo_media.text import clean_line, is_speakable, normalise
 from batchvideo_resources import settings
 
 MAX_CONTENT_CHARS = 20_000
@@ -210,6 +210,10 @@ def _field_from_error(exc: ValidationError, prefix: str = "") -> BadScriptError:
     return BadScriptError(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "row", err["msg"])
 
 
+def _clean_optional(value: Any) -> Any:
+    return clean_line(value) if isinstance(value, str) else value
+
+
 def build_spec(row: Any) -> ScriptSpec:
     """Validate an ORM `Script` (with its related rows) into a ScriptSpec, or raise BadScriptError."""
     content = normalise(row.content or "")
@@ -236,6 +240,9 @@ def build_spec(row: Any) -> ScriptSpec:
         extra = ScriptExtra.model_validate(raw_extra)
     except ValidationError as exc:
         raise _field_from_error(exc, "extra.") from exc
+    # Display lines carry no control or bidi characters: an override could reorder the cover's text.
+    extra.index_text, extra.title_text, extra.desc_text = (
+        clean_line(extra.index_text), clean_line(extra.title_text), clean_line(extra.desc_text))
     extra.audio = resolve_asset_path(extra.audio, "extra.audio", "audio")
     extra.bgm = resolve_asset_path(extra.bgm, "extra.bgm", "audio")
 
@@ -272,7 +279,7 @@ def build_spec(row: Any) -> ScriptSpec:
                 username=acc.username, platform=acc.platform or "youtube",
                 subtitle_background=acc.subtitle_background or "#578B2E", font=acc.font,
                 enable_transition=bool(acc.enable_transition), transition_types=list(transitions),
-                digital_human=digital_human, watermark=acc_extra.get("watermark"), bgm=acc_extra.get("bgm"),
+                digital_human=digital_human, watermark=_clean_optional(acc_extra.get("watermark")), bgm=acc_extra.get("bgm"),
                 karaoke_subtitles=acc_extra.get("karaoke_subtitles", False))
         except ValidationError as exc:
             raise _field_from_error(exc, "account.") from exc
@@ -283,8 +290,8 @@ def build_spec(row: Any) -> ScriptSpec:
                                                               "account.digital_human.avatar", "media")
     try:
         return ScriptSpec(
-            id=row.id, title=(row.title or "").strip(), content=content, description=row.description or "",
-            publish_title=row.publish_title or "",
+            id=row.id, title=clean_line(row.title or ""), content=content,
+            description=clean_line(row.description or ""), publish_title=clean_line(row.publish_title or ""),
             language=LanguageSpec(code=row.language.code, name=row.language.name,
                                   tts_voice=row.language.tts_voice, square=bool(row.language.square)),
             voice=voice, topic=topic, account=account,

@@ -158,3 +158,31 @@ def test_stale_work_folders_of_dead_processes_are_swept():
 
         for folder in (stale, fresh, mine):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ 6. text hygiene
+def test_srt_carries_no_markup_a_player_would_interpret():
+    import srt as srtlib
+
+    from batchvideo_media.audio import TimedSentence
+    from batchvideo_media.subtitles import build_cues, to_srt
+
+    text = r'Be <i>careful</i> with <font color="red">red</font> and {\an8}top {\pos(1,1)}text \N here.'
+    cues = build_cues([TimedSentence(text, 0, 4000)], square=False, vertical=False)
+    parsed = list(srtlib.parse(to_srt(cues)))
+    shown = " ".join(c.content.replace("\n", " ") for c in parsed)
+    assert not __import__("re").search(r"<\s*/?\s*[a-z]|\{\\|\\N", shown), shown
+    for word in ("careful", "red", "an8", "top", "here"):
+        assert word in shown
+
+
+def test_bidi_controls_leave_titles_and_zero_width_space_breaks_words():
+    from batchvideo_media.text import clean_line, normalise, split_sentences
+
+    spoofed = "Invoice \u202egpj.exe\u202c \u2066x\u2069 \u200ffinal"
+    assert clean_line(spoofed) == "Invoice gpj.exe x final"
+    assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 or c in "\u200e\u200f"
+                   for c in clean_line(spoofed))
+    assert normalise("Zero\u200bwidth\u200bjoiners are word breaks.") == "Zero width joiners are word breaks."
+    assert normalise("你好\u200b世界。") == "你好世界。"
+    assert "Zerowidth" not in " ".join(split_sentences("Zero\u200bwidth spaces split words."))

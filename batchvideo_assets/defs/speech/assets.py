@@ -16,7 +16,7 @@ from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import tts_backend
 from batchvideo_media.audio import TimedSentence, wav_duration_ms
 from batchvideo_media.probe import run_ffmpeg
-from batchvideo_media.subtitles import build_cues, line_limit, to_srt, to_traditional
+from batchvideo_media.subtitles import build_cues, inert_markup, line_limit, to_srt, to_traditional
 from batchvideo_media.text import split_sentences
 from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.layout import job_key
@@ -87,7 +87,7 @@ def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: Med
     cues = build_cues([t for t, _ in timed], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
     key = job_key(context.partition_key, "subtitle.srt")
     uri = media.put_bytes(to_srt(cues).encode("utf-8"), key)
-    words_at = {t.start_ms: [{**w, "text": convert(w["text"])} for w in ws] for t, ws in timed}
+    words_at = {t.start_ms: [{**w, "text": inert_markup(convert(w["text"]))} for w in ws] for t, ws in timed}
     value = {"key": key, "uri": uri, "cues": [
         {"index": c.index, "start_ms": int(c.start.total_seconds() * 1000),
          "end_ms": int(c.end.total_seconds() * 1000), "text": c.content,
