@@ -10,13 +10,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from batchvideo_media.images import installed_family, undrawable
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
-from batchvideo_media.text import clean_line, is_speakable, normalise
+from batchvideo_media.text import clean_line, foreign_writing, is_speakable, normalise, writing_systems
 from batchvideo_resources import settings
 
 MAX_CONTENT_CHARS = 20_000
 MAX_PRIORITY = 1_000_000  # |scripts.priority|; a run's priority tag is the same number
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
+_FAMILY = re.compile(r"[^\W_][\w .'&+\-]{0,99}")
 
 
 class BadScriptError(ValueError):
@@ -132,6 +134,19 @@ class AccountSpec(BaseModel):
     bgm: str | None = None
     karaoke_subtitles: bool = False  # account extra: highlight each word as it is spoken
 
+    @field_validator("font")
+    @classmethod
+    def _font(cls, value: str | None) -> str | None:
+        # The family lands in an ASS style line, where a comma shifts every later field (no
+        # subtitles at all), and in fontconfig patterns: one plain family that is installed.
+        if not value:
+            return None
+        if not _FAMILY.fullmatch(value):
+            raise ValueError(f"{value!r} is not a single font family name (letters, digits, spaces, - . ' & +)")
+        if not installed_family(value):
+            raise ValueError(f"no installed font has the family {value!r} (see fc-list : family)")
+        return value
+
     @field_validator("subtitle_background")
     @classmethod
     def _colour(cls, value: str) -> str:
@@ -210,6 +225,21 @@ def _field_from_error(exc: ValidationError, prefix: str = "") -> BadScriptError:
     return BadScriptError(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "row", err["msg"])
 
 
+def check_writing(content: str, language: str) -> None:
+    """The text is in a writing system its language speaks, and some installed font can draw it;
+    otherwise the TTS reads letter names and the subtitles show nothing (a wrong video)."""
+    foreign = foreign_writing(content, language)
+    if foreign:
+        system, letters = foreign
+        raise BadScriptError("content", f"is written in {system.title()} letters (e.g. {letters[0]!r}), which "
+                                        f"language {language} is not written in; set the script's language")
+    for system, letters in writing_systems(content).items():
+        missing = undrawable(letters)
+        if missing:
+            raise BadScriptError("content", f"has {system.title()} letters (e.g. {missing[0]!r}) that no "
+                                            "installed font can draw")
+
+
 def _clean_optional(value: Any) -> Any:
     return clean_line(value) if isinstance(value, str) else value
 
@@ -225,6 +255,7 @@ def build_spec(row: Any) -> ScriptSpec:
         raise BadScriptError("content", "has no speakable text (only symbols or emoji)")
     if row.language is None:
         raise BadScriptError("language_id", "no language set and none could be resolved")
+    check_writing(content, row.language.code)
 
     raw_extra = row.extra if row.extra is not None else {}
     if isinstance(raw_extra, str):
