@@ -186,3 +186,98 @@ def test_bidi_controls_leave_titles_and_zero_width_space_breaks_words():
     assert normalise("Zero\u200bwidth\u200bjoiners are word breaks.") == "Zero width joiners are word breaks."
     assert normalise("你好\u200b世界。") == "你好世界。"
     assert "Zerowidth" not in " ".join(split_sentences("Zero\u200bwidth spaces split words."))
+
+
+# ------------------------------------------------------------------ 3 + 4. a bad row fails alone, by name
+def _raw_row(url: str, **cols) -> int:
+    """A row written by raw SQL into SQLite, as a careless service would (no type checks at all)."""
+    import sqlite3
+
+    path = url.split("///", 1)[1]
+    with sqlite3.connect(path) as conn:
+        language_id = conn.execute("SELECT id FROM languages WHERE code = ?",
+                                   (cols.pop("language", "en-US"),)).fetchone()[0]
+        account = cols.pop("account", None)
+        account_id = conn.execute("SELECT id FROM accounts WHERE username = ?", (account,)).fetchone()[0] \
+            if account else None
+        row = {"title": "raw row", "content": "A short valid sentence for the test.", "speech_speed": 1.0,
+               "is_horizontal": 1, "priority": 0, "extra": "{}", "language_id": language_id,
+               "account_id": account_id, **cols}
+        cur = conn.execute(f"INSERT INTO scripts ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                           list(row.values()))
+        return cur.lastrowid
+
+
+HOSTILE_ROWS = {
+    "is_horizontal 'maybe'": (dict(is_horizontal="maybe"), "is_horizontal"),
+    "priority 1e19": (dict(priority=1e19), "priority"),
+    "extra 3000 deep": (dict(extra='{"a":' * 3000 + "1" + "}" * 3000), "extra"),
+    "extra '{oops'": (dict(extra="{oops"), "extra"),
+    "font with a comma": (dict(account="comma-font"), "account.font"),
+    "font not installed": (dict(account="ghost-font"), "account.font"),
+    "logo with broken pixel data": (dict(account="broken-logo"), "account.logo"),
+    "avatar with broken pixel data": (dict(account="broken-avatar", extra='{"enable_digital_human": true}'),
+                                      "account.digital_human.avatar"),
+    "Arabic as en-US": (dict(content="مرحبا بكم في هذا الفيديو القصير عن البحر والشمس."), "content"),
+    "Hebrew as en-US": (dict(content="שלום עולם. זהו סרטון קצר על הים."), "content"),
+    "Thai as ja-JP": (dict(content="สวัสดีครับ นี่คือวิดีโอสั้นเกี่ยวกับทะเล", language="ja-JP"), "content"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_batch(prepared_db, instance):
+    from batchvideo_app.catalog import default_asset_root
+    from batchvideo_app.render import render_scripts
+    from batchvideo_resources.db import Account, session_scope
+
+    root = default_asset_root()
+    broken_png(root / "broken-logo.png")
+    broken_png(root / "broken-avatar.png")
+    with session_scope(prepared_db) as s:
+        s.add_all([Account(username="comma-font", font="Noto Sans CJK SC,Bold", extra={}),
+                   Account(username="ghost-font", font="No Such Family", extra={}),
+                   Account(username="broken-logo", logo="broken-logo.png", extra={}),
+                   Account(username="broken-avatar", extra={},
+                           digital_human={"avatar": "broken-avatar.png", "mode": "corner"})])
+    ids = {name: _raw_row(prepared_db, **cols) for name, (cols, _) in HOSTILE_ROWS.items()}
+    ids["is_horizontal 'false' (good)"] = _raw_row(prepared_db, is_horizontal="false")
+    started = time.monotonic()
+    results = {r["id"]: r for r in render_scripts([str(i) for i in ids.values()], instance=instance,
+                                                  in_process=True)}
+    return {"ids": ids, "results": results, "seconds": time.monotonic() - started}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_ROWS))
+def test_hostile_row_fails_alone_naming_the_field(hostile_batch, prepared_db, name):
+    from batchvideo_resources.db.script_runs import latest_run
+
+    sid = hostile_batch["ids"][name]
+    result = hostile_batch["results"][str(sid)]
+    field = HOSTILE_ROWS[name][1]
+    assert result["status"] == "FAILED", (name, result)
+    assert result["error"].startswith(f"script: {field}:"), result["error"]
+    row = latest_run(prepared_db, sid)
+    assert row.status == "FAILED" and f"{field}:" in row.error and not row.outputs
+
+
+def test_good_row_beside_them_renders_and_false_means_false(hostile_batch, prepared_db):
+    from helpers import path_of, streams
+
+    result = hostile_batch["results"][str(hostile_batch["ids"]["is_horizontal 'false' (good)"])]
+    assert result["status"] == "SUCCESS", result["error"]
+    (video,) = streams(path_of(result["outputs"]["logoed_video"]), "video")
+    assert (video["width"], video["height"]) == (768, 1360)  # 'false' read as False: vertical
+    assert hostile_batch["seconds"] < 600
+
+
+def test_scripts_list_shows_the_rows_it_cannot_read(hostile_batch, prepared_db):
+    from click.testing import CliRunner
+
+    from batchvideo_app.cli import main
+
+    result = CliRunner().invoke(main, ["scripts", "list", "--limit", "100"])
+    assert result.exit_code == 0, result.output
+    lines = {int(line.split("\t")[0]): line for line in result.output.splitlines()}
+    assert "(unreadable: is_horizontal)" in lines[hostile_batch["ids"]["is_horizontal 'maybe'"]]
+    assert "(unreadable: extra)" in lines[hostile_batch["ids"]["extra '{oops'"]]
+    assert "FAILED" in lines[hostile_batch["ids"]["extra '{oops'"]]
