@@ -24,6 +24,7 @@ from batchvideo_assets.writeback import REVISION_TAG, STATUS_LABELS, run_error, 
 from batchvideo_resources import settings
 from batchvideo_resources.db import Script, session_scope
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.redaction import redact
 
 JOB_NAME = "render_video"
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
@@ -62,14 +63,14 @@ def _known_scripts(db_url: str, raw_ids: list[str]) -> dict[str, tuple[int, int]
 def _result(instance: dg.DagsterInstance, media: MediaStore, script_id: str, run: dg.DagsterRun | None,
             error: str | None = None) -> dict:
     if run is None:
-        return {"id": script_id, "status": "FAILED", "outputs": {}, "error": error, "run_id": None}
+        return {"id": script_id, "status": "FAILED", "outputs": {}, "error": redact(error), "run_id": None}
     from batchvideo_resources.outputs import collect_outputs
 
     status = STATUS_LABELS.get(run.status, run.status.value)
     return {"id": script_id, "status": status,
             "outputs": collect_outputs(media, script_id) if status == "SUCCESS" else {},
-            "error": None if status == "SUCCESS" else (run_error(instance, run.run_id) if status == "FAILED"
-                                                       else f"run {status.lower()}"),
+            "error": None if status == "SUCCESS" else redact(run_error(instance, run.run_id) if status == "FAILED"
+                                                              else f"run {status.lower()}"),
             "run_id": run.run_id}
 
 

@@ -33,6 +33,7 @@ from pydantic import Field
 
 from batchvideo_media.process import run_bounded, time_limit
 from batchvideo_resources.http_retry import request_with_retries
+from batchvideo_resources.redaction import redact
 
 ESPEAK_BASE_WPM = 175
 # espeak-ng's plain `cmn` voice turns each character into tone-numbered pinyin and then reads that
@@ -101,7 +102,7 @@ class TTSResource(dg.ConfigurableResource):
 
     @property
     def model_name(self) -> str:
-        return "espeak-ng" if self.backend == "espeak" else f"http:{self._url}"
+        return "espeak-ng" if self.backend == "espeak" else f"http:{redact(self._url)}"
 
     @property
     def _url(self) -> str:

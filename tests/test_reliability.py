@@ -281,3 +281,148 @@ def test_scripts_list_shows_the_rows_it_cannot_read(hostile_batch, prepared_db):
     assert "(unreadable: is_horizontal)" in lines[hostile_batch["ids"]["is_horizontal 'maybe'"]]
     assert "(unreadable: extra)" in lines[hostile_batch["ids"]["extra '{oops'"]]
     assert "FAILED" in lines[hostile_batch["ids"]["extra '{oops'"]]
+
+
+# ------------------------------------------------------------------ 7. secrets redacted everywhere
+CANARIES = {
+    "BATCHVIDEO_TTS_URL": "http://tts-user:CanaryTtsPw7@127.0.0.1:{port}",
+    "BATCHVIDEO_ASR_URL": "http://asr-user:CanaryAsrPw7@127.0.0.1:9",
+    "BATCHVIDEO_IMAGE_URL": "http://img-user:CanaryImgPw7@127.0.0.1:9",
+    "BATCHVIDEO_LIPSYNC_URL": "http://lip-user:CanaryLipPw7@127.0.0.1:9",
+    "BATCHVIDEO_LLM_BASE_URL": "http://llm-user:CanaryLlmUrlPw7@127.0.0.1:9/v1",
+    "BATCHVIDEO_LLM_API_KEY": "sk-CanaryLlmKey7",
+    "PEXELS_API_KEY": "CanaryPexelsKey7",
+    "BATCHVIDEO_S3_ENDPOINT_URL": "http://s3-user:CanaryS3EndpointPw7@127.0.0.1:9",
+    "BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL": "http://s3-user:CanaryS3PublicPw7@127.0.0.1:9",
+    "AWS_ACCESS_KEY_ID": "AKIACANARYKEYID7",
+    "AWS_SECRET_ACCESS_KEY": "CanaryAwsSecret7",
+    "DAGSTER_PG_PASSWORD": "CanaryDagsterPgPw7",
+}
+
+
+def _canary_words() -> list[str]:
+    import re
+
+    return sorted({w for value in CANARIES.values() for w in re.findall(r"Canary\w+|CANARY\w+", value)}
+                  | {"CanaryDbPw7"})
+
+
+def _leaks(root: Path, words: list[str]) -> list[str]:
+    """Where any canary appears under `root`: plain files, and every value of every SQLite table
+    (zlib-compressed blobs, as Dagster stores snapshots, decompressed first)."""
+    import sqlite3
+
+    found = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        texts = [data]
+        if data.startswith(b"SQLite format 3"):
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+                for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+                    for row in conn.execute(f'SELECT * FROM "{table}"'):
+                        for value in row:
+                            if isinstance(value, bytes):
+                                try:
+                                    value = zlib.decompress(value)
+                                except zlib.error:
+                                    pass
+                            texts.append(value if isinstance(value, bytes) else str(value).encode())
+        for text in texts:
+            for word in words:
+                if word.encode() in text:
+                    found.append(f"{path.relative_to(root)}: {word}")
+    return sorted(set(found))
+
+
+def test_no_secret_reaches_storage_logs_manifests_or_the_database(tmp_path, pg_url):
+    """Canaries in every secret-bearing setting; a render through the instance that fails (the TTS
+    server answers 500) and one that succeeds; then every file of the instance (run and event storage,
+    compute logs), the media store (manifests), the CLI's output and the scripts database are searched."""
+    import http.server
+    import threading
+    import wave
+
+    from sqlalchemy import create_engine, text
+
+    mode = {"fail": True}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            if mode["fail"]:
+                status, payload = 500, b"overloaded"
+            else:
+                buf = io.BytesIO()
+                with wave.open(buf, "wb") as w:
+                    w.setnchannels(1)
+                    w.setsampwidth(2)
+                    w.setframerate(24000)
+                    seconds = max(0.6, len(body) / 400)
+                    w.writeframes(b"".join(struct.pack("<h", int(8000 * ((i // 60) % 2 * 2 - 1)))
+                                           for i in range(int(24000 * seconds))))
+                status, payload = 200, buf.getvalue()
+            self.send_response(status)
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    home, data = tmp_path / "dagster_home", tmp_path / "data"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    db_url = pg_url.replace("postgres@", "postgres:CanaryDbPw7@", 1)  # trust auth: any password works
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DATA_DIR": str(data), "BATCHVIDEO_DB_URL": db_url,
+           "BATCHVIDEO_TTS_BACKEND": "http", "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           **{k: v.format(port=httpd.server_address[1]) for k, v in CANARIES.items()}}
+    root = Path(__file__).resolve().parents[1]
+
+    def cli(*args, timeout=900):
+        import sys
+
+        return subprocess.run([sys.executable, "-m", "batchvideo_app.cli", *args], env=env, cwd=root,
+                              capture_output=True, text=True, timeout=timeout)
+
+    try:
+        assert cli("init").returncode == 0
+        added = subprocess.run([__import__("sys").executable, "-m", "batchvideo_app.cli", "scripts", "add",
+                                "--title", "Secrets test", "--language", "en-US", "--content-file", "-"],
+                               input="A short narration for the secrets test. It has two sentences.",
+                               env=env, cwd=root, capture_output=True, text=True, timeout=300)
+        assert added.returncode == 0, added.stderr
+        sid = added.stdout.strip()
+        failed = cli("render", sid)
+        assert failed.returncode == 1 and '"status": "FAILED"' in failed.stdout, failed.stdout + failed.stderr
+        assert "***@127.0.0.1" in failed.stdout, failed.stdout  # the error names the server, without its secret
+        mode["fail"] = False
+        done = cli("render", sid)
+        assert done.returncode == 0 and '"status": "SUCCESS"' in done.stdout, done.stdout + done.stderr
+        down = subprocess.run([__import__("sys").executable, "-m", "batchvideo_app.cli", "scripts", "list"],
+                              env={**env, "BATCHVIDEO_DB_URL": "postgresql://u:CanaryDbPw7@127.0.0.1:1/x"},
+                              cwd=root, capture_output=True, text=True, timeout=120)
+        assert down.returncode == 1 and len(down.stderr.strip().splitlines()) == 1, down.stderr
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    words = _canary_words()
+    outputs = "".join(p.stdout + p.stderr for p in (failed, done, down))
+    assert [w for w in words if w in outputs] == [], outputs
+    assert _leaks(home, words) == []
+    assert _leaks(data, words) == []
+    manifests = list((data / "media").rglob("manifests/audio.json"))
+    assert manifests and "***@127.0.0.1" in manifests[0].read_text()  # the source is named, redacted
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            rows = [str(tuple(r)) for table in ("script_runs", "scripts")
+                    for r in conn.execute(text(f"SELECT * FROM {table}"))]
+    finally:
+        engine.dispose()
+    assert any("FAILED" in r for r in rows) and any("SUCCESS" in r for r in rows)
+    assert [w for w in words if any(w in r for r in rows)] == []
