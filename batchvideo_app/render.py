@@ -23,6 +23,7 @@ from batchvideo_assets.resources import media_store
 from batchvideo_assets.writeback import REVISION_TAG, STATUS_LABELS, run_error, write_back
 from batchvideo_resources import settings
 from batchvideo_resources.db import Script, session_scope
+from batchvideo_resources.db.script_runs import latest_run
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.redaction import redact
 
@@ -67,8 +68,18 @@ def _result(instance: dg.DagsterInstance, media: MediaStore, script_id: str, run
     from batchvideo_resources.outputs import collect_outputs
 
     status = STATUS_LABELS.get(run.status, run.status.value)
-    return {"id": script_id, "status": status,
-            "outputs": collect_outputs(media, script_id) if status == "SUCCESS" else {},
+    outputs = collect_outputs(media, script_id, run_id=run.run_id) if status == "SUCCESS" else {}
+    if status == "SUCCESS" and not outputs:
+        # A daemon's write-back (which publishes) may not have run yet: the same write-back, now.
+        write_back(instance, run, "SUCCESS", settings.db_url(), media)
+        outputs = collect_outputs(media, script_id, run_id=run.run_id)
+    if status == "SUCCESS" and not outputs:  # not published: the write-back says why
+        row = latest_run(settings.db_url(), int(script_id))
+        status = row.status if row is not None and row.run_id == run.run_id else "CANCELED"
+        return {"id": script_id, "status": status, "outputs": {},
+                "error": redact(row.status_detail if row is not None else "outputs not published"),
+                "run_id": run.run_id}
+    return {"id": script_id, "status": status, "outputs": outputs,
             "error": None if status == "SUCCESS" else redact(run_error(instance, run.run_id) if status == "FAILED"
                                                               else f"run {status.lower()}"),
             "run_id": run.run_id}

@@ -236,7 +236,7 @@ def test_failing_blocking_check_stops_the_run(prepared_db, instance, media, monk
     assert "overlaps" in result["error"]
     assert media.exists(f"jobs/{sid}/manifests/srt.json")
     assert not media.exists(f"jobs/{sid}/manifests/splits.json")
-    assert not media.exists(f"jobs/{sid}/video_combined.mp4")
+    assert not list((media.local_root / "jobs" / str(sid)).rglob("video_combined.mp4"))
     row = latest_run(prepared_db, sid)
     assert row.status == "FAILED" and "overlaps" in row.error
 

@@ -3,6 +3,7 @@ folders behind, turn a bad value into a wrong video called SUCCESS, mix publishe
 secret. Every case runs the real program (ffmpeg, espeak-ng, SQLite/PostgreSQL, an HTTP server)."""
 
 import io
+import json
 import os
 import struct
 import subprocess
@@ -426,3 +427,72 @@ def test_no_secret_reaches_storage_logs_manifests_or_the_database(tmp_path, pg_u
         engine.dispose()
     assert any("FAILED" in r for r in rows) and any("SUCCESS" in r for r in rows)
     assert [w for w in words if any(w in r for r in rows)] == []
+
+
+# ------------------------------------------------------------------ 5. consistent published outputs
+def _digests(outputs: dict) -> dict:
+    import hashlib
+
+    from helpers import path_of
+
+    flat = {f"{stage}/{i}": uri for stage, value in outputs.items() if stage != "presigned"
+            for i, uri in enumerate(value if isinstance(value, list) else [value])}
+    return {name: hashlib.sha256(path_of(uri).read_bytes()).hexdigest() for name, uri in flat.items()}
+
+
+def test_failed_rerender_and_delete_during_a_run_leave_the_published_set_intact(prepared_db, instance,
+                                                                                 monkeypatch):
+    from conftest import add
+    from sqlalchemy import update
+
+    from batchvideo_app.render import render_scripts
+    from batchvideo_assets.definitions import build_definitions
+    from batchvideo_assets.resources import media_store
+    from batchvideo_assets.writeback import write_back
+    from batchvideo_resources.db import Script, session_scope
+    from batchvideo_resources.db.models import utcnow
+    from batchvideo_resources.db.script_runs import latest_run
+    from batchvideo_resources.outputs import collect_outputs, published
+
+    media = media_store()
+    sid = add(prepared_db, title="Publish", content="The first version of this script. It is short.",
+              language="en-US", account="demo")
+    (first,) = render_scripts([str(sid)], instance=instance, in_process=True)
+    assert first["status"] == "SUCCESS", first["error"]
+    good = _digests(first["outputs"])
+    assert set(good) >= {"audio/0", "srt/0", "logoed_video/0", "cover/0"}
+
+    # An edit, re-rendered with an image server that is down: audio and subtitles are made again,
+    # then the run fails at `images`.
+    with session_scope(prepared_db) as s:
+        s.execute(update(Script).where(Script.id == sid).values(content="A second, different version. "
+                                                                        "It is a little longer than the first."))
+    monkeypatch.setenv("BATCHVIDEO_IMAGE_BACKEND", "http")
+    monkeypatch.setenv("BATCHVIDEO_IMAGE_URL", "http://127.0.0.1:9")
+    (second,) = render_scripts([str(sid)], instance=instance, in_process=True)
+    monkeypatch.delenv("BATCHVIDEO_IMAGE_BACKEND")
+    monkeypatch.delenv("BATCHVIDEO_IMAGE_URL")
+    assert second["status"] == "FAILED" and second["error"].startswith("images"), second["error"]
+    remade = json.loads(media.read_bytes(f"jobs/{sid}/manifests/audio.json"))
+    assert second["run_id"] in remade["key"]  # the failed run did write new narration …
+    assert collect_outputs(media, sid) == first["outputs"]  # … but the published set is the first run's
+    assert _digests(first["outputs"]) == good  # byte for byte: nothing overwritten in place
+    assert latest_run(prepared_db, sid).status == "FAILED" and not latest_run(prepared_db, sid).outputs
+
+    # A run that finishes after its script was soft-deleted publishes nothing.
+    job = build_definitions().resolve_job_def("render_video")
+    result = job.execute_in_process(instance=instance, partition_key=str(sid), raise_on_error=False,
+                                    tags={"dagster/partition": str(sid)})
+    assert result.success
+    with session_scope(prepared_db) as s:
+        s.execute(update(Script).where(Script.id == sid).values(deleted_at=utcnow()))
+    run = instance.get_run_by_id(result.run_id)
+    write_back(instance, run, "SUCCESS", prepared_db, media)
+    row = latest_run(prepared_db, sid)
+    assert row.run_id == result.run_id and row.status == "CANCELED" and "not published" in row.status_detail
+    assert not row.outputs
+    assert published(media, sid)["run_id"] == first["run_id"]
+    assert _digests(collect_outputs(media, sid)) == good
+    # every stage of the published set comes from one run
+    assert {uri.split("/runs/")[1].split("/")[0] for stage, value in collect_outputs(media, sid).items()
+            for uri in (value if isinstance(value, list) else [value])} == {first["run_id"]}

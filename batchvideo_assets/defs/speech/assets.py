@@ -19,7 +19,7 @@ from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.subtitles import build_cues, inert_markup, line_limit, to_srt, to_traditional
 from batchvideo_media.text import split_sentences
 from batchvideo_resources.asr import ASRResource
-from batchvideo_resources.layout import job_key
+from batchvideo_resources.layout import run_key
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.narration import SENTENCE_PAUSE_MS, synthesize_narration, time_supplied_narration
 from batchvideo_resources.tts import TTSResource
@@ -56,10 +56,10 @@ def build_audio_asset(neural_tts: bool) -> dg.AssetsDefinition:
                     speed=spec.speech_speed, limit=limit, reference_audio=spec.voice.reference_audio)
                 source = tts.model_name
             duration = narration.duration_ms
-            uri = media.put_file(out, job_key(context.partition_key, "audio.wav"))
+            uri = media.put_file(out, run_key(context.partition_key, context.run_id, "audio.wav"))
             size = out.stat().st_size
         cues = [cue for s in narration.sentences for cue in s["cues"]]
-        value = {"key": job_key(context.partition_key, "audio.wav"), "uri": uri, "duration_ms": duration,
+        value = {"key": run_key(context.partition_key, context.run_id, "audio.wav"), "uri": uri, "duration_ms": duration,
                  "sentences": narration.sentences, "pause_ms": SENTENCE_PAUSE_MS, "source": source}
         return dg.Output(value, metadata={
             "duration_s": duration / 1000, "sentences": len(narration.sentences), "cues": len(cues),
@@ -85,7 +85,7 @@ def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: Med
     timed = [(TimedSentence(convert(c["text"]), c["start_ms"], c["end_ms"]), c.get("words", []))
              for s in audio["sentences"] for c in s.get("cues") or [s]]
     cues = build_cues([t for t, _ in timed], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
-    key = job_key(context.partition_key, "subtitle.srt")
+    key = run_key(context.partition_key, context.run_id, "subtitle.srt")
     uri = media.put_bytes(to_srt(cues).encode("utf-8"), key)
     words_at = {t.start_ms: [{**w, "text": inert_markup(convert(w["text"]))} for w in ws] for t, ws in timed}
     value = {"key": key, "uri": uri, "cues": [

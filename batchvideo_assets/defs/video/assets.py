@@ -22,7 +22,7 @@ from batchvideo_media.images import DEFAULT_FONT, drawable, font_for_text, rende
 from batchvideo_media.probe import probe
 from batchvideo_media.subtitles import to_ass
 from batchvideo_resources.image_gen import ImageGenResource
-from batchvideo_resources.layout import job_key
+from batchvideo_resources.layout import run_key
 from batchvideo_resources.media_store import MediaStore
 
 
@@ -80,7 +80,7 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
         facts = render_composition(shots, narration, ass, out, width, height, duration_ms, bgm=bgm,
                                    target_lufs=TARGET_LUFS, canvas=canvas if h2v else None,
                                    transitions=transitions, overlays=overlays)
-        key = job_key(context.partition_key, "video_combined.mp4")
+        key = run_key(context.partition_key, context.run_id, "video_combined.mp4")
         uri = media.put_file(out, key)
         meta = _video_metadata(out, uri, media, key, duration_ms)
     kinds = [s.kind for s in shots]
@@ -104,7 +104,7 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, composed_video
                  media: MediaStore) -> dg.Output[dict]:
     spec = spec_of(script)
     width, height = spec.canvas
-    key = job_key(context.partition_key, "video_logoed.mp4")
+    key = run_key(context.partition_key, context.run_id, "video_logoed.mp4")
     with workdir() as tmp:
         src = media.local_path(composed_video["key"], tmp)
         out = tmp / "video_logoed.mp4"
@@ -154,7 +154,7 @@ def cover(context: dg.AssetExecutionContext, script: dict, images: dict, image_g
             background = media.local_path(first["key"], tmp)
         out = tmp / "cover.jpg"
         render_cover(out, background, width, height, title, font_family=spec.account.font, seed=str(spec.id))
-        key = job_key(context.partition_key, "cover.jpg")
+        key = run_key(context.partition_key, context.run_id, "cover.jpg")
         uri = media.put_file(out, key)
         size = out.stat().st_size
     return dg.Output({"key": key, "uri": uri, "title": title}, metadata={

@@ -18,7 +18,7 @@ from batchvideo_assets.common import (
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media.probe import probe
 from batchvideo_resources.image_gen import ImageGenResource
-from batchvideo_resources.layout import job_key, manifest_key
+from batchvideo_resources.layout import manifest_key, run_key
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.stock import ClipUsageLog, StockLibraryResource, cut_clip
 
@@ -89,7 +89,7 @@ def images(context: dg.AssetExecutionContext, config: RegenerateConfig, script: 
         for job in jobs:
             with Image.open(job["out"]) as img:
                 img.verify()
-            key = job_key(context.partition_key, f"images/{job['index']:03d}.png")
+            key = run_key(context.partition_key, context.run_id, f"images/{job['index']:03d}.png")
             entries[str(job["index"])] = {"key": key, "uri": media.put_file(job["out"], key), "seed": job["seed"],
                                           "prompt": job["prompt"]}
     first = entries[min(entries, key=int)] if entries else None
@@ -133,7 +133,7 @@ def broll_clips(context: dg.AssetExecutionContext, config: RegenerateConfig, scr
             out = tmp / f"{shot['index']:03d}.mp4"
             cut_clip(stock.fetch(clip), out, duration_s, width, height)
             info = probe(out)
-            key = job_key(context.partition_key, f"broll/{shot['index']:03d}.mp4")
+            key = run_key(context.partition_key, context.run_id, f"broll/{shot['index']:03d}.mp4")
             entries[str(shot["index"])] = {"key": key, "uri": media.put_file(out, key), "clip_id": clip["id"],
                                            "source": clip.get("source", ""), "licence": clip.get("licence", ""),
                                            "keywords": shot["keywords"], "duration_s": info.duration_s}
