@@ -496,3 +496,47 @@ def test_failed_rerender_and_delete_during_a_run_leave_the_published_set_intact(
     # every stage of the published set comes from one run
     assert {uri.split("/runs/")[1].split("/")[0] for stage, value in collect_outputs(media, sid).items()
             for uri in (value if isinstance(value, list) else [value])} == {first["run_id"]}
+
+
+# ------------------------------------------------------------------ 3. import: encodings, header, bad lines
+def test_import_takes_bom_requires_a_header_refuses_other_encodings_and_skips_only_bad_lines(db_url, tmp_path,
+                                                                                              monkeypatch):
+    from click.testing import CliRunner
+    from sqlalchemy import select
+
+    from batchvideo_app.cli import main
+    from batchvideo_resources.db import Script, session_scope
+
+    monkeypatch.setenv("BATCHVIDEO_DB_URL", db_url)
+    runner = CliRunner()
+
+    def run(name: str, data: bytes):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return runner.invoke(main, ["scripts", "import", str(path)])
+
+    excel = ("\ufefftitle,content,priority\nBOM one,The first line imports.,1\n"
+             "Huge,Too high a priority.,10000000000000\nBOM two,The third line imports too.,2\n").encode()
+    result = run("excel.csv", excel)
+    ids = [int(x) for x in result.stdout.split()]
+    assert result.exit_code == 1 and len(ids) == 2, result.output
+    assert "excel.csv:3: priority:" in result.stderr and "Traceback" not in result.output
+    with session_scope(db_url) as s:
+        assert sorted(s.scalars(select(Script.title).where(Script.id.in_(ids)))) == ["BOM one", "BOM two"]
+
+    deep = '{"title": "deep", "content": "Deep extra.", "extra": ' + '{"a": ' * 3000 + "1" + "}" * 3000 + "}"
+    lines = [deep, '{"title": "big", "content": "Big.", "priority": 1e19}', "{oops",
+             '{"title": "fine", "content": "This one is fine."}']
+    result = run("mixed.jsonl", "\n".join(lines).encode())
+    assert result.exit_code == 1 and len(result.stdout.split()) == 1, result.output
+    assert [line.split(":")[1] for line in result.stderr.splitlines()] == ["1", "2", "3"], result.stderr
+
+    for name, data, words in [
+        ("noheader.csv", b"A title,Some content.\n", "header"),
+        ("latin1.csv", "title,content\nCaf\xe9,Bonjour.\n".encode("latin-1"), "not UTF-8"),
+        ("utf16.csv", "title,content\nA,Hello.\n".encode("utf-16"), "UTF-16"),
+    ]:
+        result = run(name, data)
+        assert result.exit_code == 1 and result.stdout == "", result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0] and "Traceback" not in result.output, result.output
