@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from batchvideo_resources import settings
+from batchvideo_resources.redaction import redact
 
 
 def _bootstrap_env() -> None:
@@ -28,18 +31,24 @@ def _bootstrap_env() -> None:
     settings.export_dagster_home()
 
 
-class _CLI(click.Group):
-    """Every command: a database that is down, unreachable or not migrated is one line, not a traceback."""
+class OneLineErrors(click.Group):
+    """No traceback reaches the user from any command: a database that is down, unreachable or not
+    migrated, or any other unexpected error (a disk full), ends the command with one line naming it,
+    secrets redacted, and exit status 1."""
 
     def invoke(self, ctx: click.Context):
         from sqlalchemy.exc import DBAPIError
 
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
         except DBAPIError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise click.ClickException(f"database {_redact(settings.db_url())}: {reason}"
-                                       f"{_UPGRADE_HINT if _missing_schema(reason) else ''}") from None
+            raise click.ClickException(redact(f"database {settings.db_url()}: {reason}"
+                                              f"{_UPGRADE_HINT if _missing_schema(reason) else ''}")) from None
+        except Exception as exc:  # noqa: BLE001 - the one place every command's errors end up
+            raise click.ClickException(one_line(exc)) from None
 
 
 _UPGRADE_HINT = " (run `batchvideo db upgrade`)"
@@ -49,7 +58,14 @@ def _missing_schema(reason: str) -> bool:
     return "no such table" in reason or "no such column" in reason or "does not exist" in reason
 
 
-@click.group(cls=_CLI)
+def one_line(exc: BaseException) -> str:
+    """`Type: first line of the message`, redacted; SQLAlchemy's wrapped driver errors unwrapped."""
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0][:300]
+    return redact(f"{type(cause).__name__}: {first}" if first else type(cause).__name__)
+
+
+@click.group(cls=OneLineErrors)
 def main() -> None:
     """BatchVideo: scripts in, narrated videos out."""
     _bootstrap_env()
@@ -78,7 +94,7 @@ def db_upgrade() -> None:
     from batchvideo_resources.db import upgrade
 
     upgrade(settings.db_url())
-    click.echo(f"database at head: {_redact(settings.db_url())}")
+    click.echo(f"database at head: {redact(settings.db_url())}")
 
 
 @main.command()
@@ -97,7 +113,7 @@ def init() -> None:
         seed_reference_data(session)
     ensure_sample_assets(default_asset_root())
     create_sample_library(settings.stock_dir())
-    click.echo(f"ready: db {_redact(settings.db_url())}, stock {settings.stock_dir()}, assets {default_asset_root()}")
+    click.echo(f"ready: db {redact(settings.db_url())}, stock {settings.stock_dir()}, assets {default_asset_root()}")
 
 
 @main.group()
@@ -136,7 +152,8 @@ def scripts_add(title, content_file, language, voice, vertical, speed, topic, ac
 @scripts.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def scripts_import(file: Path) -> None:
-    """Insert scripts from a .jsonl or .csv file; prints new IDs; bad lines are reported and skipped."""
+    """Insert scripts from a .jsonl or .csv file (UTF-8, with or without BOM; a CSV needs a header row
+    of field names); prints new IDs; each bad line is reported and skipped, the rest still imported."""
     from batchvideo_app.catalog import add_script
     from batchvideo_resources.db import session_scope
 
@@ -144,87 +161,139 @@ def scripts_import(file: Path) -> None:
         with session_scope(settings.db_url()) as session:
             click.echo(add_script(session, record).id)
 
-    _import_lines(file, ("title", "content"), add)
+    from batchvideo_app.catalog import SCRIPT_FIELDS
+
+    _import_lines(file, ("title", "content"), add, known=set(SCRIPT_FIELDS))
 
 
-def _import_lines(file: Path, required: tuple[str, ...], write: Callable[[dict], None]) -> None:
+def _import_lines(file: Path, required: tuple[str, ...], write: Callable[[dict], None],
+                  known: set[str] | None = None) -> None:
     """`write` each record of a .jsonl/.csv file in its own transaction; a bad line is reported
     (file:line: field: problem) and skipped; exit status 1 when any line was bad."""
     from batchvideo_resources.script_spec import BadScriptError
 
     bad = 0
-    for line_no, record in _records(file, required):
+    for line_no, record in _records(file, required, known):
         try:
             if isinstance(record, Exception):
                 raise record
             write(record)
         except (BadScriptError, ValueError) as exc:
             bad += 1
-            click.echo(f"{file.name}:{line_no}: {exc}", err=True)
+            click.echo(f"{file.name}:{line_no}: {redact(str(exc))}", err=True)
+        except SQLAlchemyError as exc:  # e.g. a number the database's column cannot hold
+            bad += 1
+            click.echo(f"{file.name}:{line_no}: row: the database refused it ({one_line(exc)})", err=True)
     if bad:
         click.echo(f"{file.name}: {bad} line(s) skipped", err=True)
         raise SystemExit(1)
 
 
-def _records(file: Path, required: tuple[str, ...]):
+def _text_of(file: Path) -> str:
+    """The file as text: UTF-8, a leading BOM (Excel's "CSV UTF-8") dropped; anything else refused."""
+    data = file.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise click.ClickException(f"{file}: is UTF-16; save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file}: is not UTF-8 (byte {exc.start} is {data[exc.start]:#04x}); "
+                                   "save it as UTF-8") from None
+
+
+def _records(file: Path, required: tuple[str, ...], known: set[str] | None = None):
     """(line number, dict or ValueError) for each record. UTF-8 with or without a BOM; a CSV file
-    needs a header line naming its columns."""
+    needs a header line naming its columns (`required` among them, only `known` ones when given)."""
     suffix = file.suffix.lower()
-    if suffix == ".jsonl":
-        with file.open(encoding="utf-8-sig") as fh:
-            for line_no, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    if not isinstance(record, dict):
-                        raise ValueError("row: a line must be a JSON object")
-                    yield line_no, record
-                except json.JSONDecodeError as exc:
-                    yield line_no, ValueError(f"row: invalid JSON ({exc.msg})")
-                except ValueError as exc:
-                    yield line_no, exc
-    elif suffix == ".csv":
-        with file.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [name for name in required if name not in (reader.fieldnames or [])]
-            if missing:
-                raise click.ClickException(f"{file.name}:1: header: no {missing[0]!r} column (the first line "
-                                           f"must name the columns)")
-            for record in reader:
-                if None in record:
-                    yield reader.line_num, ValueError("row: more cells than the header has columns")
-                    continue
-                yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
-    else:
+    if suffix not in (".jsonl", ".csv"):
         raise click.ClickException(f"{file}: expected a .jsonl or .csv file")
+    text = _text_of(file)
+    if suffix == ".jsonl":
+        for line_no, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("row: a line must be a JSON object")
+                yield line_no, record
+            except json.JSONDecodeError as exc:
+                yield line_no, ValueError(f"row: invalid JSON ({exc.msg})")
+            except RecursionError:
+                yield line_no, ValueError("row: JSON nested too deeply")
+            except ValueError as exc:
+                yield line_no, exc
+        return
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in required if name not in header]
+    unknown = [name for name in header if known is not None and name not in known]
+    if missing or unknown:
+        shown = f"unknown column {unknown[0]!r}" if unknown else f"no {missing[0]!r} column"
+        raise click.ClickException(f"{file.name}:1: header: {shown} (the first line must name the columns)")
+    reader.fieldnames = header
+    for record in reader:
+        if None in record:
+            yield reader.line_num, ValueError(f"row: {len(header) + len(record[None])} values for "
+                                              f"{len(header)} columns")
+            continue
+        yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
 
 
 @scripts.command("list")
 @click.option("--limit", type=int, default=50)
 @click.option("--json", "as_json", is_flag=True, help="one JSON array, for scripts")
 def scripts_list(limit: int, as_json: bool) -> None:
-    """Recent scripts with their latest run status."""
+    """Recent scripts with their latest run status (a row whose stored values cannot be read is listed
+    as such, never stops the listing)."""
     from sqlalchemy import select
 
     from batchvideo_resources.db import Script, ScriptRun, session_scope
 
     listed = []
     with session_scope(settings.db_url()) as session:
-        for row in session.scalars(select(Script).order_by(Script.id.desc()).limit(limit)):
-            run = session.scalar(select(ScriptRun).where(ScriptRun.script_id == row.id)
-                                 .order_by(ScriptRun.id.desc()).limit(1))
-            listed.append({
-                "id": row.id, "title": row.title,
-                "state": "deleted" if row.deleted_at else (run.status if run else "-"),
-                "language": row.language.code if row.language else None,
-                "voice": row.voice.name if row.voice else None, "topic": row.topic.name if row.topic else None,
-                "account": row.account.username if row.account else None,
-                "updated_at": row.updated_at.isoformat() if row.updated_at else None})
+        # Narrow columns first: raw SQL may have left a value in another column that cannot be read.
+        rows = session.execute(select(Script.id, Script.title, Script.deleted_at, Script.updated_at)
+                               .order_by(Script.id.desc()).limit(limit)).all()
+        try:  # one query when every row reads; column by column only when one does not
+            full = {r.id: r for r in session.scalars(select(Script).where(Script.id.in_([r.id for r in rows])))}
+        except (ValueError, TypeError, RecursionError):
+            session.rollback()
+            full = None
+        for row in rows:
+            run = session.execute(select(ScriptRun.status).where(ScriptRun.script_id == row.id)
+                                  .order_by(ScriptRun.id.desc()).limit(1)).scalar()
+            item = {"id": row.id, "title": row.title, "state": "deleted" if row.deleted_at else (run or "-"),
+                    "updated_at": row.updated_at.isoformat() if row.updated_at else None}
+            stored = full.get(row.id) if full is not None else None
+            if stored is not None:
+                item.update({"language": stored.language.code if stored.language else None,
+                             "voice": stored.voice.name if stored.voice else None,
+                             "topic": stored.topic.name if stored.topic else None,
+                             "account": stored.account.username if stored.account else None})
+            else:
+                item["unreadable"] = _unreadable_column(session, row.id)
+            listed.append(item)
     if as_json:
         click.echo(json.dumps(listed, ensure_ascii=False, indent=1))
     for item in [] if as_json else listed:
-        click.echo(f"{item['id']}\t{item['state']}\t{item['title']}")
+        problem = item.get("unreadable")
+        click.echo(f"{item['id']}\t{item['state']}\t{item['title']}" + (f"\t(unreadable: {problem})" if problem else ""))
+
+
+def _unreadable_column(session, script_id: int) -> str | None:
+    """The first column of the row whose stored value cannot be read, else None."""
+    from sqlalchemy import select
+
+    from batchvideo_resources.db import Script
+
+    for column in Script.__table__.columns:
+        try:
+            session.execute(select(column).where(Script.id == script_id)).all()
+        except (ValueError, TypeError, RecursionError):
+            session.rollback()
+            return column.name
+    return None
 
 
 @scripts.command("delete")
@@ -468,7 +537,9 @@ def render(ids: tuple[str, ...], in_process: bool) -> None:
 def _echo_results(results: list[dict]) -> bool:
     """One JSON line per rendered script; True when all succeeded."""
     for result in results:
-        click.echo(json.dumps({k: v for k, v in result.items() if k != "run_id"}, ensure_ascii=False))
+        shown = {k: v for k, v in result.items() if k != "run_id"}
+        shown["error"] = redact(shown.get("error"))
+        click.echo(json.dumps(shown, ensure_ascii=False))
     return all(result["status"] == "SUCCESS" for result in results)
 
 
@@ -480,13 +551,6 @@ def demo() -> None:
     ok = run_demo(click.echo)
     if not ok:
         raise SystemExit(1)
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
 
 
 if __name__ == "__main__":

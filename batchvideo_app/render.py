@@ -17,12 +17,15 @@ from contextlib import contextmanager
 import dagster as dg
 from sqlalchemy import select
 
+from batchvideo_assets.defs.automation.sensors import run_priority
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import media_store
 from batchvideo_assets.writeback import REVISION_TAG, STATUS_LABELS, run_error, write_back
 from batchvideo_resources import settings
 from batchvideo_resources.db import Script, session_scope
+from batchvideo_resources.db.script_runs import latest_run
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.redaction import redact
 
 JOB_NAME = "render_video"
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
@@ -54,21 +57,31 @@ def _known_scripts(db_url: str, raw_ids: list[str]) -> dict[str, tuple[int, int]
             elif row.deleted_at is not None:
                 found[given] = f"deleted_at: script {key} was deleted"
             else:
-                found[given] = (row.revision, row.priority or 0)
+                found[given] = (row.revision, run_priority(row.priority))
     return found
 
 
 def _result(instance: dg.DagsterInstance, media: MediaStore, script_id: str, run: dg.DagsterRun | None,
             error: str | None = None) -> dict:
     if run is None:
-        return {"id": script_id, "status": "FAILED", "outputs": {}, "error": error, "run_id": None}
+        return {"id": script_id, "status": "FAILED", "outputs": {}, "error": redact(error), "run_id": None}
     from batchvideo_resources.outputs import collect_outputs
 
     status = STATUS_LABELS.get(run.status, run.status.value)
-    return {"id": script_id, "status": status,
-            "outputs": collect_outputs(media, script_id) if status == "SUCCESS" else {},
-            "error": None if status == "SUCCESS" else (run_error(instance, run.run_id) if status == "FAILED"
-                                                       else f"run {status.lower()}"),
+    outputs = collect_outputs(media, script_id, run_id=run.run_id) if status == "SUCCESS" else {}
+    if status == "SUCCESS" and not outputs:
+        # A daemon's write-back (which publishes) may not have run yet: the same write-back, now.
+        write_back(instance, run, "SUCCESS", settings.db_url(), media)
+        outputs = collect_outputs(media, script_id, run_id=run.run_id)
+    if status == "SUCCESS" and not outputs:  # not published: the write-back says why
+        row = latest_run(settings.db_url(), int(script_id))
+        status = row.status if row is not None and row.run_id == run.run_id else "CANCELED"
+        return {"id": script_id, "status": status, "outputs": {},
+                "error": redact(row.status_detail if row is not None else "outputs not published"),
+                "run_id": run.run_id}
+    return {"id": script_id, "status": status, "outputs": outputs,
+            "error": None if status == "SUCCESS" else redact(run_error(instance, run.run_id) if status == "FAILED"
+                                                              else f"run {status.lower()}"),
             "run_id": run.run_id}
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,13 +43,49 @@ def gpu_placement(runs_model: bool) -> dict:
 SERVICE_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
+WORKDIR_PREFIX = "batchvideo-"
+STALE_WORKDIR_S = 3 * 3600
+
+
 @contextlib.contextmanager
 def workdir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="batchvideo-"))
+    """A scratch folder for one step, removed when the step ends. A step killed outright (kill -9, OOM)
+    cannot remove its own, so each new one first sweeps the folders left by dead processes."""
+    sweep_stale_workdirs()
+    path = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_stale_workdirs(max_age_s: float = STALE_WORKDIR_S) -> list[Path]:
+    """Remove `batchvideo-<pid>-*` folders older than `max_age_s` whose process is gone; returns them.
+    Cheap: one directory listing (and a stat per candidate)."""
+    removed = []
+    now = time.time()
+    for path in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        owner = path.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit() or not path.is_dir() or _alive(int(owner)):
+            continue
+        try:
+            if now - path.stat().st_mtime < max_age_s:
+                continue
+        except FileNotFoundError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def spec_of(script: dict) -> ScriptSpec:

@@ -5,13 +5,14 @@ import json
 
 import dagster as dg
 
-from batchvideo_resources.layout import manifest_key
+from batchvideo_resources.layout import manifest_key, run_manifest_key
 from batchvideo_resources.manifests import validated
 from batchvideo_resources.media_store import MediaStore
 
 
 class ManifestIOManager(dg.ConfigurableIOManager):
-    """Stores each asset's value as `jobs/<id>/manifests/<asset>.json` in the media store, so every
+    """Stores each asset's value as `jobs/<id>/manifests/<asset>.json` (and the run's own copy, see
+    `batchvideo_resources.layout`) in the media store, so every
     executor (in-process, multiprocess, k8s pods) reads the same state without pickles. Values are
     validated against their manifest model (`batchvideo_resources.manifests`) on write and on read."""
 
@@ -23,8 +24,12 @@ class ManifestIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: dict) -> None:
         if obj is None:
             return
-        value = validated(context.asset_key.path[-1], obj)
-        self.media.put_bytes(json.dumps(value, ensure_ascii=False, indent=1).encode(), self._key(context))
+        asset = context.asset_key.path[-1]
+        data = json.dumps(validated(asset, obj), ensure_ascii=False, indent=1).encode()
+        # The run's own copy is what gets published when the whole run succeeds; the latest copy is
+        # what the next stage (or a re-execution) reads.
+        self.media.put_bytes(data, run_manifest_key(context.asset_partition_key, context.run_id, asset))
+        self.media.put_bytes(data, self._key(context))
 
     def load_input(self, context: dg.InputContext) -> dict:
         return validated(context.asset_key.path[-1], json.loads(self.media.read_bytes(self._key(context))))

@@ -8,7 +8,7 @@ import dagster as dg
 
 from batchvideo_resources.db.script_runs import record_run
 from batchvideo_resources.media_store import MediaStore
-from batchvideo_resources.outputs import collect_outputs
+from batchvideo_resources.outputs import collect_outputs, publish
 
 PARTITION_TAG = "dagster/partition"
 REVISION_TAG = "batchvideo/revision"
@@ -27,22 +27,45 @@ def script_id_of(run: dg.DagsterRun) -> int | None:
 def write_back(instance: dg.DagsterInstance, run: dg.DagsterRun, label: str, db_url: str, media: MediaStore) -> None:
     """Record `label` (QUEUED/RUNNING/SUCCESS/FAILED/CANCELED) for `run`; never moves a row backwards.
 
-    SUCCESS carries the stable URIs of every stage (+ presigned GET URLs on S3); FAILED the failing
-    step's message; CANCELED why (superseded, script deleted, or an operator)."""
+    SUCCESS publishes the run's set of files and carries their stable URIs (+ presigned GET URLs on S3);
+    a run that succeeds after its script was deleted publishes nothing and is recorded CANCELED. FAILED
+    carries the failing step's message; CANCELED why (superseded, script deleted, or an operator)."""
     script_id = script_id_of(run)
     if script_id is None:
         return
-    outputs = collect_outputs(media, script_id) if label == "SUCCESS" else None
+    outputs = error = detail = None
+    if label == "SUCCESS":
+        if script_deleted(db_url, script_id):
+            label, detail = "CANCELED", "script deleted during the run: outputs not published"
+        elif publish(media, script_id, run.run_id, _created_at(instance, run)):
+            outputs = collect_outputs(media, script_id, run_id=run.run_id)
+        else:
+            detail = "outputs not published: the run did not make the delivered video, or a newer run's are"
     error = run_error(instance, run.run_id) if label == "FAILED" else None
-    detail = None
     if label == "QUEUED":
         detail = f"priority {run.tags.get('dagster/priority', '0')}"
-    elif label == "CANCELED":
+    elif label == "CANCELED" and detail is None:
         detail = f"run canceled: {run.tags.get(CANCEL_REASON_TAG, 'by an operator')}"
     if run.tags.get(REVISION_TAG):
         detail = f"revision {run.tags[REVISION_TAG]}" + (f"; {detail}" if detail else "")
     record_run(db_url, script_id=script_id, run_id=run.run_id, status=label, error=error, outputs=outputs,
                detail=detail)
+
+
+def script_deleted(db_url: str, script_id: int) -> bool:
+    """The script was soft-deleted (or removed): a run that finishes after that publishes nothing."""
+    from sqlalchemy import select
+
+    from batchvideo_resources.db import Script, session_scope
+
+    with session_scope(db_url) as session:
+        row = session.execute(select(Script.deleted_at).where(Script.id == script_id)).first()
+    return row is None or row.deleted_at is not None
+
+
+def _created_at(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
+    record = instance.get_run_record_by_id(run.run_id)
+    return record.create_timestamp.timestamp() if record is not None else 0.0
 
 
 def run_error(instance: dg.DagsterInstance, run_id: str) -> str:

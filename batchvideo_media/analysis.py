@@ -16,7 +16,7 @@ from PIL import Image
 
 from batchvideo_media.compose.mastering import TARGET_LUFS
 from batchvideo_media.motion import BLACK_MIN_S, FREEZE_MIN_S, FREEZE_NOISE_DB, Stretch, logged_intervals
-from batchvideo_media.probe import MediaError, MediaInfo, measure_loudness, probe, run_ffmpeg
+from batchvideo_media.probe import MediaError, MediaInfo, measure_loudness, probe, read_ffmpeg, run_ffmpeg
 from batchvideo_media.subtitles import MAX_LINES
 from batchvideo_media.text import text_width
 
@@ -308,4 +308,49 @@ def cover_findings(path: Path, canvas: tuple[int, int]) -> Findings:
     found.facts.update({"title_pixels_fraction": round(fraction, 4), "resolution": f"{size[0]}x{size[1]}"})
     if fraction < TITLE_MIN_FRACTION:
         found.fail(f"no title drawn on the cover (title-coloured pixels {fraction:.2%} of the band)")
+    return found
+
+
+# ------------------------------------------------------------------------------------------ logo
+LOGO_MIN_CHANGE = 0.4  # of the change the logo should make to its corner of the frame
+
+
+def frame_rgb(path: Path, at_s: float, size: tuple[int, int]) -> Image.Image:
+    """The frame shown at `at_s`, decoded at `size`."""
+    data = read_ffmpeg(["-ss", f"{at_s:.3f}", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
+                        "-s", f"{size[0]}x{size[1]}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    if len(data) < size[0] * size[1] * 3:
+        raise MediaError(f"no frame at {at_s:.2f} s in {path}")
+    return Image.frombytes("RGB", size, data[:size[0] * size[1] * 3])
+
+
+def _mean_difference(a: Image.Image, b: Image.Image) -> float:
+    from PIL import ImageChops, ImageStat
+
+    return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
+
+
+def logo_findings(branded: Path, plain: Path, logo: Path, box: tuple[int, int, int], canvas: tuple[int, int],
+                  at_s: float) -> Findings:
+    """The logo is visible where it was placed: the branded frame's logo corner differs from the plain
+    (unbranded) frame at least `LOGO_MIN_CHANGE` as much as the logo composited there would make it."""
+    found = Findings()
+    logo_w, x, y = box
+    try:
+        with Image.open(logo) as img:
+            mark = img.convert("RGBA")
+        mark = mark.resize((logo_w, max(2, round(mark.height * logo_w / mark.width))))
+        region = (x, y, x + mark.width, y + mark.height)
+        before = frame_rgb(plain, at_s, canvas).crop(region)
+        after = frame_rgb(branded, at_s, canvas).crop(region)
+    except (MediaError, OSError) as exc:
+        found.fail(f"logo: frames could not be compared ({str(exc)[-200:]})")
+        return found
+    expected = before.copy()
+    expected.paste(mark, (0, 0), mark)
+    should, did = _mean_difference(before, expected), _mean_difference(before, after)
+    found.facts.update({"logo_expected_change": round(should, 2), "logo_measured_change": round(did, 2)})
+    if should >= 2 and did < LOGO_MIN_CHANGE * should:
+        found.fail(f"logo: not visible at {region[:2]} ({did:.1f} of an expected {should:.1f} mean change "
+                   f"at {at_s:.1f} s)")
     return found

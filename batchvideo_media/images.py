@@ -5,15 +5,21 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import subprocess
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from batchvideo_media.process import run_bounded, time_limit
 from batchvideo_media.subtitles import wrap
 
 DEFAULT_FONT = "Noto Sans CJK SC"
 PLACEHOLDER_LABEL = "PLACEHOLDER IMAGE — no image model configured"
+
+
+def _fontconfig(cmd: list[str]) -> tuple[int, str, str]:
+    """A fontconfig query (bounded like every child process): exit status, stdout, log."""
+    code, out, log = run_bounded(cmd, what=cmd[0], timeout=time_limit(), capture_stdout=True)
+    return code, out.decode("utf-8", "replace"), log
 
 
 @functools.lru_cache(maxsize=32)
@@ -21,25 +27,49 @@ def font_path(family: str | None = None, bold: bool = False) -> str:
     """Resolve a font family to a file with fontconfig; falls back to the CJK-capable default."""
     pattern = f"{family or DEFAULT_FONT}:{'bold' if bold else 'regular'}"
     for candidate in (pattern, f"{DEFAULT_FONT}:{'bold' if bold else 'regular'}"):
-        proc = subprocess.run(["fc-match", "-f", "%{file}", candidate], capture_output=True, text=True)
-        if proc.returncode == 0 and proc.stdout and Path(proc.stdout).exists():
-            return proc.stdout
+        code, found, _ = _fontconfig(["fc-match", "-f", "%{file}", candidate])
+        if code == 0 and found and Path(found).exists():
+            return found
     raise FileNotFoundError(f"no font file found for {family!r} (install fonts-noto-cjk)")
 
 
 @functools.lru_cache(maxsize=64)
 def _charset(path: str) -> tuple[tuple[int, int], ...]:
     """Code point ranges a font file covers (fontconfig's view of its cmap)."""
-    proc = subprocess.run(["fc-query", "--index", "0", "--format", "%{charset}", path],
-                          capture_output=True, text=True)
+    _, charset, _ = _fontconfig(["fc-query", "--index", "0", "--format", "%{charset}", path])
     ranges = []
-    for part in proc.stdout.split():
+    for part in charset.split():
         lo, _, hi = part.partition("-")
         try:
             ranges.append((int(lo, 16), int(hi or lo, 16)))
         except ValueError:
             continue
     return tuple(ranges)
+
+
+@functools.lru_cache(maxsize=256)
+def installed_family(family: str) -> bool:
+    """True when fontconfig knows a font of exactly this family (case and spaces aside)."""
+    escaped = re.sub(r"([^\w ])", r"\\\1", family)
+    _, listing, _ = _fontconfig(["fc-list", f":family={escaped}", "family"])
+    return bool(listing.strip())
+
+
+def undrawable(letters: list[str], sample: int = 8) -> list[str]:
+    """Those of `letters` no installed font has a glyph for (fontconfig `:charset=`; the subtitle
+    renderer falls back to any installed font). The first `sample` letters are asked at once."""
+    asked = letters[:sample]
+    if not asked:
+        return []
+    if _any_font_has(" ".join(f"{ord(ch):x}" for ch in asked)):
+        return []
+    return [ch for ch in asked if not _any_font_has(f"{ord(ch):x}")]
+
+
+@functools.lru_cache(maxsize=1024)
+def _any_font_has(charset: str) -> bool:
+    _, listing, _ = _fontconfig(["fc-list", f":charset={charset}", "family"])
+    return bool(listing.strip())
 
 
 def covers(path: str, text: str) -> bool:

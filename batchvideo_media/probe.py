@@ -1,7 +1,8 @@
 """ffprobe/ffmpeg helpers: run with readable errors, read durations, streams and loudness.
 
 The only place that starts ffmpeg: `run_ffmpeg` (wait for it, get its log), `read_ffmpeg` (wait for
-it, get its stdout) and `start_ffmpeg` (parallel encodes that the caller waits for)."""
+it, get its stdout) and `start_ffmpeg` (parallel encodes that the caller waits for). Every call has a
+time limit that follows the media it works on, and a hung one fails naming its inputs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from batchvideo_media.process import (
+    ProcessOutputTooLarge,
+    ProcessTimeout,
+    run_bounded,
+    start,
+    time_limit,
+)
 
 
 class MediaError(RuntimeError):
@@ -25,26 +34,69 @@ def ffmpeg_failed(returncode: int, stderr: str) -> MediaError:
     return MediaError(f"ffmpeg failed ({returncode}): {stderr.strip()[-1500:]}")
 
 
+def ffmpeg_inputs(args: list[str]) -> list[str]:
+    return [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "-i"]
+
+
+def describe(args: list[str]) -> str:
+    """What an ffmpeg call works on, for its errors: its inputs."""
+    inputs = ffmpeg_inputs(args)
+    return f"ffmpeg on {', '.join(inputs)}" if inputs else "ffmpeg"
+
+
+def work_seconds(args: list[str]) -> float | None:
+    """Seconds of media an ffmpeg call processes: its longest `-t`, else its longest file input."""
+    limits = []
+    for i, arg in enumerate(args[:-1]):
+        if arg == "-t":
+            try:
+                limits.append(float(args[i + 1]))
+            except ValueError:
+                pass
+    if limits:
+        return max(limits)
+    durations = [_format_duration(Path(p)) for p in ffmpeg_inputs(args) if Path(p).is_file()]
+    return max((d for d in durations if d is not None), default=None)
+
+
+def _format_duration(path: Path) -> float | None:
+    try:
+        code, out, _ = run_bounded(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                                    "default=nw=1:nk=1", str(path)], what=f"ffprobe on {path}",
+                                   timeout=time_limit(), capture_stdout=True)
+        return float(out.decode().strip()) if code == 0 else None
+    except (ProcessTimeout, ValueError):
+        return None
+
+
+def _bounded_ffmpeg(args: list[str], loglevel: str, timeout: float | None, capture_stdout: bool) -> tuple[bytes, str]:
+    limit = timeout if timeout is not None else time_limit(work_seconds(args))
+    try:
+        code, out, log = run_bounded(_ffmpeg(args, loglevel), what=describe(args), timeout=limit,
+                                     capture_stdout=capture_stdout)
+    except (ProcessTimeout, ProcessOutputTooLarge) as exc:
+        raise MediaError(str(exc)) from None
+    if code != 0:
+        raise ffmpeg_failed(code, log)
+    return out, log
+
+
 def run_ffmpeg(args: list[str], timeout: float | None = None, loglevel: str = "error") -> str:
-    """Run ffmpeg to completion and return its log (stderr); MediaError with the log's tail on failure."""
-    proc = subprocess.run(_ffmpeg(args, loglevel), capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise ffmpeg_failed(proc.returncode, proc.stderr)
-    return proc.stderr
+    """Run ffmpeg to completion and return (the tail of) its log; MediaError with the log's tail on
+    failure. Without `timeout`, the limit follows the media it works on (`process.time_limit`)."""
+    return _bounded_ffmpeg(args, loglevel, timeout, capture_stdout=False)[1]
 
 
 def read_ffmpeg(args: list[str], timeout: float | None = None) -> bytes:
     """Run ffmpeg with its output on stdout (`args` end in `-`) and return those bytes."""
-    proc = subprocess.run(_ffmpeg(args, "error"), capture_output=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise ffmpeg_failed(proc.returncode, proc.stderr.decode("utf-8", "replace"))
-    return proc.stdout
+    return _bounded_ffmpeg(args, "error", timeout, capture_stdout=True)[0]
 
 
 def start_ffmpeg(args: list[str], loglevel: str = "error") -> subprocess.Popen:
-    """Start ffmpeg without waiting (parallel encodes): stdout discarded, stderr piped as bytes.
-    The caller waits, reads stderr and turns a non-zero exit into `ffmpeg_failed`."""
-    return subprocess.Popen(_ffmpeg(args, loglevel), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """Start ffmpeg without waiting (parallel encodes) as the leader of its own process group (kill it
+    with `process.kill_group`): stdout discarded, stderr piped as bytes. The caller waits, reads
+    stderr (`process.tail_reader`) and turns a non-zero exit into `ffmpeg_failed`."""
+    return start(_ffmpeg(args, loglevel))
 
 
 @dataclass
@@ -60,12 +112,10 @@ class MediaInfo:
 
 
 def probe(path: str | Path) -> MediaInfo:
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-        capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise MediaError(f"ffprobe failed on {path}: {proc.stderr.strip()[-500:]}")
-    data = json.loads(proc.stdout)
+    code, out, log = _ffprobe(["-print_format", "json", "-show_format", "-show_streams", str(path)], path)
+    if code != 0:
+        raise MediaError(f"ffprobe failed on {path}: {log.strip()[-500:]}")
+    data = json.loads(out)
     streams = data.get("streams", [])
     video = next((s for s in streams if s["codec_type"] == "video"
                   and not s.get("disposition", {}).get("attached_pic")), None)
@@ -82,13 +132,20 @@ def probe(path: str | Path) -> MediaInfo:
     )
 
 
+def _ffprobe(args: list[str], path: str | Path) -> tuple[int, bytes, str]:
+    try:
+        return run_bounded(["ffprobe", "-v", "error", *args], what=f"ffprobe on {path}", timeout=time_limit(),
+                           capture_stdout=True)
+    except ProcessTimeout as exc:
+        raise MediaError(str(exc)) from None
+
+
 def stream_duration(path: str | Path, kind: str) -> float:
     """Duration of the first audio ('a') or video ('v') stream, from its packets."""
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", f"{kind}:0", "-show_entries",
-         "stream=duration", "-of", "default=nw=1:nk=1", str(path)], capture_output=True, text=True)
+    _, out, _ = _ffprobe(["-select_streams", f"{kind}:0", "-show_entries", "stream=duration",
+                          "-of", "default=nw=1:nk=1", str(path)], path)
     try:
-        return float(proc.stdout.strip().splitlines()[0])
+        return float(out.decode().strip().splitlines()[0])
     except (ValueError, IndexError) as exc:
         raise MediaError(f"no {kind} stream duration in {path}") from exc
 

@@ -217,9 +217,22 @@ def _speech_weight(text: str) -> int:
     return max(1, sum(char_width(ch) for ch in text if is_speakable(ch)))
 
 
+# Markup that subtitle players interpret in SRT text: HTML-like tags (<i>, <font color=…>) and ASS
+# override blocks ({\an8}, {\pos(…)}), plus backslash escapes (\N, \h).
+_TAG = re.compile(r"<(\s*/?\s*[A-Za-z][^<>]*)>")
+
+
+def inert_markup(text: str) -> str:
+    """Text that no player reads as markup: braces, backslashes and tag brackets become their
+    full-width forms, which is also what the burned-in (ASS) subtitles show for them."""
+    text = _TAG.sub("\uff1c\\1\uff1e", text)
+    return text.replace("\\", "\uff3c").replace("{", "\uff5b").replace("}", "\uff5d")
+
+
 def subtitle_text(text: str) -> str:
-    """Cue text as displayed: no emoji (burned-in fonts lack them), nothing an SRT parser trips on."""
-    return strip_pictographs(text).replace("-->", "→")
+    """Cue text as displayed: no emoji (burned-in fonts lack them), nothing an SRT parser trips on,
+    no markup a player would interpret."""
+    return inert_markup(strip_pictographs(text).replace("-->", "→"))
 
 
 # OpenCC matches the longest dictionary phrase from the left, so "医生发现" becomes "醫生髮現"

@@ -20,24 +20,42 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF2
 _LATIN_PERIOD = re.compile(r"(?<=[\w\)\]\"'’”%])\.(?=[\"'’”)\]]*(?:\s|$))")
 
 
+ZERO_WIDTH_SPACE = "\u200b"
+_SPACES = re.compile(r"[ \u3000\xa0\u2000-\u200a\u202f\u205f]+")
+
+
 def normalise(text: str) -> str:
-    """Drop `#@#…#@#` markers and control/format characters; collapse whitespace per line.
+    """Drop `#@#…#@#` markers and control/format characters (bidi overrides included); collapse
+    whitespace per line; a zero-width space is a word break (a space between words of a spaced
+    script, nothing beside CJK).
 
     Full-width digits and letters become ASCII so numbers are read and measured consistently;
     CJK punctuation is kept as written."""
     text = MARKER_RE.sub(" ", text or "")
     text = unicodedata.normalize("NFC", text).translate(_FULLWIDTH_ALNUM)
+    lines = [_SPACES.sub(" ", line).strip() for line in _visible(text).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def clean_line(text: str) -> str:
+    """One line of display text (titles, cover, watermark): without control and format characters,
+    so a right-to-left override cannot reorder what the viewer sees; whitespace collapsed."""
+    return _SPACES.sub(" ", _visible(text or "").replace("\n", " ")).strip()
+
+
+def _visible(text: str) -> str:
     out = []
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch in "\n\r\t\u2028\u2029":
             out.append(" " if ch == "\t" else "\n")
+        elif ch == ZERO_WIDTH_SPACE:
+            before, after = text[i - 1:i], text[i + 1:i + 2]
+            out.append("" if (before and is_cjk(before)) or (after and is_cjk(after)) else " ")
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\u200d":
             continue  # ZWJ is kept: it glues multi-codepoint emoji together
         else:
             out.append(ch)
-    lines = [re.sub(r"[ \u3000\xa0\u2000-\u200a\u202f\u205f]+", " ", line).strip()
-             for line in "".join(out).split("\n")]
-    return "\n".join(line for line in lines if line)
+    return "".join(out)
 
 
 def char_width(ch: str) -> int:
@@ -182,3 +200,55 @@ def _join(a: str, b: str) -> str:
     if a and b and not is_cjk(a[-1]) and not is_cjk(b[0]) and not a[-1].isspace():
         return f"{a} {b}"
     return a + b
+
+
+# Writing systems a language is written in, by its primary subtag (Latin letters are accepted in any
+# language: names, brands and English words appear everywhere). A language not listed is not checked.
+LANGUAGE_SCRIPTS = {
+    **{code: {"CJK"} for code in ("zh", "cmn", "yue", "wuu")},
+    "ja": {"CJK", "HIRAGANA", "KATAKANA"}, "ko": {"HANGUL", "CJK"},
+    **{code: {"ARABIC"} for code in ("ar", "fa", "ur", "ps")}, "he": {"HEBREW"}, "yi": {"HEBREW"},
+    "th": {"THAI"}, "lo": {"LAO"}, "km": {"KHMER"}, "my": {"MYANMAR"},
+    **{code: {"CYRILLIC"} for code in ("ru", "uk", "bg", "be", "mk", "kk", "sr", "mn")},
+    "el": {"GREEK"}, "hy": {"ARMENIAN"}, "ka": {"GEORGIAN"},
+    **{code: {"DEVANAGARI"} for code in ("hi", "mr", "ne")}, "bn": {"BENGALI"}, "ta": {"TAMIL"},
+    "te": {"TELUGU"}, "gu": {"GUJARATI"}, "pa": {"GURMUKHI"}, "kn": {"KANNADA"}, "ml": {"MALAYALAM"},
+    **{code: set() for code in ("en", "fr", "de", "es", "it", "pt", "nl", "sv", "da", "no", "nb", "fi", "pl",
+                                "cs", "sk", "sl", "hr", "tr", "vi", "id", "ms", "ro", "hu", "et", "lv", "lt",
+                                "ca", "eu", "gl", "sq", "af", "sw", "tl", "fil", "is", "ga", "cy", "eo")},
+}
+# Marks shared by the CJK languages that Unicode names after one of them.
+_SCRIPT_ALIASES = {"IDEOGRAPHIC": "CJK", "KATAKANA-HIRAGANA": "KATAKANA", "HALFWIDTH": "KATAKANA"}
+
+
+def writing_systems(text: str) -> dict[str, list[str]]:
+    """Writing system (the first word of the Unicode name: LATIN, CJK, ARABIC, THAI, …) → the distinct
+    letters of `text` in it, in order of appearance."""
+    found: dict[str, list[str]] = {}
+    for ch in dict.fromkeys(text):
+        if not unicodedata.category(ch).startswith("L"):
+            continue
+        name = unicodedata.name(ch, "")
+        if not name:
+            continue
+        system = name.split()[0]
+        found.setdefault(_SCRIPT_ALIASES.get(system, system), []).append(ch)
+    return found
+
+
+def foreign_writing(text: str, language: str) -> tuple[str, list[str]] | None:
+    """The writing system of `text` that `language` (a BCP-47 code) is not written in, with its
+    letters, or None. A stray letter or two (π, µ) is not enough; a language not in LANGUAGE_SCRIPTS
+    is never refused."""
+    allowed = LANGUAGE_SCRIPTS.get(language.split("-")[0].lower())
+    if allowed is None:
+        return None
+    systems = writing_systems(text)
+    total = sum(text.count(ch) for letters in systems.values() for ch in letters)
+    for system, letters in systems.items():
+        if system in allowed or system == "LATIN":
+            continue
+        count = sum(text.count(ch) for ch in letters)
+        if count >= 3 and count >= 0.05 * total:
+            return system, letters
+    return None

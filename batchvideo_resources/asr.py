@@ -27,6 +27,7 @@ from pydantic import Field
 from batchvideo_media.audio import TimedSentence
 from batchvideo_media.text import text_width
 from batchvideo_resources.http_retry import request_with_retries
+from batchvideo_resources.redaction import redact
 
 
 class ASRResource(dg.ConfigurableResource):
@@ -41,7 +42,7 @@ class ASRResource(dg.ConfigurableResource):
 
     @property
     def model_name(self) -> str:
-        return f"funasr:{self._url}" if self._url else "proportional"
+        return f"funasr:{redact(self._url)}" if self._url else "proportional"
 
     def transcribe(self, audio: Path, language: str = "") -> list[dict]:
         """FunASR `sentence_info` for the audio: [{"start": ms, "end": ms, "text", "timestamp"?}]."""

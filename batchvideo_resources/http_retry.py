@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import httpx
 
+from batchvideo_resources.redaction import redact
+
 MAX_RETRY_AFTER_S = 30.0
 
 
@@ -41,17 +43,17 @@ def request_with_retries(method: str, url: str, *, attempts: int = 4, timeout: f
             if response.status_code < 400:
                 return response
             if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
-                raise PermanentServiceError(f"{url} answered {response.status_code}: {response.text[:300]}")
-            last = f"answered {response.status_code}: {response.text[:200]}"
+                raise PermanentServiceError(f"{redact(url)} answered {response.status_code}: {response.text[:300]}")
+            last = f"answered {response.status_code}: {redact(response.text[:200])}"
             retry_after = _retry_after_s(response)
         except httpx.TimeoutException as exc:
             last = f"did not answer within {timeout:g} s ({type(exc).__name__})"
         except httpx.TransportError as exc:
-            last = f"could not be reached ({type(exc).__name__}: {exc})"
+            last = f"could not be reached ({type(exc).__name__}: {redact(str(exc))})"
         if attempt < attempts - 1:
             wait = backoff_s * (2 ** attempt) * (0.5 + random.random())
             sleep(min(MAX_RETRY_AFTER_S, retry_after) if retry_after is not None else wait)
-    raise ServiceUnavailable(f"{url} failed after {attempts} attempt(s): {last}")
+    raise ServiceUnavailable(f"{redact(url)} failed after {attempts} attempt(s): {last}")
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from batchvideo_media.images import render_placeholder
 from batchvideo_resources.http_retry import request_with_retries, service_url
+from batchvideo_resources.redaction import redact
 
 # One pipeline per (model, device, offload, tiling) per process, each with its own lock: LoRA switching
 # and generation on a shared pipeline must not interleave.
@@ -81,7 +82,7 @@ class ImageGenResource(dg.ConfigurableResource):
         if self.backend == "placeholder":
             return "placeholder"
         if self.backend == "http":
-            return f"http:{self._server_url}"
+            return f"http:{redact(self._server_url)}"
         return f"flux:{self._model_path}"
 
     @property

@@ -17,6 +17,7 @@ from batchvideo_media.audio import wav_duration_ms
 from batchvideo_media.images import font_path, gradient
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
 from batchvideo_resources.http_retry import request_with_retries, service_url
+from batchvideo_resources.redaction import redact
 
 PLACEHOLDER_PRESENTER_LABEL = "PLACEHOLDER PRESENTER — no lip-sync model"
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v"}
@@ -106,7 +107,7 @@ class LipSyncResource(dg.ConfigurableResource):
     @property
     def model_name(self) -> str:
         if self.backend == "http":
-            return f"http:{self._server_url}"
+            return f"http:{redact(self._server_url)}"
         if self.backend == "placeholder":
             return "placeholder (no lip motion)"
         raise ValueError(f"unknown lip-sync backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")

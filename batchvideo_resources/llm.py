@@ -19,6 +19,7 @@ import dagster as dg
 from pydantic import Field
 
 from batchvideo_media.files import atomic_write
+from batchvideo_resources.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class LLMResource(dg.ConfigurableResource):
             for begin in range(0, len(texts), size):
                 out.extend(self._describe_batch(client, texts[begin:begin + size], topic_prompt, cache))
         except APIError as exc:
-            raise LLMUnavailable(f"LLM endpoint {self.base_url} (model {self.model}) failed after "
+            raise LLMUnavailable(f"LLM endpoint {redact(self.base_url)} (model {self.model}) failed after "
                                  f"{self.max_retries} retries: {type(exc).__name__}: {exc}") from exc
         return out
 

@@ -1,27 +1,62 @@
-"""What a finished render produced: every stage's file URIs, read from the manifests in the media store."""
+"""What a finished render produced: the published set of a script's files.
+
+A run writes under a location of its own (`layout.run_key`); only when the whole run succeeds is its set
+published, by writing `jobs/<id>/published.json` last, in one atomic put. Readers only ever see a
+complete set of one run: a failed re-render leaves the last good set published and intact."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from batchvideo_resources.layout import FILE_STAGES, manifest_key
+from batchvideo_resources.layout import FILE_STAGES, manifest_key, published_key, run_manifest_key
 from batchvideo_resources.media_store import MediaStore
 
+DELIVERED = "logoed_video"
 
-def collect_outputs(media: MediaStore, script_id: int | str, presign: bool | None = None) -> dict:
-    """Stage → stable URI (a list for images and b-roll), read from the stage manifests.
+
+def publish(media: MediaStore, script_id: int | str, run_id: str, created_at: float) -> bool:
+    """Publish the manifests of `run_id` (a stage it did not run: the latest value, which it built on).
+
+    Only a run that made the delivered video (`logoed_video`) publishes: a run of a few stages (srt
+    alone, from the UI) would otherwise mix its files with an older video. A late publish of an older
+    run (`created_at`, the run's creation time) never replaces a newer one. Returns whether this run's
+    set is now the published one."""
+    if not media.exists(run_manifest_key(script_id, run_id, DELIVERED)):
+        return False
+    current = published(media, script_id)
+    if current and current["run_id"] != run_id and current.get("created_at", 0) > created_at:
+        return False
+    stages = {}
+    for stage in FILE_STAGES:
+        for key in (run_manifest_key(script_id, run_id, stage), manifest_key(script_id, stage)):
+            if media.exists(key):
+                stages[stage] = json.loads(media.read_bytes(key))
+                break
+    media.put_bytes(json.dumps({"run_id": run_id, "created_at": created_at, "stages": stages},
+                               ensure_ascii=False).encode(), published_key(script_id))
+    return True
+
+
+def published(media: MediaStore, script_id: int | str) -> dict | None:
+    key = published_key(script_id)
+    return json.loads(media.read_bytes(key)) if media.exists(key) else None
+
+
+def collect_outputs(media: MediaStore, script_id: int | str, presign: bool | None = None,
+                    run_id: str | None = None) -> dict:
+    """Stage → stable URI (a list for images and b-roll) of the published set; empty when nothing is
+    published (or, with `run_id`, when that run's set is not the published one).
 
     With an S3 store (or `presign=True`) the result also holds `presigned`: the same shape with
     presigned HTTP(S) GET URLs, and `presigned_expires_at` (UTC, ISO 8601), so the business side can
     open the files without S3 credentials. The stable `s3://` URIs never expire."""
+    current = published(media, script_id)
+    if not current or (run_id is not None and current["run_id"] != run_id):
+        return {}
     outputs: dict = {}
     keys: dict = {}
-    for stage in FILE_STAGES:
-        key = manifest_key(script_id, stage)
-        if not media.exists(key):
-            continue
-        value = json.loads(media.read_bytes(key))
+    for stage, value in current["stages"].items():
         if stage == "digital_human":
             clips = value.get("clips", [])
             if clips:

@@ -13,10 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from batchvideo_media.text import normalise
+from batchvideo_media.images import undrawable
+from batchvideo_media.probe import MediaError, probe, run_ffmpeg
+from batchvideo_media.text import clean_line, foreign_writing, normalise, writing_systems
 from batchvideo_resources import settings
 
 MAX_CONTENT_CHARS = 20_000
+MAX_PRIORITY = 1_000_000  # |scripts.priority|; a run's priority tag is the same number
 
 
 class BadScriptError(ValueError):
@@ -65,6 +68,8 @@ def resolve_asset_path(value: str | None, field: str, kind: str | None = None) -
 
 
 def _check_media(path: Path, value: str, field: str, kind: str) -> None:
+    """Decode the whole file once, here: data that decodes wrongly (a PNG whose pixel data is broken
+    under valid checksums) would otherwise make an ffmpeg deep in a render loop over it."""
     if path.stat().st_size == 0:
         raise BadScriptError(field, f"{value!r} is an empty file")
     if kind == "image":
@@ -72,21 +77,19 @@ def _check_media(path: Path, value: str, field: str, kind: str) -> None:
 
         try:
             with Image.open(path) as img:
-                img.verify()
-            return
+                img.load()
         except Exception as exc:  # noqa: BLE001 - any decoder error
             raise BadScriptError(field, f"{value!r} is not a readable image ({type(exc).__name__})") from None
-    wanted = {"audio": ("audio",), "media": ("audio", "video")}[kind]
-    import subprocess
-
+    wanted = {"image": ("video",), "audio": ("audio",), "media": ("audio", "video")}[kind]
     try:
-        proc = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
-                               str(path)], capture_output=True, text=True, timeout=30)
-    except subprocess.TimeoutExpired:
-        raise BadScriptError(field, f"{value!r} could not be probed in 30 s") from None
-    types = set(proc.stdout.split())
-    if proc.returncode != 0 or not types & set(wanted):
-        raise BadScriptError(field, f"{value!r} is not a readable {' or '.join(wanted)} file")
+        info = probe(path)
+        if not {s.get("codec_type") for s in info.streams} & set(wanted):
+            raise MediaError("no usable stream")
+        run_ffmpeg(["-xerror", "-i", str(path), "-f", "null", "-"])
+    except MediaError as exc:
+        what = "image" if kind == "image" else " or ".join(wanted)
+        reason = "it did not decode in time" if "did not finish" in str(exc) else "it does not decode"
+        raise BadScriptError(field, f"{value!r} is not a readable {what} file ({reason})") from None
 
 
 class LanguageSpec(BaseModel):
@@ -160,7 +163,7 @@ class ScriptSpec(BaseModel):
     account: AccountSpec
     speech_speed: float
     is_horizontal: bool = True
-    priority: int = 0
+    priority: int = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     extra: ScriptExtra = Field(default_factory=ScriptExtra)
 
     @property
@@ -198,6 +201,25 @@ def _file_stamp(path: str) -> str:
     return f"{st.st_size}:{int(st.st_mtime)}"
 
 
+def check_writing(content: str, language: str) -> None:
+    """The text is in a writing system its language speaks, and some installed font can draw it;
+    otherwise the TTS reads letter names and the subtitles show nothing (a wrong video)."""
+    foreign = foreign_writing(content, language)
+    if foreign:
+        system, letters = foreign
+        raise BadScriptError("content", f"is written in {system.title()} letters (e.g. {letters[0]!r}), which "
+                                        f"language {language} is not written in; set the script's language")
+    for system, letters in writing_systems(content).items():
+        missing = undrawable(letters)
+        if missing:
+            raise BadScriptError("content", f"has {system.title()} letters (e.g. {missing[0]!r}) that no "
+                                            "installed font can draw")
+
+
+def _clean_optional(value: Any) -> Any:
+    return clean_line(value) if isinstance(value, str) else value
+
+
 def build_spec(row: Any) -> ScriptSpec:
     """Validate an ORM `Script` and its related rows with the tables' models into a ScriptSpec, or raise
     BadScriptError naming the field (`account.logo`, `extra.bgm`, …)."""
@@ -211,6 +233,7 @@ def build_spec(row: Any) -> ScriptSpec:
             raise BadScriptError(name, f"{getattr(related, rows.TABLE_ROWS[name].key)!r} was deleted")
     script = rows.validate(rows.ScriptRow, row, context=rows.RENDER_CONTEXT)
     language = rows.validate(rows.LanguageRow, row.language, "language.", rows.RENDER_CONTEXT)
+    check_writing(normalise(script.content), language.code)
     voice = VoiceSpec() if row.voice is None else rows.validate(rows.VoiceRow, row.voice, "voice.",
                                                                  rows.RENDER_CONTEXT)
     topic = TopicSpec() if row.topic is None else rows.validate(rows.TopicRow, row.topic, "topic.",
@@ -218,14 +241,19 @@ def build_spec(row: Any) -> ScriptSpec:
     account = AccountSpec()
     if row.account is not None:
         acc = rows.validate(rows.AccountRow, row.account, "account.", rows.RENDER_CONTEXT)
-        account = AccountSpec(**acc.model_dump(exclude={"extra"}), watermark=acc.extra.watermark, bgm=acc.extra.bgm,
+        account = AccountSpec(**acc.model_dump(exclude={"extra"}), watermark=_clean_optional(acc.extra.watermark),
+                              bgm=acc.extra.bgm,
                               karaoke_subtitles=bool(getattr(acc.extra, "karaoke_subtitles", False)))
+    extra = _snapshot(ScriptExtra, script.extra)
+    # Display lines carry no control or bidi characters: an override could reorder the cover's text.
+    extra.index_text, extra.title_text, extra.desc_text = (
+        clean_line(extra.index_text), clean_line(extra.title_text), clean_line(extra.desc_text))
     return ScriptSpec(
-        id=row.id, title=script.title, content=normalise(script.content), description=script.description or "",
-        publish_title=script.publish_title or "", language=_snapshot(LanguageSpec, language),
-        voice=_snapshot(VoiceSpec, voice), topic=_snapshot(TopicSpec, topic), account=account,
-        speech_speed=script.speech_speed, is_horizontal=script.is_horizontal, priority=script.priority,
-        extra=_snapshot(ScriptExtra, script.extra))
+        id=row.id, title=clean_line(script.title), content=normalise(script.content),
+        description=clean_line(script.description or ""), publish_title=clean_line(script.publish_title or ""),
+        language=_snapshot(LanguageSpec, language), voice=_snapshot(VoiceSpec, voice),
+        topic=_snapshot(TopicSpec, topic), account=account, speech_speed=script.speech_speed,
+        is_horizontal=script.is_horizontal, priority=script.priority, extra=extra)
 
 
 def _snapshot(model: type[BaseModel], validated: BaseModel) -> BaseModel:

@@ -17,6 +17,7 @@ from pydantic import (
     AliasChoices,
     BaseModel,
     Field,
+    PositiveFloat,
     PositiveInt,
     SecretStr,
     ValidationError,
@@ -181,6 +182,17 @@ class ExecutorSettings(Section):
         return self.image or "batchvideo:latest"
 
 
+class ProcessSettings(Section):
+    """Time limits of external programs (ffmpeg, ffprobe, espeak-ng): a floor plus 10 s per second of
+    media processed, capped; a call past its limit is killed with its process group."""
+
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_PROCESS_")
+
+    time_floor_s: PositiveFloat = Field(default=60.0, description="time limit of any external program call, "
+                                                                  "however short its media")
+    time_cap_s: PositiveFloat = Field(default=3600.0, description="no external program call runs longer")
+
+
 class DagsterSettings(Section):
     """The Dagster instance; the production dagster.yaml reads DAGSTER_PG_* itself."""
 
@@ -208,6 +220,7 @@ class Settings(BaseModel):
     lipsync: LipSyncSettings = Field(default_factory=LipSyncSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+    process: ProcessSettings = Field(default_factory=ProcessSettings)
     dagster: DagsterSettings = Field(default_factory=DagsterSettings)
 
     @model_validator(mode="after")

@@ -31,7 +31,9 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
+from batchvideo_media.process import run_bounded, time_limit
 from batchvideo_resources.http_retry import request_with_retries
+from batchvideo_resources.redaction import redact
 
 ESPEAK_BASE_WPM = 175
 # espeak-ng's plain `cmn` voice turns each character into tone-numbered pinyin and then reads that
@@ -100,7 +102,7 @@ class TTSResource(dg.ConfigurableResource):
 
     @property
     def model_name(self) -> str:
-        return "espeak-ng" if self.backend == "espeak" else f"http:{self._url}"
+        return "espeak-ng" if self.backend == "espeak" else f"http:{redact(self._url)}"
 
     @property
     def _url(self) -> str:
@@ -157,10 +159,12 @@ class TTSResource(dg.ConfigurableResource):
 
     def _espeak(self, text: str, out: Path, *, voice: str, speed: float) -> Path:
         wpm = max(80, min(450, round(ESPEAK_BASE_WPM * speed)))
-        proc = subprocess.run(["espeak-ng", "-v", espeak_voice(voice), "-s", str(wpm), "-w", str(out), "--stdin"],
-                              input=text.encode("utf-8"), capture_output=True, timeout=self.timeout_s)
-        if proc.returncode != 0 or not out.exists() or out.stat().st_size <= 44:
-            raise RuntimeError(f"espeak-ng failed for voice {voice!r}: {proc.stderr.decode(errors='replace')[-300:]}")
+        # Bounded like every child: a limit from the speaking time (~15 characters a second), group killed.
+        code, _, log = run_bounded(["espeak-ng", "-v", espeak_voice(voice), "-s", str(wpm), "-w", str(out), "--stdin"],
+                                   what=f"espeak-ng on {text[:40]!r}", timeout=time_limit(len(text) / 15 / speed),
+                                   input=text.encode("utf-8"))
+        if code != 0 or not out.exists() or out.stat().st_size <= 44:
+            raise RuntimeError(f"espeak-ng failed for voice {voice!r}: {log[-300:]}")
         return out
 
     def _http(self, client: httpx.Client, text: str, out: Path, *, language: str, voice: str, speed: float,

@@ -240,6 +240,20 @@ def test_failing_blocking_check_stops_the_run(prepared_db, instance, media, monk
     assert "overlaps" in result["error"]
     assert media.exists(f"jobs/{sid}/manifests/srt.json")
     assert not media.exists(f"jobs/{sid}/manifests/splits.json")
-    assert not media.exists(f"jobs/{sid}/video_combined.mp4")
+    assert not list((media.local_root / "jobs" / str(sid)).rglob("video_combined.mp4"))
     row = latest_run(prepared_db, sid)
     assert row.status == "FAILED" and "overlaps" in row.error
+
+
+def test_logo_check_sees_the_logo_and_its_absence(good, media):
+    """The branded video's logo corner differs from composed_video's; a 'branded' video whose logo
+    never reached the frames (a logo that did not decode) fails by name."""
+    assert good["script"]["spec"]["account"]["logo"], "the demo account has a logo"
+    verdict = video_checks.evaluate_logoed_video(good["logoed_video"], good["composed_video"], good["script"],
+                                                 good["audio"], media, good["splits"])
+    assert verdict.passed, verdict.problems
+    assert verdict.facts["logo_measured_change"] >= 0.4 * verdict.facts["logo_expected_change"] > 2
+    unbranded = {**good["logoed_video"], "key": good["composed_video"]["key"]}
+    verdict = video_checks.evaluate_logoed_video(unbranded, good["composed_video"], good["script"], good["audio"],
+                                                 media, good["splits"])
+    assert any(p.startswith("logo: not visible") for p in verdict.problems), verdict.problems

@@ -22,6 +22,7 @@ from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script, engine_for, session_scope
 from batchvideo_resources.db.models import utcnow
 from batchvideo_resources.http_retry import ServiceUnavailable, request_with_retries
+from batchvideo_resources.layout import run_key
 
 # ---------------------------------------------------------------------------------- SIGKILL
 CHILD = textwrap.dedent('''
@@ -103,7 +104,7 @@ def test_run_killed_in_images_resumes_from_failure(prepared_db, instance, tmp_pa
         assert media.exists(f"jobs/{sid}/manifests/{stage}.json")
     assert not media.exists(f"jobs/{sid}/manifests/images.json")
     job_dir = media.local_root / "jobs" / sid
-    assert not list(job_dir.rglob("*.part")) and not (job_dir / "images").exists()
+    assert not list(job_dir.rglob("*.part")) and not list(job_dir.rglob("images/*"))
 
     (killed,) = instance.get_runs(dg.RunsFilter(tags={"dagster/partition": sid}))
     assert killed.status == dg.DagsterRunStatus.STARTED  # the worker died without a word
@@ -128,7 +129,7 @@ def test_run_killed_in_images_resumes_from_failure(prepared_db, instance, tmp_pa
     checks = [r.dagster_event.event_specific_data
               for r in instance.all_logs(new_run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
     assert checks and all(c.passed for c in checks)
-    assert media.exists(f"jobs/{sid}/video_logoed.mp4") and not list(job_dir.rglob("*.part"))
+    assert media.exists(run_key(sid, new_run_id, "video_logoed.mp4")) and not list(job_dir.rglob("*.part"))
 
 
 # ------------------------------------------------------------------------------ model server

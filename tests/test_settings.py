@@ -110,6 +110,8 @@ ROUND_TRIP = [
     ("BATCHVIDEO_DOCKER_VOLUMES", "data:/data, models:/models", "executor.docker_volumes",
      ["data:/data", "models:/models"]),
     ("BATCHVIDEO_DOCKER_GPUS", "0,1", "executor.docker_gpus", "0,1"),
+    ("BATCHVIDEO_PROCESS_TIME_FLOOR_S", "30", "process.time_floor_s", 30.0),
+    ("BATCHVIDEO_PROCESS_TIME_CAP_S", "900", "process.time_cap_s", 900.0),
     ("DAGSTER_HOME", "/opt/dagster/home", "dagster.home", Path("/opt/dagster/home")),
     ("DAGSTER_PG_HOST", "postgres", "dagster.pg_host", "postgres"),
     ("DAGSTER_PG_PORT", "5433", "dagster.pg_port", 5433),

@@ -12,6 +12,7 @@ from batchvideo_media.compose.graph import even, filter_path
 from batchvideo_media.compose.plan import FPS
 from batchvideo_media.motion import DETECT_FILTERS, faults_in_parts
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
+from batchvideo_media.process import time_limit
 
 # Branding re-encodes a finished video; only the logo corner changes, so it uses the cheapest preset
 # (with the deblocking filter back on) at a slightly lower CRF, which keeps the generation loss
@@ -87,10 +88,11 @@ def brand(video: Path, logo: Path | None, out: Path, width: int, height: int, *,
     # A re-encode can start anywhere: each part seeks accurately to its first frame (decoding from the
     # keyframe before it, a fraction of a second of extra work) and the encoder opens it with an IDR.
     parts = min(workers, max(1, total // (2 * FPS)))
+    limit = time_limit(total / FPS)
     cuts = [round(total * k / parts) for k in range(parts)]
     if len(cuts) == 1:
         log = tracker.run(build_logo_command(video, logo, out, width, height, watermark_file=watermark_file,
-                                             font_file=font_file, encoder=encoder), timeout=3600, loglevel="info")
+                                             font_file=font_file, encoder=encoder), timeout=limit, loglevel="info")
         return {"parts": 1, "encoder": encoder, **_faults([log], cuts, total)}
     bounds = list(zip(cuts, cuts[1:] + [total]))
     parts_dir = out.parent / f".{out.stem}.parts"
@@ -102,12 +104,12 @@ def brand(video: Path, logo: Path | None, out: Path, width: int, height: int, *,
                                                watermark_file=watermark_file, font_file=font_file,
                                                part=(a, b - a), encoder=encoder))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(tracker.run, c, 3600, "info", f"brand{k}") for k, c in enumerate(commands)]
+            futures = [pool.submit(tracker.run, c, limit, "info", f"brand{k}") for k, c in enumerate(commands)]
             logs = [fut.result() for fut in futures]
         listing = parts_dir / "parts.txt"
         listing.write_text("".join(f"file 'p{k:03d}.mp4'\n" for k in range(len(bounds))), encoding="utf-8")
         tracker.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(video), "-map", "0:v:0",
-                     "-map", "1:a:0?", "-c", "copy", "-movflags", "+faststart", str(out)], timeout=3600)
+                     "-map", "1:a:0?", "-c", "copy", "-movflags", "+faststart", str(out)], timeout=limit)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
     return {"parts": len(bounds), "encoder": encoder, **_faults(logs, cuts, total)}

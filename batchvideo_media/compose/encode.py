@@ -15,7 +15,8 @@ from batchvideo_media.compose.graph import X264_CRF, X264_PARAMS, X264_PRESET, b
 from batchvideo_media.compose.mastering import AAC, TARGET_LUFS, master_audio
 from batchvideo_media.compose.plan import FPS, TRANSITION_S, Overlay, ShotMedia, frame_counts, plan_chunks
 from batchvideo_media.motion import faults_in_parts
-from batchvideo_media.probe import MediaError, ffmpeg_failed, start_ffmpeg
+from batchvideo_media.probe import MediaError, describe, ffmpeg_failed, start_ffmpeg, work_seconds
+from batchvideo_media.process import kill_group, tail_reader, time_limit
 
 
 class ProcessTracker:
@@ -30,34 +31,35 @@ class ProcessTracker:
 
     def run(self, args: list[str], timeout: float | None = None, loglevel: str = "error",
             label: str = "ffmpeg") -> str:
+        """Run one ffmpeg of the composition; past `timeout` (default: from the media it works on) its
+        process group is killed and the composition fails naming the inputs."""
+        limit = timeout if timeout is not None else time_limit(work_seconds(args))
         with self.lock:
             if self.failed:
                 raise MediaError("cancelled: another part of the composition failed")
             proc = start_ffmpeg(args, loglevel)
             self.procs.append(proc)
         started = time.monotonic()
-        chunks: list[bytes] = []
-        reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)
-        reader.start()
-        timer = threading.Timer(timeout, proc.kill) if timeout else None
-        if timer:
-            timer.start()
+        reader = tail_reader(proc)
+        timer = threading.Timer(limit, kill_group, args=(proc,))
+        timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)  # reaps the child and tells what it cost
+        except BaseException:
+            kill_group(proc)
+            raise
         finally:
-            if timer:
-                timer.cancel()
+            timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
         reader.join()
-        proc.stderr.close()
-        stderr = b"".join(chunks).decode("utf-8", "replace")
+        stderr = reader.data().decode("utf-8", "replace")
         with self.lock:
             self.stats.append({"label": label, "wall_s": round(time.monotonic() - started, 3),
                                "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
                                "max_rss_mb": round(usage.ru_maxrss / 1024, 1)})
-        if timeout and time.monotonic() - started >= timeout and proc.returncode != 0:
+        if time.monotonic() - started >= limit and proc.returncode != 0:
             self.cancel()
-            raise MediaError(f"ffmpeg timed out after {timeout} s")
+            raise MediaError(f"{describe(args)} did not finish within {limit:g} s and was killed")
         if proc.returncode != 0:
             self.cancel()
             raise ffmpeg_failed(proc.returncode, stderr)
@@ -68,7 +70,7 @@ class ProcessTracker:
             self.failed = True
             for proc in self.procs:
                 if proc.poll() is None:
-                    proc.kill()
+                    kill_group(proc)
 
 
 def available_cores() -> int:
@@ -87,16 +89,19 @@ def compose(shots: list[ShotMedia], audio: Path, ass: Path | None, out: Path, wi
             canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
             overlays: list[Overlay] | None = None, duration_ms: int | None = None,
             workers: int | None = None, threads: int | None = None, tracker: ProcessTracker | None = None,
-            audio_ready: "threading.Event | None" = None, timeout: float = 3600, encoder: str | None = None) -> dict:
+            audio_ready: "threading.Event | None" = None, timeout: float | None = None, encoder: str | None = None) -> dict:
     """Render `shots` with burned `ass` subtitles, muxed with `audio` (stream-copied when it is AAC).
     `encoder`: libx264 or h264_nvenc; by default whichever this process has (encoders.h264_encoder).
 
-    Returns facts for metadata: chunks, frames, workers, encoder, black/frozen stretches."""
+    Returns facts for metadata: chunks, frames, workers, encoder, black/frozen stretches. Each ffmpeg
+    gets `timeout` seconds, by default a limit that follows the video's duration."""
     if not shots:
         raise MediaError("no shots to compose")
     encoder = encoder or h264_encoder()
     workers = workers or default_workers()
     tracker = tracker or ProcessTracker()
+    if timeout is None:
+        timeout = time_limit(duration_ms / 1000 if duration_ms else sum(s.end_ms - s.start_ms for s in shots) / 1000)
     total_frames = round(duration_ms * FPS / 1000) if duration_ms else None
     counts = frame_counts(shots, total_frames=total_frames)
     tf = round(TRANSITION_S * FPS) if (transitions and len(shots) > 1) else 0

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from batchvideo_media.probe import MediaError, parse_ebur128, run_ffmpeg
+from batchvideo_media.process import time_limit
 
 if TYPE_CHECKING:
     from batchvideo_media.compose.encode import ProcessTracker
@@ -47,7 +48,7 @@ def master_audio(narration: Path, out: Path, duration_s: float, bgm: Path | None
     inputs = ["-i", str(narration)] + (["-stream_loop", "-1", "-i", str(bgm)] if bgm else [])
     graph = _mix_graph(bgm is not None, duration_s, bgm_volume)
     stderr = run(["-nostats", *inputs, "-filter_complex", graph + ";[mix]ebur128=framelog=verbose[m]",
-                  "-map", "[m]", "-f", "null", "-"], timeout=1800, loglevel="info")
+                  "-map", "[m]", "-f", "null", "-"], timeout=time_limit(duration_s), loglevel="info")
     before = parse_ebur128(stderr)
     if before["integrated_lufs"] <= -69:
         raise MediaError("the narration is silent: nothing to normalise")
@@ -60,7 +61,7 @@ def master_audio(narration: Path, out: Path, duration_s: float, bgm: Path | None
                       graph + f";[mix]aformat=sample_fmts=flt,volume={gain_db:.2f}dB,"
                       f"alimiter=limit={10 ** (-2.0 / 20):.4f}:attack=5:release=60:level=false:latency=true,"
                       f"atrim=duration={duration_s:.3f},asplit=2[m][q];[q]ebur128=framelog=verbose:peak=true[qm]",
-                      "-map", "[m]", *codec, str(out), "-map", "[qm]", "-f", "null", "-"], timeout=1800,
+                      "-map", "[m]", *codec, str(out), "-map", "[qm]", "-f", "null", "-"], timeout=time_limit(duration_s),
                      loglevel="info")
         after = parse_ebur128(stderr)
         miss = target_lufs - after["integrated_lufs"]

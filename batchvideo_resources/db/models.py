@@ -7,10 +7,36 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, FetchedValue, Float, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "t", "yes", "y"}, {"0", "false", "f", "no", "n"}
+
+
+class StrictBoolean(TypeDecorator):
+    """A boolean column that reads only booleans. SQLite has no boolean type, so raw SQL can store
+    'maybe' or 'false' in it, which SQLAlchemy's Boolean reads as True; here the words of a boolean
+    are read for what they say and anything else raises ValueError (the row fails naming the column)."""
+
+    impl = Boolean
+    cache_ok = True
+
+    def result_processor(self, dialect, coltype):
+        def process(value):
+            if value is None or isinstance(value, bool):
+                return value
+            if isinstance(value, int | float) and value in (0, 1):
+                return bool(value)
+            word = str(value).strip().lower()
+            if word in TRUE_WORDS | FALSE_WORDS:
+                return word in TRUE_WORDS
+            raise ValueError(f"{value!r} is not a boolean")
+
+        return process
 
 
 class Base(DeclarativeBase):
@@ -23,7 +49,7 @@ class Language(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     tts_voice: Mapped[str] = mapped_column(String(64))
-    square: Mapped[bool] = mapped_column(Boolean, default=False)
+    square: Mapped[bool] = mapped_column(StrictBoolean, default=False)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
@@ -58,7 +84,7 @@ class Account(Base):
     platform: Mapped[str] = mapped_column(String(32), default="youtube")
     subtitle_background: Mapped[str] = mapped_column(String(16), default="#578B2E")
     font: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    enable_transition: Mapped[bool] = mapped_column(Boolean, default=False)
+    enable_transition: Mapped[bool] = mapped_column(StrictBoolean, default=False)
     transition_types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     digital_human: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -77,7 +103,7 @@ class Script(Base):
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), nullable=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
     speech_speed: Mapped[float] = mapped_column(Float, default=1.0)
-    is_horizontal: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_horizontal: Mapped[bool] = mapped_column(StrictBoolean, default=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from batchvideo_resources.db import ScriptRun, session_scope
 from batchvideo_resources.db.models import utcnow
+from batchvideo_resources.redaction import redact
 
 FINAL = {"SUCCESS", "FAILED", "CANCELED"}
 # Status only moves forward: sensors for different run events may be evaluated in any order
@@ -40,14 +41,14 @@ def _upsert(db_url: str, *, script_id: int, run_id: str, status: str, error: str
         elif RANK.get(status, 1) < RANK.get(row.status, 1) or (row.status in FINAL and status not in FINAL):
             return
         row.status = status
-        row.status_detail = detail
+        row.status_detail = redact(detail)
         if status == "RUNNING" and row.started_at is None:
             row.started_at = now
         if status in FINAL:
             row.finished_at = row.finished_at or now
             row.started_at = row.started_at or now
         if error is not None:
-            row.error = error[:4000]
+            row.error = redact(error)[:4000]
         if outputs is not None:
             row.outputs = outputs
 

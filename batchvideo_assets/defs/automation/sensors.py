@@ -26,11 +26,11 @@ from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script
 from batchvideo_resources.facets import FACET_READERS, FACETS, facet_digests
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.script_spec import MAX_PRIORITY
 
 PAGE_SIZE = 500  # run requests per tick; the rest wait for the next tick, in id order
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED]
-MAX_PRIORITY = 1_000_000
 
 
 def parse_cursor(raw: str | None, rows=()) -> dict[str, int]:
@@ -50,7 +50,7 @@ def dump_cursor(handled: dict[str, int]) -> str:
     return json.dumps({"revisions": handled}, separators=(",", ":"))
 
 
-def _priority(value) -> int:
+def run_priority(value) -> int:
     """`scripts.priority` as a run priority; a value raw SQL made unreadable counts as 0."""
     try:
         return max(-MAX_PRIORITY, min(MAX_PRIORITY, int(value)))
@@ -199,7 +199,7 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
             continue  # e.g. an `extra` key no stage reads
         requests.append(dg.RunRequest(
             run_key=f"script-{row.id}-r{row.revision}", partition_key=key, asset_selection=selection,
-            tags={"dagster/priority": str(_priority(row.priority)), "batchvideo/script_id": key,
+            tags={"dagster/priority": str(run_priority(row.priority)), "batchvideo/script_id": key,
                   REVISION_TAG: str(row.revision)}))
     partition_requests = []
     if added:

@@ -18,17 +18,22 @@ def guess_language_code(content: str) -> str:
     return "zh-CN" if cjk * 4 >= len(content.strip()) * 1 and cjk else "en-US"
 
 
+# What reading a stored value raises when raw SQL put something unreadable there: invalid or too
+# deeply nested JSON, a word that is not a boolean, a number a driver cannot convert.
+UNREADABLE = (ValueError, TypeError, RecursionError)
+
+
 def _load_row(session, script_id: int) -> Script | None:
     """The row, or a BadScriptError naming the column whose stored value cannot even be read
     (e.g. invalid JSON written into `extra` by raw SQL). Database outages still raise as they are."""
     try:
         return session.get(Script, script_id)
-    except (ValueError, TypeError) as exc:  # JSON/number decoding of a stored value
+    except UNREADABLE as exc:  # JSON/boolean/number decoding of a stored value
         session.rollback()
         for column in Script.__table__.columns:
             try:
                 session.execute(select(column).where(Script.id == script_id)).all()
-            except (ValueError, TypeError) as col_exc:
+            except UNREADABLE as col_exc:
                 raise BadScriptError(column.name, f"stored value cannot be read ({col_exc})") from exc
         raise BadScriptError("row", f"cannot be read ({exc})") from exc
 
@@ -39,6 +44,12 @@ def load_spec(session, script_id: int):
         raise BadScriptError("id", f"no script with id {script_id}")
     if row.deleted_at is not None:
         raise BadScriptError("deleted_at", f"script {script_id} was deleted")
+    for relation in ("language", "voice", "topic", "account"):
+        try:
+            getattr(row, relation)
+        except UNREADABLE as exc:
+            session.rollback()
+            raise BadScriptError(relation, f"the {relation} row's stored values cannot be read ({exc})") from exc
     if row.language is None and row.language_id is None:
         code = guess_language_code(row.content or "")
         row.language = session.scalar(select(Language).where(Language.code == code))

@@ -12,10 +12,10 @@ from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.verdict import report, timed
 from batchvideo_media.audio import TimedSentence, wav_duration_ms
 from batchvideo_media.probe import run_ffmpeg
-from batchvideo_media.subtitles import build_cues, line_limit, to_srt, to_traditional
+from batchvideo_media.subtitles import build_cues, inert_markup, line_limit, to_srt, to_traditional
 from batchvideo_media.text import split_sentences
 from batchvideo_resources.asr import ASRResource
-from batchvideo_resources.layout import job_key
+from batchvideo_resources.layout import run_key
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.narration import SENTENCE_PAUSE_MS, synthesize_narration, time_supplied_narration
 from batchvideo_resources.tts import TTSResource
@@ -49,9 +49,9 @@ def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr
                 speed=spec.speech_speed, limit=limit, reference_audio=spec.voice.reference_audio)
             source = tts.model_name
         duration = narration.duration_ms
-        uri = media.put_file(out, job_key(context.partition_key, "audio.wav"))
+        uri = media.put_file(out, run_key(context.partition_key, context.run_id, "audio.wav"))
         size = out.stat().st_size
-        value = {"key": job_key(context.partition_key, "audio.wav"), "uri": uri, "duration_ms": duration,
+        value = {"key": run_key(context.partition_key, context.run_id, "audio.wav"), "uri": uri, "duration_ms": duration,
                  "sentences": narration.sentences, "pause_ms": SENTENCE_PAUSE_MS, "source": source}
         wall_s = time.perf_counter() - started
         verdict, check_s = timed(lambda: evaluate_audio(value, media, supplied=bool(spec.extra.audio), local=out))
@@ -80,10 +80,10 @@ def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: Med
     spoken = [(TimedSentence(convert(c["text"]), c["start_ms"], c["end_ms"]), c.get("words", []))
               for s in audio["sentences"] for c in s.get("cues") or [s]]
     cues = build_cues([t for t, _ in spoken], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
-    key = job_key(context.partition_key, "subtitle.srt")
+    key = run_key(context.partition_key, context.run_id, "subtitle.srt")
     data = to_srt(cues).encode("utf-8")
     uri = media.put_bytes(data, key)
-    words_at = {t.start_ms: [{**w, "text": convert(w["text"])} for w in ws] for t, ws in spoken}
+    words_at = {t.start_ms: [{**w, "text": inert_markup(convert(w["text"]))} for w in ws] for t, ws in spoken}
     value = {"key": key, "uri": uri, "cues": [
         {"index": c.index, "start_ms": int(c.start.total_seconds() * 1000),
          "end_ms": int(c.end.total_seconds() * 1000), "text": c.content,

@@ -10,7 +10,7 @@ from batchvideo_assets.defs.storyboard.checks import SPLITS_CHECK, evaluate_spli
 from batchvideo_assets.partitions import facets_read_by, scripts_partitions
 from batchvideo_assets.verdict import report, timed
 from batchvideo_media import storyboard
-from batchvideo_resources.layout import manifest_key
+from batchvideo_resources.layout import run_manifest_key
 from batchvideo_resources.llm import LLMAnswerError, LLMResource, StoreCache
 from batchvideo_resources.media_store import MediaStore
 
@@ -60,7 +60,7 @@ def splits(context: dg.AssetExecutionContext, config: SplitsConfig, script: dict
     storyboard.assign_kinds(shots, spec.broll_ratio, seed=f"{spec.id}")
     data = {"shots": [s.to_dict() for s in shots], "prompt_source": prompt_source, "min_shot_s": config.min_shot_s}
     # The storyboard is this asset's manifest itself (written by the IO manager), not a second copy.
-    key = manifest_key(context.partition_key, "splits")
+    key = run_manifest_key(context.partition_key, context.run_id, "splits")
     uri = media.uri(key)
     kinds = [s.kind for s in shots]
     value = {**data, "key": key, "uri": uri}

@@ -16,6 +16,7 @@ from batchvideo_assets.defs.video.checks import (
     LOGOED_CHECK,
     evaluate_cover,
     evaluate_video,
+    logo_verdict,
 )
 from batchvideo_assets.partitions import facets_read_by, scripts_partitions
 from batchvideo_assets.verdict import report, timed
@@ -30,7 +31,7 @@ from batchvideo_media.compose import (
 from batchvideo_media.images import DEFAULT_FONT, drawable, font_for_text, render_cover
 from batchvideo_media.probe import probe
 from batchvideo_media.subtitles import to_ass
-from batchvideo_resources.layout import job_key
+from batchvideo_resources.layout import run_key
 from batchvideo_resources.media_store import MediaStore
 
 
@@ -91,7 +92,7 @@ def composed_video(context: dg.AssetExecutionContext, script: dict, audio: dict,
         facts = render_composition(shots, narration, ass, out, width, height, duration_ms, bgm=bgm,
                                    target_lufs=TARGET_LUFS, canvas=canvas if h2v else None,
                                    transitions=transitions, overlays=overlays)
-        key = job_key(context.partition_key, "video_combined.mp4")
+        key = run_key(context.partition_key, context.run_id, "video_combined.mp4")
         uri = media.put_file(out, key)
         meta = _video_metadata(out, uri, media, key, duration_ms)
         value = {"key": key, "uri": uri, "duration_s": meta["duration_s"], "integrated_lufs": facts["integrated_lufs"],
@@ -122,7 +123,7 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, audio: dict, s
                  cover: dict, media: MediaStore) -> Iterator[dg.Output[dict] | dg.AssetCheckResult]:
     spec = spec_of(script)
     width, height = spec.canvas
-    key = job_key(context.partition_key, "video_logoed.mp4")
+    key = run_key(context.partition_key, context.run_id, "video_logoed.mp4")
     with workdir() as tmp:
         src = media.local_path(composed_video["key"], tmp)
         out = tmp / "video_logoed.mp4"
@@ -154,8 +155,11 @@ def logoed_video(context: dg.AssetExecutionContext, script: dict, audio: dict, s
         # The audio is composed_video's, stream-copied: its loudness was measured when it was mastered.
         measured = {"integrated_lufs": composed_video["integrated_lufs"], "black_s": branded["black_s"],
                     "frozen_s": branded["frozen_s"]}
-        verdict, check_s = timed(lambda: evaluate_video({"key": key}, script, audio, media, splits, local=out,
-                                                        measured=measured))
+        def verify():
+            verdict = evaluate_video({"key": key}, script, audio, media, splits, local=out, measured=measured)
+            verdict.add(logo_verdict(out, src, script, audio))
+            return verdict
+        verdict, check_s = timed(verify)
     meta.update({"note": note, "encoder": encoder})
     yield from report(dg.Output({"key": key, "uri": uri, "note": note}, metadata=meta), LOGOED_CHECK, verdict,
                       check_s)
@@ -182,7 +186,7 @@ def cover(context: dg.AssetExecutionContext, script: dict, images: dict, media: 
             background = media.local_path(first["key"], tmp)
         out = tmp / "cover.jpg"
         render_cover(out, background, width, height, title, font_family=spec.account.font, seed=str(spec.id))
-        key = job_key(context.partition_key, "cover.jpg")
+        key = run_key(context.partition_key, context.run_id, "cover.jpg")
         uri = media.put_file(out, key)
         size = out.stat().st_size
         value = {"key": key, "uri": uri, "title": title}

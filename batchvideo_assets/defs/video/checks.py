@@ -4,7 +4,8 @@ from pathlib import Path
 
 from batchvideo_assets.common import spec_of, workdir
 from batchvideo_assets.verdict import Verdict, check_spec, local_copy
-from batchvideo_media.analysis import cover_findings, video_findings
+from batchvideo_media.analysis import cover_findings, logo_findings, video_findings
+from batchvideo_media.compose.branding import logo_box
 from batchvideo_resources.media_store import MediaStore
 
 COMPOSED_CHECK = check_spec(
@@ -14,7 +15,7 @@ COMPOSED_CHECK = check_spec(
 LOGOED_CHECK = check_spec(
     "logoed_video", "playable_and_normalised",
     "H.264/AAC streams, duration = narration ± 100 ms, canvas resolution, loudness within ±1 LU of −14 LUFS, no "
-    "black or frozen stretch.")
+    "black or frozen stretch, the account's logo visible where it was placed.")
 COVER_CHECK = check_spec("cover", "decodes_with_title", "Cover JPEG decodes at the canvas size and shows the title.")
 
 
@@ -35,6 +36,17 @@ def evaluate_video(video: dict, script: dict, audio: dict, media: MediaStore, sp
         if path is not None:
             verdict.add(video_findings(path, spec_of(script).canvas, audio["duration_ms"], static_spans_ms(splits),
                                        motion, measured))
+    return verdict
+
+
+def logo_verdict(branded: Path, composed: Path, script: dict, audio: dict) -> Verdict:
+    """The account's logo visible where it was placed: the delivered frame's logo corner against the
+    same frame of composed_video (a logo that did not decode leaves that corner unchanged)."""
+    verdict = Verdict()
+    spec = spec_of(script)
+    if spec.account.logo:
+        verdict.add(logo_findings(branded, composed, Path(spec.account.logo), logo_box(*spec.canvas), spec.canvas,
+                                  at_s=audio["duration_ms"] / 2000))
     return verdict
 
 

@@ -16,7 +16,7 @@ from batchvideo_assets.resources import image_gen_resource
 from batchvideo_assets.verdict import report, timed
 from batchvideo_media.probe import probe
 from batchvideo_resources.image_gen import ImageGenResource
-from batchvideo_resources.layout import job_key, manifest_key
+from batchvideo_resources.layout import manifest_key, run_key
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.stock import ClipUsageLog, StockLibraryResource, cut_clip
 
@@ -110,13 +110,13 @@ def build_images_asset(gpu: bool) -> dg.AssetsDefinition:
             for job in jobs:
                 with Image.open(job["out"]) as img:
                     img.verify()
-                key = job_key(context.partition_key, f"images/{job['index']:03d}.png")
+                key = run_key(context.partition_key, context.run_id, f"images/{job['index']:03d}.png")
                 entries[str(job["index"])] = {"key": key, "uri": media.put_file(job["out"], key),
                                               "seed": job["seed"], "prompt": job["prompt"]}
                 local[str(job["index"])] = job["out"]
             cover_background = old_cover if keep_cover else None
             if cover_job is not None:
-                key = job_key(context.partition_key, "images/cover_background.png")
+                key = run_key(context.partition_key, context.run_id, "images/cover_background.png")
                 cover_background = {"key": key, "uri": media.put_file(cover_job["out"], key),
                                     "seed": cover_job["seed"], "prompt": cover_job["prompt"]}
             value = {"images": entries, "model": image_gen.model_name, "width": width, "height": height,
@@ -172,7 +172,7 @@ def broll_clips(context: dg.AssetExecutionContext, config: RegenerateConfig, scr
             out = tmp / f"{shot['index']:03d}.mp4"
             cut_clip(stock.fetch(clip), out, duration_s, width, height)
             info = probe(out)
-            key = job_key(context.partition_key, f"broll/{shot['index']:03d}.mp4")
+            key = run_key(context.partition_key, context.run_id, f"broll/{shot['index']:03d}.mp4")
             entries[str(shot["index"])] = {"key": key, "uri": media.put_file(out, key), "clip_id": clip["id"],
                                            "source": clip.get("source", ""), "licence": clip.get("licence", ""),
                                            "keywords": shot["keywords"], "duration_s": info.duration_s}

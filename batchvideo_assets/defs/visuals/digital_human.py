@@ -11,7 +11,7 @@ import dagster as dg
 from batchvideo_assets.common import SERVICE_RETRY, spec_of, workdir
 from batchvideo_assets.partitions import facets_read_by, scripts_partitions
 from batchvideo_media.probe import probe, run_ffmpeg
-from batchvideo_resources.layout import job_key
+from batchvideo_resources.layout import run_key
 from batchvideo_resources.lipsync import LipSyncResource, presenter_spans
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.script_spec import DigitalHumanSpec
@@ -53,7 +53,7 @@ def digital_human(context: dg.AssetExecutionContext, script: dict, audio: dict, 
             if (info.width, info.height) != (width, height) or abs(info.duration_s * 1000 - (end_ms - start_ms)) > 100:
                 raise RuntimeError(f"presenter clip {number} is {info.width}x{info.height}, {info.duration_s:.2f} s; "
                                    f"expected {width}x{height}, {(end_ms - start_ms) / 1000:.2f} s")
-            key = job_key(context.partition_key, f"presenter/{number:02d}.mp4")
+            key = run_key(context.partition_key, context.run_id, f"presenter/{number:02d}.mp4")
             uris.append(media.put_file(out, key))
             clips.append({"key": key, "start_ms": start_ms, "end_ms": end_ms})
     return dg.Output({"mode": settings.mode, "clips": clips}, metadata={
