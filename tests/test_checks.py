@@ -61,6 +61,7 @@ def test_every_check_is_declared_on_its_asset_blocking_and_partitioned():
     defs = build_definitions()
     assert not defs.asset_checks, "checks run in their asset's step, not in steps of their own"
     specs = {spec.asset_key.path[-1]: (spec, assets_def) for assets_def in defs.assets
+             if isinstance(assets_def, dg.AssetsDefinition)
              for spec in assets_def.check_specs}
     assert set(specs) == {"audio", "srt", "splits", "images", "broll_clips", "composed_video", "logoed_video",
                           "cover"}

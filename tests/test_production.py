@@ -352,7 +352,8 @@ def _recon():
 
 def test_k8s_step_jobs_put_gpu_steps_on_a100_nodes(monkeypatch, tmp_path):
     """Render the Kubernetes Jobs the k8s executor would create (K8sRunLauncher instance as with the
-    Helm chart; only the API call is captured): GPU steps on A100 nodes with a GPU, CPU steps not."""
+    Helm chart; only the API call is captured): `images` with in-process Flux on an A100 node with a
+    GPU and the model volume; `audio` with a neural TTS server and the CPU steps on no GPU."""
     from dagster._core.executor.init import InitExecutorContext
     from dagster_k8s.executor import k8s_job_executor
 
@@ -362,7 +363,8 @@ def test_k8s_step_jobs_put_gpu_steps_on_a100_nodes(monkeypatch, tmp_path):
     kubeconfig.write_text(KUBECONFIG)
     monkeypatch.setenv("BATCHVIDEO_EXECUTOR", "k8s")
     monkeypatch.setenv("BATCHVIDEO_IMAGE", "registry.example/batchvideo:1.0")
-    monkeypatch.setenv("BATCHVIDEO_TTS_BACKEND", "http")  # neural TTS → `audio` is a GPU step too
+    monkeypatch.setenv("BATCHVIDEO_TTS_BACKEND", "http")  # a model server: `audio` only makes HTTP calls
+    monkeypatch.setenv("BATCHVIDEO_IMAGE_BACKEND", "flux")  # Flux in the `images` step's own process
     monkeypatch.setenv("BATCHVIDEO_K8S_MODELS_PVC", "flux-weights")
     recon = _recon()
     executor_def, config = executor_config()
@@ -390,7 +392,7 @@ def test_k8s_step_jobs_put_gpu_steps_on_a100_nodes(monkeypatch, tmp_path):
         for _, context in _step_contexts(recon, instance, executor, ["images", "audio", "composed_video"]):
             list(handler.launch_step(context))
 
-    for step in ("images", "audio"):
+    for step in ("images",):
         namespace, body = created[step]
         pod = body.spec.template.spec
         (container,) = pod.containers
@@ -404,12 +406,12 @@ def test_k8s_step_jobs_put_gpu_steps_on_a100_nodes(monkeypatch, tmp_path):
     images = created["images"][1].spec.template.spec
     assert images.volumes[0].persistent_volume_claim.claim_name == "flux-weights"
     assert images.containers[0].volume_mounts[0].mount_path == "/models"
-    _, body = created["composed_video"]
-    pod = body.spec.template.spec
-    assert not pod.volumes
-    assert not pod.node_selector and not pod.tolerations
-    assert "nvidia.com/gpu" not in (pod.containers[0].resources.limits or {})
-    assert pod.containers[0].resources.requests == {"cpu": "1", "memory": "2Gi"}
+    for step in ("audio", "composed_video"):
+        pod = created[step][1].spec.template.spec
+        assert not pod.volumes
+        assert not pod.node_selector and not pod.tolerations
+        assert "nvidia.com/gpu" not in (pod.containers[0].resources.limits or {})
+        assert pod.containers[0].resources.requests == {"cpu": "1", "memory": "2Gi"}
 
 
 def test_docker_step_containers_get_the_gpu_and_environment(monkeypatch):
