@@ -106,6 +106,8 @@ class Table:
 TABLES = {f"{t.noun}s": t for t in (Table("language", Language, LanguageRow), Table("voice", Voice, VoiceRow),
                                     Table("topic", Topic, TopicRow), Table("account", Account, AccountRow))}
 SCRIPT_REFERENCES = {table.noun: table for table in TABLES.values()}
+# What `scripts add`/`scripts import` take: the row's own columns and its references by name.
+SCRIPT_FIELDS = frozenset(ScriptRow.model_fields) | frozenset(SCRIPT_REFERENCES)
 
 
 def find(session: Session, table: Table, key: str, *, deleted: bool = False):

@@ -48,7 +48,7 @@ from batchvideo_resources.script_spec import (
     VoiceSpec,
     resolve_asset_path,
 )
-from batchvideo_resources.tts import espeak_missing_voice
+from batchvideo_resources.tts import espeak_missing_voice, espeak_voices
 
 RENDER_CONTEXT = {"resolve_paths": True, "tts_backend": None}
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -57,8 +57,14 @@ _LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 # ---------------------------------------------------------------------------------------- outside checks
 def espeak_voice_exists(voice: str) -> bool:
-    """espeak-ng itself says whether it has the voice (its list lacks some names it accepts, e.g. `fr`)."""
-    return espeak_missing_voice(voice) is None
+    """A voice espeak-ng really has. Names are matched exactly, because espeak silently falls back to
+    a prefix match ("no-such-voice" speaks Norwegian); a bare language code its list shows only with a
+    region (`fr` for `fr-fr`) counts when espeak-ng itself accepts it."""
+    name = voice.split("+", 1)[0].strip().lower()
+    voices = espeak_voices()
+    if not voices or name in voices:
+        return True
+    return "-" not in name and any(v.startswith(name + "-") for v in voices) and espeak_missing_voice(voice) is None
 
 
 @functools.lru_cache(maxsize=1)

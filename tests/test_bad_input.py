@@ -154,7 +154,7 @@ def batch(prepared_db, instance):
     # interleave the odd partition keys inside the batch
     keys = [str(i) for i in order[:5]] + list(extra_keys.values()) + [str(i) for i in order[5:]]
     results = {r["id"]: r for r in render_scripts(keys, instance=instance, in_process=True)}
-    return {"ids": ids, "results": results, "extra": extra_keys}
+    return {"ids": ids, "results": results, "extra": extra_keys, "instance": instance}
 
 
 def test_corpus_size():
@@ -168,9 +168,12 @@ def test_bad_row_fails_naming_the_field(batch, prepared_db, name):
     sid = batch["ids"][name]
     result = batch["results"][str(sid)]
     assert result["status"] == "FAILED", (name, result)
+    assert f"{expected}:" in result["error"], (name, result["error"])
+    if name == "deleted row":  # refused before any run: no partition, no run, nothing to write back
+        assert result["run_id"] is None and result["error"].startswith("deleted_at: ")
+        return
     # fails fast at the first stage, and the message names the field
     assert result["error"].startswith("script: "), result["error"]
-    assert f"{expected}:" in result["error"], (name, result["error"])
     row = latest_run(prepared_db, sid)
     assert row is not None and row.status == "FAILED" and row.run_id == result["run_id"]
     assert expected in row.error and row.finished_at is not None
@@ -180,11 +183,14 @@ def test_bad_row_fails_naming_the_field(batch, prepared_db, name):
 
 
 def test_odd_partition_keys_fail_cleanly(batch, prepared_db):
+    """Unknown and malformed IDs are refused by `render` before any run: no partition is added."""
     missing = batch["results"][batch["extra"]["no such row"]]
     assert missing["status"] == "FAILED" and "id: no script with id 987650" in missing["error"]
-    assert latest_run(prepared_db, 987650).status == "FAILED"
+    assert missing["run_id"] is None and latest_run(prepared_db, 987650) is None
     bad = batch["results"]["abc"]
-    assert bad["status"] == "FAILED" and "id:" in bad["error"]
+    assert bad["status"] == "FAILED" and "id:" in bad["error"] and bad["run_id"] is None
+    partitions = set(batch["instance"].get_dynamic_partitions("scripts"))
+    assert "987650" not in partitions and "abc" not in partitions
 
 
 @pytest.mark.parametrize("name", [n for n, (_, e) in CORPUS.items() if e is None])

@@ -264,8 +264,10 @@ def test_images_asset_renders_flux_and_regenerates_only_the_chosen_shot(prepared
     assert set(redone["images"]) == set(manifest["images"])
     assert redone["images"][str(chosen)]["seed"] == manifest["images"][str(chosen)]["seed"] + 1
     for k, p in files.items():
-        if k == str(chosen):
-            assert p.read_bytes() != before[k][0] and image_size(p) == (1360, 768)
+        if k == str(chosen):  # a new file of this run; the earlier run's file stays as it was
+            new = path_of(redone["images"][k]["uri"])
+            assert new != p and new.read_bytes() != before[k][0] and image_size(new) == (1360, 768)
+            assert (p.read_bytes(), p.stat().st_mtime_ns) == before[k]
         else:
             assert (p.read_bytes(), p.stat().st_mtime_ns) == before[k], f"shot {k} must be kept untouched"
             assert redone["images"][k] == manifest["images"][k]

@@ -190,11 +190,13 @@ def test_row_to_queue_to_s3_to_success_on_postgres(prod):
         assert event is not None and event.run_id == run.run_id, stage
         assert event.asset_materialization.partition == str(sid)
 
-    # Files live in S3 under jobs/<id>/ (storage layout of the spec), nothing on local disk.
+    # Files live in S3 under jobs/<id>/runs/<run id>/ (one folder per run), the latest manifests under
+    # jobs/<id>/manifests/ and the published set last; nothing on local disk.
     media = prod.media
     keys = set(media.list_keys(f"jobs/{sid}/"))
-    for name in ("audio.wav", "subtitle.srt", "manifests/splits.json", "images/000.png", "video_combined.mp4",
-                 "video_logoed.mp4", "cover.jpg", "manifests/logoed_video.json"):
+    for name in (*(f"runs/{run.run_id}/{f}" for f in ("audio.wav", "subtitle.srt", "images/000.png",
+                                                       "video_combined.mp4", "video_logoed.mp4", "cover.jpg")),
+                 "manifests/splits.json", "manifests/logoed_video.json", "published.json"):
         assert f"jobs/{sid}/{name}" in keys, (name, sorted(keys))
     assert not any(k.endswith(".part") for k in keys)
 

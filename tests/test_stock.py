@@ -297,8 +297,10 @@ def test_broll_regenerating_one_shot_picks_another_clip_and_keeps_the_rest(broll
     assert after[chosen]["clip_id"] != before[chosen]["clip_id"]
     assert after[chosen]["clip_id"] not in {v["clip_id"] for k, v in after.items() if k != chosen}
     for k, p in files.items():
-        if k == chosen:
-            assert p.read_bytes() != stamps[k][0]
+        if k == chosen:  # a new file of this run; the earlier run's file stays as it was
+            new = path_of(after[k]["uri"])
+            assert new != p and new.read_bytes() != stamps[k][0]
+            assert (p.read_bytes(), p.stat().st_mtime_ns) == stamps[k]
         else:
             assert after[k] == before[k] and (p.read_bytes(), p.stat().st_mtime_ns) == stamps[k]
 

@@ -50,6 +50,18 @@ def logo_verdict(branded: Path, composed: Path, script: dict, audio: dict) -> Ve
     return verdict
 
 
+def evaluate_logoed_video(video: dict, composed: dict, script: dict, audio: dict, media: MediaStore,
+                          splits: dict | None = None) -> Verdict:
+    """The stored delivered video, checked as `logoed_video`'s step checks the file it writes."""
+    verdict = evaluate_video(video, script, audio, media, splits)
+    with workdir() as tmp:
+        branded = local_copy(media, video.get("key", ""), tmp, verdict, "video")
+        plain = local_copy(media, composed.get("key", ""), tmp, verdict, "composed video")
+        if branded is not None and plain is not None:
+            verdict.add(logo_verdict(branded, plain, script, audio))
+    return verdict
+
+
 def evaluate_cover(cover: dict, script: dict, media: MediaStore, local: Path | None = None) -> Verdict:
     verdict = Verdict()
     spec = spec_of(script)
