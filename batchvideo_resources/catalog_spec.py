@@ -40,6 +40,7 @@ from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
 from batchvideo_resources.script_spec import (
     MAX_CONTENT_CHARS,
+    MAX_PRIORITY,
     BadScriptError,
     DigitalHumanSpec,
     LanguageSpec,
@@ -308,7 +309,7 @@ class ScriptRow(TableRow):
     publish_title: OptionalText = None
     speech_speed: Annotated[float, _between(0.5, 2.0)] = 1.0
     is_horizontal: bool = True
-    priority: int = 0
+    priority: Annotated[int, _between(-MAX_PRIORITY, MAX_PRIORITY)] = 0
     extra: Annotated[ScriptExtraRow, BeforeValidator(_json_object)] = ScriptExtraRow()
 
     @field_validator("speech_speed", "is_horizontal", "priority", mode="before")

@@ -201,8 +201,9 @@ def test_row_to_queue_to_s3_to_success_on_postgres(prod):
     assert not any(k.endswith(".part") for k in keys)
 
     outputs = row.outputs
-    assert outputs["logoed_video"] == f"s3://{prod.bucket}/studio/jobs/{sid}/video_logoed.mp4"
-    assert all(u.startswith(f"s3://{prod.bucket}/studio/jobs/{sid}/images/") for u in outputs["images"])
+    assert outputs["logoed_video"] == f"s3://{prod.bucket}/studio/jobs/{sid}/runs/{run.run_id}/video_logoed.mp4"
+    assert all(u.startswith(f"s3://{prod.bucket}/studio/jobs/{sid}/runs/{run.run_id}/images/")
+               for u in outputs["images"])
     presigned = outputs["presigned"]
     assert set(presigned) == {k for k in outputs if k not in ("presigned", "presigned_expires_at")}
     assert outputs["presigned_expires_at"]

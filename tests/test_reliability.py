@@ -529,7 +529,8 @@ def test_import_takes_bom_requires_a_header_refuses_other_encodings_and_skips_on
              '{"title": "fine", "content": "This one is fine."}']
     result = run("mixed.jsonl", "\n".join(lines).encode())
     assert result.exit_code == 1 and len(result.stdout.split()) == 1, result.output
-    assert [line.split(":")[1] for line in result.stderr.splitlines()] == ["1", "2", "3"], result.stderr
+    *reported, summary = result.stderr.splitlines()
+    assert [line.split(":")[1] for line in reported] == ["1", "2", "3"] and "3 line(s) skipped" in summary, result.stderr
 
     for name, data, words in [
         ("noheader.csv", b"A title,Some content.\n", "header"),
