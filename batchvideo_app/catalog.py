@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from batchvideo_media.espeak import espeak_missing_voice
 from batchvideo_media.files import atomic_write
 from batchvideo_media.images import render_sample_logo
 from batchvideo_media.probe import run_ffmpeg
@@ -25,7 +26,6 @@ from batchvideo_resources.catalog_spec import (
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
 from batchvideo_resources.db.models import utcnow
 from batchvideo_resources.script_spec import BadScriptError
-from batchvideo_resources.tts import espeak_missing_voice
 
 LANGUAGES = [
     # code, name, espeak voice, square (CJK-style line breaking)

@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 from batchvideo_media.compose.graph import XFADE_TYPES
+from batchvideo_media.espeak import espeak_missing_voice, espeak_voices
 from batchvideo_media.text import is_speakable, normalise
 from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
@@ -49,7 +50,6 @@ from batchvideo_resources.script_spec import (
     VoiceSpec,
     resolve_asset_path,
 )
-from batchvideo_resources.tts import espeak_missing_voice, espeak_voices
 
 RENDER_CONTEXT = {"resolve_paths": True, "tts_backend": None}
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

@@ -348,7 +348,7 @@ def test_traditional_subtitles_keep_timing_and_limits():
 def test_mandarin_is_spoken_as_mandarin_not_as_english_pinyin():
     import subprocess
 
-    from batchvideo_resources.tts import espeak_voice
+    from batchvideo_media.espeak import espeak_voice
 
     def phonemes(voice: str, text: str) -> str:
         return subprocess.run(["espeak-ng", "-v", voice, "-q", "-x", text], capture_output=True, text=True).stdout

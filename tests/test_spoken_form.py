@@ -10,12 +10,13 @@ import pytest
 
 from batchvideo_app.catalog import LANGUAGES
 from batchvideo_media.audio import read_pcm16_mono
+from batchvideo_media.espeak import espeak_missing_voice, espeak_voice
 from batchvideo_media.normalize import spoken_form
 from batchvideo_media.segment import estimate_seconds, words
 from batchvideo_media.subtitles import cue_texts, karaoke_text, subtitle_font_size, to_ass, wrap
 from batchvideo_media.text import text_width
 from batchvideo_resources.narration import synthesize_narration, time_supplied_narration
-from batchvideo_resources.tts import TTSResource, espeak_missing_voice, espeak_voice
+from batchvideo_resources.tts import TTSResource
 
 pytestmark = pytest.mark.media
 
