@@ -124,6 +124,11 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
     for key in ready:
         if not instance.has_dynamic_partition(scripts_partitions.name, key):
             instance.add_dynamic_partitions(scripts_partitions.name, [key])
+    if ready:  # the facets this render reads: the baseline later edits are compared with (stale view)
+        from batchvideo_assets.defs.automation.sensors import observe_facets
+        from batchvideo_resources.database import DatabaseResource
+
+        observe_facets(instance, DatabaseResource(url=db_url), [int(k) for k in ready])
 
     def tags_for(key: str) -> dict[str, str]:
         revision, priority = ready[key]
