@@ -124,26 +124,34 @@ def stages_to_render(graph, changed: set[str]) -> list[dg.AssetKey] | None:
     return sorted(selected, key=lambda k: k.to_user_string())
 
 
+def facet_changes(instance: dg.DagsterInstance, key: str, digests: dict[str, str] | None,
+                  new: bool = False) -> tuple[set[str], list[dg.AssetObservation]]:
+    """The facets that changed since they were last observed (all of them for an unreadable row or a
+    new partition) and the observations that record their new digests."""
+    previous = {} if new or digests is None else observed_facets(instance, key)
+    changed = set(FACETS) if digests is None else {f for f in FACETS if previous.get(f) != digests[f]}
+    observations = [dg.AssetObservation(asset_key=facet_key(f), partition=key, tags={DATA_VERSION_TAG: digests[f]})
+                    for f in sorted(changed) if digests is not None]
+    return changed, observations
+
+
 def observe_facets(instance: dg.DagsterInstance, db: DatabaseResource, script_ids: list[int],
                    graph=None) -> dict[str, list[dg.AssetKey] | None]:
     """Record the current facets of these scripts (the UI then shows the stages an account or topic edit
     made stale) and return, per script, the stages to render again (`stages_to_render`); scripts
     with no changed facet are left out."""
     selections = {}
-    for script_id in script_ids:
-        key = str(script_id)
-        with db.session() as session:
-            digests = current_facets(session, script_id)
-        if digests is None:
-            selections[key] = None
-            continue
-        previous = observed_facets(instance, key)
-        changed = {f for f in FACETS if previous.get(f) != digests[f]}
-        for facet in sorted(changed):
-            instance.report_runless_asset_event(dg.AssetObservation(
-                asset_key=facet_key(facet), partition=key, tags={DATA_VERSION_TAG: digests[facet]}))
-        if changed:
-            selections[key] = stages_to_render(graph, changed)
+    with db.session() as session:
+        loaded = load_rows(session, script_ids)
+        for script_id in script_ids:
+            key = str(script_id)
+            row = loaded.get(script_id)
+            digests = facet_digests(row) if row is not None else current_facets(session, script_id)
+            changed, observations = facet_changes(instance, key, digests)
+            for observation in observations:
+                instance.report_runless_asset_event(observation)
+            if changed:
+                selections[key] = stages_to_render(graph, changed)
     return selections
 
 
@@ -199,12 +207,8 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
                 added.append(key)
                 existing.add(key)
             digests = facet_digests(loaded[row.id]) if row.id in loaded else current_facets(session, row.id)
-            previous = {} if new_partition else observed_facets(instance, key)
-            changed = (set(FACETS) if digests is None or new_partition
-                       else {f for f in FACETS if previous.get(f) != digests[f]})
-            observations += [dg.AssetObservation(asset_key=facet_key(f), partition=key,
-                                                 tags={DATA_VERSION_TAG: digests[f]})
-                             for f in sorted(changed) if digests is not None and previous.get(f) != digests[f]]
+            changed, observed = facet_changes(instance, key, digests, new=new_partition)
+            observations += observed
             selection = stages_to_render(graph, changed)
             for run in [] if new_partition else in_flight_runs(instance, key):
                 old = run.tags.get(REVISION_TAG)
