@@ -4,11 +4,16 @@ The run-status sensors call `write_back` for every run that renders a script par
 render` calls it too, only when it stands in for a daemon that is not running (so the row is still
 written, by the same code)."""
 
+import logging
+
 import dagster as dg
 
 from batchvideo_resources.db.script_runs import record_run
 from batchvideo_resources.media_store import MediaStore
-from batchvideo_resources.outputs import collect_outputs, publish
+from batchvideo_resources.outputs import collect_outputs, prune_runs, publish
+from batchvideo_resources.redaction import redact
+
+log = logging.getLogger(__name__)
 
 PARTITION_TAG = "dagster/partition"
 REVISION_TAG = "batchvideo/revision"
@@ -50,6 +55,22 @@ def write_back(instance: dg.DagsterInstance, run: dg.DagsterRun, label: str, db_
         detail = f"revision {run.tags[REVISION_TAG]}" + (f"; {detail}" if detail else "")
     record_run(db_url, script_id=script_id, run_id=run.run_id, status=label, error=error, outputs=outputs,
                detail=detail)
+    if label in ("SUCCESS", "FAILED", "CANCELED"):
+        prune_finished_runs(instance, media, script_id)
+
+
+def prune_finished_runs(instance: dg.DagsterInstance, media: MediaStore, script_id: int) -> list[str]:
+    """Delete the run folders of `script_id` that neither the published set nor a re-execution needs
+    (`outputs.prune_runs`). Never fails the write-back: a folder left now is pruned after the next run."""
+    def finished(run_id: str) -> bool:
+        run = instance.get_run_by_id(run_id)
+        return run is None or run.is_finished
+
+    try:
+        return prune_runs(media, script_id, finished)
+    except Exception as exc:  # noqa: BLE001 - storage trouble must not lose the status row just written
+        log.warning("could not prune old run folders of script %s: %s", script_id, redact(str(exc)))
+        return []
 
 
 def script_deleted(db_url: str, script_id: int) -> bool:

@@ -186,6 +186,20 @@ class MediaStore(dg.ConfigurableResource):
         return sorted(p.relative_to(base).as_posix() for p in (base / prefix).rglob("*")
                       if p.is_file() and not p.name.endswith(".part")) if (base / prefix).exists() else []
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix` (a folder, ending in "/"); returns how many were deleted."""
+        if not prefix.endswith("/"):
+            raise ValueError(f"delete_prefix takes a folder prefix ending in '/', not {prefix!r}")
+        keys = self.list_keys(prefix)
+        if self.is_s3:
+            bucket, _ = self._bucket_prefix
+            for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
+                batch = [{"Key": self._s3_key(k)} for k in keys[start:start + 1000]]
+                self._s3().delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        elif (self.local_root / prefix).is_dir():
+            shutil.rmtree(self.local_root / prefix)
+        return len(keys)
+
     def public_url(self, key: str) -> str:
         """A URL a person can open: presigned GET on S3 (signed for the public endpoint); locally the
         http address that serves the media root when there is one (a browser on the UI's http page

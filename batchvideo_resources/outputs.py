@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Callable
 
-from batchvideo_resources.layout import FILE_STAGES, manifest_key, published_key, run_manifest_key
+from batchvideo_resources.layout import FILE_STAGES, job_prefix, manifest_key, published_key, run_manifest_key
 from batchvideo_resources.media_store import MediaStore
 
 DELIVERED = "logoed_video"
@@ -36,6 +38,38 @@ def publish(media: MediaStore, script_id: int | str, run_id: str, created_at: fl
     media.put_bytes(json.dumps({"run_id": run_id, "created_at": created_at, "stages": stages},
                                ensure_ascii=False).encode(), published_key(script_id))
     return True
+
+
+def prune_runs(media: MediaStore, script_id: int | str, run_finished: Callable[[str], bool]) -> list[str]:
+    """Delete the run folders (`jobs/<id>/runs/<run id>/`) nothing needs any more; returns their run ids.
+
+    Kept: the published run's folder; every folder a latest manifest points into (what a re-execution
+    from failure builds on, and the stages the published set took from earlier runs); and the folder of
+    any run that `run_finished` says is still queued or running. Everything else belongs to a superseded
+    or failed render: without pruning, every re-render of a script would keep a full copy of its media."""
+    runs_prefix = f"{job_prefix(script_id)}runs/"
+    keys = media.list_keys(runs_prefix)
+    run_ids = sorted({key[len(runs_prefix):].split("/", 1)[0] for key in keys})
+    if not run_ids:
+        return []
+    needed = set()
+    current = published(media, script_id)
+    if current:
+        needed.add(current["run_id"])
+        needed |= _runs_named(json.dumps(current["stages"]), runs_prefix)
+    for stage in FILE_STAGES:
+        key = manifest_key(script_id, stage)
+        if media.exists(key):
+            needed |= _runs_named(media.read_bytes(key).decode("utf-8", "replace"), runs_prefix)
+    pruned = [run_id for run_id in run_ids if run_id not in needed and run_finished(run_id)]
+    for run_id in pruned:
+        media.delete_prefix(f"{runs_prefix}{run_id}/")
+    return pruned
+
+
+def _runs_named(text: str, runs_prefix: str) -> set[str]:
+    """Run ids of the run folders that keys or URIs in `text` point into."""
+    return set(re.findall(re.escape(runs_prefix) + r"([^/\"]+)/", text))
 
 
 def published(media: MediaStore, script_id: int | str) -> dict | None:

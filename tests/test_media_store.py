@@ -246,3 +246,37 @@ def test_local_previews_open_over_http(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_delete_prefix_removes_a_run_folder_and_nothing_beside_it(store, tmp_path):
+    src = tmp_path / "f.bin"
+    src.write_bytes(b"x")
+    for key in ("jobs/1/runs/a/audio.wav", "jobs/1/runs/a/manifests/audio.json", "jobs/1/runs/ab/audio.wav",
+                "jobs/1/published.json"):
+        store.put_file(src, key)
+    assert store.delete_prefix("jobs/1/runs/a/") == 2
+    assert store.list_keys("jobs/1/") == ["jobs/1/published.json", "jobs/1/runs/ab/audio.wav"]
+    with pytest.raises(ValueError):
+        store.delete_prefix("jobs/1/runs/ab")  # a bare prefix would also match "abc/"
+
+
+def test_prune_runs_keeps_the_published_the_referenced_and_the_unfinished(tmp_path):
+    import json
+
+    from batchvideo_resources.outputs import prune_runs
+
+    media = MediaStore(url=tmp_path.as_uri())
+    for run in ("published", "built-on", "old", "failed", "running"):
+        media.put_bytes(b"media", f"jobs/7/runs/{run}/audio.wav")
+    media.put_bytes(b"other script", "jobs/17/runs/old/audio.wav")
+    media.put_bytes(json.dumps({"run_id": "published", "created_at": 1, "stages": {
+        "audio": {"key": "jobs/7/runs/published/audio.wav"}}}).encode(), "jobs/7/published.json")
+    # the latest `srt` came from a later run that failed after it (a re-execution builds on it)
+    media.put_bytes(json.dumps({"key": "jobs/7/runs/built-on/subtitle.srt",
+                                "uri": media.uri("jobs/7/runs/built-on/subtitle.srt")}).encode(),
+                    "jobs/7/manifests/srt.json")
+    pruned = prune_runs(media, 7, run_finished=lambda run_id: run_id != "running")
+    assert sorted(pruned) == ["failed", "old"]
+    assert {key.split("/")[3] for key in media.list_keys("jobs/7/runs/")} == {"published", "built-on", "running"}
+    assert media.exists("jobs/17/runs/old/audio.wav")  # another script's folders are not touched
+    assert prune_runs(media, 7, run_finished=lambda run_id: True) == ["running"]

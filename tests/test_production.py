@@ -112,8 +112,8 @@ def test_production_instance_is_postgres_queued_monitored_with_gpu_pool(prod):
     assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
     assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
     assert type(instance.compute_log_manager).__name__ == "S3ComputeLogManager"
-    assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
-    assert instance.run_monitoring_enabled
+    assert type(instance.run_launcher).__name__ == "MonitoredRunLauncher"
+    assert instance.run_monitoring_enabled and instance.run_launcher.supports_check_run_worker_health
     assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
     queue = instance.get_concurrency_config().run_queue_config
     assert queue.max_concurrent_runs == 8

@@ -496,6 +496,10 @@ def test_failed_rerender_and_delete_during_a_run_leave_the_published_set_intact(
     # every stage of the published set comes from one run
     assert {uri.split("/runs/")[1].split("/")[0] for stage, value in collect_outputs(media, sid).items()
             for uri in (value if isinstance(value, list) else [value])} == {first["run_id"]}
+    # Old run folders are pruned at each write-back: the failed run's files, superseded by the third
+    # run's, are gone; the published run's and the one the latest manifests point into remain.
+    kept = {key.split("/")[3] for key in media.list_keys(f"jobs/{sid}/runs/")}
+    assert kept == {first["run_id"], result.run_id}, kept
 
 
 # ------------------------------------------------------------------ 3. import: encodings, header, bad lines

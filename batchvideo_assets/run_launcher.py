@@ -1,0 +1,74 @@
+"""Dagster's default run launcher, plus the worker health check that run monitoring needs.
+
+The default launcher starts each run in a subprocess of a code server. If that code server dies with its
+run worker (`kill -9` of the daemon that started it, a crashed laptop, a restarted code-location
+container), nothing marks the run failed: run monitoring only checks workers whose launcher can say
+whether they are alive, and the default one cannot. The run then stays STARTED forever, holds its queue
+slot and its script's `dagster/partition` slot, and `script_runs` says RUNNING.
+
+This launcher answers the question by asking the code server recorded on the run (its `dagster/grpc_info`
+tag) whether it still executes the run: the same call the UI's Terminate uses, so it works across
+containers, not only on one machine. A worker is reported dead only when two checks in a row, one
+monitoring interval apart, find its server unreachable or without the run, so one slow answer never fails
+a run. Run monitoring then marks the run failed, which frees its slots; the run-failure sensor writes the
+FAILED row; and `run_retries` (whole-run failures only) re-executes it from the failed step."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import DagsterRun
+from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster._core.storage.tags import GRPC_INFO_TAG
+
+HEALTH_TIMEOUT_S = 10
+
+
+class MonitoredRunLauncher(DefaultRunLauncher):
+    def __init__(self, inst_data=None):
+        super().__init__(inst_data=inst_data)
+        self._missed_once: set[str] = set()  # runs whose worker the previous check found missing
+
+    @property
+    def supports_check_run_worker_health(self) -> bool:
+        return True
+
+    def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+        missing = self._worker_missing(run)
+        if missing is None:
+            self._missed_once.discard(run.run_id)
+            return CheckRunHealthResult(WorkerStatus.RUNNING)
+        if run.run_id not in self._missed_once:
+            # Seen missing once: confirmed (or not) at the next monitoring pass before the run is failed.
+            self._missed_once.add(run.run_id)
+            return CheckRunHealthResult(WorkerStatus.RUNNING, f"unconfirmed: {missing}", transient=True)
+        self._missed_once.discard(run.run_id)
+        return CheckRunHealthResult(WorkerStatus.FAILED, missing)
+
+    def _worker_missing(self, run: DagsterRun) -> str | None:
+        """Why the run's worker is gone, or None when it runs (or this cannot tell)."""
+        from dagster._core.errors import DagsterUserCodeUnreachableError
+        from dagster._grpc.client import DagsterGrpcClient
+        from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
+        from dagster._serdes import deserialize_value
+
+        info = run.tags.get(GRPC_INFO_TAG)
+        if not info:
+            return None  # not launched through a code server: nothing to ask
+        where = json.loads(info)
+        client = DagsterGrpcClient(port=where.get("port"), socket=where.get("socket"), host=where.get("host"),
+                                   use_ssl=bool(where.get("use_ssl", False)))
+        address = where.get("socket") or f"{where.get('host')}:{where.get('port')}"
+        try:
+            result = deserialize_value(
+                client.can_cancel_execution(CanCancelExecutionRequest(run_id=run.run_id), timeout=HEALTH_TIMEOUT_S),
+                CanCancelExecutionResult)
+        except DagsterUserCodeUnreachableError:
+            return f"the code server that ran this run ({address}) is gone, and its run worker with it"
+        if result.can_cancel:
+            return None
+        # The server is up but no longer executes the run. Re-read the run: it may have just finished.
+        latest = self._instance.get_run_by_id(run.run_id) if self.has_instance else None
+        if latest is not None and latest.is_finished:
+            return None
+        return f"the code server at {address} no longer executes this run: its run worker died"

@@ -1,0 +1,173 @@
+"""A crash of the whole local stack mid-run: `kill -9` of the daemon, its code server, the run worker and
+its step processes while a run is inside `images`; then the daemon is started again.
+
+Run monitoring on the local instance (the project's own `dagster_home/dagster.yaml`, with a short poll
+for the test) must find the dead worker, mark the run failed and free its slots; the write-back must
+record FAILED; and run retries must re-execute the run from the failed step to a published video."""
+
+import http.server
+import io
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import psutil
+import pytest
+from conftest import add
+from PIL import Image
+from sqlalchemy import select
+
+from batchvideo_resources import settings
+from batchvideo_resources.db import ScriptRun, session_scope, upgrade
+
+pytestmark = pytest.mark.ui
+VENV_BIN = Path(os.sys.executable).parent
+
+
+class ImageServer:
+    """The `http` image backend's contract (POST /generate → PNG); holds every request until released."""
+
+    def __init__(self):
+        self.calls, self.released = [], threading.Event()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+                server.calls.append(body)
+                if not server.released.wait(timeout=300):
+                    return
+                buffer = io.BytesIO()
+                Image.new("RGB", (body["width"], body["height"]), (40, 90, 140)).save(buffer, format="PNG")
+                try:
+                    self.send_response(200)
+                    self.send_header("content-type", "image/png")
+                    self.send_header("content-length", str(buffer.tell()))
+                    self.end_headers()
+                    self.wfile.write(buffer.getvalue())
+                except OSError:
+                    pass  # the worker that asked was killed
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.released.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def start_daemon(env: dict, log: Path) -> subprocess.Popen:
+    with open(log, "a") as out:
+        return subprocess.Popen([str(VENV_BIN / "dagster-daemon"), "run", "-w",
+                                 str(settings.PROJECT_ROOT / "workspace.yaml")],
+                                cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def kill_tree(proc: subprocess.Popen) -> list[int]:
+    """SIGKILL a process and every descendant at once, as a power cut would; returns their pids once
+    all are dead."""
+    tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    for member in tree:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    proc.wait(timeout=10)
+    _, alive = psutil.wait_procs(tree, timeout=10)
+    assert all(p.status() == psutil.STATUS_ZOMBIE for p in alive if p.is_running()), alive
+    return [member.pid for member in tree]
+
+
+def wait_for(what: str, condition, timeout: float, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}; daemon log:\n{log.read_text()[-4000:]}")
+
+
+def test_kill_9_of_daemon_and_run_worker_is_detected_recorded_and_retried(tmp_path):
+    from batchvideo_app.catalog import default_asset_root, ensure_sample_assets, seed_reference_data
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    instance_yaml = (settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text()
+    assert "poll_interval_seconds: 30" in instance_yaml
+    (home / "dagster.yaml").write_text(instance_yaml.replace("poll_interval_seconds: 30", "poll_interval_seconds: 2"))
+    scripts_url = f"sqlite:///{tmp_path / 'scripts.db'}"  # this test's rows only: the sensor renders them all
+    upgrade(scripts_url)
+    with session_scope(scripts_url) as session:
+        seed_reference_data(session)
+    ensure_sample_assets(default_asset_root())
+    images = ImageServer()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url, "PYTHONUNBUFFERED": "1",
+           "BATCHVIDEO_IMAGE_BACKEND": "http", "BATCHVIDEO_IMAGE_URL": images.url}
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(env, log)
+    try:
+        sid = add(scripts_url, title="Crash", content="The tide comes in twice a day. Nobody can stop it.",
+                  language="en-US", account="demo")
+        wait_for("the run to reach `images`", lambda: images.calls, 240, log)
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            (crashed,) = instance.get_runs(dg.RunsFilter(tags={"dagster/partition": str(sid)}))
+            assert crashed.status == dg.DagsterRunStatus.STARTED
+            killed = kill_tree(daemon)
+            assert len(killed) >= 3, killed  # daemon, code server, run worker (and its steps)
+            assert instance.get_run_by_id(crashed.run_id).status == dg.DagsterRunStatus.STARTED  # nobody told it
+            with session_scope(scripts_url) as session:
+                # RUNNING, or not yet written (the status sensors had not ticked): nothing final
+                assert session.scalar(select(ScriptRun.status).where(ScriptRun.run_id == crashed.run_id)) \
+                    in (None, "RUNNING")
+
+            images.released.set()  # the image server answers from now on
+            daemon = start_daemon(env, log)
+            restarted = time.monotonic()
+            wait_for("the crashed run to be marked failed",
+                     lambda: instance.get_run_by_id(crashed.run_id).status == dg.DagsterRunStatus.FAILURE, 120, log)
+            print(f"crashed run marked failed {time.monotonic() - restarted:.0f} s after the daemon restarted "
+                  f"(monitoring poll 2 s)")
+            retry = wait_for("a retry that succeeds", lambda: next(
+                (run for run in instance.get_runs(dg.RunsFilter(tags={"dagster/partition": str(sid)}))
+                 if run.parent_run_id == crashed.run_id and run.status == dg.DagsterRunStatus.SUCCESS), None),
+                300, log)
+
+            failure = instance.all_logs(crashed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+            assert "run worker" in failure[-1].dagster_event.message, failure[-1].dagster_event.message
+            # From the failed step: the narration made before the crash is not made again.
+            audio = instance.fetch_materializations(dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey("audio"), asset_partitions=[str(sid)]), limit=5).records
+            assert [r.run_id for r in audio] == [crashed.run_id]
+            assert not instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
+                                                                 dg.DagsterRunStatus.QUEUED]))
+
+            def rows():
+                with session_scope(scripts_url) as session:
+                    return {r.run_id: (r.status, r.outputs) for r in session.scalars(
+                        select(ScriptRun).where(ScriptRun.script_id == sid))}
+
+            recorded = wait_for("the write-back of both runs", lambda: (
+                r := rows(), r if r.get(retry.run_id, ("",))[0] == "SUCCESS" else None)[1], 60, log)
+            assert recorded[crashed.run_id][0] == "FAILED"
+            assert recorded[retry.run_id][1]["logoed_video"].endswith(".mp4")
+    finally:
+        if daemon.poll() is None:
+            os.killpg(daemon.pid, signal.SIGTERM)
+            try:
+                daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                kill_tree(daemon)
+        images.close()
