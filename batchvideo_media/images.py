@@ -87,21 +87,39 @@ def covers(path: str, text: str) -> bool:
 
 
 def font_for_text(text: str, family: str | None = None, bold: bool = False) -> str:
-    """The account's font if it can draw `text`, else the CJK-capable default (never tofu for CJK)."""
+    """A font file that can draw all of `text`: the account's font, else the CJK-capable default, else
+    the installed font fontconfig matches for the missing letters (Hebrew, Arabic, Thai … have no glyphs
+    in the CJK default). Pillow draws with one file and no fallback, so this choice is what keeps a cover
+    or watermark free of tofu boxes; the subtitles' libass falls back per glyph by itself."""
     preferred = font_path(family, bold)
     if covers(preferred, text):
         return preferred
-    fallback = font_path(DEFAULT_FONT, bold)
-    return fallback
+    default = font_path(DEFAULT_FONT, bold)
+    if covers(default, text):
+        return default
+    matched = _font_with(_uncovered(default, text), bold)
+    return matched if matched and covers(matched, text) else default
+
+
+def _uncovered(path: str, text: str) -> str:
+    """fontconfig charset (hex code points) of the visible letters of `text` that `path` cannot draw."""
+    return " ".join(sorted({f"{ord(ch):x}" for ch in text if not ch.isspace() and not covers(path, ch)}))
+
+
+@functools.lru_cache(maxsize=64)
+def _font_with(charset: str, bold: bool) -> str | None:
+    code, found, _ = _fontconfig(["fc-match", "-f", "%{file}", f":{'bold' if bold else 'regular'}:charset={charset}"])
+    return found if code == 0 and found and Path(found).exists() else None
 
 
 def drawable(text: str, family: str | None = None) -> str:
-    """`text` without the characters neither the account's font nor the CJK default can draw (emoji,
-    private-use, stray control characters), so nothing renders as a tofu box."""
+    """`text` without the characters no installed font can draw (emoji, private-use, stray control
+    characters), so nothing renders as a tofu box. Letters the account's font lacks are kept: libass
+    and `font_for_text` fall back to a font that has them."""
     fonts = [font_path(family), font_path(DEFAULT_FONT)]
     kept = []
     for ch in text:
-        if ch in "\n\t " or any(covers(f, ch) for f in fonts):
+        if ch in "\n\t " or any(covers(f, ch) for f in fonts) or _any_font_has(f"{ord(ch):x}"):
             if ch in "\n\t" or ch.isspace() or ord(ch) >= 0x20:
                 kept.append(ch)
     return re.sub(r"[ \t]{2,}", " ", "".join(kept))

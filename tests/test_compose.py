@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import srt
+from PIL import Image
 
 from batchvideo_media import compose as C
 from batchvideo_media.compose.graph import even, motion_crop
@@ -283,3 +284,53 @@ def test_placeholder_label_is_inside_the_pan_safe_area(tmp_path):
         ys, xs = np.where(arr.max(axis=2) == 0)
         assert len(xs) > 100
         assert xs.min() >= mx - 8 and xs.max() <= size[0] - mx + 8 and ys.min() >= my - 6
+
+
+def _ink_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) column ranges that hold any ink, left to right."""
+    cols = mask.any(axis=0)
+    runs, start = [], None
+    for x, ink in enumerate(cols):
+        if ink and start is None:
+            start = x
+        elif not ink and start is not None:
+            runs.append((start, x))
+            start = None
+    return runs + ([(start, len(cols))] if start is not None else [])
+
+
+def _widest_gap_side(mask: np.ndarray) -> tuple[str, int]:
+    """Where the widest gap between ink runs lies ("left"/"right" of the ink's middle), and the ink width."""
+    runs = _ink_runs(mask)
+    assert len(runs) >= 2, runs
+    gaps = [(b[0] - a[1], (a[1] + b[0]) / 2) for a, b in zip(runs, runs[1:])]
+    _, centre = max(gaps)
+    left, right = runs[0][0], runs[-1][1]
+    return ("left" if centre < (left + right) / 2 else "right"), right - left
+
+
+@pytest.mark.parametrize("text", ["אאאאאאאא בב", "ههههههههه لل"], ids=["hebrew", "arabic"])
+def test_right_to_left_text_is_drawn_in_its_order_on_the_cover_and_the_subtitles(tmp_path, text):
+    """A long first word and a short second one: read right to left, the word gap sits on the left.
+    Drawn left to right (or with the letters dropped, or as tofu) it would not."""
+    background = tmp_path / "flat.png"
+    Image.new("RGB", (W, H), (30, 30, 30)).save(background)
+    assert drawable(text) == text and covers(font_for_text(text, bold=True), text)
+
+    cover = tmp_path / "cover.jpg"
+    render_cover(cover, background, W, H, text)
+    with Image.open(cover) as img:
+        arr = np.asarray(img.convert("RGB"))[int(H * 0.55):]
+    title = (np.abs(arr.astype(int) - np.array((255, 230, 90))).max(axis=2) <= 60)
+    side, width = _widest_gap_side(title)
+    assert side == "left" and width > W * 0.3, (side, width)
+
+    ass = make_ass(tmp_path / "rtl.ass", [(0.0, 2.0, text)])
+    frame = tmp_path / "frame.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x1e1e1e:s={W}x{H}:d=1",
+                    "-vf", f"ass={ass}", "-frames:v", "1", str(frame)], check=True, timeout=60)
+    with Image.open(frame) as img:
+        arr = np.asarray(img.convert("RGB"))[int(H * 0.6):]
+    letters = arr.min(axis=2) > 200  # white text on the subtitle box
+    side, width = _widest_gap_side(letters)
+    assert side == "left" and width > W * 0.08, (side, width)  # ten letters, not a lone "."
