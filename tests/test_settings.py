@@ -87,6 +87,7 @@ ROUND_TRIP = [
     ("PEXELS_API_KEY", "px-key", "stock.pexels_api_key", "px-key"),
     ("BATCHVIDEO_TTS_BACKEND", "http", "tts.backend", "http"),
     ("BATCHVIDEO_TTS_URL", "http://tts:8000", "tts.url", "http://tts:8000"),
+    ("BATCHVIDEO_TTS_PIPER_VOICE", "/srv/voices/en_GB-alan.onnx", "tts.piper_voice", Path("/srv/voices/en_GB-alan.onnx")),
     ("BATCHVIDEO_ASR_URL", "http://funasr:10095", "asr.url", "http://funasr:10095"),
     ("BATCHVIDEO_IMAGE_BACKEND", "flux", "image.backend", "flux"),
     ("BATCHVIDEO_IMAGE_URL", "http://flux:8000", "image.url", "http://flux:8000"),
@@ -166,7 +167,7 @@ def test_backends_place_steps_from_settings(clean_env):
 
 
 @pytest.mark.parametrize(("name", "raw", "told"), [
-    ("BATCHVIDEO_TTS_BACKEND", "foo", ["'espeak'", "'http'"]),
+    ("BATCHVIDEO_TTS_BACKEND", "foo", ["'espeak'", "'piper'", "'http'"]),
     ("BATCHVIDEO_IMAGE_BACKEND", "dalle", ["'placeholder'", "'flux'", "'http'"]),
     ("BATCHVIDEO_STOCK_BACKEND", "ftp", ["'local'", "'s3'", "'pexels'"]),
     ("BATCHVIDEO_LIPSYNC_BACKEND", "wav2lip", ["'placeholder'", "'http'"]),
@@ -369,3 +370,11 @@ def test_only_the_settings_module_reads_the_environment():
             if lines:
                 readers[str(path.relative_to(PROJECT_ROOT))] = lines
     assert not readers, f"read the environment outside batchvideo_resources/settings.py: {readers}"
+
+
+def test_a_piper_voice_that_is_not_there_fails_at_load_naming_the_variable(clean_env, tmp_path):
+    clean_env.setenv("BATCHVIDEO_TTS_BACKEND", "piper")
+    assert load_settings().tts.piper_voice is None  # the neural extra's voice (installed with dev)
+    clean_env.setenv("BATCHVIDEO_TTS_PIPER_VOICE", str(tmp_path / "missing.onnx"))
+    with pytest.raises(SettingsError, match=r"BATCHVIDEO_TTS_PIPER_VOICE=.*missing\.onnx.*\.onnx\.json"):
+        load_settings()

@@ -229,6 +229,38 @@ def print_figures():
 
 @pytest.mark.parametrize("name,language,voice,square,vertical,speed,text", CORPUS, ids=[c[0] for c in CORPUS])
 def test_corpus_script(tmp_path, tts, name, language, voice, square, vertical, speed, text):
+    check_script(tmp_path, tts, name, language, voice, square, vertical, speed, text)
+
+
+# The embedded neural voice (Piper, `neural` extra) speaks the English scripts; the same measured rules hold.
+ENGLISH = [c for c in CORPUS if c[1].startswith("en-")]
+
+
+@pytest.mark.parametrize("name,language,voice,square,vertical,speed,text", ENGLISH, ids=[c[0] for c in ENGLISH])
+def test_corpus_script_spoken_by_piper(tmp_path, name, language, voice, square, vertical, speed, text):
+    piper = TTSResource(backend="piper")
+    assert piper.engine_for(language) == "piper" and piper.model_for(language) == "piper:en_US-joe-medium"
+    check_script(tmp_path, piper, f"{name} (piper)", language, voice, square, vertical, speed, text)
+
+
+def test_piper_leaves_languages_its_voice_does_not_speak_to_espeak(tmp_path):
+    piper = TTSResource(backend="piper")
+    assert piper.engine_for("zh-CN") == "espeak" and piper.model_for("zh-CN") == "espeak-ng"
+    assert piper.voice_for("zh-CN", "cmn") == "cmn-latn-pinyin" and piper.voice_for("en-GB", "en-gb") == "en_US-joe-medium"
+    (path,) = piper.synthesize_many(["今天天气很好，我们去海边。"], tmp_path, language="zh-CN", voice="cmn")
+    espeak = TTSResource().synthesize_many(["今天天气很好，我们去海边。"], tmp_path / "e", language="zh-CN", voice="cmn")[0]
+    assert path.read_bytes() == espeak.read_bytes()
+
+
+def test_piper_speed_scales_the_narration(tmp_path):
+    piper = TTSResource(backend="piper")
+    text = "The tide comes in twice a day, and nobody can stop it."
+    lengths = {speed: wav_duration_ms(piper.synthesize_many([text], tmp_path / str(speed), language="en-US",
+                                                            voice="en-us", speed=speed)[0]) for speed in (1.0, 1.5)}
+    assert 0.55 < lengths[1.5] / lengths[1.0] < 0.8, lengths
+
+
+def check_script(tmp_path, tts, name, language, voice, square, vertical, speed, text):
     sentences = split_sentences(text)
     assert sentences and all(is_speakable(s) for s in sentences)
     assert all(text_width(s) >= 15 for s in sentences[:-1]) or len(sentences) == 1

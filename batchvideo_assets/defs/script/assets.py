@@ -64,7 +64,7 @@ def load_spec(session, script_id: int):
 
 def check_tts_voice(spec, tts: TTSResource) -> None:
     """An unknown espeak voice is a bad row (not worth retrying), so it fails here by name."""
-    if tts.backend == "espeak" and not spec.extra.audio and not espeak_voice_exists(spec.language.tts_voice):
+    if tts.backend != "http" and not spec.extra.audio and not espeak_voice_exists(spec.language.tts_voice):
         raise BadScriptError("language.tts_voice",
                              f"espeak-ng has no voice {spec.language.tts_voice!r} for language {spec.language.code}")
 

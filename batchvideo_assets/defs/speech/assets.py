@@ -45,9 +45,9 @@ def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr
             # The TTS hears numbers/symbols written out; the manifest keeps both forms.
             narration = synthesize_narration(
                 tts, sentences, out, tmp / "pieces", language=spec.language.code,
-                voice=spec.voice.name if tts.is_neural else spec.language.tts_voice,
+                voice=spec.voice.name if tts.takes_voice_names else spec.language.tts_voice,
                 speed=spec.speech_speed, limit=limit, reference_audio=spec.voice.reference_audio)
-            source = tts.model_name
+            source = tts.model_for(spec.language.code)
         duration = narration.duration_ms
         uri = media.put_file(out, run_key(context.partition_key, context.run_id, "audio.wav"))
         size = out.stat().st_size
@@ -58,7 +58,8 @@ def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr
     cues = [cue for s in narration.sentences for cue in s["cues"]]
     yield from report(dg.Output(value, metadata={
         "duration_s": duration / 1000, "sentences": len(narration.sentences), "cues": len(cues),
-        "voice": spec.voice.name if tts.is_neural else tts.voice_used(spec.language.tts_voice),
+        "voice": spec.voice.name if tts.takes_voice_names else tts.voice_for(spec.language.code,
+                                                                             spec.language.tts_voice),
         "model": source, "speech_speed": spec.speech_speed, "size_bytes": size, "uri": uri,
         "narration_chars_per_s": round(len(spec.content) / max(0.001, duration / 1000), 2),
         "longest_cue_s": max((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
