@@ -61,12 +61,19 @@ def trim_silence(samples: array.array, rate: int, keep_ms: int = KEEP_EDGE_MS,
                  threshold: int = SILENCE_THRESHOLD) -> array.array:
     """Cut leading/trailing silence down to `keep_ms`, so every pause between sentences is the
     same whatever padding the TTS engine adds (espeak appends ~300 ms)."""
+    start, end = sound_bounds(samples, rate, keep_ms, threshold)
+    return samples[start:end]
+
+
+def sound_bounds(samples: array.array, rate: int, keep_ms: int = KEEP_EDGE_MS,
+                 threshold: int = SILENCE_THRESHOLD) -> tuple[int, int]:
+    """The sample range `trim_silence` keeps: [start, end)."""
     first = next((i for i, v in enumerate(samples) if abs(v) > threshold), None)
     if first is None:
-        return samples  # all silence: keep it, the sentence still needs its slot
+        return 0, len(samples)  # all silence: keep it, the sentence still needs its slot
     last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > threshold)
     keep = round(rate * keep_ms / 1000)
-    return samples[max(0, first - keep): min(len(samples), last + 1 + keep)]
+    return max(0, first - keep), min(len(samples), last + 1 + keep)
 
 
 def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int | list[int] = 300, lead_ms: int = 100,

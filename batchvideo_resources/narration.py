@@ -10,17 +10,22 @@ Supplied narration (the user's own recording): the cues are placed on the FunASR
 character timestamps, and each switch sits in the middle of the gap between the last character of
 one cue and the first of the next.
 
-Within a cue, word times (for karaoke highlighting) are shared by estimated speaking time and
-moved to the quietest 10 ms nearby, where one word ends and the next begins.
+Within a cue, word times (for karaoke highlighting) come from the TTS itself where it reports them:
+espeak-ng's word events give the sample where each word's sound starts (`batchvideo_media.espeak_words`).
+Other engines' word times are shared by estimated speaking time and moved to the quietest 10 ms
+nearby, where one word ends and the next begins.
 """
 
 from __future__ import annotations
 
 import array
+import difflib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from batchvideo_media.audio import join_wavs, read_pcm16_mono, trim_silence
+from batchvideo_media.audio import join_wavs, read_pcm16_mono, sound_bounds, trim_silence
+from batchvideo_media.espeak_words import words_path
 from batchvideo_media.normalize import spoken_form
 from batchvideo_media.segment import ends_clause, estimate_seconds, words
 from batchvideo_media.subtitles import CUE_MAX_S, CUE_MIN_S, MAX_LINES, cue_texts, subtitle_text, wrap
@@ -99,10 +104,66 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             start = span[cue.parts[0]][0]
             if k:  # switch inside the pause, just before the cue's sound (engines start speaking at once)
                 start = max((span[cues[k - 1].parts[-1]][1] + start) // 2, start - SWITCH_LEAD_MS)
+            measured = [_reported_words(texts[i], spoken_form(texts[i], language) or texts[i], paths[i], *span[i],
+                                        language) for i in cue.parts]
             entries.append((cue.text, start, span[cue.parts[-1]][1],
-                            _joined(spoken_form(texts[i], language) or texts[i] for i in cue.parts)))
+                            _joined(spoken_form(texts[i], language) or texts[i] for i in cue.parts),
+                            _cue_words(measured, start) if all(measured) else None))
         timed.append(entries)
     return Narration(_manifest(sentences, timed, samples, rate, duration_ms, language), duration_ms)
+
+
+def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_ms: int,
+                    language: str) -> list[dict] | None:
+    """The piece's words placed where the TTS said each one starts (None when it said nothing).
+
+    The engine reports positions in the text it spoke (the spoken form: "35,000" → "thirty five
+    thousand"); each displayed word is mapped to the spoken text by alignment and takes the time of
+    the reported word it starts. A word the engine ran into the one before ("for a" as one word) is
+    placed between its neighbours by speaking time."""
+    reported = words_path(piece)
+    if not reported.exists():
+        return None
+    events = sorted(json.loads(reported.read_text()))
+    pieces = _word_pieces(display)
+    if not events or not pieces:
+        return None
+    samples, rate = read_pcm16_mono(piece)
+    lead = sound_bounds(samples, rate)[0]  # the join trimmed this much silence off the piece's start
+    opcodes = difflib.SequenceMatcher(None, subtitle_text(display), spoken, autojunk=False).get_opcodes()
+    starts: list[float | None] = []
+    last_char = -1
+    for _, offset in pieces:
+        at = next((j1 + (offset - i1 if tag == "equal" else 0) for tag, i1, i2, j1, _ in opcodes
+                   if i1 <= offset < i2), len(spoken))
+        char, sample = max(((c, smp) for c, smp in events if c <= at), default=events[0])
+        starts.append(start_ms + (sample - lead) * 1000 / rate if char > last_char else None)
+        last_char = max(last_char, char)
+    starts[0] = start_ms
+    weights = [max(0.05, estimate_seconds(text, language)) for text, _ in pieces]
+    k = 0
+    while k < len(starts):  # fill each run of unplaced words between the placed ones around it
+        if starts[k] is not None:
+            k += 1
+            continue
+        run_end = next((j for j in range(k, len(starts)) if starts[j] is not None), len(starts))
+        low, high = starts[k - 1], starts[run_end] if run_end < len(starts) else end_ms
+        share = sum(weights[k - 1:run_end])
+        for j in range(k, run_end):
+            starts[j] = low + (high - low) * sum(weights[k - 1:j]) / share
+        k = run_end
+    placed = [round(min(max(t, start_ms), end_ms - 1)) for t in starts]
+    if any(b <= a for a, b in zip(placed, placed[1:])):
+        return None  # crowded beyond telling apart: the estimate shares the cue instead
+    return [{"text": text, "start_ms": a, "end_ms": b}
+            for (text, _), a, b in zip(pieces, placed, placed[1:] + [end_ms])]
+
+
+def _cue_words(parts: list[list[dict]], cue_start_ms: int) -> list[dict]:
+    """A cue's words over its pieces; the first shows from the cue's switch."""
+    words = [dict(word) for part in parts for word in part]
+    words[0]["start_ms"] = cue_start_ms
+    return words
 
 
 def time_supplied_narration(asr: ASRResource, audio: Path, sentences: list[str], duration_ms: int, *,
@@ -118,7 +179,7 @@ def time_supplied_narration(asr: ASRResource, audio: Path, sentences: list[str],
             starts[k] = max((ends[k - 1] + starts[k]) // 2, starts[k] - SWITCH_LEAD_MS)
     timed, k = [], 0
     for chunks in plan:
-        timed.append([(chunk, starts[k + j], ends[k + j], spoken_form(chunk, language) or chunk)
+        timed.append([(chunk, starts[k + j], ends[k + j], spoken_form(chunk, language) or chunk, None)
                       for j, chunk in enumerate(chunks)])
         k += len(chunks)
     samples, rate = read_pcm16_mono(audio)
@@ -169,19 +230,20 @@ def _merge_short(cues: list[Cue], seconds: list[float], limit: int) -> None:
         k = first
 
 
-def _manifest(sentences: list[str], timed: list[list[tuple[str, int, int, str]]], samples: array.array, rate: int,
-              duration_ms: int, language: str) -> list[dict]:
+def _manifest(sentences: list[str], timed: list[list[tuple[str, int, int, str, list[dict] | None]]],
+              samples: array.array, rate: int, duration_ms: int, language: str) -> list[dict]:
     """Sentences with cues; a cue stays up until the next cue of its sentence starts, and a short last
-    cue stays up to CUE_MIN_S when the pause after it allows."""
+    cue stays up to CUE_MIN_S when the pause after it allows. Word times: the TTS's where it reported
+    them, else estimated."""
     out = []
     for s, (sentence, cues) in enumerate(zip(sentences, timed)):
         next_start = timed[s + 1][0][1] if s + 1 < len(timed) and timed[s + 1] else duration_ms
         entries = []
-        for c, (text, start, end, spoken) in enumerate(cues):
+        for c, (text, start, end, spoken, reported) in enumerate(cues):
             shown_until = cues[c + 1][1] if c + 1 < len(cues) else max(end, min(start + round(CUE_MIN_S * 1000),
                                                                                     next_start))
             entries.append({"text": text, "spoken": spoken, "start_ms": start, "end_ms": shown_until,
-                            "words": word_timings(text, start, end, samples, rate, language)})
+                            "words": reported or word_timings(text, start, end, samples, rate, language)})
         out.append({"text": sentence, "start_ms": cues[0][1], "end_ms": cues[-1][2], "cues": entries})
     return out
 
@@ -190,14 +252,7 @@ def word_timings(text: str, start_ms: int, end_ms: int, samples: array.array, ra
                  language: str) -> list[dict]:
     """Each word of a cue with its start: shared by estimated speaking time, then moved to the
     quietest 10 ms within WORD_SNAP_MS (the gap between two words)."""
-    pieces: list[str] = []
-    for piece in words(subtitle_text(text)):
-        if piece.isspace():
-            continue
-        if pieces and not any(ch.isalnum() for ch in piece):
-            pieces[-1] += piece  # punctuation rides with its word
-        else:
-            pieces.append(piece)
+    pieces = [piece for piece, _ in _word_pieces(text)]
     weights = [max(0.05, estimate_seconds(p, language)) for p in pieces]
     total, acc, starts = sum(weights), 0.0, []
     for weight in weights:
@@ -210,6 +265,22 @@ def word_timings(text: str, start_ms: int, end_ms: int, samples: array.array, ra
         snapped.append(_quietest(samples, rate, low, high) if high > low else round(starts[k]))
     ends = snapped[1:] + [end_ms]
     return [{"text": p, "start_ms": int(a), "end_ms": int(b)} for p, a, b in zip(pieces, snapped, ends)]
+
+
+def _word_pieces(text: str) -> list[tuple[str, int]]:
+    """The highlighted words of a cue's text and where each starts in `subtitle_text(text)`;
+    punctuation rides with the word before it."""
+    pieces: list[list] = []
+    at = 0
+    for piece in words(subtitle_text(text)):
+        offset, at = at, at + len(piece)
+        if piece.isspace():
+            continue
+        if pieces and not any(ch.isalnum() for ch in piece):
+            pieces[-1][0] += piece
+        else:
+            pieces.append([piece, offset])
+    return [(piece, offset) for piece, offset in pieces]
 
 
 def _quietest(samples: array.array, rate: int, low_ms: float, high_ms: float, frame_ms: int = 10) -> int:

@@ -38,8 +38,8 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
+from batchvideo_media import espeak_words
 from batchvideo_media.espeak import ESPEAK_BASE_WPM, espeak_voice
-from batchvideo_media.process import run_bounded, time_limit
 from batchvideo_resources.http_retry import request_with_retries
 from batchvideo_resources.redaction import redact
 
@@ -121,11 +121,12 @@ class TTSResource(dg.ConfigurableResource):
                          if reference_audio and self.backend == "http" else None)
         if self.backend == "http" and not self._url:
             raise ValueError("TTS backend 'http' needs a url (BATCHVIDEO_TTS_URL)")
+        if engine == "espeak":
+            self._espeak_batches(texts, paths, voice=voice, speed=speed)
+            return paths
         with httpx.Client() as client, ThreadPoolExecutor(max_workers=self._workers()) as pool:
             def one(index: int) -> Path:
                 try:
-                    if engine == "espeak":
-                        return self._espeak(texts[index], paths[index], voice=voice, speed=speed)
                     if engine == "piper":
                         return self._piper(texts[index], paths[index], speed=speed)
                     return self._http(client, texts[index], paths[index], language=language, voice=voice,
@@ -161,15 +162,27 @@ class TTSResource(dg.ConfigurableResource):
             raise RuntimeError(f"Piper produced no audio for {text[:40]!r}")
         return out
 
-    def _espeak(self, text: str, out: Path, *, voice: str, speed: float) -> Path:
+    def _espeak_batches(self, texts: list[str], paths: list[Path], *, voice: str, speed: float) -> None:
+        """espeak-ng in `_workers()` bounded child processes at once, each speaking a run of sentences and
+        recording where each word starts (`batchvideo_media.espeak_words`)."""
         wpm = max(80, min(450, round(ESPEAK_BASE_WPM * speed)))
-        # Bounded like every child: a limit from the speaking time (~15 characters a second), group killed.
-        code, _, log = run_bounded(["espeak-ng", "-v", espeak_voice(voice), "-s", str(wpm), "-w", str(out), "--stdin"],
-                                   what=f"espeak-ng on {text[:40]!r}", timeout=time_limit(len(text) / 15 / speed),
-                                   input=text.encode("utf-8"))
-        if code != 0 or not out.exists() or out.stat().st_size <= 44:
-            raise RuntimeError(f"espeak-ng failed for voice {voice!r}: {log[-300:]}")
-        return out
+        count = min(len(texts), self._workers())
+        size = -(-len(texts) // count) if count else 0
+        batches = [list(range(start, min(len(texts), start + size))) for start in range(0, len(texts), size or 1)]
+
+        def run(batch: list[int]) -> None:
+            try:
+                espeak_words.synthesize([(texts[i], paths[i]) for i in batch], espeak_voice(voice), wpm)
+            except Exception as exc:
+                raise TTSError(f"sentences {batch[0] + 1}–{batch[-1] + 1}/{len(texts)} "
+                               f"(from {texts[batch[0]][:40]!r}): {exc}") from exc
+            for i in batch:
+                if not paths[i].exists() or paths[i].stat().st_size <= 44:
+                    raise TTSError(f"sentence {i + 1}/{len(texts)} ({texts[i][:40]!r}): espeak-ng produced no audio")
+
+        with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
+            for future in [pool.submit(run, batch) for batch in batches]:
+                future.result()
 
     def _http(self, client: httpx.Client, text: str, out: Path, *, language: str, voice: str, speed: float,
               reference_b64: str | None) -> Path:

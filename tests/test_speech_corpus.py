@@ -352,7 +352,7 @@ def check_script(tmp_path, tts, name, language, voice, square, vertical, speed, 
     if duration_ms >= 7000:
         assert all(s.duration_ms >= 7000 for s in shots)
     for cue in parsed:
-        start, end = cue.start.total_seconds() * 1000, cue.end.total_seconds() * 1000
+        start, end = round(cue.start.total_seconds() * 1000), round(cue.end.total_seconds() * 1000)
         assert sum(s.start_ms <= start and end <= s.end_ms for s in shots) == 1
     assign_kinds(shots, 0.4, seed=name)
     assert shots[0].kind == "image"
@@ -392,3 +392,49 @@ def test_mandarin_is_spoken_as_mandarin_not_as_english_pinyin():
         pytest.skip("this espeak-ng's cmn voice already speaks Mandarin")
     assert "(en)" not in used  # no switch to English rules inside Chinese text
     assert "(en)" in phonemes(espeak_voice("cmn"), "我们用Python写代码")  # English words stay English
+
+
+def test_karaoke_word_times_are_where_espeak_says_each_word_starts(tmp_path, tts):
+    """Word times come from espeak-ng's own word events, mapped from the spoken form to the shown words:
+    "35,000" starts where "thirty-five" does. Printed: how far the speaking-time estimate (what engines
+    that report nothing get) lands from them."""
+    import json
+
+    from batchvideo_media import espeak_words
+    from batchvideo_media.audio import read_pcm16_mono
+    from batchvideo_media.espeak_words import words_path
+    from batchvideo_resources.narration import word_timings
+
+    figures = {}
+    for language, voice, sentence in [
+            ("en-US", "en-us", "On March 5, the harbour council approved 35,000 dollars for a new sea wall"),
+            ("zh-CN", "cmn", "全国人大今天在北京开会，代表们讨论了新的海堤计划")]:
+        work = tmp_path / language
+        narration = synthesize_narration(tts, [sentence], work / "a.wav", work / "pieces", language=language,
+                                         voice=voice, speed=1.0, limit=line_limit(language == "zh-CN", False))
+        samples, rate = read_pcm16_mono(work / "a.wav")
+        differences = []
+        for cue in narration.sentences[0]["cues"]:
+            words = cue["words"]
+            assert [w["text"] for w in words] == [w["text"] for w in word_timings(
+                cue["text"], cue["start_ms"], cue["end_ms"], samples, rate, language)]
+            assert all(a["end_ms"] == b["start_ms"] and a["start_ms"] < a["end_ms"] for a, b in zip(words, words[1:]))
+            estimated = word_timings(cue["text"], cue["start_ms"] + 40, cue["end_ms"], samples, rate, language)
+            differences += [abs(w["start_ms"] - e["start_ms"]) for w, e in zip(words[1:], estimated[1:])]
+            if "35,000" in cue["text"]:
+                # espeak-ng speaking the cue again ("thirty five thousand dollars for a new sea wall") reports
+                # where "new" and "sea" start (it runs "for a" together: "a" is placed by speaking time);
+                # the shown words keep exactly that spacing.
+                again = work / "again.wav"
+                spoken = cue["spoken"]
+                espeak_words.synthesize([(spoken, again)], "en-us", 175)
+                events = dict(json.loads(words_path(again).read_text()))
+                k = next(i for i, w in enumerate(words) if w["text"] == "new")
+                assert words[k + 1]["text"] == "sea"
+                reported = (events[spoken.index("sea")] - events[spoken.index("new")]) * 1000 / 22050
+                assert abs((words[k + 1]["start_ms"] - words[k]["start_ms"]) - reported) <= 2, (words, reported)
+        figures[language] = differences
+    for language, differences in figures.items():
+        assert len(differences) >= 5
+        print(f"\n{language}: the speaking-time estimate lands {statistics.median(differences):.0f} ms (median), "
+              f"{max(differences):.0f} ms (max) from espeak-ng's word positions")
