@@ -21,8 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -161,15 +159,14 @@ def through_daemon(instance, count: int, log: Path, timeout_s: float) -> tuple[l
     import dagster as dg
 
     from batchvideo_app.catalog import add_script
+    from batchvideo_app.local_daemon import start_daemon, stop_group
     from batchvideo_app.render import daemon_is_running
     from batchvideo_resources import settings
     from batchvideo_resources.db import session_scope
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    with open(log, "w") as out:
-        daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w",
-                                   str(ROOT / "workspace.yaml")], cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+    log.write_text("")
+    daemon = start_daemon(env, log)
     try:
         with TreeRss(daemon.pid) as rss:
             deadline = time.monotonic() + 180
@@ -191,12 +188,7 @@ def through_daemon(instance, count: int, log: Path, timeout_s: float) -> tuple[l
                 time.sleep(1)
             peak = rss.peak
     finally:
-        if daemon.poll() is None:
-            os.killpg(daemon.pid, signal.SIGTERM)
-            try:
-                daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
+        stop_group(daemon, grace_s=30)
     return ids, [run_figures(instance, runs[sid][0].run_id) for sid in ids], peak
 
 

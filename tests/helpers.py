@@ -1,7 +1,9 @@
 """Outcome checks shared by the tests: ffprobe, SRT parsing, image decoding."""
 
+import http.server
 import json
 import subprocess
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -74,3 +76,18 @@ def _definitions(build):
     if not _DEFS:
         _DEFS.append(build())
     return _DEFS[0]
+
+
+class LoopbackServer:
+    """An HTTP server on a free loopback port in a background thread, serving `handler` (a
+    BaseHTTPRequestHandler subclass); `url` is its base address."""
+
+    def __init__(self, handler: type[http.server.BaseHTTPRequestHandler]):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

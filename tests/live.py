@@ -3,7 +3,6 @@ PostgreSQL instance, driven over GraphQL as the UI does."""
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from batchvideo_app.local_daemon import stop_group
 from batchvideo_resources import settings
 
 VENV_BIN = Path(os.sys.executable).parent
@@ -29,16 +29,6 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     body = response.json()
     assert "errors" not in body, body["errors"]
     return body["data"]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 class Stack:
@@ -92,6 +82,6 @@ def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""
         yield stack
     finally:
         for proc in procs.values():
-            stop(proc)
+            stop_group(proc)
         for log in logs.values():
             log.close()

@@ -9,7 +9,6 @@ import http.server
 import io
 import json
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -19,14 +18,15 @@ import dagster as dg
 import psutil
 import pytest
 from conftest import add
+from helpers import LoopbackServer
 from PIL import Image
 from sqlalchemy import select
 
+from batchvideo_app.local_daemon import start_daemon, stop_group
 from batchvideo_resources import settings
 from batchvideo_resources.db import ScriptRun, session_scope, upgrade
 
 pytestmark = pytest.mark.ui
-VENV_BIN = Path(os.sys.executable).parent
 
 
 class ImageServer:
@@ -56,23 +56,12 @@ class ImageServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(Handler)
+        self.url = self.server.url
 
     def close(self):
         self.released.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def start_daemon(env: dict, log: Path) -> subprocess.Popen:
-    with open(log, "a") as out:
-        return subprocess.Popen([str(VENV_BIN / "dagster-daemon"), "run", "-w",
-                                 str(settings.PROJECT_ROOT / "workspace.yaml")],
-                                cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        self.server.close()
 
 
 def kill_tree(proc: subprocess.Popen) -> list[int]:
@@ -164,10 +153,5 @@ def test_kill_9_of_daemon_and_run_worker_is_detected_recorded_and_retried(tmp_pa
             assert recorded[crashed.run_id][0] == "FAILED"
             assert recorded[retry.run_id][1]["logoed_video"].endswith(".mp4")
     finally:
-        if daemon.poll() is None:
-            os.killpg(daemon.pid, signal.SIGTERM)
-            try:
-                daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                kill_tree(daemon)
+        stop_group(daemon, grace_s=30)
         images.close()

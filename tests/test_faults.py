@@ -7,13 +7,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import dagster as dg
 import pytest
 from conftest import add
-from helpers import tick_sensor
+from helpers import LoopbackServer, tick_sensor
 from sqlalchemy import create_engine, delete, insert, text
 
 from batchvideo_assets.defs.automation.sensors import PAGE_SIZE, scripts_sensor
@@ -153,14 +152,11 @@ class _Server:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(Handler)
+        self.url = self.server.url
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.close()
 
 
 def test_server_failing_twice_then_ok_succeeds_through_retries():

@@ -1,0 +1,36 @@
+"""`dagster-daemon` as a child process on this machine, started and stopped the one way the benchmark
+(`bench/backfill.py`) and the live tests need: in its own process group, so stopping it stops its code
+server, run workers and step processes too."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from batchvideo_resources import settings
+
+
+def start_daemon(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`dagster-daemon run` on the project's workspace, output appended to `log`."""
+    with open(log, "a") as out:
+        return subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w",
+                                 str(settings.PROJECT_ROOT / "workspace.yaml")],
+                                cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def stop_group(proc: subprocess.Popen, grace_s: float = 20) -> None:
+    """SIGTERM the process's group, SIGKILL it after `grace_s`; nothing when it has already exited."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    except ProcessLookupError:
+        pass
