@@ -23,14 +23,14 @@ def start_daemon(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def stop_group(proc: subprocess.Popen, grace_s: float = 20) -> None:
-    """SIGTERM the process's group, SIGKILL it after `grace_s`; nothing when it has already exited."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    except ProcessLookupError:
-        pass
+    """SIGTERM the process's group, wait up to `grace_s` for the process, then SIGKILL whatever is left
+    of the group (run workers and step processes outlive a daemon that exits on SIGTERM)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break  # the whole group is gone
+        try:
+            proc.wait(timeout=grace_s if sig == signal.SIGTERM else 10)
+        except subprocess.TimeoutExpired:
+            continue

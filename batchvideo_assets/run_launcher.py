@@ -9,40 +9,48 @@ slot and its script's `dagster/partition` slot, and `script_runs` says RUNNING.
 This launcher answers the question by asking the code server recorded on the run (its `dagster/grpc_info`
 tag) whether it still executes the run: the same call the UI's Terminate uses, so it works across
 containers, not only on one machine. A worker is reported dead only when two checks in a row, one
-monitoring interval apart, find its server unreachable or without the run, so one slow answer never fails
-a run. Run monitoring then marks the run failed, which frees its slots; the run-failure sensor writes the
-FAILED row; and `run_retries` (whole-run failures only) re-executes it from the failed step."""
+monitoring interval apart, find its server unreachable or without the run, so one slow answer never
+fails a run. The server must be a plain `dagster api grpc` server (what the daemon starts locally, and
+the compose `code` service): the `code-server start` proxy answers from whichever child is current,
+and after a reload would disown runs an older child still executes. Run monitoring then marks the run
+failed, which frees its slots; the run-failure sensor writes the FAILED row; and `run_retries`
+(whole-run failures only) re-executes it from the failed step."""
 
 from __future__ import annotations
 
 import json
+import time
 
 from dagster import DagsterRun
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 from dagster._core.storage.tags import GRPC_INFO_TAG
 
 HEALTH_TIMEOUT_S = 10
+FORGET_AFTER_S = 3600
 
 
 class MonitoredRunLauncher(DefaultRunLauncher):
     def __init__(self, inst_data=None):
         super().__init__(inst_data=inst_data)
-        self._missed_once: set[str] = set()  # runs whose worker the previous check found missing
+        self._missed_once: dict[str, float] = {}  # run id → when a check first found its worker missing
 
     @property
     def supports_check_run_worker_health(self) -> bool:
         return True
 
     def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+        now = time.monotonic()
+        for run_id in [r for r, since in self._missed_once.items() if now - since > FORGET_AFTER_S]:
+            del self._missed_once[run_id]  # runs that missed once and then finished are never checked again
         missing = self._worker_missing(run)
         if missing is None:
-            self._missed_once.discard(run.run_id)
+            self._missed_once.pop(run.run_id, None)
             return CheckRunHealthResult(WorkerStatus.RUNNING)
         if run.run_id not in self._missed_once:
             # Seen missing once: confirmed (or not) at the next monitoring pass before the run is failed.
-            self._missed_once.add(run.run_id)
+            self._missed_once[run.run_id] = now
             return CheckRunHealthResult(WorkerStatus.RUNNING, f"unconfirmed: {missing}", transient=True)
-        self._missed_once.discard(run.run_id)
+        del self._missed_once[run.run_id]
         return CheckRunHealthResult(WorkerStatus.FAILED, missing)
 
     def _worker_missing(self, run: DagsterRun) -> str | None:

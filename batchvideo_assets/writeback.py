@@ -63,8 +63,8 @@ def prune_finished_runs(instance: dg.DagsterInstance, media: MediaStore, script_
     """Delete the run folders of `script_id` that neither the published set nor a re-execution needs
     (`outputs.prune_runs`). Never fails the write-back: a folder left now is pruned after the next run."""
     def finished(run_id: str) -> bool:
-        run = instance.get_run_by_id(run_id)
-        return run is None or run.is_finished
+        run = instance.get_run_by_id(run_id)  # a run this instance does not know may be another
+        return run is not None and run.is_finished  # instance's on a shared media store: kept
 
     try:
         return prune_runs(media, script_id, finished)

@@ -7,8 +7,9 @@
     jobs/<script id>/published.json                          the published set: the manifests of the last run
                                                              that succeeded as a whole, written last
 
-A run never writes over another run's files, so a failed re-render leaves the published set (and
-every URI in an earlier SUCCESS row) exactly as it was.
+A run never writes over another run's files, so a failed re-render leaves the published set exactly as
+it was. Folders of runs nothing needs any more are pruned at write-back (`outputs.prune_runs`), so the
+URIs of superseded SUCCESS rows stop resolving once a newer set is published.
 """
 
 from __future__ import annotations

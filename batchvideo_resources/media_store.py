@@ -195,7 +195,11 @@ class MediaStore(dg.ConfigurableResource):
             bucket, _ = self._bucket_prefix
             for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
                 batch = [{"Key": self._s3_key(k)} for k in keys[start:start + 1000]]
-                self._s3().delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                answer = self._s3().delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                if answer.get("Errors"):  # per-key refusals (AccessDenied …) come back here, not raised
+                    first = answer["Errors"][0]
+                    raise OSError(f"S3 refused to delete {len(answer['Errors'])} of {len(batch)} objects under "
+                                  f"{prefix} ({first.get('Code')}: {first.get('Message')})")
         elif (self.local_root / prefix).is_dir():
             shutil.rmtree(self.local_root / prefix)
         return len(keys)

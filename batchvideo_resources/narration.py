@@ -139,6 +139,8 @@ def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_m
         char, sample = max(((c, smp) for c, smp in events if c <= at), default=events[0])
         starts.append(start_ms + (sample - lead) * 1000 / rate if char > last_char else None)
         last_char = max(last_char, char)
+    if sum(t is not None for t in starts[1:]) * 2 < len(starts) - 1:
+        return None  # the shown and spoken texts barely align (kanji shown, kana spoken): estimate instead
     starts[0] = start_ms
     weights = [max(0.05, estimate_seconds(text, language)) for text, _ in pieces]
     k = 0

@@ -1,4 +1,4 @@
-"""`batchvideo accounts|topics|voices|languages` as a studio runs its channels (subprocess, SQLite and PostgreSQL).
+"""`batchvideo accounts|topics|voices|languages` as a studio runs its channels (SQLite and PostgreSQL).
 
 Every command is run against both databases; values go through the tables' validation models, so each
 rule is tried with a bad value (refused naming the field, nothing written), and the render applies the
@@ -6,22 +6,22 @@ same models to rows written around the CLI."""
 
 import csv
 import json
-import os
-import subprocess
-import sys
+import traceback
 import uuid
+from dataclasses import dataclass
 
 import pytest
+from click.testing import CliRunner
 from conftest import add
 from helpers import path_of, streams
 from sqlalchemy import select
 
 from batchvideo_app.catalog import TABLES, default_asset_root, ensure_sample_assets
+from batchvideo_app.cli import main
 from batchvideo_resources.db import Account, Script, Topic, session_scope
 from batchvideo_resources.db.script_runs import latest_run
 from batchvideo_resources.script_spec import BadScriptError, build_spec
 
-BV = [sys.executable, "-m", "batchvideo_app.cli"]
 # A valid row per table, as CLI options, using files under the asset root.
 VALID = {
     "languages": ("it-IT", ["--name", "Italian", "--tts-voice", "it"]),
@@ -42,9 +42,22 @@ def unique(key: str) -> str:
     return f"{key}-{uuid.uuid4().hex[:6]}"
 
 
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def run(url, *args, check=True, env=None):
-    proc = subprocess.run([*BV, *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "BATCHVIDEO_DB_URL": url, **(env or {})})
+    """`batchvideo ARGS` in this process, through click's runner: the same command group as the
+    installed entry point (`tests/test_cli.py` runs that as a subprocess), without a Python start and
+    the imports per command."""
+    result = CliRunner().invoke(main, [str(a) for a in args], env={"BATCHVIDEO_DB_URL": url, **(env or {})},
+                                catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError("".join(traceback.format_exception(result.exception)))
+    proc = Ran(result.exit_code, result.stdout, result.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
     if check and proc.returncode != 0:
         raise AssertionError(proc.stdout + proc.stderr)

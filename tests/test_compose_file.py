@@ -29,7 +29,7 @@ def test_services_present():
     assert "dagster-webserver" in SERVICES["webserver"]["command"]
     assert SERVICES["daemon"]["command"][:2] == ["dagster-daemon", "run"]
     code = SERVICES["code"]["command"]
-    assert code[:3] == ["dagster", "code-server", "start"] and "batchvideo_assets.definitions" in code
+    assert code[:3] == ["dagster", "api", "grpc"] and "batchvideo_assets.definitions" in code
     assert "4000" in code
 
 
