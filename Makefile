@@ -38,8 +38,12 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.apt
 demo: setup
 	$(BV) demo
 
+# Test modules run in parallel worker processes, one module per worker at a time (its module-scoped
+# renders are made once): as many workers as cores, at most 4 (each may run a daemon and databases).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+
 test: setup-dev
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Pure logic and the definitions (no database, no instance, no real media work): about a minute.
 test-fast: setup-dev
