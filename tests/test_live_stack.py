@@ -44,6 +44,9 @@ def stack(prepared_db, pg_databases, tmp_path):
         yield {"port": live.port, "scripts_url": scripts_url, "live": live}
 
 
+STEPS = """query Steps($id: ID!) { runOrError(runId: $id) { ... on Run { stepStats { stepKey status } } } }"""
+
+
 def _runs(port: int, sid: str) -> list[dict]:
     return graphql(port, RUNS, {"tags": [{"key": "dagster/partition", "value": sid}]})["runsOrError"]["results"]
 
@@ -115,19 +118,24 @@ def test_backfill_edit_and_delete_through_the_daemon(stack):
     # The stack renders into the tests' data folder (BATCHVIDEO_DATA_DIR is inherited).
     assert b"Waves carry sand" in media_store().read_bytes(f"jobs/{a}/manifests/srt.json")
 
-    # A delete during a run: the run is canceled and the partition removed.
+    # A delete during a run: the run is canceled and the partition removed. The text is long enough that
+    # the run is still going a sensor tick (15 s) after the delete.
+    longer = " ".join(f"The tide turns again, slowly, for the {n}th time today. Then it turns back." for n in range(5, 25))
     with engine_for(url).begin() as conn:
-        conn.execute(text("UPDATE scripts SET content = 'The tide turns again, slowly. Then it turns back.' "
-                          "WHERE id = :id"), {"id": int(a)})
+        conn.execute(text("UPDATE scripts SET content = :text WHERE id = :id"), {"id": int(a), "text": longer})
     running = _wait(stack, "the third revision to start", lambda: next(
         (r for r in _runs(port, a) if _tag(r, "batchvideo/revision") == "3" and r["status"] in ("STARTED", *FINISHED)),
         None))
     assert running["status"] == "STARTED", running
+    # Past the `script` step, which reads the row: deleted before it, the run fails there instead.
+    _wait(stack, "the run's `script` step", lambda: any(
+        step["stepKey"] == "script" and step["status"] == "SUCCESS"
+        for step in graphql(port, STEPS, {"id": running["runId"]})["runOrError"]["stepStats"]), timeout_s=120)
     with engine_for(url).begin() as conn:
         conn.execute(text("UPDATE scripts SET deleted_at = CURRENT_TIMESTAMP WHERE id = :id"), {"id": int(a)})
     canceled = _wait(stack, "the cancel", lambda: next(
         (r for r in _runs(port, a) if r["runId"] == running["runId"] and r["status"] in FINISHED), None))
-    assert canceled["status"] == "CANCELED"
+    assert canceled["status"] == "CANCELED", stack["live"].tail("daemon")
     partitions = graphql(port, PARTITIONS)["assetNodeOrError"]["partitionKeys"]
     assert a not in partitions and b in partitions
     def final_row():
