@@ -7,7 +7,10 @@ full-size VAE decode. Text encoding (once per prompt) is not included. FLOPs are
 torch.utils.flop_counter on one forward, so the reported fraction of the GPU's dense bf16 peak is measured,
 not assumed. Without a CUDA GPU it says so and exits 0.
 
-    python bench/flux_throughput.py [--steps 28] [--batches 1,2,4,8] [--json out.json] [--peak-tflops N]
+`--compile` times the transformer under torch.compile (inductor) instead of eager; the first warm-up of
+each batch size includes compiling, which is reported apart.
+
+    python bench/flux_throughput.py [--steps 28] [--batches 1,2,4,8] [--compile] [--json out.json] [--peak-tflops N]
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ def main() -> int:
     parser.add_argument("--batches", default="1,2,4,8", help="batch sizes to try, comma-separated")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--peak-tflops", type=float, help="the GPU's dense bf16 peak, if not in the table")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the transformer (inductor)")
     args = parser.parse_args()
 
     try:
@@ -102,6 +106,7 @@ def main() -> int:
         flops_per_forward = counter.get_total_flops()
     print(f"{image_tokens} image + {TEXT_TOKENS} text tokens: {flops_per_forward / 1e12:.1f} TFLOP per forward "
           f"per image", flush=True)
+    model = torch.compile(transformer) if args.compile else transformer  # FLOPs were counted on the eager model
 
     def run(batch: int, steps: int) -> float:
         x = inputs(batch)
@@ -110,7 +115,7 @@ def main() -> int:
         t0 = time.perf_counter()
         with torch.inference_mode():
             for _ in range(steps):  # the denoising loop: one transformer forward per step
-                noise_pred = transformer(**x)[0]
+                noise_pred = model(**x)[0]
                 x["hidden_states"] = x["hidden_states"] - 0.01 * noise_pred
             vae.decode(latents / FLUX_VAE["scaling_factor"] + FLUX_VAE["shift_factor"], return_dict=False)
         torch.cuda.synchronize()
@@ -119,7 +124,7 @@ def main() -> int:
     results = []
     for batch in [int(b) for b in args.batches.split(",") if b.strip()]:
         try:
-            run(batch, 2)  # warm-up: kernels selected, memory allocated
+            warm = run(batch, 2)  # warm-up: kernels selected (compiled, with --compile), memory allocated
             seconds = run(batch, args.steps)
         except torch.OutOfMemoryError:
             print(f"batch {batch}: out of memory", flush=True)
@@ -130,11 +135,11 @@ def main() -> int:
         row = {"batch": batch, "seconds": round(seconds, 3), "seconds_per_image": round(per_image, 3),
                "images_per_hour": round(3600 / per_image), "achieved_tflops": round(achieved, 1),
                "fraction_of_peak": round(achieved / peak, 3) if peak else None,
-               "max_memory_gib": round(torch.cuda.max_memory_allocated() / 2 ** 30, 1)}
+               "max_memory_gib": round(torch.cuda.max_memory_allocated() / 2 ** 30, 1), "warmup_s": round(warm, 1)}
         results.append(row)
         print(f"batch {batch}: {per_image:.2f} s/image ({seconds:.2f} s for {args.steps} steps + VAE decode), "
               f"{achieved:.0f} TFLOP/s" + (f" = {achieved / peak:.0%} of bf16 peak" if peak else "")
-              + f", peak memory {row['max_memory_gib']} GiB", flush=True)
+              + f", peak memory {row['max_memory_gib']} GiB, warm-up {row['warmup_s']} s", flush=True)
 
     if not results:
         print("no batch size fitted in memory")
@@ -144,7 +149,7 @@ def main() -> int:
           f"best batch {best['batch']} {best['seconds_per_image']:.2f} s/image "
           f"({best['images_per_hour']} images/hour)"
           + (f", {best['fraction_of_peak']:.0%} of bf16 peak" if best["fraction_of_peak"] else ""))
-    summary = {"gpu": gpu, "width": WIDTH, "height": HEIGHT, "steps": args.steps, "params": params,
+    summary = {"gpu": gpu, "compiled": args.compile, "width": WIDTH, "height": HEIGHT, "steps": args.steps, "params": params,
                "tflop_per_forward": round(flops_per_forward / 1e12, 2), "peak_tflops": peak,
                "results": results, "batch1": results[0], "best": best,
                "note": "transformer denoising loop + VAE decode; text encoders excluded; random weights"}
