@@ -23,6 +23,7 @@ class TimedSentence:
     text: str
     start_ms: int
     end_ms: int
+    trimmed_ms: float = 0.0  # leading silence cut off the part before it was joined
 
 
 def wav_duration_ms(path: str | Path) -> float:
@@ -104,14 +105,17 @@ def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int | list[int
                 dst.setsampwidth(SAMPLE_WIDTH)
                 dst.setframerate(rate)
                 frames += _write_silence(dst, rate, lead_ms)
+            cut = 0
             if trim:
-                samples = trim_silence(samples, rate)
+                cut, end = sound_bounds(samples, rate)
+                samples = samples[cut:end]
             if sys.byteorder == "big":
                 samples.byteswap()
             start = frames
             dst.writeframes(samples.tobytes())
             frames += len(samples)
-            timings.append(TimedSentence(text, round(start * 1000 / rate), round(frames * 1000 / rate)))
+            timings.append(TimedSentence(text, round(start * 1000 / rate), round(frames * 1000 / rate),
+                                         cut * 1000 / rate))
             frames += _write_silence(dst, rate, pauses[i] if i < len(parts) - 1 else lead_ms)
         # Pad to just past a whole millisecond: manifests and subtitles count whole milliseconds, so the
         # duration they round to never ends after the file (a last cue at 639 ms in 638.96 ms of audio).

@@ -21,10 +21,11 @@ from __future__ import annotations
 import array
 import difflib
 import json
+import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from batchvideo_media.audio import join_wavs, read_pcm16_mono, sound_bounds, trim_silence
+from batchvideo_media.audio import join_wavs, read_pcm16_mono, trim_silence
 from batchvideo_media.espeak_words import words_path
 from batchvideo_media.normalize import spoken_form
 from batchvideo_media.segment import ends_clause, estimate_seconds, words
@@ -95,6 +96,8 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             pauses.append(SENTENCE_PAUSE_MS)
     timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses)
     span = {index: (t.start_ms, t.end_ms) for index, t in zip(order, timings)}
+    trimmed = {index: t.trimmed_ms for index, t in zip(order, timings)}
+    spoken = [spoken_form(t, language) or t for t in texts]
     samples, rate = read_pcm16_mono(out)
     duration_ms = round(len(samples) * 1000 / rate)
     timed = []
@@ -104,16 +107,15 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             start = span[cue.parts[0]][0]
             if k:  # switch inside the pause, just before the cue's sound (engines start speaking at once)
                 start = max((span[cues[k - 1].parts[-1]][1] + start) // 2, start - SWITCH_LEAD_MS)
-            measured = [_reported_words(texts[i], spoken_form(texts[i], language) or texts[i], paths[i], *span[i],
-                                        language) for i in cue.parts]
-            entries.append((cue.text, start, span[cue.parts[-1]][1],
-                            _joined(spoken_form(texts[i], language) or texts[i] for i in cue.parts),
+            measured = [_reported_words(texts[i], spoken[i], paths[i], *span[i], trimmed[i], language)
+                        for i in cue.parts]
+            entries.append((cue.text, start, span[cue.parts[-1]][1], _joined(spoken[i] for i in cue.parts),
                             _cue_words(measured, start) if all(measured) else None))
         timed.append(entries)
     return Narration(_manifest(sentences, timed, samples, rate, duration_ms, language), duration_ms)
 
 
-def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_ms: int,
+def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_ms: int, trimmed_ms: float,
                     language: str) -> list[dict] | None:
     """The piece's words placed where the TTS said each one starts (None when it said nothing).
 
@@ -128,8 +130,8 @@ def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_m
     pieces = _word_pieces(display)
     if not events or not pieces:
         return None
-    samples, rate = read_pcm16_mono(piece)
-    lead = sound_bounds(samples, rate)[0]  # the join trimmed this much silence off the piece's start
+    with wave.open(str(piece)) as wav:  # the reported samples count at the piece's own rate
+        rate = wav.getframerate()
     opcodes = difflib.SequenceMatcher(None, subtitle_text(display), spoken, autojunk=False).get_opcodes()
     starts: list[float | None] = []
     last_char = -1
@@ -137,7 +139,7 @@ def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_m
         at = next((j1 + (offset - i1 if tag == "equal" else 0) for tag, i1, i2, j1, _ in opcodes
                    if i1 <= offset < i2), len(spoken))
         char, sample = max(((c, smp) for c, smp in events if c <= at), default=events[0])
-        starts.append(start_ms + (sample - lead) * 1000 / rate if char > last_char else None)
+        starts.append(start_ms + sample * 1000 / rate - trimmed_ms if char > last_char else None)
         last_char = max(last_char, char)
     if sum(t is not None for t in starts[1:]) * 2 < len(starts) - 1:
         return None  # the shown and spoken texts barely align (kanji shown, kana spoken): estimate instead

@@ -76,7 +76,7 @@ class TTSResource(dg.ConfigurableResource):
     def model_for(self, language: str) -> str:
         engine = self.engine_for(language)
         if engine == "piper":
-            return f"piper:{Path(self._piper_paths()[0]).stem}"
+            return f"piper:{self._piper_name()}"
         return "espeak-ng" if engine == "espeak" else f"http:{redact(self._url)}"
 
     @property
@@ -147,8 +147,11 @@ class TTSResource(dg.ConfigurableResource):
         """The voice that speaks: Piper's voice file, the espeak-ng voice `voice` resolves to, or `voice`."""
         engine = self.engine_for(language)
         if engine == "piper":
-            return Path(self._piper_paths()[0]).stem
+            return self._piper_name()
         return espeak_voice(voice) if engine == "espeak" else voice
+
+    def _piper_name(self) -> str:
+        return Path(self._piper_paths()[0]).stem
 
     def _piper(self, text: str, out: Path, *, speed: float) -> Path:
         voice, lock = _piper_voice(*self._piper_paths())
@@ -165,10 +168,11 @@ class TTSResource(dg.ConfigurableResource):
     def _espeak_batches(self, texts: list[str], paths: list[Path], *, voice: str, speed: float) -> None:
         """espeak-ng in `_workers()` bounded child processes at once, each speaking a run of sentences and
         recording where each word starts (`batchvideo_media.espeak_words`)."""
+        if not texts:
+            return
         wpm = max(80, min(450, round(ESPEAK_BASE_WPM * speed)))
-        count = min(len(texts), self._workers())
-        size = -(-len(texts) // count) if count else 0
-        batches = [list(range(start, min(len(texts), start + size))) for start in range(0, len(texts), size or 1)]
+        size = -(-len(texts) // min(len(texts), self._workers()))  # sentences per child, rounded up
+        batches = [list(range(start, min(len(texts), start + size))) for start in range(0, len(texts), size)]
 
         def run(batch: list[int]) -> None:
             try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from batchvideo_app.local_daemon import stop_group
+from batchvideo_app.local_daemon import start_daemon, stop_group
 from batchvideo_resources import settings
 
 VENV_BIN = Path(os.sys.executable).parent
@@ -36,7 +36,8 @@ class Stack:
         self.port, self.procs, self.logs, self.folder = port, procs, logs, folder
 
     def tail(self, name: str) -> str:
-        self.logs[name].flush()
+        if name in self.logs:
+            self.logs[name].flush()
         return (self.folder / f"{name}.log").read_text()[-3000:]
 
     def assert_alive(self) -> None:
@@ -60,12 +61,12 @@ def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""
            "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1"}
     port = free_port()
     workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
-    logs = {name: open(folder / f"{name}.log", "w") for name in ("webserver", "daemon")}
-    commands = {"webserver": [str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", workspace],
-                "daemon": [str(VENV_BIN / "dagster-daemon"), "run", "-w", workspace]}
-    procs = {name: subprocess.Popen(cmd, cwd=settings.PROJECT_ROOT, env=env, stdout=logs[name],
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-             for name, cmd in commands.items()}
+    logs = {"webserver": open(folder / "webserver.log", "w")}
+    procs = {"webserver": subprocess.Popen(
+                 [str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", workspace],
+                 cwd=settings.PROJECT_ROOT, env=env, stdout=logs["webserver"], stderr=subprocess.STDOUT,
+                 start_new_session=True),
+             "daemon": start_daemon(env, folder / "daemon.log")}
     stack = Stack(port, procs, logs, folder)
     try:
         deadline = time.monotonic() + 180
