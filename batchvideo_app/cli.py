@@ -530,7 +530,10 @@ def render(ids: tuple[str, ...], in_process: bool) -> None:
     one JSON line per ID. Without a running daemon, this command launches its own queued runs."""
     from batchvideo_app.render import render_scripts
 
-    if not _echo_results(render_scripts(list(ids), in_process=in_process)):
+    def progress(line: str) -> None:  # which run each script waits for, on stderr
+        click.echo(line, err=True)
+
+    if not _echo_results(render_scripts(list(ids), in_process=in_process, notify=progress)):
         raise SystemExit(1)
 
 

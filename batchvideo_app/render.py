@@ -9,10 +9,12 @@ process instead: for debugging, and for tests that render many small scripts.
 
 from __future__ import annotations
 
+import fcntl
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from sqlalchemy import select
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from batchvideo_assets.defs.automation.sensors import run_priority
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import media_store
-from batchvideo_assets.writeback import REVISION_TAG, STATUS_LABELS, run_error, write_back
+from batchvideo_assets.writeback import PARTITION_TAG, REVISION_TAG, STATUS_LABELS, run_error, write_back
 from batchvideo_resources import settings
 from batchvideo_resources.db import Script, session_scope
 from batchvideo_resources.db.script_runs import latest_run
@@ -31,7 +33,10 @@ JOB_NAME = "render_video"
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+# Launched and not finished: a run in one of these holds its script's one slot.
+LAUNCHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 POLL_S = 1.0
+CANCEL_WAIT_S = 30.0
 
 
 def _known_scripts(db_url: str, raw_ids: list[str]) -> dict[str, tuple[int, int] | str]:
@@ -86,14 +91,31 @@ def _result(instance: dg.DagsterInstance, media: MediaStore, script_id: str, run
 
 
 @contextmanager
-def _cancel_on_signal(instance: dg.DagsterInstance, submitted: dict[str, str]) -> Iterator[None]:
+def _cancel_on_signal(instance: dg.DagsterInstance, submitted: dict[str, str], db_url: str,
+                      media: MediaStore) -> Iterator[None]:
     """Ctrl-C or SIGTERM: cancel the runs this command submitted (the launcher stops their workers and
-    steps), then stop."""
+    steps), record CANCELED for them in `script_runs` once the instance says so, then stop. A daemon's
+    write-back would record the same row; without one nobody else would, and the row would say RUNNING
+    for good."""
     def stop(signum, _frame):
+        signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the write-back
+        pending = []
         for run_id in list(submitted.values()):
             run = instance.get_run_by_id(run_id)
             if run is not None and run.status not in FINISHED:
                 instance.run_coordinator.cancel_run(run_id)
+                pending.append(run_id)
+        deadline = time.monotonic() + CANCEL_WAIT_S
+        while pending and time.monotonic() < deadline:
+            for run_id in list(pending):
+                run = instance.get_run_by_id(run_id)
+                if run.status in FINISHED:
+                    write_back(instance, run, STATUS_LABELS[run.status], db_url, media)
+                    pending.remove(run_id)
+            if pending:
+                time.sleep(0.2)
+        for run_id in pending:  # a worker stuck in a long call: the cancel is on its way, and so is the row
+            write_back(instance, instance.get_run_by_id(run_id), "CANCELED", db_url, media)
         raise SystemExit(128 + signum)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -102,6 +124,26 @@ def _cancel_on_signal(instance: dg.DagsterInstance, submitted: dict[str, str]) -
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+@contextmanager
+def _launch_lock(instance: dg.DagsterInstance) -> Iterator[None]:
+    """One stand-in launcher at a time per instance folder, so two `render` commands without a daemon
+    cannot both see a script's slot free and both launch (the check and the launch are one step)."""
+    path = Path(instance.root_directory) / ".batchvideo-launch.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _slot_taken(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
+    """Another run of the same script is launched and not finished, whoever launched it: the queue's
+    one-run-per-script limit, which no daemon applies while this command stands in for one."""
+    others = instance.get_runs(dg.RunsFilter(tags={PARTITION_TAG: run.tags[PARTITION_TAG]}, statuses=LAUNCHED))
+    return any(other.run_id != run.run_id for other in others)
 
 
 def daemon_is_running(instance: dg.DagsterInstance) -> bool:
@@ -113,9 +155,11 @@ def daemon_is_running(instance: dg.DagsterInstance) -> bool:
 
 def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = None, *,
                    in_process: bool = False, workspace_file: str | None = None,
-                   stages: dict[str, list[dg.AssetKey] | None] | None = None) -> list[dict]:
+                   stages: dict[str, list[dg.AssetKey] | None] | None = None,
+                   notify: Callable[[str], None] | None = None) -> list[dict]:
     """Render each script; one result dict per ID, in order: id, status, outputs, error, run_id.
-    `stages` limits a script's run to those stages (with their checks); absent means every stage."""
+    `stages` limits a script's run to those stages (with their checks); absent means every stage.
+    `notify` gets one line per script saying which run it waits for."""
     instance = instance or dg.DagsterInstance.get()
     db_url = settings.db_url()
     media = media_store()
@@ -148,7 +192,8 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
             runs[key] = instance.get_run_by_id(result.run_id)
             write_back(instance, runs[key], STATUS_LABELS[runs[key].status], db_url, media)
     elif ready:
-        runs = _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file, stages or {})
+        runs = _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file, stages or {},
+                                notify or (lambda _line: None))
     results = []
     for raw in script_ids:
         key = str(raw).strip()
@@ -157,27 +202,32 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
     return results
 
 
-def _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file, stages) -> dict[str, dg.DagsterRun]:
+def _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file, stages,
+                     notify: Callable[[str], None]) -> dict[str, dg.DagsterRun]:
     from batchvideo_app.workspace import open_workspace, submit_run
 
-    submitted: dict[str, str] = {}
+    submitted: dict[str, str] = {}  # runs this command created: the ones Ctrl-C cancels
+    waiting: dict[str, str] = {}  # script → the run whose result this command reports
     with open_workspace(instance, workspace_file) as (workspace, remote_job):  # noqa: SIM117
-        with _cancel_on_signal(instance, submitted):
+        with _cancel_on_signal(instance, submitted, db_url, media):
             for key in ready:
-                submitted[key] = submit_run(instance, workspace, remote_job, tags_for(key), QUIET_CONSOLE,
-                                            stages.get(key)).run_id
+                with _launch_lock(instance):  # another `render` cannot submit the same revision meanwhile
+                    same = None if stages.get(key) else _in_flight_render(instance, key, tags_for(key)[REVISION_TAG])
+                    if same is None:
+                        submitted[key] = submit_run(instance, workspace, remote_job, tags_for(key), QUIET_CONSOLE,
+                                                    stages.get(key)).run_id
+                    waiting[key] = same.run_id if same is not None else submitted[key]
+                revision = tags_for(key)[REVISION_TAG]
+                notify(f"script {key}: waiting for run {same.run_id}, which already renders revision {revision}"
+                       if same is not None else f"script {key}: submitted run {waiting[key]} (revision {revision})")
             standing_in = not daemon_is_running(instance)
             written: dict[str, str] = {}
             while True:
-                runs = {k: instance.get_run_by_id(run_id) for k, run_id in submitted.items()}
+                runs = {k: instance.get_run_by_id(run_id) for k, run_id in waiting.items()}
                 if standing_in:
-                    # No daemon: dequeue our own runs, one at a time per the queue's own limits, and
-                    # write them back as the run-status sensors would.
-                    active = [r for r in runs.values() if r.status not in FINISHED
-                              and r.status != dg.DagsterRunStatus.QUEUED]
-                    queued = [r for r in runs.values() if r.status == dg.DagsterRunStatus.QUEUED]
-                    if queued and len(active) < _max_concurrent_runs(instance):
-                        instance.launch_run(queued[0].run_id, workspace)
+                    # No daemon: dequeue the runs, one at a time per the queue's own limits, and write
+                    # them back as the run-status sensors would.
+                    _launch_next(instance, workspace, runs)
                     for key, run in runs.items():
                         label = STATUS_LABELS.get(run.status)
                         if label and written.get(key) != label:
@@ -186,6 +236,30 @@ def _submit_and_wait(instance, ready, tags_for, db_url, media, workspace_file, s
                 if all(r.status in FINISHED for r in runs.values()):
                     return runs
                 time.sleep(POLL_S)
+
+
+def _in_flight_render(instance: dg.DagsterInstance, key: str, revision: str) -> dg.DagsterRun | None:
+    """A full render of the same revision of this script that is queued or running, whoever submitted it:
+    this command waits for that run instead of rendering the revision a second time."""
+    runs = instance.get_runs(dg.RunsFilter(job_name=JOB_NAME, tags={PARTITION_TAG: key, REVISION_TAG: revision},
+                                           statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+                                                     *LAUNCHED]))
+    return next((r for r in runs if r.asset_selection is None), None)
+
+
+def _launch_next(instance: dg.DagsterInstance, workspace, runs: dict[str, dg.DagsterRun]) -> None:
+    """Launch the first queued run whose script has no run in flight, while the queue's run limit allows.
+    The statuses are read again under the lock: another `render` may have launched one meanwhile."""
+    if not any(r.status == dg.DagsterRunStatus.QUEUED for r in runs.values()):
+        return
+    with _launch_lock(instance):
+        fresh = [instance.get_run_by_id(r.run_id) for r in runs.values()]
+        active = [r for r in fresh if r.status not in FINISHED and r.status != dg.DagsterRunStatus.QUEUED]
+        if len(active) >= _max_concurrent_runs(instance):
+            return
+        free = [r for r in fresh if r.status == dg.DagsterRunStatus.QUEUED and not _slot_taken(instance, r)]
+        if free:
+            instance.launch_run(free[0].run_id, workspace)
 
 
 def _max_concurrent_runs(instance: dg.DagsterInstance) -> int:

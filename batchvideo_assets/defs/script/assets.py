@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
 from batchvideo_assets.partitions import facet_key, scripts_partitions
+from batchvideo_assets.writeback import REVISION_TAG
 from batchvideo_resources.catalog_spec import espeak_voice_exists
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
@@ -62,6 +63,30 @@ def load_spec(session, script_id: int):
     return build_spec(row)
 
 
+def _snapshot(session, script_id: int, attempts: int = 3):
+    """(spec, facets as stored, revision) of one state of the row. An edit that commits between reading
+    the spec and reading the stored facets would pair one revision's text with another's digests, so
+    the pair is read again until both saw the same revision."""
+    for _ in range(attempts):
+        spec = load_spec(session, script_id)
+        revision = session.get(Script, script_id).revision  # the row load_spec read (identity map)
+        # An asset never edits the rows it reads (a detected language written back would look like an
+        # edit to the scripts sensor): drop whatever load_spec resolved onto the row.
+        session.rollback()
+        stored = session.get(Script, script_id)
+        if stored.revision == revision:
+            return spec, facet_digests(stored), revision  # as stored, like the sensor sees it
+    raise RuntimeError(f"script {script_id} kept changing while it was read; retried")
+
+
+def _tag_revision_read(context: dg.AssetExecutionContext, revision: int) -> None:
+    """The run's revision tag says what this step read, not what was current when the run was queued:
+    the write-back reports it and the sensor counts that revision as rendered (an edit between queueing
+    and this step is then not rendered a second time)."""
+    if context.run.tags.get(REVISION_TAG) != str(revision):
+        context.instance.add_run_tags(context.run_id, {REVISION_TAG: str(revision)})
+
+
 def check_tts_voice(spec, tts: TTSResource) -> None:
     """An unknown espeak voice is a bad row (not worth retrying), so it fails here by name."""
     if tts.backend != "http" and not spec.extra.audio and not espeak_voice_exists(spec.language.tts_voice):
@@ -97,14 +122,9 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
         raise dg.Failure(description=f"id: partition key {context.partition_key!r} is not a script id",
                          allow_retries=False) from None
     with bad_input_is_final(), db.session() as session, session.no_autoflush:
-        spec = load_spec(session, script_id)
-        # An asset never edits the rows it reads (a detected language written back would look like an
-        # edit to the scripts sensor): drop whatever load_spec resolved onto the row.
-        session.rollback()
-        stored = session.get(Script, script_id)
-        facets = facet_digests(stored)  # as stored, like the sensor sees it
-        revision = stored.revision
+        spec, facets, revision = _snapshot(session, script_id)
         check_tts_voice(spec, tts)
+    _tag_revision_read(context, revision)
     digest = spec.digest()
     w, h = spec.canvas
     return dg.Output(
