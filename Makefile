@@ -35,8 +35,14 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.apt
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+# The UI's web port and the port that serves the local media root for previews: `make dev WEB_PORT=3100
+# MEDIA_PORT=3101`. `demo` records previews at the same media address, so its videos play in `make dev`.
+WEB_PORT ?= 3000
+MEDIA_PORT ?= 3001
+MEDIA_PUBLIC_URL = http://127.0.0.1:$(MEDIA_PORT)
+
 demo: setup
-	$(BV) demo
+	BATCHVIDEO_MEDIA_PUBLIC_URL=$(MEDIA_PUBLIC_URL) $(BV) demo
 
 # Test modules run in parallel worker processes, one module per worker at a time (its module-scoped
 # renders are made once): as many workers as cores, at most 4 (each may run a daemon and databases).
@@ -49,13 +55,12 @@ test: setup-dev
 test-fast: setup-dev
 	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
-# The UI at http://127.0.0.1:3000; the local media root is served read-only at http://127.0.0.1:3001 so
+# The UI at http://127.0.0.1:$(WEB_PORT); the local media root is served read-only at $(MEDIA_PUBLIC_URL) so
 # previews (cover, video, images) open from the materialization pages.
-MEDIA_PORT := 3001
 dev: setup
 	@$(PY) -m http.server $(MEDIA_PORT) --bind 127.0.0.1 --directory "$$($(BV) media-root)" >/dev/null 2>&1 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
-	  BATCHVIDEO_MEDIA_PUBLIC_URL=http://127.0.0.1:$(MEDIA_PORT) $(VENV)/bin/dagster dev -w workspace.yaml
+	  BATCHVIDEO_MEDIA_PUBLIC_URL=$(MEDIA_PUBLIC_URL) $(VENV)/bin/dagster dev -w workspace.yaml -p $(WEB_PORT)
 
 bench: setup-dev
 	$(PY) bench/compose.py
