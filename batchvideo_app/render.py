@@ -147,7 +147,7 @@ def _slot_taken(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
 
 
 def daemon_is_running(instance: dg.DagsterInstance) -> bool:
-    from dagster._daemon.controller import get_daemon_statuses
+    from batchvideo_assets.dagster_compat import get_daemon_statuses
 
     statuses = get_daemon_statuses(instance, ["QUEUED_RUN_COORDINATOR"], heartbeat_interval_seconds=30)
     return statuses["QUEUED_RUN_COORDINATOR"].healthy is True

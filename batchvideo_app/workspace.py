@@ -21,7 +21,8 @@ JOB_NAME = "render_video"
 def open_workspace(instance: dg.DagsterInstance, workspace_file: str | None = None) -> Iterator[tuple]:
     """(workspace context, remote `render_video` job) for the project's code location."""
     from dagster import __version__
-    from dagster._cli.workspace.cli_target import (
+
+    from batchvideo_assets.dagster_compat import (
         WorkspaceOpts,
         get_code_location_from_workspace,
         get_remote_job_from_remote_repo,
@@ -41,7 +42,7 @@ def submit_run(instance: dg.DagsterInstance, workspace, remote: tuple, tags: dic
                asset_selection: list[dg.AssetKey] | None = None) -> dg.DagsterRun:
     """Create the run from the code location's snapshot of the job (or of the subset of its stages in
     `asset_selection`, with their checks) and hand it to the run coordinator, as `dagster job launch` does."""
-    from dagster._core.definitions.selector import JobSubsetSelector
+    from batchvideo_assets.dagster_compat import JobSubsetSelector
 
     location, repo, remote_job = remote
     selector = JobSubsetSelector(location_name=location.name, repository_name=repo.name, job_name=remote_job.name,

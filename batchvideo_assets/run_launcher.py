@@ -22,8 +22,18 @@ import json
 import time
 
 from dagster import DagsterRun
-from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
-from dagster._core.storage.tags import GRPC_INFO_TAG
+
+from batchvideo_assets.dagster_compat import (
+    GRPC_INFO_TAG,
+    CanCancelExecutionRequest,
+    CanCancelExecutionResult,
+    CheckRunHealthResult,
+    DagsterGrpcClient,
+    DagsterUserCodeUnreachableError,
+    DefaultRunLauncher,
+    WorkerStatus,
+    deserialize_value,
+)
 
 HEALTH_TIMEOUT_S = 10
 FORGET_AFTER_S = 3600
@@ -55,11 +65,6 @@ class MonitoredRunLauncher(DefaultRunLauncher):
 
     def _worker_missing(self, run: DagsterRun) -> str | None:
         """Why the run's worker is gone, or None when it runs (or this cannot tell)."""
-        from dagster._core.errors import DagsterUserCodeUnreachableError
-        from dagster._grpc.client import DagsterGrpcClient
-        from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
-        from dagster._serdes import deserialize_value
-
         info = run.tags.get(GRPC_INFO_TAG)
         if not info:
             return None  # not launched through a code server: nothing to ask

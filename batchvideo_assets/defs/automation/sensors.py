@@ -9,9 +9,9 @@ decides "already rendered", so an edit during a run is rendered after it and Aâ†
 import json
 
 import dagster as dg
-from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from sqlalchemy import select
 
+from batchvideo_assets.dagster_compat import DATA_VERSION_TAG
 from batchvideo_assets.defs.automation import jobs
 from batchvideo_assets.partitions import facet_key, scripts_partitions
 from batchvideo_assets.writeback import (

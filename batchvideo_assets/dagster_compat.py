@@ -1,0 +1,39 @@
+"""Every private Dagster symbol BatchVideo uses, in one place.
+
+Dagster keeps no compatibility promise for `dagster._*`. The project is pinned to one release (see
+pyproject.toml), and each symbol below is imported here and nowhere else, so an upgrade that moves or
+changes one fails at import of this module, and `tests/test_dagster_compat.py` says which, instead of a
+command breaking later. What each is for:
+
+- the run launcher's worker health check asks the code server recorded on a run whether it still
+  executes it (`DefaultRunLauncher`, `CheckRunHealthResult`, `WorkerStatus`, `GRPC_INFO_TAG`, the gRPC
+  client and its request/result types);
+- `batchvideo render` loads the workspace and submits runs as `dagster job launch` does (`cli_target`
+  helpers, `JobSubsetSelector`) and asks whether a daemon is running (`get_daemon_statuses`);
+- the scripts sensor records facet observations with a data version (`DATA_VERSION_TAG`).
+"""
+
+from dagster._cli.workspace.cli_target import (
+    WorkspaceOpts,
+    get_code_location_from_workspace,
+    get_remote_job_from_remote_repo,
+    get_remote_repository_from_code_location,
+    get_workspace_from_cli_opts,
+)
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
+from dagster._core.definitions.selector import JobSubsetSelector
+from dagster._core.errors import DagsterUserCodeUnreachableError
+from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster._core.storage.tags import GRPC_INFO_TAG
+from dagster._daemon.controller import get_daemon_statuses
+from dagster._grpc.client import DagsterGrpcClient
+from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
+from dagster._serdes import deserialize_value
+
+__all__ = [
+    "DATA_VERSION_TAG", "GRPC_INFO_TAG", "CanCancelExecutionRequest", "CanCancelExecutionResult",
+    "CheckRunHealthResult", "DagsterGrpcClient", "DagsterUserCodeUnreachableError", "DefaultRunLauncher",
+    "JobSubsetSelector", "WorkerStatus", "WorkspaceOpts", "deserialize_value", "get_code_location_from_workspace",
+    "get_daemon_statuses", "get_remote_job_from_remote_repo", "get_remote_repository_from_code_location",
+    "get_workspace_from_cli_opts",
+]

@@ -1,0 +1,61 @@
+"""Each private Dagster symbol the product uses (batchvideo_assets/dagster_compat.py), pinned: an upgrade
+that moves one, or changes how the product calls it, fails here by name."""
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from batchvideo_assets import dagster_compat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", dagster_compat.__all__)
+def test_each_symbol_resolves(name):
+    assert getattr(dagster_compat, name) is not None
+
+
+@pytest.mark.parametrize(("name", "params"), [
+    ("get_workspace_from_cli_opts", {"instance", "version", "workspace_opts"}),
+    ("get_daemon_statuses", {"instance", "daemon_types", "heartbeat_interval_seconds"}),
+    ("get_code_location_from_workspace", {"workspace", "code_location_name"}),
+    ("JobSubsetSelector", {"location_name", "repository_name", "job_name", "op_selection", "asset_selection"}),
+    ("DagsterGrpcClient", {"port", "socket", "host", "use_ssl"}),
+])
+def test_the_product_calls_them_with_parameters_they_take(name, params):
+    signature = inspect.signature(getattr(dagster_compat, name))
+    assert params <= set(signature.parameters), set(params) - set(signature.parameters)
+
+
+def test_the_health_check_uses_a_client_method_that_exists():
+    assert callable(dagster_compat.DagsterGrpcClient.can_cancel_execution)
+    assert dagster_compat.CanCancelExecutionRequest(run_id="r1").run_id == "r1"
+    assert "can_cancel" in dagster_compat.CanCancelExecutionResult._fields
+    assert {"RUNNING", "FAILED"} <= {s.name for s in dagster_compat.WorkerStatus}
+
+
+def test_no_private_dagster_import_outside_the_compat_module():
+    offenders = []
+    for package in ("batchvideo_app", "batchvideo_assets", "batchvideo_resources", "batchvideo_media", "services"):
+        for path in (ROOT / package).rglob("*.py"):
+            if path.name == "dagster_compat.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if re.search(r"^\s*(from|import)\s+dagster\._", line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert not offenders, offenders
+
+
+def test_the_instance_loads_the_launcher_through_it(tmp_path):
+    import shutil
+
+    import dagster as dg
+
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        launcher = instance.run_launcher
+        assert type(launcher).__name__ == "MonitoredRunLauncher" and launcher.supports_check_run_worker_health
+    assert importlib.import_module("batchvideo_assets.run_launcher").DefaultRunLauncher is dagster_compat.DefaultRunLauncher
