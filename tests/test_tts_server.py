@@ -42,10 +42,16 @@ def _samples(data: bytes) -> tuple[np.ndarray, int]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    import torch
+
     from services.tts.app import make_server
     from services.tts.engines import F5Engine
     from services.tts.random_weights import build
 
+    # One intra-op thread: the model is tiny, and under parallel test workers OpenMP's spinning threads made a
+    # batch tens of times slower on a busy 2-core machine.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("tts")
     checkpoint, vocoder = build(root / "models", tiny=True)
     voices = root / "voices"
@@ -61,6 +67,7 @@ def served(tmp_path_factory):
            "checkpoint": checkpoint}
     server.shutdown()
     server.server_close()
+    torch.set_num_threads(threads)
 
 
 def _health(served) -> dict:
@@ -213,3 +220,38 @@ def test_parallel_callers_each_get_their_own_sentence(served):
         short, long = pool.map(call, texts)
     assert len(_samples(long)[0]) > 3 * len(_samples(short)[0])
     assert _health(served)["max_batch_seen"] >= 2
+
+
+def test_kubernetes_manifest_places_the_server_on_an_a100_with_the_weights():
+    from kubernetes.client import ApiClient
+
+    from batchvideo_assets.common import GPU_OP_TAGS
+
+    class Response:
+        def __init__(self, doc):
+            self.data = json.dumps(doc)
+
+    docs = list(yaml.safe_load_all((ROOT / "deploy" / "k8s" / "tts-server.yaml").read_text()))
+    api = ApiClient()
+    deployment = api.deserialize(Response(next(d for d in docs if d["kind"] == "Deployment")), "V1Deployment")
+    service = api.deserialize(Response(next(d for d in docs if d["kind"] == "Service")), "V1Service")
+    pod = deployment.spec.template.spec
+    assert pod.node_selector == GPU_OP_TAGS["dagster-k8s/config"]["pod_spec_config"]["node_selector"]
+    assert any(t.key == "nvidia.com/gpu" and t.effect == "NoSchedule" for t in pod.tolerations)
+    (container,) = pod.containers
+    assert container.resources.limits["nvidia.com/gpu"] == "1"
+    command = container.command
+    assert command[:2] == ["python", "services/tts/app.py"] and (ROOT / command[1]).is_file()
+    (mount,) = container.volume_mounts
+    for flag in ("--checkpoint", "--vocoder", "--voices"):
+        assert command[command.index(flag) + 1].startswith(mount.mount_path + "/"), flag
+    assert mount.read_only
+    (volume,) = pod.volumes
+    assert volume.name == mount.name and volume.persistent_volume_claim.claim_name == "batchvideo-models"
+    assert container.readiness_probe.http_get.path == "/health"
+    assert service.spec.selector == deployment.spec.selector.match_labels
+    port = int(command[command.index("--port") + 1])
+    assert service.spec.ports[0].target_port == "http" and container.ports[0].container_port == port
+    env = yaml.safe_load((ROOT / "deploy" / "k8s" / "batchvideo-env.yaml").read_text())["data"]
+    assert env["BATCHVIDEO_TTS_BACKEND"] == "http"
+    assert env["BATCHVIDEO_TTS_URL"] == f"http://{service.metadata.name}.{service.metadata.namespace}.svc:{port}"
