@@ -255,3 +255,20 @@ def test_kubernetes_manifest_places_the_server_on_an_a100_with_the_weights():
     env = yaml.safe_load((ROOT / "deploy" / "k8s" / "batchvideo-env.yaml").read_text())["data"]
     assert env["BATCHVIDEO_TTS_BACKEND"] == "http"
     assert env["BATCHVIDEO_TTS_URL"] == f"http://{service.metadata.name}.{service.metadata.namespace}.svc:{port}"
+
+
+def test_narration_records_what_served_it(served, tmp_path):
+    """The audio step's metadata source: engine, revision, voice reference and the seconds synthesised."""
+    from batchvideo_resources.narration import synthesize_narration
+
+    tts = TTSResource(backend="http", url=served["url"], timeout_s=120, attempts=1)
+    narration = synthesize_narration(tts, ["The first sentence is short.", "今天天气很好。"], tmp_path / "a.wav",
+                                     tmp_path / "pieces", language="zh-CN", voice="narrator", speed=1.0, limit=30,
+                                     reference_audio=str(served["zh"]))
+    assert narration.provenance["tts_engine"] == "f5-tts"
+    assert narration.provenance["tts_model_revision"] == _health(served)["revision"]
+    assert narration.provenance["voice_reference"] == "zh.wav"
+    pieces = sorted((tmp_path / "pieces").rglob("*.wav"))
+    assert narration.provenance["tts_audio_seconds"] == pytest.approx(
+        sum(len(_samples(p.read_bytes())[0]) for p in pieces) / 24000, abs=0.01)
+    assert 0 < narration.duration_ms / 1000 <= narration.provenance["tts_audio_seconds"] + 2  # plus pauses
