@@ -14,7 +14,7 @@ export DAGSTER_HOME := $(CURDIR)/dagster_home
 setup: $(VENV)/.installed
 	@$(BV) init
 
-setup-dev: $(VENV)/.installed-dev
+setup-dev: $(VENV)/.installed-dev $(VENV)/.installed-tts
 	@$(BV) init
 
 $(VENV)/.apt:
@@ -34,6 +34,15 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.apt
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.apt
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+# The F5-TTS server's inference path for its CPU test (services/tts/README.md): pinned, --no-deps. PyPI's
+# torchaudio is a CUDA build whose compiled extension cannot load beside a CPU torch: then it is deleted and
+# torchaudio runs in its pure-Python mode (all F5 inference uses).
+$(VENV)/.installed-tts: services/tts/requirements-cpu.txt $(VENV)/.installed-dev
+	$(PY) -m pip install -q --no-deps -r services/tts/requirements-cpu.txt
+	@$(PY) -c "import torchaudio" 2>/dev/null || rm -f "$$($(PY) -c "import importlib.util as u, pathlib as p; \
+	  print(p.Path(u.find_spec('torchaudio').origin).parent / 'lib')")"/*.so
+	@touch $@
 
 # The UI's web port and the port that serves the local media root for previews: `make dev WEB_PORT=3100
 # MEDIA_PORT=3101`. `demo` records previews at the same media address, so its videos play in `make dev`.

@@ -52,6 +52,7 @@ class Narration:
     """The audio manifest's `sentences`: each with its cues, their spoken form and word times."""
     sentences: list[dict]
     duration_ms: int
+    provenance: dict = field(default_factory=dict)  # what a model server said served it (`tts.served_by`)
 
 
 def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work: Path, *, language: str,
@@ -64,7 +65,8 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             cues.append(Cue(chunk, [len(texts)]))
             texts.append(chunk)
         plan.append(cues)
-    paths = _synthesize(tts, texts, work / "round0", language, voice, speed, reference_audio)
+    provenance: dict = {}
+    paths = _synthesize(tts, texts, work / "round0", language, voice, speed, reference_audio, provenance)
     seconds = [_speech_seconds(p) for p in paths]
 
     # A piece that came out longer than a cue may last is cut again with the measured speaking rate.
@@ -78,7 +80,8 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             continue
         new = list(range(len(texts), len(texts) + len(chunks)))
         texts.extend(chunks)
-        new_paths = _synthesize(tts, chunks, work / f"round1-{s}-{c}", language, voice, speed, reference_audio)
+        new_paths = _synthesize(tts, chunks, work / f"round1-{s}-{c}", language, voice, speed, reference_audio,
+                                provenance)
         paths.extend(new_paths)
         seconds.extend(_speech_seconds(p) for p in new_paths)
         plan[s][c:c + 1] = [Cue(chunk, [index]) for chunk, index in zip(chunks, new)]
@@ -112,7 +115,7 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             entries.append((cue.text, start, span[cue.parts[-1]][1], _joined(spoken[i] for i in cue.parts),
                             _cue_words(measured, start) if all(measured) else None))
         timed.append(entries)
-    return Narration(_manifest(sentences, timed, samples, rate, duration_ms, language), duration_ms)
+    return Narration(_manifest(sentences, timed, samples, rate, duration_ms, language), duration_ms, provenance)
 
 
 def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_ms: int, trimmed_ms: float,
@@ -198,10 +201,17 @@ def _joined(pieces) -> str:
 
 
 def _synthesize(tts: TTSResource, texts: list[str], folder: Path, language: str, voice: str, speed: float,
-                reference_audio: str | None) -> list[Path]:
+                reference_audio: str | None, provenance: dict) -> list[Path]:
+    """`provenance` gathers what served every round; its seconds add up (re-cut pieces included)."""
     spoken = [spoken_form(t, language) or t for t in texts]
-    return tts.synthesize_many(spoken, folder, language=language, voice=voice, speed=speed,
-                               reference_audio=reference_audio)
+    served: dict = {}
+    paths = tts.synthesize_many(spoken, folder, language=language, voice=voice, speed=speed,
+                                reference_audio=reference_audio, provenance=served)
+    seconds = provenance.get("tts_audio_seconds", 0) + served.pop("tts_audio_seconds", 0)
+    provenance.update(served)
+    if seconds:
+        provenance["tts_audio_seconds"] = round(seconds, 3)
+    return paths
 
 
 def _speech_seconds(path: Path) -> float:

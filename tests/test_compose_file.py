@@ -210,6 +210,22 @@ def test_flux_server_runs_from_the_gpu_image_with_local_weights():
     assert flux["expose"] == [port] and f"127.0.0.1:{port}/health" in flux["healthcheck"]["test"][1]
 
 
+def test_tts_server_is_built_by_the_project_with_local_weights():
+    tts = SERVICES["tts"]
+    context = ROOT / tts["build"]["context"]
+    dockerfile = (context / tts["build"]["dockerfile"]).read_text()
+    assert context == ROOT / "services" / "tts" and "${" not in tts["image"]  # no bring-your-own image
+    for copied in re.findall(r"^COPY (\S+(?: \S+)*) \S+$", dockerfile, re.M):
+        assert all((context / name).is_file() for name in copied.split()), copied
+    command = tts["command"]
+    assert command[:2] == ["python", "services/tts/app.py"] and (ROOT / command[1]).is_file()
+    for flag in ("--checkpoint", "--vocoder", "--voices"):
+        assert command[command.index(flag) + 1].startswith("/models/tts/"), flag
+    assert "model_cache:/models" in tts["volumes"]
+    port = command[command.index("--port") + 1]
+    assert tts["expose"] == [port] and f"127.0.0.1:{port}/health" in tts["healthcheck"]["test"][1]
+
+
 def test_helm_values_run_each_video_in_one_pod_and_gpu_placement():
     values = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yaml").read_text())
     assert values["runLauncher"]["type"] == "K8sRunLauncher"

@@ -64,7 +64,9 @@ def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr
         "narration_chars_per_s": round(len(spec.content) / max(0.001, duration / 1000), 2),
         "longest_cue_s": max((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
         "shortest_cue_s": min((c["end_ms"] - c["start_ms"]) / 1000 for c in cues),
-        "wall_s": round(wall_s, 2), "realtime_factor": round(duration / 1000 / max(0.001, wall_s), 1)}),
+        "wall_s": round(wall_s, 2), "realtime_factor": round(duration / 1000 / max(0.001, wall_s), 1),
+        # engine, model revision, voice reference and seconds synthesised, where a model server reported them
+        **narration.provenance}),
         AUDIO_CHECK, verdict, check_s)
 
 
