@@ -2,8 +2,10 @@
 or a MuseTalk/LatentSync-class model server over HTTP.
 
 HTTP contract: `POST {url}/lipsync`, multipart form with files `reference` (image or video of the presenter)
-and `audio` (WAV), fields `width`, `height`, `fps`; answer: an MP4 (any codec ffmpeg reads). Whatever comes
-back is normalised to H.264/yuv420p at exactly the requested size and the audio's duration, without audio."""
+and `audio` (WAV), fields `width`, `height`, `fps` and, when the account sets one, `face_box` ("x1,y1,x2,y2" in
+the reference's pixels); answer: an MP4 (any codec ffmpeg reads). Whatever comes back is normalised to
+H.264/yuv420p at exactly the requested size and the audio's duration, without audio. The server's provenance
+headers (X-Engine, X-Model-Revision, X-Frames, X-Seconds; services/lipsync sends them) are returned by `render`."""
 
 from __future__ import annotations
 
@@ -96,7 +98,8 @@ def _fit(width: int, height: int, fps: int) -> str:
 
 class LipSyncResource(dg.ConfigurableResource):
     """`render(reference, audio, out, width, height)` writes an H.264 MP4 (no audio track) of the
-    presenter saying `audio`, exactly as long as the audio."""
+    presenter saying `audio`, exactly as long as the audio, and returns its provenance:
+    {"engine", "model_revision", "frames", "seconds"} (seconds of generation; None where unknown)."""
 
     backend: str = Field(default="placeholder", description="placeholder | http (BATCHVIDEO_LIPSYNC_BACKEND)")
     url: str | None = Field(default=None, description="lip-sync server base URL (BATCHVIDEO_LIPSYNC_URL)")
@@ -116,16 +119,19 @@ class LipSyncResource(dg.ConfigurableResource):
     def _server_url(self) -> str:
         return service_url(self.url, "BATCHVIDEO_LIPSYNC_URL", "lip-sync")
 
-    def render(self, reference: Path | None, audio: Path, out: Path, width: int, height: int) -> None:
+    def render(self, reference: Path | None, audio: Path, out: Path, width: int, height: int,
+               face_box: list[int] | None = None) -> dict:
         duration_s = wav_duration_ms(audio) / 1000
         if reference is None:
             reference = render_default_avatar(out.with_name(f"{out.stem}.avatar.png"))
+            face_box = None  # the account's box belongs to its own avatar
         if self.backend == "placeholder":
             self._placeholder(reference, audio, out, width, height, duration_s)
-        elif self.backend == "http":
-            self._http(reference, audio, out, width, height, duration_s)
-        else:
-            raise ValueError(f"unknown lip-sync backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")
+            return {"engine": "placeholder", "model_revision": None, "frames": round(duration_s * self.fps),
+                    "seconds": None}
+        if self.backend == "http":
+            return self._http(reference, audio, out, width, height, duration_s, face_box)
+        raise ValueError(f"unknown lip-sync backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")
 
     def _placeholder(self, reference: Path, audio: Path, out: Path, width: int, height: int,
                      duration_s: float) -> None:
@@ -139,9 +145,12 @@ class LipSyncResource(dg.ConfigurableResource):
                     "-filter_complex", graph, "-map", "[v]", "-t", f"{duration_s:.3f}", "-an",
                     "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-movflags", "+faststart", str(out)])
 
-    def _http(self, reference: Path, audio: Path, out: Path, width: int, height: int, duration_s: float) -> None:
+    def _http(self, reference: Path, audio: Path, out: Path, width: int, height: int, duration_s: float,
+              face_box: list[int] | None) -> dict:
         files = {"reference": (reference.name, reference.read_bytes()), "audio": (audio.name, audio.read_bytes())}
         data = {"width": str(width), "height": str(height), "fps": str(self.fps)}
+        if face_box:
+            data["face_box"] = ",".join(str(int(v)) for v in face_box)
         response = request_with_retries("POST", f"{self._server_url}/lipsync", files=files, data=data,
                                         timeout=self.timeout_s, attempts=self.attempts)
         raw = out.with_name(f"{out.stem}.server.mp4")
@@ -158,3 +167,14 @@ class LipSyncResource(dg.ConfigurableResource):
                     f"{max(0.0, duration_s - info.duration_s) + 1:.3f},format=yuv420p",
                     "-t", f"{duration_s:.3f}", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
                     "-movflags", "+faststart", str(out)])
+        headers = response.headers
+
+        def number(name: str, kind):
+            try:
+                return kind(headers[name])
+            except (KeyError, ValueError):
+                return None
+
+        return {"engine": headers.get("x-engine", "unknown (no X-Engine header)"),
+                "model_revision": headers.get("x-model-revision"), "frames": number("x-frames", int),
+                "seconds": number("x-seconds", float)}
