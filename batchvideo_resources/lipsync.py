@@ -60,12 +60,19 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_path(), size)
 
 
+def default_avatar_face_box(width: int = 720, height: int = 720) -> list[int]:
+    """[x1, y1, x2, y2] of the default avatar's head: a face detector finds no face in a featureless
+    silhouette, so the lip-sync server is told where it is."""
+    cx, head = width // 2, min(width, height) // 6
+    return [cx - head, round(height * 0.42 - 2 * head), cx + head, round(height * 0.42)]
+
+
 def render_default_avatar(out: Path, width: int = 720, height: int = 720) -> Path:
     """A neutral, labelled presenter silhouette for accounts without an avatar."""
     img = gradient(width, height, "presenter")
     draw = ImageDraw.Draw(img)
+    draw.ellipse(tuple(default_avatar_face_box(width, height)), fill=(225, 200, 180))
     cx, head = width // 2, min(width, height) // 6
-    draw.ellipse((cx - head, height * 0.42 - 2 * head, cx + head, height * 0.42), fill=(225, 200, 180))
     draw.rounded_rectangle((cx - 2.2 * head, height * 0.46, cx + 2.2 * head, height * 1.05), radius=head,
                            fill=(40, 60, 110))
     draw.text((16, 12), "DEFAULT AVATAR", font=_font(max(14, height // 30)), fill=(240, 240, 240))
@@ -124,7 +131,7 @@ class LipSyncResource(dg.ConfigurableResource):
         duration_s = wav_duration_ms(audio) / 1000
         if reference is None:
             reference = render_default_avatar(out.with_name(f"{out.stem}.avatar.png"))
-            face_box = None  # the account's box belongs to its own avatar
+            face_box = default_avatar_face_box()  # the account's box belongs to its own avatar, not this one
         if self.backend == "placeholder":
             self._placeholder(reference, audio, out, width, height, duration_s)
             return {"engine": "placeholder", "model_revision": None, "frames": round(duration_s * self.fps),

@@ -84,9 +84,13 @@ def media(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def models(tmp_path_factory) -> Path:
+    return musetalk.save_random_weights(tmp_path_factory.mktemp("lipsync-weights") / "models", tiny=True)
+
+
+@pytest.fixture(scope="module")
+def server(models, tmp_path_factory):
     root = tmp_path_factory.mktemp("lipsync-server")
-    models = musetalk.save_random_weights(root / "models", tiny=True)
     log_path = root / "server.log"
     log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "services" / "lipsync" / "app.py"), "--model-dir",
@@ -101,7 +105,7 @@ def server(tmp_path_factory):
             time.sleep(0.2)
         url = f"http://127.0.0.1:{found.group(1)}"
         assert httpx.get(f"{url}/health", timeout=5).json()["status"] == "ok"
-        yield {"url": url, "models": models}
+        yield {"url": url}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -199,6 +203,14 @@ def test_a_video_loop_at_another_size_and_a_picture_without_a_face(server, media
         _render(server, media["plain"], media["tone"], tmp_path / "none.mp4")
 
 
+def test_an_account_without_avatar_gets_the_default_silhouette_lip_synced(server, media, tmp_path):
+    """The generated default avatar has no features a detector knows; the client sends its head box."""
+    out = tmp_path / "default.mp4"
+    made = _render(server, None, media["tone"], out, size=(360, 360))
+    _assert_clip(out, (360, 360), 1.0, 10)
+    assert made["frames"] == 10 and made["engine"] == "musetalk-v1.5"
+
+
 def test_bad_requests_are_refused_naming_the_field(server, media):
     url = f"{server['url']}/lipsync"
     face, tone = media["face"].read_bytes(), media["tone"].read_bytes()
@@ -271,3 +283,24 @@ def test_kubernetes_manifest_places_the_server_on_an_a100_with_the_weights():
     env = yaml.safe_load((ROOT / "deploy" / "k8s" / "batchvideo-env.yaml").read_text())["data"]
     assert env["BATCHVIDEO_LIPSYNC_BACKEND"] == "http"
     assert env["BATCHVIDEO_LIPSYNC_URL"] == f"http://{service.metadata.name}.{service.metadata.namespace}.svc:{port}"
+
+
+def test_the_published_bin_files_load_the_same_weights(models, tmp_path):
+    """MuseTalk's download script fetches pytorch_model.bin / diffusion_pytorch_model.bin, not safetensors."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    built = models
+    models = shutil.copytree(built, tmp_path / "models")
+    for sub, safe, pickled in (("whisper", "model.safetensors", "pytorch_model.bin"),
+                               ("sd-vae", "diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")):
+        torch.save(load_file(models / sub / safe), models / sub / pickled)
+        (models / sub / safe).unlink()
+    (models / "REVISION").write_text("hub-commit-abc123\n")
+    loaded, reference = musetalk.MuseTalk(models), musetalk.MuseTalk(built)
+    for part in ("whisper", "vae", "unet"):
+        mine, theirs = getattr(loaded, part).state_dict(), getattr(reference, part).state_dict()
+        assert mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in mine), part
+    assert loaded.revision == "hub-commit-abc123" and reference.revision.startswith("unet-sha256:")
