@@ -304,3 +304,18 @@ def test_the_published_bin_files_load_the_same_weights(models, tmp_path):
         mine, theirs = getattr(loaded, part).state_dict(), getattr(reference, part).state_dict()
         assert mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in mine), part
     assert loaded.revision == "hub-commit-abc123" and reference.revision.startswith("unet-sha256:")
+
+
+def test_a_rotated_phone_video_is_read_upright(media, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lipsync_app", ROOT / "services" / "lipsync" / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    rotated = tmp_path / "phone.mp4"
+    run_ffmpeg(["-i", str(media["loop"]), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated)])
+    side = ffprobe(rotated)["streams"][0].get("side_data_list", [])
+    if not any("rotation" in d for d in side):
+        pytest.skip("this ffmpeg does not write rotation metadata with -metadata rotate=")
+    frames = app.decode_reference(rotated.read_bytes(), "phone.mp4", FPS, 50)
+    assert len(frames) == 5 and frames[0].shape == (W, H, 3)  # turned: 400 wide, 320 high

@@ -44,7 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # musetalk.py beside this file
 
@@ -120,7 +120,9 @@ def decode_reference(data: bytes, name: str, fps: int, max_frames: int) -> list[
     try:
         with Image.open(io.BytesIO(data)) as img:
             if getattr(img, "n_frames", 1) == 1:
-                return [np.asarray(img.convert("RGB"))]
+                # Upright as a viewer shows it (phone photos carry their rotation in EXIF); face_box is in
+                # these pixels.
+                return [np.asarray(ImageOps.exif_transpose(img).convert("RGB"))]
     except (UnidentifiedImageError, OSError):
         pass
     with tempfile.NamedTemporaryFile(suffix=Path(name).suffix or ".bin") as f:
@@ -128,10 +130,15 @@ def decode_reference(data: bytes, name: str, fps: int, max_frames: int) -> list[
         f.flush()
         try:
             probe = json.loads(subprocess.run(
-                ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
-                 "-of", "json", f.name], capture_output=True, timeout=60).stdout or b"{}")
+                ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                 "stream=width,height:stream_side_data=rotation", "-of", "json", f.name],
+                capture_output=True, timeout=60).stdout or b"{}")
             (stream,) = probe.get("streams") or [None]
             w, h = int(stream["width"]), int(stream["height"])
+            # ffmpeg turns a phone video upright while decoding; its stored size is before that turn.
+            rotation = next((d.get("rotation") for d in stream.get("side_data_list", []) if "rotation" in d), 0)
+            if int(rotation) % 180:
+                w, h = h, w
             raw = _ffmpeg(["-i", f.name, "-an", "-vf", f"fps={fps}", "-frames:v", str(max_frames),
                            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         except (ValueError, TypeError, KeyError):
