@@ -310,7 +310,7 @@ def test_a_rotated_phone_video_is_read_upright(media, tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("lipsync_app", ROOT / "services" / "lipsync" / "app.py")
-    app = importlib.util.module_from_spec(spec)
+    app = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # its dataclasses look themselves up
     spec.loader.exec_module(app)
     rotated = tmp_path / "phone.mp4"
     run_ffmpeg(["-i", str(media["loop"]), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated)])
