@@ -319,3 +319,34 @@ def test_a_rotated_phone_video_is_read_upright(media, tmp_path):
         pytest.skip("this ffmpeg does not write rotation metadata with -metadata rotate=")
     frames = app.decode_reference(rotated.read_bytes(), "phone.mp4", FPS, 50)
     assert len(frames) == 5 and frames[0].shape == (W, H, 3)  # turned: 400 wide, 320 high
+
+
+def test_the_presenter_asset_sends_the_account_face_box_and_records_provenance(server, media, prepared_db,
+                                                                                instance, monkeypatch):
+    """`digital_human` through the real server: the account's avatar has no face a detector finds, so the
+    clip exists only because the account's face_box reached the server; the metadata names the engine."""
+    import shutil
+
+    from sqlalchemy import select
+    from test_lipsync import _materialize
+
+    from batchvideo_app.catalog import default_asset_root
+    from batchvideo_resources import settings
+    from batchvideo_resources.db import Account, session_scope
+
+    shutil.copy(media["plain"], default_asset_root() / "faceless-host.png")
+    with session_scope(settings.db_url()) as session:
+        if not session.scalar(select(Account).where(Account.username == "presenter-boxed")):
+            session.add(Account(username="presenter-boxed", subtitle_background="#222222", extra={},
+                                digital_human={"avatar": "faceless-host.png", "mode": "corner",
+                                               "face_box": [100, 120, 220, 260]}))
+    monkeypatch.setenv("BATCHVIDEO_LIPSYNC_BACKEND", "http")
+    monkeypatch.setenv("BATCHVIDEO_LIPSYNC_URL", server["url"])
+    result = _materialize(prepared_db, instance, content="Rivers carve valleys.", account="presenter-boxed",
+                          is_horizontal=False, extra={"enable_digital_human": True})
+    (clip,) = result.output_for_node("digital_human")["clips"]
+    meta = result.asset_materializations_for_node("digital_human")[0].metadata
+    assert meta["engine"].value == "musetalk-v1.5"
+    assert meta["model_revision"].value.startswith("unet-sha256:")
+    assert abs(meta["frames"].value - 25 * (clip["end_ms"] - clip["start_ms"]) / 1000) <= 1
+    assert meta["lipsync_seconds"].value > 0
