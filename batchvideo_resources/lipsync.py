@@ -106,7 +106,7 @@ def _fit(width: int, height: int, fps: int) -> str:
 class LipSyncResource(dg.ConfigurableResource):
     """`render(reference, audio, out, width, height)` writes an H.264 MP4 (no audio track) of the
     presenter saying `audio`, exactly as long as the audio, and returns its provenance:
-    {"engine", "model_revision", "frames", "seconds"} (seconds of generation; None where unknown)."""
+    {"engine", "model_revision", "frames", "seconds"} (the server's seconds on the clip; None where unknown)."""
 
     backend: str = Field(default="placeholder", description="placeholder | http (BATCHVIDEO_LIPSYNC_BACKEND)")
     url: str | None = Field(default=None, description="lip-sync server base URL (BATCHVIDEO_LIPSYNC_URL)")

@@ -15,7 +15,8 @@ Contract:
         face_box   optional "x1,y1,x2,y2" in the reference's own pixels (the account's digital_human.face_box);
                    without it OpenCV's frontal-face detector finds the face in every reference frame
       200 video/mp4, H.264, exactly width×height at fps, round(audio seconds × fps) frames, no audio; headers
-          X-Engine, X-Model-Revision, X-Frames, X-Seconds (generation time), X-Face-Source (detector|face_box)
+          X-Engine, X-Model-Revision, X-Frames, X-Seconds (the worker's time on the request: reading, detection,
+          generation, encoding), X-Face-Source (detector|face_box)
       400 {"error": "<field>: …"} a missing or malformed field, undecodable media, or a reference with no face
       413 {"error": …} a body over --max-body-mb;  504 {"error": …} over --request-timeout-s;  500 {"error": …}
     GET /health → {"status": "ok", "engine", "model_revision", "device", "batch_size", "requests", "frames",
