@@ -68,7 +68,7 @@ class Limits:
     max_body: int = 200 * 1024 * 1024
     max_audio_s: float = 600.0
     max_reference_frames: int = 250
-    request_timeout_s: float = 900.0
+    request_timeout_s: float = 540.0
 
 
 @dataclass
@@ -353,7 +353,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-body-mb", type=float, default=200.0)
     parser.add_argument("--max-audio-s", type=float, default=600.0)
     parser.add_argument("--max-reference-frames", type=int, default=250, help="frames read from a reference video")
-    parser.add_argument("--request-timeout-s", type=float, default=900.0)
+    parser.add_argument("--request-timeout-s", type=float, default=540.0,
+                        help="below the client's 600 s per attempt, so the server refuses a slow request "
+                             "(504, retried) rather than the client abandoning one that is still running")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if not args.model_dir or not Path(args.model_dir).is_dir():
