@@ -134,6 +134,11 @@ def test_audio_windows_follow_musetalk_indexing():
     assert first[0].tolist() == [0, 0, 0, 0, 0, 1, 2, 3, 4, 5]
     assert first[10].tolist() == list(range(16, 26))
     assert first[24].tolist() == [44, 45, 46, 47, 48, 49, 0, 0, 0, 0]
+    # At 10 fps (5 steps per frame) the same 10-step window stays around the frame: 4 steps before it.
+    slow = musetalk.audio_windows(steps, n_samples=16000, fps=10, n_frames=10)[:, ::3, 0]
+    assert slow[0].tolist() == [0, 0, 0, 0, 0, 1, 2, 3, 4, 5]
+    assert slow[3].tolist() == list(range(11, 21))
+    assert slow[9].tolist() == [41, 42, 43, 44, 45, 46, 47, 48, 49, 0]
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ Per video frame: the face box is cropped (v1.5: `extra_margin` pixels more below
 concatenated (masked first, 4+4 channels), and the UNet runs ONE step at timestep 0 with the frame's audio
 window as cross-attention tokens; its output latent is decoded into a new face, and the lower half of that face
 is blended back onto the frame with a feathered mask. The audio window is MuseTalk's: whisper encoder hidden
-states of every layer (embeddings + each block, 50 per second), 2 video frames of context either side
-(10 whisper steps), flattened to (10 × layers) tokens of 384 plus a sinusoidal position encoding.
+states of every layer (embeddings + each block, 50 per second), 10 steps from 4 steps (80 ms) before the
+frame's own step (at 25 fps: 2 frames of context either side), flattened to (10 × layers) tokens of 384 plus a
+sinusoidal position encoding.
 
 Pure functions (audio windows, crop boxes, masks, blending) are separate from the torch parts so they can be
 reasoned about and tested without a model."""
@@ -36,6 +37,7 @@ WHISPER_SEGMENT_S = 30         # whisper encodes fixed 30 s windows
 CROP = 256                     # MuseTalk's face crop side
 PAD_LEFT, PAD_RIGHT = 2, 2     # video frames of audio context either side (MuseTalk's defaults)
 WINDOW = 2 * (PAD_LEFT + PAD_RIGHT + 1)  # whisper steps per frame: MuseTalk fixes 2 steps per frame (25 fps)
+LEAD = 2 * PAD_LEFT            # steps of context before the frame's own step
 AUDIO_DIM = 384                # whisper-tiny d_model == the UNet's cross_attention_dim
 ENGINE = "musetalk-v1.5"
 
@@ -47,18 +49,20 @@ class ReferenceError(ValueError):  # noqa: A001 - a bad `reference` upload, repo
 # ------------------------------------------------------------------------------------------ pure parts
 def audio_windows(features: np.ndarray, n_samples: int, fps: float, n_frames: int) -> np.ndarray:
     """MuseTalk's per-frame audio prompt. `features`: (steps, layers, 384) whisper hidden states at 50/s.
-    Returns (n_frames, WINDOW × layers, 384): for frame i the WINDOW steps starting at floor(i × 50 / fps)
-    in a copy padded with zeros (before: PAD_LEFT frames' worth, after: enough for any frame)."""
+    Returns (n_frames, WINDOW × layers, 384): for frame i the WINDOW steps starting LEAD steps before
+    step floor(i × 50 / fps), zeros where that runs past either end.
+
+    At 25 fps this is exactly MuseTalk's indexing (2 steps per frame, 2 frames either side). MuseTalk pads
+    ceil(50 / fps) × 2 steps in front, which at other rates slides the window off the frame (at 10 fps it
+    ends where the frame starts); a fixed LEAD keeps the window the model was trained on centred on every
+    frame at any fps."""
     actual = math.floor(n_samples / SAMPLE_RATE * WHISPER_STEPS_PER_S)
     features = features[:actual]
-    per_frame = WHISPER_STEPS_PER_S / fps
-    pad = math.ceil(per_frame)
     layers, dim = features.shape[1:]
-    last_start = math.floor((n_frames - 1) * per_frame) if n_frames else 0
-    right = max(pad * 3 * PAD_RIGHT, last_start + WINDOW - (actual + pad * PAD_LEFT))
-    padded = np.concatenate([np.zeros((pad * PAD_LEFT, layers, dim), features.dtype), features,
+    starts = np.floor(np.arange(n_frames) * WHISPER_STEPS_PER_S / fps).astype(int)
+    right = max(0, (int(starts[-1]) + WINDOW if n_frames else 0) - actual)
+    padded = np.concatenate([np.zeros((LEAD, layers, dim), features.dtype), features,
                              np.zeros((right, layers, dim), features.dtype)])
-    starts = np.floor(np.arange(n_frames) * per_frame).astype(int)
     windows = np.stack([padded[s:s + WINDOW] for s in starts]) if n_frames else np.zeros((0, WINDOW, layers, dim))
     return windows.reshape(n_frames, WINDOW * layers, dim)
 
