@@ -240,6 +240,14 @@ class DigitalHumanRow(DigitalHumanSpec):
             raise ValueError(f"{value!r} is not fullscreen or corner")
         return value
 
+    @field_validator("face_box")
+    @classmethod
+    def _face_box(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and (len(value) != 4 or min(value) < 0 or value[0] >= value[2]
+                                  or value[1] >= value[3]):
+            raise ValueError(f"{value!r} is not [x1, y1, x2, y2] with 0 <= x1 < x2 and 0 <= y1 < y2 (avatar pixels)")
+        return value
+
 
 class AccountExtraRow(BaseModel):
     """`accounts.extra`: background music and watermark text; other keys are kept as they are."""

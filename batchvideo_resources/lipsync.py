@@ -2,8 +2,10 @@
 or a MuseTalk/LatentSync-class model server over HTTP.
 
 HTTP contract: `POST {url}/lipsync`, multipart form with files `reference` (image or video of the presenter)
-and `audio` (WAV), fields `width`, `height`, `fps`; answer: an MP4 (any codec ffmpeg reads). Whatever comes
-back is normalised to H.264/yuv420p at exactly the requested size and the audio's duration, without audio."""
+and `audio` (WAV), fields `width`, `height`, `fps` and, when the account sets one, `face_box` ("x1,y1,x2,y2" in
+the reference's pixels); answer: an MP4 (any codec ffmpeg reads). Whatever comes back is normalised to
+H.264/yuv420p at exactly the requested size and the audio's duration, without audio. The server's provenance
+headers (X-Engine, X-Model-Revision, X-Frames, X-Seconds; services/lipsync sends them) are returned by `render`."""
 
 from __future__ import annotations
 
@@ -58,12 +60,19 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_path(), size)
 
 
+def default_avatar_face_box(width: int = 720, height: int = 720) -> list[int]:
+    """[x1, y1, x2, y2] of the default avatar's head: a face detector finds no face in a featureless
+    silhouette, so the lip-sync server is told where it is."""
+    cx, head = width // 2, min(width, height) // 6
+    return [cx - head, round(height * 0.42 - 2 * head), cx + head, round(height * 0.42)]
+
+
 def render_default_avatar(out: Path, width: int = 720, height: int = 720) -> Path:
     """A neutral, labelled presenter silhouette for accounts without an avatar."""
     img = gradient(width, height, "presenter")
     draw = ImageDraw.Draw(img)
+    draw.ellipse(tuple(default_avatar_face_box(width, height)), fill=(225, 200, 180))
     cx, head = width // 2, min(width, height) // 6
-    draw.ellipse((cx - head, height * 0.42 - 2 * head, cx + head, height * 0.42), fill=(225, 200, 180))
     draw.rounded_rectangle((cx - 2.2 * head, height * 0.46, cx + 2.2 * head, height * 1.05), radius=head,
                            fill=(40, 60, 110))
     draw.text((16, 12), "DEFAULT AVATAR", font=_font(max(14, height // 30)), fill=(240, 240, 240))
@@ -96,7 +105,8 @@ def _fit(width: int, height: int, fps: int) -> str:
 
 class LipSyncResource(dg.ConfigurableResource):
     """`render(reference, audio, out, width, height)` writes an H.264 MP4 (no audio track) of the
-    presenter saying `audio`, exactly as long as the audio."""
+    presenter saying `audio`, exactly as long as the audio, and returns its provenance:
+    {"engine", "model_revision", "frames", "seconds"} (the server's seconds on the clip; None where unknown)."""
 
     backend: str = Field(default="placeholder", description="placeholder | http (BATCHVIDEO_LIPSYNC_BACKEND)")
     url: str | None = Field(default=None, description="lip-sync server base URL (BATCHVIDEO_LIPSYNC_URL)")
@@ -116,16 +126,19 @@ class LipSyncResource(dg.ConfigurableResource):
     def _server_url(self) -> str:
         return service_url(self.url, "BATCHVIDEO_LIPSYNC_URL", "lip-sync")
 
-    def render(self, reference: Path | None, audio: Path, out: Path, width: int, height: int) -> None:
+    def render(self, reference: Path | None, audio: Path, out: Path, width: int, height: int,
+               face_box: list[int] | None = None) -> dict:
         duration_s = wav_duration_ms(audio) / 1000
         if reference is None:
             reference = render_default_avatar(out.with_name(f"{out.stem}.avatar.png"))
+            face_box = default_avatar_face_box()  # the account's box belongs to its own avatar, not this one
         if self.backend == "placeholder":
             self._placeholder(reference, audio, out, width, height, duration_s)
-        elif self.backend == "http":
-            self._http(reference, audio, out, width, height, duration_s)
-        else:
-            raise ValueError(f"unknown lip-sync backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")
+            return {"engine": "placeholder", "model_revision": None, "frames": round(duration_s * self.fps),
+                    "seconds": None}
+        if self.backend == "http":
+            return self._http(reference, audio, out, width, height, duration_s, face_box)
+        raise ValueError(f"unknown lip-sync backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")
 
     def _placeholder(self, reference: Path, audio: Path, out: Path, width: int, height: int,
                      duration_s: float) -> None:
@@ -139,9 +152,12 @@ class LipSyncResource(dg.ConfigurableResource):
                     "-filter_complex", graph, "-map", "[v]", "-t", f"{duration_s:.3f}", "-an",
                     "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-movflags", "+faststart", str(out)])
 
-    def _http(self, reference: Path, audio: Path, out: Path, width: int, height: int, duration_s: float) -> None:
+    def _http(self, reference: Path, audio: Path, out: Path, width: int, height: int, duration_s: float,
+              face_box: list[int] | None) -> dict:
         files = {"reference": (reference.name, reference.read_bytes()), "audio": (audio.name, audio.read_bytes())}
         data = {"width": str(width), "height": str(height), "fps": str(self.fps)}
+        if face_box:
+            data["face_box"] = ",".join(str(int(v)) for v in face_box)
         response = request_with_retries("POST", f"{self._server_url}/lipsync", files=files, data=data,
                                         timeout=self.timeout_s, attempts=self.attempts)
         raw = out.with_name(f"{out.stem}.server.mp4")
@@ -158,3 +174,14 @@ class LipSyncResource(dg.ConfigurableResource):
                     f"{max(0.0, duration_s - info.duration_s) + 1:.3f},format=yuv420p",
                     "-t", f"{duration_s:.3f}", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
                     "-movflags", "+faststart", str(out)])
+        headers = response.headers
+
+        def number(name: str, kind):
+            try:
+                return kind(headers[name])
+            except (KeyError, ValueError):
+                return None
+
+        return {"engine": headers.get("x-engine", "unknown (no X-Engine header)"),
+                "model_revision": headers.get("x-model-revision"), "frames": number("x-frames", int),
+                "seconds": number("x-seconds", float)}

@@ -121,6 +121,9 @@ class DigitalHumanSpec(BaseModel):
     intro_s: float = 3.0
     outro_s: float = 3.0
     mode: str = "fullscreen"
+    # [x1, y1, x2, y2] in the avatar's own pixels: where the lip-sync server finds the face instead of
+    # running its detector (services/lipsync); None lets the server detect it.
+    face_box: list[int] | None = None
 
 
 class AccountSpec(BaseModel):

@@ -141,6 +141,7 @@ BAD_VALUES = [
     ("accounts", {"username": "a3", "logo": "/etc/hostname"}, "logo"),
     ("accounts", {"username": "a4", "digital_human": {"avatar": "broken.wav"}}, "digital_human.avatar"),
     ("accounts", {"username": "a5", "digital_human": {"mode": "sideways"}}, "digital_human.mode"),
+    ("accounts", {"username": "a13", "digital_human": {"face_box": [200, 10, 100, 90]}}, "digital_human.face_box"),
     ("accounts", {"username": "a6", "extra": {"bgm": "broken.wav"}}, "extra.bgm"),
     ("accounts", {"username": "a7", "font": "DejaVu Sans, Noto Sans CJK SC"}, "font"),
     ("accounts", {"username": "a8", "font": "No Such Family Anywhere"}, "font"),

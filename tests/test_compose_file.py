@@ -226,6 +226,21 @@ def test_tts_server_is_built_by_the_project_with_local_weights():
     assert tts["expose"] == [port] and f"127.0.0.1:{port}/health" in tts["healthcheck"]["test"][1]
 
 
+def test_lipsync_server_is_built_by_the_project_with_local_weights():
+    lipsync = SERVICES["lipsync"]
+    context = ROOT / lipsync["build"]["context"]
+    assert context == ROOT / "services" / "lipsync" and (context / lipsync["build"]["dockerfile"]).is_file()
+    assert "${" not in lipsync["image"]  # built here, not a bring-your-own image
+    command = lipsync["command"]
+    assert command[:2] == ["python", "app.py"] and (context / command[1]).is_file()
+    dockerfile = (context / "Dockerfile").read_text()
+    assert "COPY app.py musetalk.py ./" in dockerfile and "HF_HUB_OFFLINE=1" in dockerfile
+    assert command[command.index("--model-dir") + 1].startswith("/models/")
+    assert "model_cache:/models" in lipsync["volumes"]
+    port = command[command.index("--port") + 1]
+    assert lipsync["expose"] == [port] and f"127.0.0.1:{port}/health" in lipsync["healthcheck"]["test"][1]
+
+
 def test_helm_values_run_each_video_in_one_pod_and_gpu_placement():
     values = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yaml").read_text())
     assert values["runLauncher"]["type"] == "K8sRunLauncher"

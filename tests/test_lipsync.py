@@ -204,6 +204,9 @@ def test_digital_human_fullscreen_intro_outro_on_shot_boundaries(prepared_db, in
         _assert_presenter(path, (1360, 768), (clip["end_ms"] - clip["start_ms"]) / 1000)
     meta = result.asset_materializations_for_node("digital_human")[0].metadata
     assert meta["avatar"].value == "host.png" and "placeholder" in meta["model"].value
+    # Provenance: the engine, and the frames made for both clips at the resource's 25 fps.
+    assert meta["engine"].value == "placeholder" and meta["model_revision"].value == "n/a"
+    assert abs(meta["frames"].value - 25 * meta["presenter_seconds"].value) <= 2
 
 
 def test_digital_human_corner_spans_the_whole_narration(prepared_db, instance):

@@ -40,7 +40,7 @@ def digital_human(context: dg.AssetExecutionContext, script: dict, audio: dict, 
     width, height = spec.size
     spans = presenter_spans(splits["shots"], audio["duration_ms"], settings.mode, settings.intro_s,
                             settings.outro_s)
-    clips, uris = [], []
+    clips, uris, made = [], [], []
     with workdir() as tmp:
         narration = media.local_path(audio["key"], tmp)
         avatar = Path(settings.avatar) if settings.avatar else None
@@ -48,7 +48,7 @@ def digital_human(context: dg.AssetExecutionContext, script: dict, audio: dict, 
             speech = tmp / f"speech_{number:02d}.wav"
             _cut_narration(narration, speech, start_ms, end_ms)
             out = tmp / f"presenter_{number:02d}.mp4"
-            lipsync.render(avatar, speech, out, width, height)
+            made.append(lipsync.render(avatar, speech, out, width, height, face_box=settings.face_box) or {})
             info = probe(out)
             if (info.width, info.height) != (width, height) or abs(info.duration_s * 1000 - (end_ms - start_ms)) > 100:
                 raise RuntimeError(f"presenter clip {number} is {info.width}x{info.height}, {info.duration_s:.2f} s; "
@@ -58,6 +58,12 @@ def digital_human(context: dg.AssetExecutionContext, script: dict, audio: dict, 
             clips.append({"key": key, "start_ms": start_ms, "end_ms": end_ms})
     return dg.Output({"mode": settings.mode, "clips": clips}, metadata={
         "mode": settings.mode, "clips": len(clips), "model": lipsync.model_name,
+        # Provenance from the lip-sync backend (services/lipsync sends it as response headers).
+        "engine": ", ".join(sorted({str(m.get("engine")) for m in made})) or "none",
+        "model_revision": ", ".join(sorted({str(m["model_revision"]) for m in made if m.get("model_revision")}))
+                          or "n/a",
+        "frames": sum(m.get("frames") or 0 for m in made),
+        "lipsync_seconds": round(sum(m.get("seconds") or 0 for m in made), 3),
         "avatar": Path(settings.avatar).name if settings.avatar else "default (generated)",
         "spans_s": dg.MetadataValue.json([[c["start_ms"] / 1000, c["end_ms"] / 1000] for c in clips]),
         "presenter_seconds": round(sum(c["end_ms"] - c["start_ms"] for c in clips) / 1000, 3),
