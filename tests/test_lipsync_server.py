@@ -354,4 +354,4 @@ def test_the_presenter_asset_sends_the_account_face_box_and_records_provenance(s
     assert meta["engine"].value == "musetalk-v1.5"
     assert meta["model_revision"].value.startswith("unet-sha256:")
     assert abs(meta["frames"].value - 25 * (clip["end_ms"] - clip["start_ms"]) / 1000) <= 1
-    assert meta["lipsync_seconds"].value > 0
+    assert meta["lipsync_work_s"].value > 0

@@ -63,7 +63,7 @@ def digital_human(context: dg.AssetExecutionContext, script: dict, audio: dict, 
         "model_revision": ", ".join(sorted({str(m["model_revision"]) for m in made if m.get("model_revision")}))
                           or "n/a",
         "frames": sum(m.get("frames") or 0 for m in made),
-        "lipsync_seconds": round(sum(m.get("seconds") or 0 for m in made), 3),
+        "lipsync_work_s": round(sum(m.get("seconds") or 0 for m in made), 3),  # the server's time on the clips
         "avatar": Path(settings.avatar).name if settings.avatar else "default (generated)",
         "spans_s": dg.MetadataValue.json([[c["start_ms"] / 1000, c["end_ms"] / 1000] for c in clips]),
         "presenter_seconds": round(sum(c["end_ms"] - c["start_ms"] for c in clips) / 1000, 3),
