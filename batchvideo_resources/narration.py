@@ -29,7 +29,15 @@ from batchvideo_media.audio import join_wavs, read_pcm16_mono, trim_silence
 from batchvideo_media.espeak_words import words_path
 from batchvideo_media.normalize import spoken_form
 from batchvideo_media.segment import ends_clause, estimate_seconds, words
-from batchvideo_media.subtitles import CUE_MAX_S, CUE_MIN_S, MAX_LINES, cue_texts, subtitle_text, wrap
+from batchvideo_media.subtitles import (
+    CUE_MAX_S,
+    CUE_MIN_S,
+    MAX_LINES,
+    cue_texts,
+    reading_pause_ms,
+    subtitle_text,
+    wrap,
+)
 from batchvideo_media.text import join_pieces
 from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.tts import TTSResource
@@ -90,10 +98,12 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
     pauses = []
     for cues_index, cues in enumerate(plan):
         flat = [index for cue in cues for index in cue.parts]
+        # A cue read slower than it is spoken gets a longer pause after it (reading_pause_ms).
         for a in flat[:-1]:
-            pauses.append(CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS)
+            pauses.append(reading_pause_ms(texts[a], seconds[a], language,
+                                           CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS))
         if cues_index < len(plan) - 1:
-            pauses.append(SENTENCE_PAUSE_MS)
+            pauses.append(reading_pause_ms(texts[flat[-1]], seconds[flat[-1]], language, SENTENCE_PAUSE_MS))
     timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses)
     span = {index: (t.start_ms, t.end_ms) for index, t in zip(order, timings)}
     trimmed = {index: t.trimmed_ms for index, t in zip(order, timings)}
