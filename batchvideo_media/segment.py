@@ -117,7 +117,8 @@ _MONTH = re.compile(r"(?:January|February|March|April|May|June|July|August|Septe
 _AFTER_NUMBER = re.compile(
     r"(?:[%‰€$£¥°℃]|[ap]\.m\.?|[AP]M\b|(?:Uhr|h|heures?|horas?|Euro|euros?|Cent|dollars?|cents?|Prozent|percent|"
     r"km/h|kWh|[kMGT]?W|[kMG]?Hz|[kMGT]B|Go|mph|km|kg|cm|mm|mg|ml|m|mi|ft|lbs?|g|l|L|V|"
-    r"Mio\.|Mrd\.|Mio|Mrd|million|billion|trillion|thousand|bn)(?![\w/]))")
+    r"Mio\.|Mrd\.|Mio|Mrd|Millionen|Milliarden|millions?|milliards?|millones|billion|trillion|thousand|bn)"
+    r"(?![\w/]))")
 _URL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|"
                   r"de|fr|es|cn|jp|kr|uk|eu|info)(?:/\S*)?", re.I)
 

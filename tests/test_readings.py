@@ -17,8 +17,9 @@ from batchvideo_media.normalize import spoken_form
 
 pytestmark = pytest.mark.unit
 
-CORPUS = [json.loads(line) for line in (Path(__file__).parent / "data" / "readings.jsonl").read_text().splitlines()
-          if line.strip()]
+# readings.jsonl was written before the normalisers were chosen and tuned on; readings_later.jsonl was
+# written afterwards and never tuned on (a check against overfitting, not an independent corpus).
+CORPORA = ("readings.jsonl", "readings_later.jsonl")
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 _ROWS = {"a": "あかさたなはまやらわがざだばぱぁゃゎ", "i": "いきしちにひみりぎじぢびぴぃ", "u": "うくすつぬふむゆるぐずづぶぷぅゅ",
          "e": "えけせてねへめれげぜでべぺぇ", "o": "おこそとのほもよろをごぞどぼぽぉょ"}
@@ -51,9 +52,12 @@ def test_reading_key_keeps_what_is_spoken_apart():
     assert reading_key("two", "en") != reading_key("too", "en")
 
 
-def test_readings_right_in_at_least_95_percent_per_language(capsys):
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_readings_right_in_at_least_95_percent_per_language(corpus, capsys):
+    probes = [json.loads(line) for line in (Path(__file__).parent / "data" / corpus).read_text().splitlines()
+              if line.strip()]
     right, total, misses = defaultdict(int), defaultdict(int), []
-    for probe in CORPUS:
+    for probe in probes:
         family = probe["language"].split("-")[0]
         spoken = spoken_form(probe["text"], probe["language"])
         ok = reading_key(spoken, family) in {reading_key(e, family) for e in probe["expected"]}
@@ -62,7 +66,7 @@ def test_readings_right_in_at_least_95_percent_per_language(capsys):
         if not ok:
             misses.append(f"{probe['language']}: {probe['text']!r} -> {spoken!r}, expected {probe['expected'][0]!r}")
     with capsys.disabled():
-        print("\nreadings right / total: " + ", ".join(f"{f} {right[f]}/{total[f]}" for f in SEEDED))
+        print(f"\n{corpus}: readings right / total: " + ", ".join(f"{f} {right[f]}/{total[f]}" for f in SEEDED))
     assert set(SEEDED) <= set(total), "every seeded language has probes"
     low = [f for f in SEEDED if right[f] < 0.95 * total[f]]
     assert not low, f"under 95 % in {low}:\n" + "\n".join(misses)
