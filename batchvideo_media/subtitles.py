@@ -223,12 +223,16 @@ def cue_texts(text: str, limit: int, language: str = "", speed: float = 1.0,
     number and, where the layout allows, not inside brackets or quotes."""
     @functools.lru_cache(maxsize=None)
     def fits(chunk: str) -> bool:
-        lines = wrap(chunk, limit)
-        return len(lines) <= max_lines and not _splits_short_group(chunk, lines, limit)
+        return _fits_cue(chunk, limit, max_lines)
 
     return plan_cues(text, fits, limit * max_lines,
                      lambda chunk: estimate_seconds(chunk, language, speed),
                      min_s=CUE_MIN_S + 0.2, max_s=CUE_MAX_S - 1.0)
+
+
+def _fits_cue(text: str, limit: int, max_lines: int = MAX_LINES) -> bool:
+    lines = wrap(text, limit)
+    return len(lines) <= max_lines and not _splits_short_group(text, lines, limit)
 
 
 def _splits_short_group(text: str, lines: list[str], limit: int) -> bool:
@@ -309,7 +313,11 @@ def build_cues(sentences: list[TimedSentence], square: bool, vertical: bool,
         text = subtitle_text(sentence.text)
         if not text:
             continue
-        chunks = cue_texts(text, limit, language or "")
+        if _fits_cue(text, limit):
+            chunks = [text]  # a cue the narration planned (its switches are pauses in the audio) stays whole
+        else:  # planned at the speed it was really spoken
+            speed = max(0.1, estimate_seconds(text, language or "") / max(0.001, (sentence.end_ms - sentence.start_ms) / 1000))
+            chunks = cue_texts(text, limit, language or "", speed)
         weights = [_speech_weight(chunk) for chunk in chunks]
         total = sum(weights)
         span = sentence.end_ms - sentence.start_ms
