@@ -98,12 +98,18 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
     pauses = []
     for cues_index, cues in enumerate(plan):
         flat = [index for cue in cues for index in cue.parts]
-        # A cue read slower than it is spoken gets a longer pause after it (reading_pause_ms).
+        # A cue that takes longer to read than to say gets a longer pause after it (reading_pause_ms).
+        ending = {cue.parts[-1]: cue for cue in cues}
+
+        def pause_after(index: int, base_ms: int) -> int:
+            cue = ending.get(index)
+            return base_ms if cue is None else reading_pause_ms(
+                cue.text, sum(seconds[p] for p in cue.parts), language, base_ms)
+
         for a in flat[:-1]:
-            pauses.append(reading_pause_ms(texts[a], seconds[a], language,
-                                           CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS))
+            pauses.append(pause_after(a, CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS))
         if cues_index < len(plan) - 1:
-            pauses.append(reading_pause_ms(texts[flat[-1]], seconds[flat[-1]], language, SENTENCE_PAUSE_MS))
+            pauses.append(pause_after(flat[-1], SENTENCE_PAUSE_MS))
     timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses)
     span = {index: (t.start_ms, t.end_ms) for index, t in zip(order, timings)}
     trimmed = {index: t.trimmed_ms for index, t in zip(order, timings)}
