@@ -95,7 +95,7 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
         _merge_short(cues, seconds, limit)
 
     order = [index for cues in plan for cue in cues for index in cue.parts]
-    pauses = []
+    pauses, tail_ms = [], 100
     for cues_index, cues in enumerate(plan):
         flat = [index for cue in cues for index in cue.parts]
         # A cue that takes longer to read than to say gets a longer pause after it (reading_pause_ms).
@@ -110,7 +110,9 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             pauses.append(pause_after(a, CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS))
         if cues_index < len(plan) - 1:
             pauses.append(pause_after(flat[-1], SENTENCE_PAUSE_MS))
-    timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses)
+        else:  # the last cue may need silence after it too
+            tail_ms = pause_after(flat[-1], 100)
+    timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses, tail_ms=tail_ms)
     span = {index: (t.start_ms, t.end_ms) for index, t in zip(order, timings)}
     trimmed = {index: t.trimmed_ms for index, t in zip(order, timings)}
     spoken = [spoken_form(t, language) or t for t in texts]

@@ -1,7 +1,7 @@
 """Segmentation and layout to the Netflix Timed Text Style Guide, measured on a multilingual corpus
-(tests/data/subtitle_corpus.jsonl) without rendering video: sentences are split and cut into cues as
-the narration does, each cue's spoken form is synthesised by espeak-ng (the default engine) to time
-it, the narration's pauses go between them, and the SRT cues are built from those timings.
+(tests/data/subtitle_corpus.jsonl) through the real speech path without rendering video: the narration
+is synthesised cue by cue by espeak-ng (`synthesize_narration`, as the `audio` asset calls it) and the
+SRT cues are built from its manifest (`build_cues`, as the `srt` asset calls it).
 
 Per language the test prints and checks: number + unit / time / currency groups and web addresses kept
 whole on one line of one cue, two-line cues that would fit one line, gaps between cues, and cues over
@@ -9,31 +9,26 @@ the guide's reading speed."""
 
 import json
 import re
-import subprocess
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from batchvideo_app.catalog import LANGUAGES
-from batchvideo_media.audio import TimedSentence, read_pcm16_mono, trim_silence
-from batchvideo_media.espeak import espeak_voice
-from batchvideo_media.normalize import language_family, spoken_form
-from batchvideo_media.segment import ends_clause
+from batchvideo_media.audio import TimedSentence
+from batchvideo_media.normalize import language_family
 from batchvideo_media.subtitles import (
     FPS,
     MIN_GAP_FRAMES,
     build_cues,
-    cue_texts,
     line_limit,
-    reading_pause_ms,
     reading_speed,
     subtitle_guide,
     wrap,
 )
 from batchvideo_media.text import split_sentences
-from batchvideo_resources.narration import CLAUSE_PAUSE_MS, SENTENCE_PAUSE_MS, WORD_PAUSE_MS
+from batchvideo_resources.narration import synthesize_narration
+from batchvideo_resources.tts import TTSResource
 
 pytestmark = pytest.mark.media
 VOICES = {code: voice for code, _, voice, _ in LANGUAGES}
@@ -52,43 +47,23 @@ def _square(language: str) -> bool:
     return language_family(language) in ("zh", "ja", "ko")
 
 
-def _espeak_seconds(text: str, language: str, folder: str) -> float:
-    path = f"{folder}/cue.wav"
-    subprocess.run(["espeak-ng", "-v", espeak_voice(VOICES[language]), "-w", path, spoken_form(text, language)], check=True,
-                   capture_output=True, timeout=60)
-    samples, rate = read_pcm16_mono(Path(path))
-    return len(trim_silence(samples, rate)) / rate  # as the narration trims each piece
-
-
-def _timed_cues(text: str, language: str, folder: str):
-    """The audio manifest's cues for `text`: each as long as espeak-ng speaks its spoken form, back to
-    back within a sentence, and the narration's pauses between them (`reading_pause_ms`)."""
+def _cues(text: str, language: str, folder: Path):
+    """Narration as the `audio` asset makes it, subtitles as the `srt` asset builds them."""
     limit = line_limit(_square(language), False, language)
-    timed, clock = [], 100
-    for sentence in split_sentences(text):
-        chunks = cue_texts(sentence, limit, language)
-        for k, chunk in enumerate(chunks):
-            start = clock
-            speech_s = _espeak_seconds(chunk, language, folder)
-            speech_end = start + round(1000 * speech_s)
-            if k + 1 < len(chunks):
-                base = CLAUSE_PAUSE_MS if ends_clause(chunk) else WORD_PAUSE_MS
-                clock = speech_end + reading_pause_ms(chunk, speech_s, language, base)
-                timed.append(TimedSentence(chunk, start, clock))
-            else:
-                timed.append(TimedSentence(chunk, start, speech_end))
-                clock = speech_end + reading_pause_ms(chunk, speech_s, language, SENTENCE_PAUSE_MS)
-    return build_cues(timed, _square(language), False, audio_ms=clock, language=language), limit
+    narration = synthesize_narration(TTSResource(), split_sentences(text), folder / "audio.wav", folder / "pieces",
+                                     language=language, voice=VOICES[language], speed=1.0, limit=limit)
+    timed = [TimedSentence(c["text"], c["start_ms"], c["end_ms"]) for s in narration.sentences for c in s["cues"]]
+    return build_cues(timed, _square(language), False, audio_ms=narration.duration_ms, language=language), limit
 
 
-def test_cues_keep_groups_whole_fit_lines_leave_gaps_and_reading_time(capsys):
+def test_cues_keep_groups_whole_fit_lines_leave_gaps_and_reading_time(capsys, tmp_path):
     stats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     problems = []
     for item in CORPUS:
         language, text = item["language"], item["text"]
         base = language.split("-")[0]
-        with tempfile.TemporaryDirectory() as folder:
-            cues, limit = _timed_cues(text, language, folder)
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        cues, limit = _cues(text, language, folder)
         lines = [line for cue in cues for line in cue.content.split("\n")]
         s = stats[base]
         groups = (_CJK_GROUP if _square(language) else _LATIN_GROUP).findall(text) + _ADDRESS.findall(text)
