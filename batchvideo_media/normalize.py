@@ -135,7 +135,9 @@ def _chinese(text: str) -> str:
     text = _CODE.sub(lambda m: _digits_zh(m.group()), text)
     text = _cn_two().sub("两", text)
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
-        text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)", rf"\1\2{unit}", text)
+        # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
+        text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
+                      lambda m, unit=unit: _wetext_zh().normalize(f"{m.group(1)}{m.group(2)}元")[:-1] + unit, text)
     text = _RANGE.sub("到", text)
     text = re.sub(r"(?<=[零一二三四五六七八九])\s*[—–~～〜]\s*(?=[零一二三四五六七八九])", "到", text)
     text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
