@@ -68,9 +68,15 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
     latin_words = re.findall(r"[A-Za-z]+", text)
     if len(latin_words) >= 3 and not any(w != w.upper() for w in latin_words):
         return text  # a shouted sentence is words, not initialisms
-    if letters:
-        return _ACRONYM.sub(lambda m: "".join(letters[c] for c in m.group()), text)
-    return _ACRONYM.sub(lambda m: " ".join(m.group()), text)
+
+    def spell(m: re.Match) -> str:
+        # "Henry VIII", "World War II": a Roman numeral after a name is not an initialism
+        if set(m.group()) <= set("IVXLCDM") and set(m.group()) & set("IVX") \
+                and re.search(r"[A-Z][a-z]+\s+$", text[:m.start()]):
+            return m.group()
+        return "".join(letters[c] for c in m.group()) if letters else " ".join(m.group())
+
+    return _ACRONYM.sub(spell, text)
 
 
 @functools.lru_cache(maxsize=None)
