@@ -17,7 +17,8 @@ from PIL import Image
 from batchvideo_media.compose.mastering import TARGET_LUFS
 from batchvideo_media.motion import BLACK_MIN_S, FREEZE_MIN_S, FREEZE_NOISE_DB, Stretch, logged_intervals
 from batchvideo_media.probe import MediaError, MediaInfo, measure_loudness, probe, read_ffmpeg, run_ffmpeg
-from batchvideo_media.subtitles import MAX_LINES
+from batchvideo_media.segment import is_url
+from batchvideo_media.subtitles import FPS, MAX_LINES, MIN_GAP_FRAMES, wrap
 from batchvideo_media.text import text_width
 
 LOUDNESS_TOLERANCE_LU = 1.0
@@ -117,7 +118,9 @@ def narration_findings(path: Path, duration_ms: int) -> Findings:
 # ------------------------------------------------------------------------------------ subtitles
 def srt_findings(data: bytes, manifest_cues: int, limit: int, audio_ms: int) -> Findings:
     """An SRT file parses, has `manifest_cues` cues that are monotonic, never overlap, end inside the
-    audio and keep to MAX_LINES lines of at most `limit` display-width units."""
+    audio, keep to MAX_LINES lines of at most `limit` display-width units (one line when the text fits
+    one; a web address may run over on a line of its own) and leave the Netflix guide's 2 frames
+    between cues."""
     found = Findings()
     cues: list[srtlib.Subtitle] = []
     try:
@@ -137,6 +140,8 @@ def srt_findings(data: bytes, manifest_cues: int, limit: int, audio_ms: int) -> 
             found.fail(f"cue {cue.index} starts before cue {prev.index} (not monotonic)")
         elif prev is not None and cue.start < prev.end:
             found.fail(f"cue {cue.index} overlaps cue {prev.index}")
+        elif prev is not None and (cue.start - prev.end).total_seconds() * 1000 < MIN_GAP_FRAMES * 1000 / FPS - 1:
+            found.fail(f"cue {cue.index} follows cue {prev.index} with less than {MIN_GAP_FRAMES} frames between")
         if end > audio_ms + 1:
             found.fail(f"cue {cue.index} ends at {end:.0f} ms, after the audio ({audio_ms} ms)")
         lines = cue.content.split("\n")
@@ -144,10 +149,12 @@ def srt_findings(data: bytes, manifest_cues: int, limit: int, audio_ms: int) -> 
             found.fail(f"cue {cue.index} has no text")
         if len(lines) > MAX_LINES:
             found.fail(f"cue {cue.index} has {len(lines)} lines (limit {MAX_LINES})")
+        elif len(lines) > 1 and len(wrap(" ".join(lines) if " " in cue.content else "".join(lines), limit)) == 1:
+            found.fail(f"cue {cue.index} is on {len(lines)} lines but fits on one")
         for line in lines:
             width = text_width(line)
             widest = max(widest, width)
-            if width > limit:
+            if width > limit and not is_url(line):
                 found.fail(f"cue {cue.index} line {line[:30]!r} is {width} units wide (limit {limit})")
     found.facts.update({"cues": len(cues), "line_limit": limit, "widest_line": widest, "audio_ms": audio_ms})
     return found

@@ -78,9 +78,9 @@ def sound_bounds(samples: array.array, rate: int, keep_ms: int = KEEP_EDGE_MS,
 
 
 def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int | list[int] = 300, lead_ms: int = 100,
-              trim: bool = True) -> list[TimedSentence]:
+              trim: bool = True, tail_ms: int | None = None) -> list[TimedSentence]:
     """Concatenate sentence WAVs into one mono PCM16 WAV with `pause_ms` of silence between them
-    (one value, or one per gap), `lead_ms` before the first and after the last.
+    (one value, or one per gap), `lead_ms` before the first and after the last (`tail_ms` when given).
 
     Timings are computed from sample counts, so they are exact for the written file. Parts are
     brought to the first part's sample rate; with `trim`, each part's edge silence is trimmed
@@ -116,7 +116,8 @@ def join_wavs(parts: list[tuple[str, Path]], out: Path, pause_ms: int | list[int
             frames += len(samples)
             timings.append(TimedSentence(text, round(start * 1000 / rate), round(frames * 1000 / rate),
                                          cut * 1000 / rate))
-            frames += _write_silence(dst, rate, pauses[i] if i < len(parts) - 1 else lead_ms)
+            last = lead_ms if tail_ms is None else tail_ms
+            frames += _write_silence(dst, rate, pauses[i] if i < len(parts) - 1 else last)
         # Pad to just past a whole millisecond: manifests and subtitles count whole milliseconds, so the
         # duration they round to never ends after the file (a last cue at 639 ms in 638.96 ms of audio).
         whole = math.ceil(math.ceil(frames * 1000 / rate) * rate / 1000) - frames

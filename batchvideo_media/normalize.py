@@ -1,25 +1,41 @@
 """What the TTS engine is given: numbers, symbols and abbreviations written out as people say them.
 
 The subtitles keep the text as written; the spoken form is recorded next to it in the audio
-manifest. Chinese numbers go through cn2an (years digit by digit, quantities with 万/千), English
-ones through num2words, Japanese kanji become kana through pykakasi (espeak-ng's `ja` voice reads
-kana but names every kanji "Chinese letter"). Other languages keep numbers, which espeak-ng and
-neural servers read natively.
+manifest and is what every engine (espeak-ng, Piper, the voice-cloning server) receives, so a
+reading is the same whichever voice speaks. The work is done by TTS front-end libraries, chosen by
+measurement on tests/data/readings.jsonl (figures in docs/narration.md):
+
+- Chinese: WeTextProcessing's prebuilt FSTs (`wetext`, the front end CosyVoice uses), after a pass
+  for what it reads as quantities but a listener expects digit by digit (years in ranges and
+  titles, phone numbers), 两 before measure words (jieba's classifier tags) and currency symbols;
+- Japanese: Open JTalk's dictionary and rules (`pyopenjtalk-plus`): kanji words, counters
+  (1人 ひとり, 1日 ついたち, 3つ みっつ) and numbers to kana; particles as pronounced (は わ, へ え);
+- every other language: `num2words` (cardinals, ordinals, years, decimals) placed by the
+  language's patterns for times, dates, money, percentages, units and abbreviations below.
+
+Acronyms (two or three capitals, or capitals without a vowel) are spelled letter by letter in
+every language; the letters are read by the language's own voice (in Korean, as Hangul).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 
 from batchvideo_media.text import strip_pictographs
 
 _DECORATION = re.compile(r"[*_|^`\\<>{}\[\]~～〜#＃＊]+")
-_RANGE = re.compile(r"(?<=[\d%％℃])\s*[~～〜–—]\s*(?=[-−]?[$¥￥€£]?\d)")  # not "-": dates and codes use it
+# A range between two numbers: "2020–2024", "15%~20%" (not "-": dates and codes use it).
+_RANGE = re.compile(r"(?<=[\d%％℃])\s*[~～〜–—]\s*(?=[-−]?[$¥￥€£]?\d)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_CODE = re.compile(r"(?<![\d.])\d{3,}(?:-\d{2,})+(?![\d.])")  # phone numbers, ids: read digit by digit
+_CODE = re.compile(r"(?<![\d.])\d{3,}(?:-\d{2,})+(?!\d|\.\d)")  # phone numbers, ids: read digit by digit
 _TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+# Initialisms: two or three capitals ("AI", "CEO", "FBI"), or up to six without a vowel ("HTML").
+# Longer ones with vowels (NASA, NATO, UNESCO) are read as words; capitals after a number are a
+# unit ("35,000 MW").
+_ACRONYM = re.compile(r"(?<![A-Za-z\d])(?<!\d )(?:[A-Z]{2,3}|[B-DF-HJ-NP-TV-Z]{4,6})(?![A-Za-z])")
 
 
 def language_family(language: str) -> str:
@@ -34,71 +50,33 @@ def spoken_form(text: str, language: str) -> str:
     """The sentence (or cue) as the TTS should receive it.
 
     Emoji and decorative symbols are dropped (espeak would name them: "grinning face", "tilde");
-    numbers, currencies, percentages, ranges, dates, times and common abbreviations are written
-    out for the language so the engine cannot misread them."""
+    numbers, currencies, percentages, ranges, dates, times, acronyms and common abbreviations
+    are written out for the language so no engine can misread them."""
     text = strip_pictographs(text)
     family = language_family(language)
-    if family == "zh":
-        text = _chinese(text)
-    elif family == "ja":
-        text = _japanese(text)
-    elif family == "en":
-        text = _english(text)
+    handler = {"zh": _chinese, "ja": _japanese, "en": _english, "ko": _korean,
+               "de": _german, "fr": _french, "es": _spanish}.get(family)
+    if handler:
+        text = handler(text)
     else:
-        text = _RANGE.sub(" - ", _THOUSANDS.sub("", text)) if family == "ko" else _RANGE.sub(" - ", text)
+        text = _RANGE.sub(" - ", text)
     text = _DECORATION.sub(" ", text)
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-# --- Chinese ----------------------------------------------------------------------------------
+def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
+    latin_words = re.findall(r"[A-Za-z]+", text)
+    if len(latin_words) >= 3 and not any(w != w.upper() for w in latin_words):
+        return text  # a shouted sentence is words, not initialisms
 
-_CN_DIGITS = "零一二三四五六七八九"
-_CN_CURRENCY = (("[¥￥]", "元"), (r"\$|US\$", "美元"), ("€", "欧元"), ("£", "英镑"), ("HK\\$", "港元"))
+    def spell(m: re.Match) -> str:
+        # "Henry VIII", "World War II": a Roman numeral after a name is not an initialism
+        if set(m.group()) <= set("IVXLCDM") and set(m.group()) & set("IVX") \
+                and re.search(r"[A-Z][a-z]+\s+$", text[:m.start()]):
+            return m.group()
+        return "".join(letters[c] for c in m.group()) if letters else " ".join(m.group())
 
-
-def _digits_zh(number: str) -> str:
-    return "".join(_CN_DIGITS[int(d)] if d.isdigit() else " " for d in number)
-
-
-def _chinese(text: str) -> str:
-    import cn2an
-
-    text = _THOUSANDS.sub("", text)
-    text = _ISO_DATE.sub(r"\1年\2月\3日", text)
-    text = _CODE.sub(lambda m: _digits_zh(m.group()), text)
-    text = _TIME.sub(lambda m: f"{m.group(1)}点" + ("" if m.group(2) == "00" else f"{int(m.group(2))}分"), text)
-    for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
-        text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)", rf"\1\2{unit}", text)
-    text = _RANGE.sub("到", text)
-    text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
-    text = text.replace("℃", "摄氏度").replace("°C", "摄氏度").replace("°", "度")
-    text = re.sub(r"([A-Za-z])-(?=\d)", r"\1 ", text)  # "GPT-4" is not minus four
-    text = re.sub(r"(?<![\dA-Za-z.])[-−](?=\d)", "负", text)
-    text = re.sub(r"(\d+(?:\.\d+)?)\s*‰", r"千分之\1", text)
-    text = text.replace("&", "和").replace("＆", "和")
-    return cn2an.transform(text, "an2cn")
-
-
-# --- English ----------------------------------------------------------------------------------
-
-_EN_ABBREVIATIONS = [
-    (r"\bDr\.(?=\s+[A-Z])", "Doctor"), (r"\bMr\.", "Mister"), (r"\bMrs\.", "Missus"), (r"\bMs\.", "Miz"),
-    (r"\bProf\.(?=\s+[A-Z])", "Professor"), (r"\bSt\.(?=\s+[A-Z])", "Saint"), (r"\bvs\.?(?=\s)", "versus"),
-    (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
-    (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
-    (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"),
-]
-_EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters", "m": "meters",
-             "mi": "miles", "mph": "miles per hour", "km/h": "kilometers per hour", "kW": "kilowatts",
-             "MW": "megawatts", "GW": "gigawatts", "kWh": "kilowatt hours", "GB": "gigabytes", "TB": "terabytes",
-             "MB": "megabytes", "lb": "pounds", "lbs": "pounds", "ft": "feet", "ml": "milliliters"}
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
-           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
-_EN_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
-                "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "", "")}
-_SCALE = r"(?:\s?(thousand|million|billion|trillion|[kKmMbB]n?)\b)?"
-_SCALE_WORDS = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion", "mn": "million"}
-_NUMBER = r"\d+(?:\.\d+)?"
+    return _ACRONYM.sub(spell, text)
 
 
 @functools.lru_cache(maxsize=None)
@@ -108,42 +86,148 @@ def _num2words():
     return num2words
 
 
+def _words(number: str | int | float, lang: str, **kwargs) -> str:
+    return _num2words()(number, lang=lang, **kwargs)
+
+
+def _replace_abbreviations(text: str, table: list[tuple[str, str]]) -> str:
+    for pattern, replacement in table:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+# --- Chinese ----------------------------------------------------------------------------------
+
+_CN_DIGITS = "零一二三四五六七八九"
+_CN_CURRENCY = (("[¥￥]", "元"), (r"\$|US\$", "美元"), ("€", "欧元"), ("£", "英镑"), ("HK\\$", "港元"))
+_YEAR = r"(?:1[0-9]\d\d|20\d\d)"
+# A year is read digit by digit before 年, in a range ending in 年, and at the end of a title
+# (《年鉴2024》); WeTextProcessing reads the last two as quantities.
+_CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*)?年|》)")
+# 两, not 二, before a measure word or 万/千/亿 ("2次" 两次, "2万人" 两万人), but not in ordinals
+# (第2次), dates (2月2日) or larger numbers.
+_CN_TWO = r"(?<![\d.第])2(?![\d.:])(?=\s*(?:[万千亿]|{}))"
+
+
+@functools.lru_cache(maxsize=1)
+def _cn_two() -> re.Pattern:
+    """Classifiers from jieba's dictionary (words tagged q), plus the common ones it tags otherwise."""
+    import jieba
+
+    words = {"件", "只", "种", "辆", "条", "本", "块", "岁", "倍", "年", "点", "周", "小时", "分钟", "秒"}
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as dictionary:
+        for line in dictionary:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "q" and len(parts[0]) <= 2:
+                words.add(parts[0])
+    return re.compile(_CN_TWO.format("|".join(sorted(words, key=len, reverse=True))))
+
+
+@functools.lru_cache(maxsize=1)
+def _wetext_zh():
+    from wetext import Normalizer
+
+    return Normalizer(lang="zh", operator="tn")
+
+
+def _digits_zh(number: str) -> str:
+    return "".join(_CN_DIGITS[int(d)] if d.isdigit() else " " for d in number)
+
+
+def _chinese(text: str) -> str:
+    text = _THOUSANDS.sub("", text)
+    text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    text = _CN_YEAR.sub(lambda m: _digits_zh(m.group()), text)
+    text = _CODE.sub(lambda m: _digits_zh(m.group()), text)
+    text = _cn_two().sub("两", text)
+    for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
+        # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
+        text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
+                      lambda m, unit=unit: _wetext_zh().normalize(f"{m.group(1)}{m.group(2)}元")[:-1] + unit, text)
+    text = _RANGE.sub("到", text)
+    text = re.sub(r"(?<=[零一二三四五六七八九])\s*[—–~～〜]\s*(?=[零一二三四五六七八九])", "到", text)
+    text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
+    text = re.sub(r"([A-Za-z])-(?=\d)", r"\1 ", text)  # "GPT-4" is not minus four
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*‰", r"千分之\1", text)
+    text = text.replace("&", "和").replace("＆", "和")
+    text = _spell_acronyms(text)
+    return _wetext_zh().normalize(text)
+
+
+# --- English ----------------------------------------------------------------------------------
+
+_EN_ABBREVIATIONS = [
+    (r"\bDr\.(?=\s+[A-Z])", "Doctor"), (r"\bMr\.", "Mister"), (r"\bMrs\.", "Missus"), (r"\bMs\.", "Miz"),
+    (r"\bProf\.(?=\s+[A-Z])", "Professor"), (r"\bMt\.(?=\s+[A-Z])", "Mount"), (r"\bJr\.", "Junior"),
+    (r"\bSt\.(?=\s+[A-Z][a-z])", "Saint"), (r"(?<=[A-Z][a-z]) St\.", " Street"), (r"\bSt\.", "Street"),
+    (r"(?<=[A-Z][a-z]) Ave\.", " Avenue"), (r"\bvs\.?(?=\s)", "versus"),
+    (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
+    (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
+    (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"),
+]
+# Abbreviated months and the AP-style state abbreviations used in running text.
+_EN_WORDS = {"Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
+             "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October", "Nov": "November",
+             "Dec": "December", "Ala": "Alabama", "Ariz": "Arizona", "Ark": "Arkansas", "Calif": "California",
+             "Colo": "Colorado", "Conn": "Connecticut", "Del": "Delaware", "Fla": "Florida", "Ga": "Georgia",
+             "Ill": "Illinois", "Ind": "Indiana", "Kan": "Kansas", "Ky": "Kentucky", "La": "Louisiana",
+             "Md": "Maryland", "Mass": "Massachusetts", "Mich": "Michigan", "Minn": "Minnesota",
+             "Miss": "Mississippi", "Mo": "Missouri", "Mont": "Montana", "Neb": "Nebraska", "Nev": "Nevada",
+             "Okla": "Oklahoma", "Ore": "Oregon", "Pa": "Pennsylvania", "Tenn": "Tennessee", "Va": "Virginia",
+             "Vt": "Vermont", "Wash": "Washington", "Wis": "Wisconsin", "Wyo": "Wyoming"}
+_EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters", "m": "meters",
+             "mi": "miles", "mph": "miles per hour", "km/h": "kilometers per hour", "W": "watts", "kW": "kilowatts",
+             "MW": "megawatts", "GW": "gigawatts", "kWh": "kilowatt hours", "GB": "gigabytes", "TB": "terabytes",
+             "MB": "megabytes", "lb": "pounds", "lbs": "pounds", "ft": "feet", "ml": "milliliters",
+             "Hz": "hertz", "kHz": "kilohertz", "MHz": "megahertz", "GHz": "gigahertz", "V": "volts",
+             "g": "grams", "L": "liters", "ms": "milliseconds"}
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
+_EN_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
+                "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "", "")}
+_SCALE = r"(?:\s?(thousand|million|billion|trillion|[kKmMbB]n?)\b)?"
+_SCALE_WORDS = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion", "mn": "million"}
+_NUMBER = r"\d+(?:\.\d+)?"
+
+
 def _en_number(number: str) -> str:
-    words = _num2words()(float(number) if "." in number else int(number))
+    words = _words(float(number) if "." in number else int(number), "en")
     return words.replace("-", " ") if "." not in number else words
 
 
 def _en_money(match: re.Match) -> str:
-    symbol, amount, scale = match.group(1), match.group(2), match.group(3)
+    article, symbol, amount, scale = match.group(1) or "", match.group(2), match.group(3), match.group(4)
     one, many, cent, cents = _EN_CURRENCY[symbol]
     if scale:
         scale = _SCALE_WORDS.get(scale.lower(), scale.lower())
-        return f"{_en_number(amount)} {scale} {many}"
+        # "a $3 billion deal": the amount is an adjective, so the unit stays singular
+        return f"{article}{_en_number(amount)} {scale} {one if article else many}"
     whole, _, fraction = amount.partition(".")
     spoken = f"{_en_number(whole)} {one if whole == '1' else many}"
     if fraction and cent and int(fraction.ljust(2, "0")[:2]):
         value = int(fraction.ljust(2, "0")[:2])
         spoken += f" and {_en_number(str(value))} {cent if value == 1 else cents}"
-    return spoken
+    return article + spoken
 
 
 def _en_year(year: str) -> str:
-    return _num2words()(int(year), to="year").replace("-", " ")
+    return _words(int(year), "en", to="year").replace("-", " ")
 
 
 def _english(text: str) -> str:
-    for pattern, replacement in _EN_ABBREVIATIONS:
-        text = re.sub(pattern, replacement, text)
+    text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
+    text = re.sub(r"\b({})\.(?=\s|$)".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
-    text = re.sub(rf"\b({_MONTHS})\.? (\d{{1,2}})\b(?!:)",
-                  lambda m: f"{m.group(1)} {_num2words()(int(m.group(2)), to='ordinal')}", text)
+    text = _spell_acronyms(text)
+    text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
+                  lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}", text)
+    text = _RANGE.sub(" to ", text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d0)s\b", lambda m: _en_year(m.group(1))[:-1] + "ies", text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d\d|20\d\d)\b(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles))",
                   lambda m: _en_year(m.group(1)), text)
     text = _THOUSANDS.sub("", text)
-    text = _CODE.sub(lambda m: ", ".join(" ".join(part) for part in m.group().split("-")), text)
-    text = re.sub(rf"([$€£¥])\s?({_NUMBER}){_SCALE}", _en_money, text)
-    text = _RANGE.sub(" to ", text)
+    text = _CODE.sub(lambda m: ", ".join(" ".join(_en_number(d) for d in part) for part in m.group().split("-")),
+                     text)
+    text = re.sub(rf"(\b[aA] )?([$€£¥])\s?({_NUMBER}){_SCALE}", _en_money, text)
     text = re.sub(rf"(?<![\w.])[-−]({_NUMBER})(?=\s?°)", r"minus \1", text)
     text = re.sub(r"\s?°\s?C\b", " degrees Celsius", text)
     text = re.sub(r"\s?°\s?F\b", " degrees Fahrenheit", text)
@@ -151,11 +235,16 @@ def _english(text: str) -> str:
     text = _TIME.sub(lambda m: _en_number(str(int(m.group(1)))) + (
         " o'clock" if m.group(2) == "00" else (" oh " if m.group(2)[0] == "0" else " ")
         + _en_number(str(int(m.group(2)))).replace("zero ", "")), text)
-    text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: _num2words()(int(m.group(1)), to="ordinal"), text)
+    text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: _words(int(m.group(1)), "en", to="ordinal"), text)
     units = "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True))
-    text = re.sub(rf"({_NUMBER})\s?({units})\b(?!\.\w)",
-                  lambda m: f"{m.group(1)} {_EN_UNITS[m.group(2)] if m.group(1) != '1' else _EN_UNITS[m.group(2)].rstrip('s')}",
-                  text)
+
+    def unit(m: re.Match) -> str:
+        name = _EN_UNITS[m.group(2)]
+        # "a 15 W bulb": after an article the number and unit are an adjective, singular
+        singular = m.group(1) == "1" or bool(re.search(r"\b(?:a|an|A|An)\s+$", m.string[:m.start()]))
+        return f"{m.group(1)} {name[:-1] if singular and name.endswith('s') else name}"
+
+    text = re.sub(rf"({_NUMBER})\s?({units})\b(?!\.\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
     text = re.sub(_NUMBER, lambda m: _en_number(m.group()), text)
     return text.replace("&", " and ")
@@ -164,33 +253,193 @@ def _english(text: str) -> str:
 # --- Japanese ---------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
-def _kakasi():
-    import pykakasi
+def _openjtalk():
+    import pyopenjtalk
 
-    return pykakasi.kakasi()
+    return pyopenjtalk
 
 
-_JA_PARTICLES = {"は": "わ", "へ": "え"}
-# Words pykakasi reads as a greeting or otherwise wrongly inside a sentence.
-_JA_READINGS = {"今日は": "きょうわ", "今日": "きょう"}
+def _hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
 def _japanese(text: str) -> str:
-    """Kanji → hiragana (espeak-ng reads kana), the topic/direction particles as pronounced, and
-    the symbols espeak's Japanese voice drops (decimal point, percent)."""
-    text = _THOUSANDS.sub("", text)
-    text = re.sub(r"(\d)\.(\d)", r"\1てん\2", text)
-    text = re.sub(r"(\d)\s?[%％]", r"\1パーセント", text)
-    text = _RANGE.sub("から", text)
+    """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
+    "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
-    for token in _kakasi().convert(text):
-        original, hira = token["orig"], token["hira"]
-        if original in _JA_READINGS:
-            out.append(_JA_READINGS[original])
-        elif original in _JA_PARTICLES and out:
-            out.append(_JA_PARTICLES[original])
-        elif original.endswith("は") and len(original) > 1 and hira.endswith("は") and original != "こんにちは":
-            out.append(hira[:-1] + "わ")
+    for word in _openjtalk().run_frontend(_THOUSANDS.sub("", text)):
+        if word["pos"] == "記号" and word["pron"] == "、":
+            out.append(word["string"])  # Open JTalk turns every mark into a pause comma
         else:
-            out.append(hira)
-    return "".join(out)
+            # The pronunciation has the sound changes of counters (ハッピャク, ジュップン) and
+            # particles (は ワ, へ エ); its long-vowel marks are spelled as the reading spells them.
+            pron, read = word["pron"].replace("’", ""), word["read"]
+            if len(pron) == len(read):
+                pron = "".join(r if p == "ー" else p for p, r in zip(pron, read))
+            out.append(pron)
+    return _hiragana("".join(out))
+
+
+# --- Korean -----------------------------------------------------------------------------------
+
+# Counters read with native numerals below 100 (세 개, 두 시, 다섯 명): g2pK's list of bound nouns
+# plus 명, 시간, 사람, 잔, 장, 가지, 달.
+_KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 발짝 방 번 벌 보루 살 술 시 시간 쌈 움큼 정 짝 채 척 첩 "
+                       "축 켤레 톨 통 명 사람 잔 장 가지 달").split()
+_KO_ONES = ["", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉"]
+_KO_TENS = ["", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔"]
+# Latin letters as Korean says them (an acronym read by the Korean voice, not the English one).
+_KO_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                       "에이 비 씨 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 오 피 큐 알 에스 티 유 브이 더블유 엑스 와이 제트"
+                       .split()))
+
+
+def _ko_native(n: int) -> str:
+    return "스무" if n == 20 else _KO_TENS[n // 10] + _KO_ONES[n % 10]
+
+
+def _ko_number(number: str) -> str:
+    return _words(float(number) if "." in number else int(number), "ko")
+
+
+def _korean(text: str) -> str:
+    text = _THOUSANDS.sub("", text)
+    text = _RANGE.sub(" ~ ", text).replace(" ~ ", "에서 ")
+    text = _spell_acronyms(text, _KO_LETTERS)
+    text = re.sub(r"₩\s?(\d+)", r"\1원", text)
+    text = re.sub(r"(\d)\s?[%％]", r"\1 퍼센트", text)
+    counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
+    text = re.sub(rf"(?<![\d.제])(\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])",
+                  lambda m: f"{_ko_native(int(m.group(1)))} {m.group(2)}" if 0 < int(m.group(1)) < 100
+                  else m.group(), text)
+    text = re.sub(r"(\d+(?:\.\d+)?)\s?(?=[가-힣])", lambda m: _ko_number(m.group(1)) + " ", text)
+    return re.sub(r"\d+(?:\.\d+)?", lambda m: _ko_number(m.group()), text)
+
+
+# --- German, French, Spanish --------------------------------------------------------------------
+
+_EUROPEAN = {
+    "de": {
+        "abbreviations": [(r"\bDr\.", "Doktor"), (r"\bProf\.", "Professor"), (r"\bz\.\s?B\.", "zum Beispiel"),
+                          (r"\bca\.", "circa"), (r"\bNr\.", "Nummer"), (r"\busw\.", "und so weiter"),
+                          (r"\bbzw\.", "beziehungsweise"), (r"\bd\.\s?h\.", "das heißt"), (r"\bu\.\s?a\.", "unter anderem"),
+                          (r"\bSt\.", "Sankt"), (r"\bMio\.", "Millionen"), (r"\bMrd\.", "Milliarden"),
+                          (r"\bStr\.", "Straße"), (r"\bHr\.", "Herr"), (r"\bFr\.", "Frau")],
+        "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
+                  "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
+                  "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
+                  "Mio.": "Millionen"},
+        "currency": {"€": ("Euro", "Euro", ""), "$": ("Dollar", "Dollar", ""), "£": ("Pfund", "Pfund", "")},
+        "range": " bis ", "hour": "Uhr", "decimal": ",", "thousands": ".",
+    },
+    "fr": {
+        "abbreviations": [(r"\bM\.(?=\s+[A-Z])", "Monsieur"), (r"\bMme\b\.?", "Madame"), (r"\bMlle\b\.?", "Mademoiselle"),
+                          (r"\bDr\b\.?", "Docteur"), (r"\betc\.", "et cetera"), (r"\bn°\s?", "numéro "),
+                          (r"\bSt\b\.?(?=-)", "Saint"), (r"\bSte\b\.?(?=-)", "Sainte"), (r"\bav\.", "avenue"),
+                          (r"\bbd\b\.?", "boulevard")],
+        "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
+                  "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
+                  "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent"},
+        "currency": {"€": ("euro", "euros", ""), "$": ("dollar", "dollars", ""), "£": ("livre", "livres", "")},
+        "range": " à ", "hour": "heures", "decimal": ",", "thousands": " ",
+    },
+    "es": {
+        "abbreviations": [(r"\bSr\.", "señor"), (r"\bSra\.", "señora"), (r"\bSrta\.", "señorita"), (r"\bDr\.", "doctor"),
+                          (r"\bDra\.", "doctora"), (r"\betc\.", "etcétera"), (r"\bUd\.", "usted"),
+                          (r"\bUds\.", "ustedes"), (r"\bEE\.\s?UU\.", "Estados Unidos"), (r"\bnúm\.", "número"),
+                          (r"\bn\.º\s?", "número "), (r"\bpág\.", "página"), (r"\bAvda\.", "avenida")],
+        "units": {"km": "kilómetros", "m": "metros", "cm": "centímetros", "kg": "kilos", "g": "gramos",
+                  "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios", "kWh": "kilovatios hora",
+                  "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento"},
+        "currency": {"€": ("euro", "euros", "con"), "$": ("dólar", "dólares", "con"), "£": ("libra", "libras", "con")},
+        "range": " a ", "hour": "horas", "decimal": ",", "thousands": ".",
+    },
+}
+_NBSP = "\u00a0\u202f"
+
+
+def _eu_number(number: str, lang: str) -> str:
+    """A number written the language's way ("1.234,5" in de/es, "1 234,5" in fr) in words."""
+    spec = _EUROPEAN[lang]
+    number = re.sub(rf"(?<=\d)[{re.escape(spec['thousands'])}{_NBSP}](?=\d{{3}}(?!\d))", "", number)
+    whole, _, fraction = number.partition(spec["decimal"])
+    if not fraction:
+        value = int(whole)
+        return _words(value, lang, to="year") if lang == "de" and 1100 <= value < 2000 else _words(value, lang)
+    comma = {"de": "Komma", "fr": "virgule", "es": "coma"}[lang]
+    # German reads decimals digit by digit ("Komma neun null"); French and Spanish as a number
+    tail = (" ".join(_words(int(d), lang) for d in fraction) if lang == "de" or fraction.startswith("0")
+            else _words(int(fraction), lang))
+    return f"{_words(int(whole), lang)} {comma} {tail}"
+
+
+def _eu_money(m: re.Match, lang: str) -> str:
+    amount, symbol = m.group("amount"), m.group("symbol")
+    one, many, joiner = _EUROPEAN[lang]["currency"][symbol]
+    whole, _, cents = re.sub(r"[.\s\u00a0\u202f](?=\d{3})", "", amount).partition(",")
+    spoken = f"{_eu_number(whole, lang)} {one if whole == '1' else many}"
+    if cents and int(cents):
+        spoken += f" {joiner + ' ' if joiner else ''}{_words(int(cents.ljust(2, '0')[:2]), lang)}"
+    return spoken
+
+
+def _eu_time(m: re.Match, lang: str) -> str:
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if lang == "es":
+        words = _words(hour, lang).replace("uno", "una")
+        if minute == 0:
+            return words
+        extra = {15: "y cuarto", 30: "y media"}.get(minute, f"y {_words(minute, lang)}")
+        return f"{words} {extra}"
+    spoken = f"{_words(hour, lang)} {_EUROPEAN[lang]['hour'] if lang == 'de' or hour != 1 else 'heure'}"
+    if lang == "fr" and hour == 1:
+        spoken = "une heure"
+    return spoken + (f" {_words(minute, lang)}" if minute else "")
+
+
+def _european(text: str, lang: str) -> str:
+    spec = _EUROPEAN[lang]
+    number = rf"\d{{1,3}}(?:[{re.escape(spec['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
+    text = _replace_abbreviations(text, spec["abbreviations"])
+    text = _spell_acronyms(text)
+    text = re.sub(r"(?<=\d)\s*[~～〜–—]\s*(?=\d)", spec["range"], text)
+    # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
+    if lang == "fr":
+        text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h\s?([0-5]\d)?\b", lambda m: _eu_time(m, lang), text)
+    hour_word = spec["hour"]
+    text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?{hour_word}\b)?",
+                  lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00" else ""),
+                  text)
+    # Money: "89,90 €", "€ 10".
+    text = re.sub(rf"(?P<amount>{number})\s?(?P<symbol>[€$£])", lambda m: _eu_money(m, lang), text)
+    text = re.sub(rf"(?P<symbol>[€$£])\s?(?P<amount>{number})", lambda m: _eu_money(m, lang), text)
+    # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
+    if lang == "de":
+        def ordinal(m: re.Match) -> str:
+            word = _words(int(m.group(2)), lang, to="ordinal")
+            return m.group(1) + (word + "n" if m.group(1).strip().lower() in ("am", "vom", "zum", "bis zum", "dem", "im")
+                                 else word)
+        text = re.sub(r"(\b\w+\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])", ordinal, text)
+    elif lang == "fr":
+        text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
+        text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
+    else:
+        text = re.sub(r"\b(\d+)\.?([ºª])", lambda m: _words(int(m.group(1)), lang, to="ordinal")[:-1]
+                      + ("o" if m.group(2) == "º" else "a"), text)
+    units = "|".join(sorted(map(re.escape, spec["units"]), key=len, reverse=True))
+    text = re.sub(rf"({number})\s?({units})(?![\w])", lambda m: f"{_eu_number(m.group(1), lang)} {spec['units'][m.group(2)]}",
+                  text)
+    text = re.sub(number, lambda m: _eu_number(m.group(), lang), text)
+    return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
+
+
+def _german(text: str) -> str:
+    return _european(text, "de")
+
+
+def _french(text: str) -> str:
+    return _european(text, "fr")
+
+
+def _spanish(text: str) -> str:
+    return _european(text, "es")

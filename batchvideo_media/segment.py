@@ -58,6 +58,11 @@ def _segment_cjk(run: str) -> tuple[str, ...]:
 
 def words(text: str) -> list[str]:
     """The text as unbreakable pieces; joining them gives the text back. Whitespace is its own piece."""
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=8192)  # cue planning and line layout ask for the same chunks again and again
+def _words(text: str) -> tuple[str, ...]:
     raw = _RUN.findall(text)
     pieces: list[str] = []
     i = 0
@@ -82,7 +87,7 @@ def words(text: str) -> list[str]:
             glued[-1] = previous + piece
         else:
             glued.append(piece)
-    return glued
+    return tuple(glued)
 
 
 def group_depths(pieces: list[str]) -> list[int]:
@@ -107,10 +112,30 @@ _MONTH = re.compile(r"(?:January|February|March|April|May|June|July|August|Septe
                     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?$")
 
 
+# What a number is read with and must share a cue and a line with: a unit, currency, percent or
+# time suffix after it ("3.5 GHz", "89,90 €", "10 a.m.", "15 h", "14:35 Uhr", "1,3 %").
+_AFTER_NUMBER = re.compile(
+    r"(?:[%‰€$£¥°℃]|[ap]\.m\.?|[AP]M\b|(?:Uhr|h|heures?|horas?|Euro|euros?|Cent|dollars?|cents?|Prozent|percent|"
+    r"km/h|kWh|[kMGT]?W|[kMG]?Hz|[kMGT]B|Go|mph|km|kg|cm|mm|mg|ml|m|mi|ft|lbs?|g|l|L|V|"
+    r"Mio\.|Mrd\.|Mio|Mrd|Millionen|Milliarden|millions?|milliards?|millones|billion|trillion|thousand|bn)"
+    r"(?![\w/]))")
+_URL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|"
+                  r"de|fr|es|cn|jp|kr|uk|eu|info)(?:/\S*)?", re.I)
+
+
+def is_url(token: str) -> bool:
+    """A web address or e-mail address: shown whole, never hyphenated or split across lines."""
+    return bool(_URL.fullmatch(token.strip("()[]<>\"'“”‘’.,;:!?。，")))
+
+
 def splits_number(before: str, after: str) -> bool:
-    """A cut here would part a number or date: "March | 5", "5, | 2024", "12 | 000"."""
+    """A cut here would part a number from itself, a date, or what it is read with: "March | 5",
+    "5, | 2024", "12 | 000", "8: | 45", "15 h | 30", "3.5 | GHz", "10 | a.m.", "89,90 | €", "€ | 10"."""
     before, after = before.rstrip(), after.lstrip()
-    return bool(after[:1].isdigit() and (re.search(r"\d[,.]?$", before) or _MONTH.search(before)))
+    if after[:1].isdigit() and (re.search(r"\d[,.:]?$|\d\s?h$", before) or _MONTH.search(before)
+                                 or before[-1:] in "€$£¥"):
+        return True
+    return bool(re.search(r"\d$", before) and _AFTER_NUMBER.match(after))
 
 
 def inside_group(pieces: list[str]) -> list[bool]:
@@ -205,14 +230,17 @@ def plan_cues(text: str, fits: Callable[[str], bool], max_width: int, seconds: C
     starts = [k for k in range(n) if not pieces[k].isspace()]
     cuts = [k for k in starts if k > 0] + [n]
     best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
+    next_cut = {i: next(c for c in cuts if c > i) for i in [0, *cuts[:-1]]}
     for j in cuts:
         options = []
-        for i, (cost_i, _) in list(best.items()):
-            if i >= j:
-                continue
+        # Nearest start first: once a chunk is too wide, every longer one is too.
+        for i in sorted((i for i in best if i < j), reverse=True):
+            cost_i = best[i][0]
             piece = chunk(i, j)
-            single = j == next(c for c in cuts if c > i)
-            if not piece or (not single and (text_width(piece) > max_width or not fits(piece))):
+            single = j == next_cut[i]
+            if not single and text_width(piece) > max_width:
+                break
+            if not piece or (not single and not fits(piece)):
                 continue
             duration = seconds(piece)
             cost = cost_i + _CUE_COST + 0.3 * duration ** 2 + break_cost(j)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pysubs2
 import srt
 
 from batchvideo_media.audio import TimedSentence
-from batchvideo_media.segment import estimate_seconds, inside_group, plan_cues, splits_number, words
+from batchvideo_media.normalize import language_family
+from batchvideo_media.segment import estimate_seconds, inside_group, is_url, plan_cues, splits_number, words
 from batchvideo_media.text import (
     CLOSERS,
     char_width,
@@ -20,10 +23,34 @@ from batchvideo_media.text import (
     text_width,
 )
 
-# Line limits in display-width units (a CJK char counts 2): 13 CJK chars a line in both orientations
-# (at 768 px wide that is ~75 % of a vertical frame at the vertical font size), 24/22 for word languages.
-LINE_LIMITS = {(True, False): 26, (True, True): 26, (False, False): 24, (False, True): 22}
+
+@dataclass(frozen=True)
+class SubtitleGuide:
+    chars_per_line: int  # characters; a CJK character is one (two display-width units)
+    chars_per_second: float  # reading speed limit, adult programmes
+
+
+# Netflix Timed Text Style Guide: each language's guide (characters per line, reading speed for adult
+# programmes) and the General Requirements (the constants below), partnerhelp.netflixstudios.com.
+# Korean counts Latin letters, spaces and punctuation as half a character, as our width units do.
+NETFLIX_GUIDE = {
+    "en": SubtitleGuide(42, 20), "de": SubtitleGuide(42, 17), "fr": SubtitleGuide(42, 17),
+    "es": SubtitleGuide(42, 17), "zh": SubtitleGuide(16, 9), "yue": SubtitleGuide(16, 9),
+    "ko": SubtitleGuide(16, 12), "ja": SubtitleGuide(13, 4), "": SubtitleGuide(42, 17),
+}
 MAX_LINES = 2
+MIN_GAP_FRAMES = 2  # between two cues, whatever the frame rate
+CHAIN_GAP_FRAMES = 12  # a shorter gap is closed down to MIN_GAP_FRAMES
+MIN_DURATION_S, MAX_DURATION_S = 5 / 6, 7.0
+FPS = 25  # the rendered video's frame rate (batchvideo_media.compose.plan.FPS)
+# What fits a vertical frame at its subtitle font size, in display-width units (a CJK char counts 2):
+# 13 CJK characters fill ~75 % of a 768 px wide frame. A horizontal frame takes the guide's limit.
+LINE_LIMITS = {(True, False): 26, (True, True): 26, (False, False): 24, (False, True): 22}
+
+
+def subtitle_guide(language: str | None) -> SubtitleGuide:
+    base = (language or "").lower().replace("_", "-").split("-")[0]
+    return NETFLIX_GUIDE.get(base) or NETFLIX_GUIDE.get(language_family(base)) or NETFLIX_GUIDE[""]
 # Speaking time a cue is planned for (its real timing always comes from the audio).
 CUE_MIN_S, CUE_MAX_S = 0.8, 7.0
 # Kinsoku: characters a line must not start with / must not end with.
@@ -31,8 +58,14 @@ NO_LINE_START = set(CLOSERS + "，。！？、；：,.!?;:…‥%‰・ー々ゝ
 NO_LINE_END = set("“‘「『（(【《〔〖〘〚｛{[")
 
 
-def line_limit(square: bool, vertical: bool) -> int:
-    return LINE_LIMITS[(bool(square), bool(vertical))]
+def line_limit(square: bool, vertical: bool, language: str | None = None) -> int:
+    """Line width in display units: the language's Netflix limit (42 Latin characters, 16 zh/yue/ko,
+    13 ja), or on a vertical frame whatever of it fits the frame. Without a language, the frame's."""
+    frame = LINE_LIMITS[(bool(square), bool(vertical))]
+    if language is None:
+        return frame
+    units = subtitle_guide(language).chars_per_line * (2 if square else 1)
+    return min(units, frame) if vertical else units
 
 
 def _tokens(text: str) -> list[str]:
@@ -64,6 +97,13 @@ _INSIDE_CJK_RUN_PENALTY = 100  # a break between two CJK letters (may split a wo
 _INSIDE_WORD_PENALTY = 400  # between the pieces of a word too long for any line
 _INSIDE_GROUP_PENALTY = 3_000  # inside brackets or a quotation
 _NUMBER_SPLIT_PENALTY = 5_000  # between the parts of a number or date ("March | 5", "5, | 2024")
+# Netflix: break before conjunctions and prepositions, never between an article and its noun — so a
+# line should not end with one of these words (en, de, fr, es).
+_DANGLING_PENALTY = 150
+_FUNCTION_WORDS = set("""a an the of to in on at for with and or but from by as into than that
+der die das den dem des ein eine einen einem einer und oder aber mit von zu zum zur im am um für auf aus bei nach
+le la les l un une des du de et ou mais à au aux en pour par sur avec dans
+el los las unos unas del y o pero al con por para""".split())
 
 
 def _cannot_open_line(token: str) -> bool:
@@ -83,7 +123,8 @@ def _layout_units(text: str, limit: int) -> list[tuple[str, bool, bool]]:
         if token.isspace():
             space = True
             continue
-        pieces = _hard_split(token, limit) if text_width(token) > limit else [token]
+        # a web or e-mail address stays whole even on a line of its own that runs over
+        pieces = _hard_split(token, limit) if text_width(token) > limit and not is_url(token) else [token]
         for k, piece in enumerate(pieces):
             units.append((piece, space and bool(units) and k == 0, k > 0))
         space = False
@@ -110,6 +151,7 @@ def wrap(text: str, limit: int) -> list[str]:
     def line_width(i: int, j: int) -> int:
         return prefix[j] - prefix[i] - (1 if units[i][1] else 0)
 
+    @functools.lru_cache(maxsize=None)  # the layout search asks for each break many times
     def break_penalty(j: int) -> int:  # a break before unit j
         before, after = units[j - 1][0], units[j][0]
         if units[j][2]:
@@ -121,8 +163,10 @@ def wrap(text: str, limit: int) -> list[str]:
             penalty += _INSIDE_CJK_RUN_PENALTY
         if grouped[j]:
             penalty += _INSIDE_GROUP_PENALTY
-        if splits_number(before, after):
+        if splits_number(_render_units(units[max(0, j - 3):j]), after):  # "15 h | 30" needs the context
             penalty += _NUMBER_SPLIT_PENALTY
+        if re.sub(r"^.*['’]", "", before.lower()) in _FUNCTION_WORDS or before.lower() in _FUNCTION_WORDS:
+            penalty += _DANGLING_PENALTY
         return penalty
 
     fits = []
@@ -177,13 +221,18 @@ def cue_texts(text: str, limit: int, language: str = "", speed: float = 1.0,
     """Break one sentence into cues of at most `max_lines` lines, each planned to be spoken in
     CUE_MIN_S–CUE_MAX_S: cut between words, preferably at clause punctuation, never inside a
     number and, where the layout allows, not inside brackets or quotes."""
+    @functools.lru_cache(maxsize=None)
     def fits(chunk: str) -> bool:
-        lines = wrap(chunk, limit)
-        return len(lines) <= max_lines and not _splits_short_group(chunk, lines, limit)
+        return _fits_cue(chunk, limit, max_lines)
 
     return plan_cues(text, fits, limit * max_lines,
                      lambda chunk: estimate_seconds(chunk, language, speed),
                      min_s=CUE_MIN_S + 0.2, max_s=CUE_MAX_S - 1.0)
+
+
+def _fits_cue(text: str, limit: int, max_lines: int = MAX_LINES) -> bool:
+    lines = wrap(text, limit)
+    return len(lines) <= max_lines and not _splits_short_group(text, lines, limit)
 
 
 def _splits_short_group(text: str, lines: list[str], limit: int) -> bool:
@@ -253,17 +302,22 @@ def _opencc_s2t():
 
 
 def build_cues(sentences: list[TimedSentence], square: bool, vertical: bool,
-               audio_ms: int | None = None) -> list[srt.Subtitle]:
+               audio_ms: int | None = None, language: str | None = None, fps: float = FPS) -> list[srt.Subtitle]:
     """One cue per sentence; a sentence longer than two lines becomes several cues with its
-    time shared by character count. Cues never overlap and never run past `audio_ms`."""
-    limit = line_limit(square, vertical)
+    time shared by character count. Cues never overlap and never run past `audio_ms`; with a
+    `language` they are laid out and timed to the Netflix guide (`guide_timing`)."""
+    limit = line_limit(square, vertical, language)
     cues: list[srt.Subtitle] = []
     last_end = 0
     for sentence in sentences:
         text = subtitle_text(sentence.text)
         if not text:
             continue
-        chunks = cue_texts(text, limit)
+        if _fits_cue(text, limit):
+            chunks = [text]  # a cue the narration planned (its switches are pauses in the audio) stays whole
+        else:  # planned at the speed it was really spoken
+            speed = max(0.1, estimate_seconds(text, language or "") / max(0.001, (sentence.end_ms - sentence.start_ms) / 1000))
+            chunks = cue_texts(text, limit, language or "", speed)
         weights = [_speech_weight(chunk) for chunk in chunks]
         total = sum(weights)
         span = sentence.end_ms - sentence.start_ms
@@ -280,7 +334,54 @@ def build_cues(sentences: list[TimedSentence], square: bool, vertical: bool,
                                          end=timedelta(milliseconds=end), content="\n".join(wrap(chunk, limit))))
                 last_end = end
             start = end
-    return cues
+    return guide_timing(cues, language, fps, audio_ms) if language is not None else cues
+
+
+def reading_speed(cue: srt.Subtitle) -> float:
+    """Characters per second, as the guide counts them (spaces and punctuation too, line breaks not)."""
+    seconds = (cue.end - cue.start).total_seconds()
+    return len(cue.content.replace("\n", "")) / max(seconds, 0.001)
+
+
+def guide_timing(cues: list[srt.Subtitle], language: str | None, fps: float = FPS,
+                 audio_ms: int | None = None) -> list[srt.Subtitle]:
+    """Out-times to the Netflix guide: each cue stays up until its text can be read at the
+    language's speed (at least 5/6 s, at most 7 s), into the silence after its speech but never
+    closer than 2 frames to the next cue; a gap under 12 frames is closed down to 2 frames."""
+    frame_ms = 1000 / fps
+    min_gap = math.ceil(MIN_GAP_FRAMES * frame_ms)
+    chain = CHAIN_GAP_FRAMES * frame_ms
+    cps = subtitle_guide(language).chars_per_second
+    timed = []
+    for k, cue in enumerate(cues):
+        start, end = _ms(cue.start), _ms(cue.end)
+        following = _ms(cues[k + 1].start) if k + 1 < len(cues) else None
+        needed = start + math.ceil(1000 * max(MIN_DURATION_S, len(cue.content.replace("\n", "")) / cps))
+        new_end = max(end, min(needed, start + 1000 * MAX_DURATION_S))
+        if following is not None:
+            if following - new_end < chain:
+                new_end = following - min_gap
+            new_end = min(new_end, following - min_gap)
+        elif audio_ms is not None:
+            new_end = min(new_end, max(end, audio_ms))
+        new_end = max(math.floor(new_end), start + 1)
+        timed.append(srt.Subtitle(index=k + 1, start=cue.start, end=timedelta(milliseconds=new_end),
+                                  content=cue.content))
+    return timed
+
+
+def reading_pause_ms(text: str, speech_s: float, language: str | None, base_ms: int, fps: float = FPS) -> int:
+    """The pause to leave after a cue's speech: `base_ms`, or longer when the cue needs more time to be
+    read at the guide's speed — the guide lets a cue stay up to 12 frames past its audio, and the next
+    cue (2 frames later) must not start before then."""
+    needed_s = len(subtitle_text(text)) / subtitle_guide(language).chars_per_second
+    frame_ms = 1000 / fps
+    extra_ms = min(CHAIN_GAP_FRAMES * frame_ms, max(0.0, needed_s - speech_s) * 1000)
+    return max(base_ms, math.ceil(extra_ms + MIN_GAP_FRAMES * frame_ms) + 1) if extra_ms > 0 else base_ms
+
+
+def _ms(value: timedelta) -> int:
+    return round(value.total_seconds() * 1000)
 
 
 def to_srt(cues: list[srt.Subtitle]) -> str:

@@ -10,14 +10,22 @@ MARKER_RE = re.compile(r"#@#.*?#@#", re.S)
 SENTENCE_END = "。！？!?；;…\n"
 CLAUSE_END = "，,、：:"
 CLOSERS = "”’」』）)】》〕〗〙〛｝}]\"'"
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "jr", "sr", "u.s",
-                  "u.k", "a.m", "p.m", "inc", "ltd", "co", "fig", "approx", "mt", "dept", "est", "vol", "gen",
-                  "col", "lt", "sgt", "capt", "rev", "hon", "ph.d", "cf", "al", "jan", "feb", "mar", "apr",
-                  "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+# Abbreviations that stand before a name, number or noun, so a full stop after them is never a
+# sentence end ("Dr. Smith", "Nr. 5", "Sept. 22", "z. B.") — en, de, fr, es.
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "vs", "e.g", "i.e", "no", "sr", "u.s", "u.k", "fig",
+                  "approx", "dept", "est", "vol", "gen", "col", "lt", "sgt", "capt", "rev", "hon", "ph.d", "cf",
+                  "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ave",
+                  "calif", "nr", "ca", "hr", "fr", "frl", "z.b", "d.h", "u.a", "bzw", "mio", "mrd", "str", "sra",
+                  "srta", "dra", "ud", "uds", "núm", "pág", "avda", "ee.uu", "mme", "mlle", "av", "bd"}
+# Abbreviations that also close sentences: a sentence end when a capital letter follows.
+_FINAL_ABBREVIATIONS = {"etc", "usw", "inc", "ltd", "co", "jr", "a.m", "p.m", "al", "corp"}
+# "am 12. Mai", "im 21. Jahrhundert": a German ordinal, not a number ending a sentence.
+_ORDINAL_NOUN = re.compile(r"\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|"
+                           r"November|Dezember|Jahrhunderts?|Jahrtausends?|Klasse|Stock|Platz|Mal|Tag|Etage)\b")
 _SPEAKABLE = re.compile(r"[^\W_]", re.UNICODE)
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 # A Latin full stop ends a sentence when followed (after optional closing quotes) by space or the end.
-_LATIN_PERIOD = re.compile(r"(?<=[\w\)\]\"'’”%])\.(?=[\"'’”)\]]*(?:\s|$))")
+_LATIN_PERIOD = re.compile(r"(?<=[\w\)\]\"'’”%€$£¥°])\.(?=[\"'’”)\]]*(?:\s|$))")
 
 
 ZERO_WIDTH_SPACE = "\u200b"
@@ -88,12 +96,18 @@ def is_speakable(text: str) -> bool:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.findall(r"[A-Za-z.]+$", text[:dot])
-    if not word:
-        return False
+    """The full stop at `dot` belongs to an abbreviation or ordinal and does not end the sentence."""
+    before, after = text[:dot], text[dot + 1:]
+    if before[-1:].isdigit():
+        return bool(_ORDINAL_NOUN.match(after))
+    word = re.findall(r"[^\W\d_][^\W\d_.]*(?:\.[^\W\d_]+)*$", before)
+    if not word or before[:len(before) - len(word[0])][-1:].isdigit():
+        return False  # "the 21st." is an ordinal ending the sentence
     token = word[0].lower()
-    # Single initials ("J. K. Rowling") and dotted acronyms ("U.S.") do not end a sentence.
-    return (token in _ABBREVIATIONS or (len(token) == 1 and word[0].isupper())
+    if token in _FINAL_ABBREVIATIONS:
+        return not re.match(r"[\s\"'’”)\]]*[A-ZÀ-Þ]", after) and after.strip() != ""
+    # Single initials ("J. K. Rowling", "z. B.") and dotted acronyms ("U.S.") do not end a sentence.
+    return (token in _ABBREVIATIONS or len(token) == 1
             or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)))
 
 
@@ -112,7 +126,8 @@ def _pieces(text: str, breaks: str, latin_periods: bool = True) -> list[str]:
     while i < len(text):
         ch = text[i]
         buf += ch
-        if ch in breaks or i in marked:
+        inside_number = ch in ",.:，：" and text[i - 1:i].isdigit() and text[i + 1:i + 2].isdigit()
+        if (ch in breaks and not inside_number) or i in marked:
             # Keep runs of punctuation and closing quotes with the piece they end.
             while i + 1 < len(text) and (text[i + 1] in breaks or text[i + 1] in CLOSERS or text[i + 1] == "."):
                 i += 1

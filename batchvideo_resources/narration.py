@@ -29,7 +29,15 @@ from batchvideo_media.audio import join_wavs, read_pcm16_mono, trim_silence
 from batchvideo_media.espeak_words import words_path
 from batchvideo_media.normalize import spoken_form
 from batchvideo_media.segment import ends_clause, estimate_seconds, words
-from batchvideo_media.subtitles import CUE_MAX_S, CUE_MIN_S, MAX_LINES, cue_texts, subtitle_text, wrap
+from batchvideo_media.subtitles import (
+    CUE_MAX_S,
+    CUE_MIN_S,
+    MAX_LINES,
+    cue_texts,
+    reading_pause_ms,
+    subtitle_text,
+    wrap,
+)
 from batchvideo_media.text import join_pieces
 from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.tts import TTSResource
@@ -90,14 +98,24 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
         _merge_short(cues, seconds, limit)
 
     order = [index for cues in plan for cue in cues for index in cue.parts]
-    pauses = []
+    pauses, tail_ms = [], 100
     for cues_index, cues in enumerate(plan):
         flat = [index for cue in cues for index in cue.parts]
+        # A cue that takes longer to read than to say gets a longer pause after it (reading_pause_ms).
+        ending = {cue.parts[-1]: cue for cue in cues}
+
+        def pause_after(index: int, base_ms: int) -> int:
+            cue = ending.get(index)
+            return base_ms if cue is None else reading_pause_ms(
+                cue.text, sum(seconds[p] for p in cue.parts), language, base_ms)
+
         for a in flat[:-1]:
-            pauses.append(CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS)
+            pauses.append(pause_after(a, CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS))
         if cues_index < len(plan) - 1:
-            pauses.append(SENTENCE_PAUSE_MS)
-    timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses)
+            pauses.append(pause_after(flat[-1], SENTENCE_PAUSE_MS))
+        else:  # the last cue may need silence after it too
+            tail_ms = pause_after(flat[-1], 100)
+    timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses, tail_ms=tail_ms)
     span = {index: (t.start_ms, t.end_ms) for index, t in zip(order, timings)}
     trimmed = {index: t.trimmed_ms for index, t in zip(order, timings)}
     spoken = [spoken_form(t, language) or t for t in texts]

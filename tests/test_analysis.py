@@ -76,7 +76,7 @@ def _srt(*cues: tuple[int, int, str]) -> bytes:
 
 
 def test_srt_findings():
-    good = A.srt_findings(_srt((0, 1000, "Short line"), (1000, 2000, "Another one")), 2, 24, 2000)
+    good = A.srt_findings(_srt((0, 920, "Short line"), (1000, 2000, "Another one")), 2, 24, 2000)
     assert good.passed, good.problems
     assert good.facts["cues"] == 2 and good.facts["widest_line"] == len("Another one")
     problems = A.srt_findings(_srt((0, 1500, "First"), (1000, 2500, "x" * 30 + "\nb\nc")), 2, 24, 2000).problems
@@ -85,6 +85,10 @@ def test_srt_findings():
     assert any("3 lines" in p for p in problems), problems
     assert any("30 units wide (limit 24)" in p for p in problems), problems
     assert any("the manifest 3" in p for p in A.srt_findings(_srt((0, 1000, "One")), 3, 24, 2000).problems)
+    # the Netflix guide: 2 frames (80 ms at 25 fps) between cues, one line when the text fits one
+    netflix = A.srt_findings(_srt((0, 950, "Short line"), (1000, 2000, "Another\none")), 2, 24, 2000).problems
+    assert any("less than 2 frames" in p for p in netflix), netflix
+    assert any("on 2 lines but fits on one" in p for p in netflix), netflix
     assert any("does not parse" in p for p in A.srt_findings(b"1\nnot a timestamp\nhello\n", 1, 24, 2000).problems)
 
 

@@ -264,7 +264,7 @@ def check_script(tmp_path, tts, name, language, voice, square, vertical, speed, 
     sentences = split_sentences(text)
     assert sentences and all(is_speakable(s) for s in sentences)
     assert all(text_width(s) >= 15 for s in sentences[:-1]) or len(sentences) == 1
-    limit = line_limit(square, vertical)
+    limit = line_limit(square, vertical, language)
 
     # audio: one synthesis per cue, joined with pauses → every cue switch timed from the audio
     out = tmp_path / "audio.wav"
@@ -327,7 +327,7 @@ def check_script(tmp_path, tts, name, language, voice, square, vertical, speed, 
 
     # srt: parses, monotonic, non-overlapping, inside the audio, within line limits, all text shown
     timed = [TimedSentence(c["text"], c["start_ms"], c["end_ms"]) for s in manifest for c in s["cues"]]
-    cues = build_cues(timed, square=square, vertical=vertical, audio_ms=round(duration_ms))
+    cues = build_cues(timed, square=square, vertical=vertical, audio_ms=round(duration_ms), language=language)
     parsed = list(srt.parse(to_srt(cues)))
     assert len(parsed) == len(timed)  # every planned cue fits its two lines
     previous_end = timedelta(0)

@@ -33,7 +33,7 @@ SPOKEN = [
     ("zh-CN", "投资$12,000", "投资一万二千美元"),
     ("zh-CN", "气温-5℃", "气温零下五摄氏度"),
     ("zh-CN", "第3季度", "第三季度"),
-    ("zh-CN", "GPT-4模型", "GPT 四模型"),
+    ("zh-CN", "GPT-4模型", "G P T 四模型"),
     ("zh-CN", "电话555-0100", "电话五五五 零一零零"),
     # English: money with scale, thousands, years, dates, ordinals, units, abbreviations, times
     ("en-US", "$3.5 billion", "three point five billion dollars"),
@@ -54,7 +54,7 @@ SPOKEN = [
     # Japanese: kana for espeak-ng, particles as pronounced, decimal point and percent spelled
     ("ja-JP", "今日は天気です。", "きょうわてんきです。"),
     ("ja-JP", "東京へ行きます", "とうきょうえいきます"),
-    ("ja-JP", "3.5%です", "3てん5ぱーせんとです"),
+    ("ja-JP", "3.5%です", "さんてんごぱーせんとです"),
 ]
 
 

@@ -289,3 +289,46 @@ def test_keywords_are_two_to_four_english_words():
 
 def test_strip_pictographs_keeps_text():
     assert strip_pictographs("Hello 👋🏽 world ❤️") == "Hello world"
+
+
+# --- the Netflix guide: sentence ends, groups, addresses, gaps ------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("Meet at 8:45 a.m. tomorrow in the hall near the gate.", 1),
+    ("It ended in the 21st. The next one starts soon after that.", 2),
+    ("Es kostet 89,90 €. Es ist sehr teuer für uns alle hier.", 2),
+    ("Am 12. Mai kam Dr. Müller nach Hause, sagte er uns.", 1),
+    ("Obst, z. B. Äpfel und Birnen, ist gesund für alle hier.", 1),
+    ("We sell apples, pears, etc. The shop opens at 9 a.m. Come early please.", 3),
+])
+def test_abbreviations_and_ordinals_end_a_sentence_only_when_one_ends(text, expected):
+    assert len(split_sentences(text, min_width=1)) == expected, split_sentences(text, min_width=1)
+
+
+@pytest.mark.parametrize("group", ["8:45 a.m.", "3.5 GHz", "89,90 €", "15 h 30", "1,3 %", "$18,000"])
+def test_a_number_stays_with_its_unit_on_one_line_and_in_one_cue(group):
+    sentence = f"The figure we keep coming back to in this report is {group}, and it matters a lot to us."
+    for limit in (24, 42):
+        chunks = cue_texts(sentence, limit, "en-US")
+        assert sum(group in line for chunk in chunks for line in wrap(chunk, limit)) == 1, (limit, chunks)
+
+
+def test_a_web_address_is_never_hyphenated_or_split():
+    address = "https://www.federalreserve.gov/monetarypolicy/openmarket.htm"
+    lines = wrap(f"The full statement is at {address} for anyone.", 24)
+    assert address in lines and not any(line.endswith("-") for line in lines), lines
+
+
+def test_cues_follow_the_netflix_guide_for_gaps_and_reading_time():
+    sentences = [TimedSentence("A short line.", 0, 600), TimedSentence("Then the next one follows.", 700, 2000),
+                 TimedSentence("And after a long pause, the last one.", 4000, 6000)]
+    cues = build_cues(sentences, square=False, vertical=False, audio_ms=8000, language="en-US")
+    gaps = [(b.start - a.end).total_seconds() * 1000 for a, b in zip(cues, cues[1:])]
+    assert gaps[0] == 80  # a 100 ms gap (under 12 frames) is closed down to 2 frames at 25 fps
+    # reading time: 5/6 s at least, or the text at 20 chars/s, into the silence after the speech
+    assert (cues[0].end - cues[0].start).total_seconds() * 1000 == 620
+    assert (cues[1].end - cues[1].start).total_seconds() * 1000 == 1300  # speech ended at 2000, room to 3920
+    assert cues[2].end == timedelta(milliseconds=6000)
+    assert all(len(c.content.split("\n")) == 1 for c in cues)  # each fits one 42-character line
+    assert line_limit(False, False, "en-US") == 42 and line_limit(True, False, "zh-CN") == 32
+    assert line_limit(True, False, "ja-JP") == 26 and line_limit(True, True, "zh-CN") == 26

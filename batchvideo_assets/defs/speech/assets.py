@@ -33,7 +33,7 @@ def audio(context: dg.AssetExecutionContext, script: dict, tts: TTSResource, asr
     spec = spec_of(script)
     sentences = split_sentences(spec.content)
     started = time.perf_counter()
-    limit = line_limit(spec.language.square, spec.vertical_layout)
+    limit = line_limit(spec.language.square, spec.vertical_layout, spec.language.code)
     with workdir() as tmp:
         out = tmp / "audio.wav"
         if spec.extra.audio:
@@ -82,7 +82,8 @@ def srt(context: dg.AssetExecutionContext, script: dict, audio: dict, media: Med
     convert = to_traditional if spec.extra.traditional_subtitle else (lambda text: text)
     spoken = [(TimedSentence(convert(c["text"]), c["start_ms"], c["end_ms"]), c.get("words", []))
               for s in audio["sentences"] for c in s.get("cues") or [s]]
-    cues = build_cues([t for t, _ in spoken], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"])
+    cues = build_cues([t for t, _ in spoken], spec.language.square, spec.vertical_layout, audio_ms=audio["duration_ms"],
+                     language=spec.language.code)
     key = run_key(context.partition_key, context.run_id, "subtitle.srt")
     data = to_srt(cues).encode("utf-8")
     uri = media.put_bytes(data, key)

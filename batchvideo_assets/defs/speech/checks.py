@@ -34,7 +34,7 @@ def evaluate_srt(srt: dict, script: dict, audio: dict, media: MediaStore, data: 
     """`data`: the SRT just written (else the stored one is read)."""
     verdict = Verdict()
     spec = spec_of(script)
-    limit = line_limit(spec.language.square, spec.vertical_layout)
+    limit = line_limit(spec.language.square, spec.vertical_layout, spec.language.code)
     if data is None:
         try:
             data = media.read_bytes(srt["key"])
