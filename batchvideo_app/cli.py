@@ -16,7 +16,9 @@ from batchvideo_resources import settings
 from batchvideo_resources.redaction import redact
 
 
-def _bootstrap_env() -> None:
+def _dagster_env() -> None:
+    """Before a command that opens the Dagster instance or loads the code location (only those import
+    Dagster: the database-only commands start in a fraction of a second without it)."""
     import warnings
 
     warnings.filterwarnings("ignore", module="dagster")
@@ -68,19 +70,22 @@ def one_line(exc: BaseException) -> str:
 @click.group(cls=OneLineErrors)
 def main() -> None:
     """BatchVideo: scripts in, narrated videos out."""
-    _bootstrap_env()
 
 
 @main.command("media-root")
 def media_root() -> None:
     """Print the local media folder (what `make dev` serves over http for previews)."""
-    from batchvideo_assets.resources import media_store
+    from urllib.parse import urlparse
 
-    store = media_store()
-    if store.is_s3:
+    url = settings.media_url().rstrip("/")  # read as MediaStore reads it, without loading Dagster
+    if url.startswith("s3://"):
         raise click.ClickException("the media store is S3: previews use presigned URLs, nothing to serve")
-    store.local_root.mkdir(parents=True, exist_ok=True)
-    click.echo(str(store.local_root))
+    parsed = urlparse(url)
+    if parsed.scheme not in ("file", ""):
+        raise click.ClickException(f"not a local media root: {redact(url)}")
+    root = Path(parsed.path if parsed.scheme == "file" else url)
+    root.mkdir(parents=True, exist_ok=True)
+    click.echo(str(root))
 
 
 @main.group()
@@ -105,8 +110,8 @@ def init() -> None:
         ensure_sample_assets,
         seed_reference_data,
     )
+    from batchvideo_media.stock_samples import create_sample_library
     from batchvideo_resources.db import session_scope, upgrade
-    from batchvideo_resources.stock import create_sample_library
 
     upgrade(settings.db_url())
     with session_scope(settings.db_url()) as session:
@@ -151,39 +156,78 @@ def scripts_add(title, content_file, language, voice, vertical, speed, topic, ac
 
 @scripts.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def scripts_import(file: Path) -> None:
+@click.option("--chunk", type=click.IntRange(1, 100_000), default=None, metavar="N",
+              help="rows per transaction (default 500)")
+def scripts_import(file: Path, chunk: int | None) -> None:
     """Insert scripts from a .jsonl or .csv file (UTF-8, with or without BOM; a CSV needs a header row
-    of field names); prints new IDs; each bad line is reported and skipped, the rest still imported."""
-    from batchvideo_app.catalog import add_script
-    from batchvideo_resources.db import session_scope
+    of field names); prints new IDs; each bad line is reported and skipped, the rest still imported.
+    Rows are validated and written N at a time, one transaction each; a progress bar shows on a
+    terminal when the import takes more than a second."""
+    from batchvideo_app.catalog import IMPORT_CHUNK, SCRIPT_FIELDS, import_scripts
 
-    def add(record: dict) -> None:
-        with session_scope(settings.db_url()) as session:
-            click.echo(add_script(session, record).id)
+    records = list(_records(file, ("title", "content"), known=set(SCRIPT_FIELDS)))
+    with _progress(len(records), f"importing {file.name}") as bar:
+        def added(_line_no: int, script_id: int) -> None:
+            bar.echo(str(script_id))
 
-    from batchvideo_app.catalog import SCRIPT_FIELDS
+        def refused(line_no: int, problem: str) -> None:
+            bar.echo(f"{file.name}:{line_no}: {redact(problem)}", err=True)
 
-    _import_lines(file, ("title", "content"), add, known=set(SCRIPT_FIELDS))
+        _, bad = import_scripts(settings.db_url(), records, added=added, refused=refused,
+                                chunk=chunk or IMPORT_CHUNK, progress=bar.update)
+    if bad:
+        click.echo(f"{file.name}: {bad} line(s) skipped", err=True)
+        raise SystemExit(1)
+
+
+class _progress:
+    """A progress bar on standard error when it is a terminal and the work lasts over a second; lines
+    printed meanwhile (`echo`) go above the bar. Without a terminal it prints nothing extra."""
+
+    def __init__(self, total: int, what: str):
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=what, unit="row", file=sys.stderr, delay=1.0, leave=False)
+
+    def __enter__(self) -> _progress:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def echo(self, line: str, err: bool = False) -> None:
+        if self.bar is None:
+            click.echo(line, err=err)
+        else:
+            self.bar.write(line, file=sys.stderr if err else sys.stdout)
 
 
 def _import_lines(file: Path, required: tuple[str, ...], write: Callable[[dict], None],
                   known: set[str] | None = None) -> None:
     """`write` each record of a .jsonl/.csv file in its own transaction; a bad line is reported
     (file:line: field: problem) and skipped; exit status 1 when any line was bad."""
-    from batchvideo_resources.script_spec import BadScriptError
+    from batchvideo_resources.script_spec import BadScriptError, files_checked_once
 
     bad = 0
-    for line_no, record in _records(file, required, known):
-        try:
-            if isinstance(record, Exception):
-                raise record
-            write(record)
-        except (BadScriptError, ValueError) as exc:
-            bad += 1
-            click.echo(f"{file.name}:{line_no}: {redact(str(exc))}", err=True)
-        except SQLAlchemyError as exc:  # e.g. a number the database's column cannot hold
-            bad += 1
-            click.echo(f"{file.name}:{line_no}: row: the database refused it ({one_line(exc)})", err=True)
+    with settings.pinned(), files_checked_once():
+        for line_no, record in _records(file, required, known):
+            try:
+                if isinstance(record, Exception):
+                    raise record
+                write(record)
+            except (BadScriptError, ValueError) as exc:
+                bad += 1
+                click.echo(f"{file.name}:{line_no}: {redact(str(exc))}", err=True)
+            except SQLAlchemyError as exc:  # e.g. a number the database's column cannot hold
+                bad += 1
+                click.echo(f"{file.name}:{line_no}: row: the database refused it ({one_line(exc)})", err=True)
     if bad:
         click.echo(f"{file.name}: {bad} line(s) skipped", err=True)
         raise SystemExit(1)
@@ -353,6 +397,7 @@ def _table_group(name: str) -> click.Group:
         if not users:
             click.echo("no scripts use it")
             return
+        _dagster_env()
         from batchvideo_app.render import observe_edit, rerender_after_edit
 
         stages = observe_edit(users)  # the UI now shows the stages the edit made stale
@@ -528,6 +573,7 @@ for _name in ("accounts", "topics", "voices", "languages"):
 def render(ids: tuple[str, ...], in_process: bool) -> None:
     """Render these scripts through the Dagster instance (its queue, executor and pools) and wait;
     one JSON line per ID. Without a running daemon, this command launches its own queued runs."""
+    _dagster_env()
     from batchvideo_app.render import render_scripts
 
     if not _echo_results(render_scripts(list(ids), in_process=in_process)):
@@ -546,6 +592,7 @@ def _echo_results(results: list[dict]) -> bool:
 @main.command()
 def demo() -> None:
     """Seed sample data and render one Chinese and one English video."""
+    _dagster_env()
     from batchvideo_app.demo import run_demo
 
     ok = run_demo(click.echo)

@@ -5,15 +5,17 @@ The snapshot models below only carry values; the rules a row must meet live in o
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from batchvideo_media.images import undrawable
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
 from batchvideo_media.text import clean_line, foreign_writing, normalise, writing_systems
 from batchvideo_resources import settings
@@ -51,6 +53,36 @@ def resolve_asset_path(value: str | None, field: str, kind: str | None = None) -
         raise BadScriptError(field, f"{value!r} is absolute; expected a path relative to the asset folder")
     if ".." in candidate.parts:
         raise BadScriptError(field, f"{value!r} leaves the asset folder")
+    checked = _FILE_CHECKS.get()
+    if checked is None:
+        return _locate(candidate, value, field, kind)
+    if (value, kind) not in checked:
+        try:
+            checked[value, kind] = _locate(candidate, value, field, kind)
+        except BadScriptError as exc:
+            checked[value, kind] = exc
+    outcome = checked[value, kind]
+    if isinstance(outcome, BadScriptError):
+        raise BadScriptError(field, outcome.problem)
+    return outcome
+
+
+# (value, kind) -> resolved path or the problem, while `files_checked_once()` is in force.
+_FILE_CHECKS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("batchvideo_file_checks", default=None)
+
+
+@contextlib.contextmanager
+def files_checked_once() -> Iterator[None]:
+    """Within this block each distinct file reference is located and decoded once, its outcome reused:
+    10,000 imported rows sharing one background music file decode it once, not 10,000 times."""
+    token = _FILE_CHECKS.set({})
+    try:
+        yield
+    finally:
+        _FILE_CHECKS.reset(token)
+
+
+def _locate(candidate: Path, value: str, field: str, kind: str | None) -> str:
     for root in settings.asset_roots():
         path = (root / candidate).resolve()
         if not path.is_relative_to(root):
@@ -209,6 +241,8 @@ def check_writing(content: str, language: str) -> None:
         system, letters = foreign
         raise BadScriptError("content", f"is written in {system.title()} letters (e.g. {letters[0]!r}), which "
                                         f"language {language} is not written in; set the script's language")
+    from batchvideo_media.images import undrawable  # Pillow: loaded only when a text is checked
+
     for system, letters in writing_systems(content).items():
         missing = undrawable(letters)
         if missing:
