@@ -29,6 +29,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -260,7 +261,7 @@ class AccountRow(TableRow):
     enable_transition: bool = False
     transition_types: Annotated[list[str], BeforeValidator(_name_list)] = []
     digital_human: Annotated[DigitalHumanRow | None, BeforeValidator(_json_text)] = None
-    extra: Annotated[AccountExtraRow, BeforeValidator(_json_object)] = AccountExtraRow()
+    extra: Annotated[AccountExtraRow, BeforeValidator(_json_object)] = Field(default_factory=AccountExtraRow)
 
     @field_validator("subtitle_background")
     @classmethod
@@ -310,7 +311,8 @@ class ScriptRow(TableRow):
     speech_speed: Annotated[float, _between(0.5, 2.0)] = 1.0
     is_horizontal: bool = True
     priority: Annotated[int, _between(-MAX_PRIORITY, MAX_PRIORITY)] = 0
-    extra: Annotated[ScriptExtraRow, BeforeValidator(_json_object)] = ScriptExtraRow()
+    # A factory, not an instance: pydantic deep-copies a model default for every row it validates.
+    extra: Annotated[ScriptExtraRow, BeforeValidator(_json_object)] = Field(default_factory=ScriptExtraRow)
 
     @field_validator("speech_speed", "is_horizontal", "priority", mode="before")
     @classmethod
