@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from batchvideo_media.espeak import espeak_missing_voice
+from batchvideo_media.text import normalise
 from batchvideo_resources import settings
 from batchvideo_resources.catalog_spec import (
     AccountRow,
@@ -24,7 +25,7 @@ from batchvideo_resources.catalog_spec import (
 )
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
 from batchvideo_resources.db.models import utcnow
-from batchvideo_resources.script_spec import BadScriptError
+from batchvideo_resources.script_spec import BadScriptError, check_language_writing
 
 LANGUAGES = [
     # code, name, espeak voice, square (CJK-style line breaking)
@@ -210,6 +211,10 @@ def add_script(session: Session, data: dict[str, Any]) -> Script:
 
 
 def _check_spoken(language, script) -> None:
+    """What the render would refuse about the language: text in a writing system the language is not
+    written in, or a language the TTS cannot speak."""
+    if language is not None:
+        check_language_writing(normalise(script.content), language.code)
     if language is not None and settings.load_settings().tts.backend != "http" and not script.extra.audio:
         problem = espeak_missing_voice(language.tts_voice)  # cached: one espeak-ng run per voice
         if problem:  # refused at import rather than read as letter names at render
