@@ -1,4 +1,5 @@
-"""The `batchvideo` CLI as a user runs it (subprocess, real SQLite database)."""
+"""The `batchvideo` CLI as a user runs it (subprocess, real SQLite database; the batch import also on
+PostgreSQL, and the input-hygiene checks in-process through click's runner)."""
 
 import json
 import os
