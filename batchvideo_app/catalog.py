@@ -12,7 +12,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from batchvideo_media.espeak import espeak_missing_voice
-from batchvideo_media.text import normalise
 from batchvideo_resources import settings
 from batchvideo_resources.catalog_spec import (
     AccountRow,
@@ -21,6 +20,7 @@ from batchvideo_resources.catalog_spec import (
     TableRow,
     TopicRow,
     VoiceRow,
+    normalised,
     validate,
 )
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
@@ -214,7 +214,7 @@ def _check_spoken(language, script) -> None:
     """What the render would refuse about the language: text in a writing system the language is not
     written in, or a language the TTS cannot speak."""
     if language is not None:
-        check_language_writing(normalise(script.content), language.code)
+        check_language_writing(normalised(script.content), language.code)
     if language is not None and settings.load_settings().tts.backend != "http" and not script.extra.audio:
         problem = espeak_missing_voice(language.tts_voice)  # cached: one espeak-ng run per voice
         if problem:  # refused at import rather than read as letter names at render
@@ -262,27 +262,26 @@ def import_scripts(url: str, records: Iterable[tuple[int, dict | Exception]], *,
 
 def _import_chunk(session_scope, url: str, batch: list[tuple[int, dict | Exception]],
                   added: Callable[[int, int], None], refuse: Callable[[int, str], None]) -> int:
-    """One chunk: validate every line, look its references up in bulk, insert the good rows at once."""
-    parsed: list[tuple[int, Any, dict[str, Any]]] = []
+    """One chunk: look up the rows its lines refer to (one query per table), validate each line, insert
+    the good rows at once."""
+    lines = []
     for line_no, data in batch:
-        if isinstance(data, Exception):
+        if isinstance(data, Exception):  # the line could not be read
             refuse(line_no, str(data))
-            continue
-        data = dict(data)
-        references = {noun: data.pop(noun, None) for noun in SCRIPT_REFERENCES}
-        try:
-            parsed.append((line_no, validate(ScriptRow, data), references))
-        except BadScriptError as exc:
-            refuse(line_no, str(exc))
-    if not parsed:
+        else:
+            lines.append((line_no, data))
+    if not lines:
         return 0
     with session_scope(url) as session:
-        found = {noun: _rows_by_key(session, SCRIPT_REFERENCES[noun],
-                                    {str(refs[noun]) for _, _, refs in parsed if refs[noun] not in (None, "")})
-                 for noun in SCRIPT_REFERENCES}
+        found = {noun: _rows_by_key(session, table, {str(data[noun]) for _, data in lines
+                                                     if isinstance(data.get(noun), str | int) and data[noun] != ""})
+                 for noun, table in SCRIPT_REFERENCES.items()}
         good: list[tuple[int, dict[str, Any]]] = []
-        for line_no, script, references in parsed:
+        for line_no, data in lines:
+            data = dict(data)
+            references = {noun: data.pop(noun, None) for noun in SCRIPT_REFERENCES}
             try:
+                script = validate(ScriptRow, data)
                 values = script.model_dump(exclude={"extra"})
                 values["extra"] = script.extra.model_dump(exclude_unset=True)
                 for noun, key in references.items():
@@ -328,8 +327,11 @@ def _insert_scripts(session: Session, rows: list[dict[str, Any]]) -> list[int]:
         # results, quadratic in the chunk); one statement per row and its rowid costs microseconds.
         conn = session.connection()
         return [conn.execute(insert(Script.__table__), values).inserted_primary_key[0] for values in rows]
-    # PostgreSQL: batched multi-row INSERT … RETURNING, ordered by SQLAlchemy's insert sentinel.
-    return list(session.scalars(insert(Script).returning(Script.id, sort_by_parameter_order=True), rows))
+    # PostgreSQL: batched multi-row INSERT … RETURNING, ordered by SQLAlchemy's insert sentinel. NULLs
+    # are rendered: the ORM otherwise drops None values and batches only consecutive rows with the same
+    # keys, so alternating rows with and without a voice went in one per statement.
+    return list(session.scalars(insert(Script).returning(Script.id, sort_by_parameter_order=True)
+                                .execution_options(render_nulls=True), rows))
 
 
 def _refused_value(exc: Exception) -> bool:

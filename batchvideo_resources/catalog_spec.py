@@ -94,6 +94,13 @@ def lora_path(name: str, root: Path | None = None) -> Path | None:
                  if c.resolve().is_relative_to(root) and c.resolve() != root and c.exists()), None)
 
 
+@functools.lru_cache(maxsize=8)
+def normalised(content: str) -> str:
+    """`text.normalise`, remembered for the last few texts: a row's content is normalised when it is
+    validated and again when the import checks its writing system against its language."""
+    return normalise(content)
+
+
 # ---------------------------------------------------------------------------------------- field types
 def _asset_file(kind: str):
     """A file under the asset roots that decodes as `kind` (see resolve_asset_path)."""
@@ -376,7 +383,7 @@ class ScriptRow(TableRow):
     @field_validator("content")
     @classmethod
     def _speakable(cls, value: str) -> str:
-        text = normalise(value)
+        text = normalised(value)
         if not text:
             raise ValueError("is empty")
         if len(text) > MAX_CONTENT_CHARS:
