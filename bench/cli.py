@@ -8,8 +8,8 @@ Measured in one run, on SQLite and on PostgreSQL (skipped when --pg is not reach
   database server's own CPU is not in it);
 - baseline: the previous import path on a sample of the same rows (one `add_script` per row, each in its
   own transaction, settings read and files decoded per row), so the ratio compares like with like;
-- start: median wall time of `batchvideo scripts list --limit 1` and `batchvideo languages list` against
-  `python -c pass`, and the number of Dagster/torch modules those commands import (must be 0).
+- start: median wall and CPU time of `batchvideo scripts list --limit 1` and `batchvideo languages list`
+  against `python -c pass`, and the number of Dagster/torch modules those commands import (must be 0).
 
 The last line printed is one JSON object with the headline figures.
 """
@@ -116,13 +116,17 @@ def heavy_modules(env: dict, *args: str) -> list[str]:
     return sorted(n for n in names if n.split(".")[0] in HEAVY)
 
 
-def median_wall(cmd: list[str], env: dict, repeat: int) -> float:
-    times = []
+def median_wall(cmd: list[str], env: dict, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU (user + system) seconds of `cmd`."""
+    walls, cpus = [], []
     for _ in range(repeat):
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, env=env, capture_output=True, check=True, timeout=120)
-        times.append(time.perf_counter() - start)
-    return round(statistics.median(times), 3)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime)
+    return round(statistics.median(walls), 3), round(statistics.median(cpus), 3)
 
 
 def pg_database(admin: str) -> tuple[str, callable] | None:
@@ -187,15 +191,17 @@ def main() -> None:
                   f"({imported['x_baseline']}x)")
 
         sqlite_env = {**env, "BATCHVIDEO_DB_URL": targets[0][1]}
-        start = {"python -c pass": median_wall([sys.executable, "-c", "pass"], env, args.repeat)}
+        baseline = median_wall([sys.executable, "-c", "pass"], env, args.repeat)
+        start = {"python -c pass": baseline[0], "python -c pass cpu": baseline[1]}
         for command in (["scripts", "list", "--limit", "1"], ["languages", "list"]):
             shown = " ".join(command)
-            start[shown] = median_wall([sys.executable, "-m", "batchvideo_app.cli", *command], sqlite_env,
-                                       args.repeat)
+            start[shown], start[f"{shown} cpu"] = median_wall([sys.executable, "-m", "batchvideo_app.cli", *command],
+                                                              sqlite_env, args.repeat)
             heavy = heavy_modules(sqlite_env, *command)
             start[f"{shown}: heavy modules"] = len(heavy)
-            print(f"start: `batchvideo {shown}` {start[shown]} s (python -c pass {start['python -c pass']} s), "
-                  f"imports {len(heavy)} Dagster/torch modules{': ' + ', '.join(heavy[:5]) if heavy else ''}")
+            print(f"start: `batchvideo {shown}` {start[shown]} s wall, {start[f'{shown} cpu']} s CPU (python -c pass "
+                  f"{baseline[0]} s, {baseline[1]} s CPU), imports {len(heavy)} Dagster/torch modules"
+                  f"{': ' + ', '.join(heavy[:5]) if heavy else ''}")
         result["start_s"] = start
     finally:
         for _, _, drop in targets:
