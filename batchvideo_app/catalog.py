@@ -284,12 +284,13 @@ def _import_chunk(session_scope, url: str, batch: list[tuple[int, dict | Excepti
                 script = validate(ScriptRow, data)
                 values = script.model_dump(exclude={"extra"})
                 values["extra"] = script.extra.model_dump(exclude_unset=True)
+                rows = {}
                 for noun, key in references.items():
-                    row = None if key in (None, "") else found[noun].get(str(key))
-                    if key not in (None, "") and row is None:
+                    rows[noun] = None if key in (None, "") else found[noun].get(str(key))
+                    if key not in (None, "") and rows[noun] is None:
                         raise BadScriptError(noun, f"unknown {noun} {key!r}")
-                    values[f"{noun}_id"] = row.id if row is not None else None
-                _check_spoken(found["language"].get(str(references["language"])), script)
+                    values[f"{noun}_id"] = rows[noun].id if rows[noun] is not None else None
+                _check_spoken(rows["language"], script)
             except BadScriptError as exc:
                 refuse(line_no, str(exc))
                 continue

@@ -643,7 +643,7 @@ def demo() -> None:
     _dagster_env()
     from batchvideo_app.demo import run_demo
 
-    ok = run_demo(click.echo)
+    ok = run_demo(echo)
     if not ok:
         raise SystemExit(1)
 
