@@ -9,7 +9,7 @@ BV := $(VENV)/bin/batchvideo
 APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig chromium
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup setup-dev demo test test-fast dev bench bench-backfill clean
+.PHONY: setup setup-dev demo test test-fast dev bench bench-backfill bench-cli clean
 
 setup: $(VENV)/.installed
 	@$(BV) init
@@ -78,6 +78,9 @@ bench: setup-dev
 # check time, peak RSS of the process tree (BENCH_ARGS="--scripts 3").
 bench-backfill: setup-dev
 	$(PY) bench/backfill.py $(BENCH_ARGS)
+
+bench-cli: setup-dev
+	$(PY) bench/cli.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from batchvideo_media.espeak import espeak_missing_voice
-from batchvideo_media.files import atomic_write
-from batchvideo_media.images import render_sample_logo
-from batchvideo_media.probe import run_ffmpeg
 from batchvideo_resources import settings
 from batchvideo_resources.catalog_spec import (
     AccountRow,
@@ -21,11 +20,12 @@ from batchvideo_resources.catalog_spec import (
     TableRow,
     TopicRow,
     VoiceRow,
+    normalised,
     validate,
 )
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
 from batchvideo_resources.db.models import utcnow
-from batchvideo_resources.script_spec import BadScriptError
+from batchvideo_resources.script_spec import BadScriptError, check_language_writing
 
 LANGUAGES = [
     # code, name, espeak voice, square (CJK-style line breaking)
@@ -50,6 +50,10 @@ TOPICS = [
 
 def ensure_sample_assets(root: Path) -> dict[str, str]:
     """A sample logo and background music under the first asset root (idempotent)."""
+    from batchvideo_media.files import atomic_write
+    from batchvideo_media.images import render_sample_logo
+    from batchvideo_media.probe import run_ffmpeg
+
     root.mkdir(parents=True, exist_ok=True)
     logo, bgm = root / "logo.png", root / "bgm.wav"
     if not logo.exists():
@@ -200,13 +204,160 @@ def add_script(session: Session, data: dict[str, Any]) -> Script:
     script = validate(ScriptRow, data)
     row = Script(**script.model_dump(exclude={"extra"}), extra=script.extra.model_dump(exclude_unset=True),
                  **{noun: _reference(session, noun, key) for noun, key in references.items()})
-    if row.language is not None and settings.load_settings().tts.backend != "http" and not script.extra.audio:
-        problem = espeak_missing_voice(row.language.tts_voice)
-        if problem:  # refused at import rather than read as letter names at render
-            raise BadScriptError("language", f"{row.language.code} cannot be spoken: {problem}")
+    _check_spoken(row.language, script)
     session.add(row)
     session.flush()
     return row
+
+
+def _check_spoken(language, script) -> None:
+    """What the render would refuse about the language: text in a writing system the language is not
+    written in, or a language the TTS cannot speak."""
+    if language is not None:
+        check_language_writing(normalised(script.content), language.code)
+    if language is not None and settings.load_settings().tts.backend != "http" and not script.extra.audio:
+        problem = espeak_missing_voice(language.tts_voice)  # cached: one espeak-ng run per voice
+        if problem:  # refused at import rather than read as letter names at render
+            raise BadScriptError("language", f"{language.code} cannot be spoken: {problem}")
+
+
+IMPORT_CHUNK = 500  # rows per transaction of `import_scripts`
+
+
+def import_scripts(url: str, records: Iterable[tuple[int, dict | Exception]], *,
+                   added: Callable[[int, int], None], refused: Callable[[int, str], None],
+                   chunk: int = IMPORT_CHUNK, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Validate and insert scripts a chunk at a time; returns (rows added, lines refused).
+
+    `records` are (line number, user fields or the reason the line could not be read). Each chunk is
+    validated first (each distinct referenced file located and decoded once for the whole import, the
+    language/voice/topic/account rows it names looked up with one query per table), then its good rows
+    are inserted in one transaction. A bad line is reported by itself through `refused(line, "field:
+    problem")` and the others are still written; `added(line, id)` is called for each written row, in
+    file order, once its transaction has committed; `progress(n)` after each chunk of n lines."""
+    from batchvideo_resources.db import session_scope
+    from batchvideo_resources.script_spec import files_checked_once
+
+    counts = [0, 0]
+
+    def refuse(line_no: int, problem: str) -> None:
+        counts[1] += 1
+        refused(line_no, problem)
+
+    with settings.pinned(), files_checked_once():
+        batch: list[tuple[int, dict | Exception]] = []
+        for item in records:
+            batch.append(item)
+            if len(batch) >= chunk:
+                counts[0] += _import_chunk(session_scope, url, batch, added, refuse)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            counts[0] += _import_chunk(session_scope, url, batch, added, refuse)
+            if progress:
+                progress(len(batch))
+    return counts[0], counts[1]
+
+
+def _import_chunk(session_scope, url: str, batch: list[tuple[int, dict | Exception]],
+                  added: Callable[[int, int], None], refuse: Callable[[int, str], None]) -> int:
+    """One chunk: look up the rows its lines refer to (one query per table), validate each line, insert
+    the good rows at once."""
+    lines = []
+    for line_no, data in batch:
+        if isinstance(data, Exception):  # the line could not be read
+            refuse(line_no, str(data))
+        else:
+            lines.append((line_no, data))
+    if not lines:
+        return 0
+    with session_scope(url) as session:
+        found = {noun: _rows_by_key(session, table, {str(data[noun]) for _, data in lines
+                                                     if isinstance(data.get(noun), str | int) and data[noun] != ""})
+                 for noun, table in SCRIPT_REFERENCES.items()}
+        good: list[tuple[int, dict[str, Any]]] = []
+        for line_no, data in lines:
+            data = dict(data)
+            references = {noun: data.pop(noun, None) for noun in SCRIPT_REFERENCES}
+            try:
+                script = validate(ScriptRow, data)
+                values = script.model_dump(exclude={"extra"})
+                values["extra"] = script.extra.model_dump(exclude_unset=True)
+                rows = {}
+                for noun, key in references.items():
+                    rows[noun] = None if key in (None, "") else found[noun].get(str(key))
+                    if key not in (None, "") and rows[noun] is None:
+                        raise BadScriptError(noun, f"unknown {noun} {key!r}")
+                    values[f"{noun}_id"] = rows[noun].id if rows[noun] is not None else None
+                _check_spoken(rows["language"], script)
+            except BadScriptError as exc:
+                refuse(line_no, str(exc))
+                continue
+            good.append((line_no, values))
+        if not good:
+            return 0
+        try:  # the whole chunk in one statement and one transaction
+            ids = _insert_scripts(session, [values for _, values in good])
+            session.commit()
+            written = list(zip([line_no for line_no, _ in good], ids, strict=True))
+        except (SQLAlchemyError, ValueError) as exc:
+            if not _refused_value(exc):
+                raise
+            session.rollback()
+            written = None
+    if written is None:  # the database refused a value: find which line, one row per transaction
+        written = []
+        for line_no, values in good:
+            try:
+                with session_scope(url) as session:
+                    written.append((line_no, session.scalar(insert(Script).returning(Script.id), values)))
+            except (SQLAlchemyError, ValueError) as exc:
+                if not _refused_value(exc):
+                    raise
+                refuse(line_no, f"row: the database refused it ({_one_line(exc)})")
+    for line_no, script_id in written:  # committed: now they exist
+        added(line_no, script_id)
+    return len(written)
+
+
+def _insert_scripts(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert scripts rows in the session's transaction; their IDs in the same order."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite cannot return a multi-row INSERT's IDs in row order (SQLAlchemy then splices one-row
+        # results, quadratic in the chunk); one statement per row and its rowid costs microseconds.
+        conn = session.connection()
+        return [conn.execute(insert(Script.__table__), values).inserted_primary_key[0] for values in rows]
+    # PostgreSQL: batched multi-row INSERT … RETURNING, ordered by SQLAlchemy's insert sentinel. NULLs
+    # are rendered: the ORM otherwise drops None values and batches only consecutive rows with the same
+    # keys, so alternating rows with and without a voice went in one per statement.
+    return list(session.scalars(insert(Script).returning(Script.id, sort_by_parameter_order=True)
+                                .execution_options(render_nulls=True), rows))
+
+
+def _refused_value(exc: Exception) -> bool:
+    """The database (or its driver) refused a value of a row, as opposed to being down or unreachable,
+    which ends the import with one line rather than one per row."""
+    from sqlalchemy.exc import DataError, IntegrityError, StatementError
+
+    return isinstance(exc, DataError | IntegrityError | ValueError) or type(exc) is StatementError
+
+
+def _rows_by_key(session: Session, table: Table, keys: set[str]) -> dict[str, Any]:
+    """The live rows with these keys, in one query."""
+    if not keys:
+        return {}
+    key = getattr(table.model, table.key)
+    return {getattr(row, table.key): row for row in
+            session.scalars(select(table.model).where(key.in_(keys), table.model.deleted_at.is_(None)))}
+
+
+def _one_line(exc: BaseException) -> str:
+    from batchvideo_resources.redaction import redact
+
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0][:300]
+    return redact(f"{type(cause).__name__}: {first}" if first else type(cause).__name__)
 
 
 def default_asset_root() -> Path:

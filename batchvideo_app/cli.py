@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,9 @@ from batchvideo_resources import settings
 from batchvideo_resources.redaction import redact
 
 
-def _bootstrap_env() -> None:
+def _dagster_env() -> None:
+    """Before a command that opens the Dagster instance or loads the code location (only those import
+    Dagster: the database-only commands start in a fraction of a second without it)."""
     import warnings
 
     warnings.filterwarnings("ignore", module="dagster")
@@ -31,6 +34,29 @@ def _bootstrap_env() -> None:
     settings.export_dagster_home()
 
 
+# Terminal control sequences (CSI, OSC up to BEL/ST, DCS/SOS/PM/APC strings, two-byte escapes, their
+# 8-bit C1 forms) and every other C0/C1 control character but newline and tab: a stored title must not
+# retitle, recolour or rewrite the operator's terminal.
+_CONTROL = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+                      r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|\x1b[ -/]*[0-~]?"
+                      r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """`text` with terminal control sequences and control characters removed (newlines and tabs kept)."""
+    return _CONTROL.sub("", text)
+
+
+def echo(message="", err: bool = False, nl: bool = True, data: bool = False) -> None:
+    """click.echo for everything the CLI prints: messages and listings always without control
+    sequences; data meant for a file or pipe (`export`, `--json`) only cleaned on a terminal."""
+    text = "" if message is None else str(message)
+    if not data or (sys.stderr if err else sys.stdout).isatty():
+        text = shown(text)
+    click.echo(text, err=err, nl=nl)
+
+
 class OneLineErrors(click.Group):
     """No traceback reaches the user from any command: a database that is down, unreachable or not
     migrated, or any other unexpected error (a disk full), ends the command with one line naming it,
@@ -41,14 +67,17 @@ class OneLineErrors(click.Group):
 
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+        except click.ClickException as exc:
+            exc.message = shown(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except DBAPIError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise click.ClickException(redact(f"database {settings.db_url()}: {reason}"
-                                              f"{_UPGRADE_HINT if _missing_schema(reason) else ''}")) from None
+            raise click.ClickException(shown(redact(f"database {settings.db_url()}: {reason}"
+                                              f"{_UPGRADE_HINT if _missing_schema(reason) else ''}"))) from None
         except Exception as exc:  # noqa: BLE001 - the one place every command's errors end up
-            raise click.ClickException(one_line(exc)) from None
+            raise click.ClickException(shown(one_line(exc))) from None
 
 
 _UPGRADE_HINT = " (run `batchvideo db upgrade`)"
@@ -68,19 +97,22 @@ def one_line(exc: BaseException) -> str:
 @click.group(cls=OneLineErrors)
 def main() -> None:
     """BatchVideo: scripts in, narrated videos out."""
-    _bootstrap_env()
 
 
 @main.command("media-root")
 def media_root() -> None:
     """Print the local media folder (what `make dev` serves over http for previews)."""
-    from batchvideo_assets.resources import media_store
+    from urllib.parse import urlparse
 
-    store = media_store()
-    if store.is_s3:
+    url = settings.media_url().rstrip("/")  # read as MediaStore reads it, without loading Dagster
+    if url.startswith("s3://"):
         raise click.ClickException("the media store is S3: previews use presigned URLs, nothing to serve")
-    store.local_root.mkdir(parents=True, exist_ok=True)
-    click.echo(str(store.local_root))
+    parsed = urlparse(url)
+    if parsed.scheme not in ("file", ""):
+        raise click.ClickException(f"not a local media root: {redact(url)}")
+    root = Path(parsed.path if parsed.scheme == "file" else url)
+    root.mkdir(parents=True, exist_ok=True)
+    echo(str(root))
 
 
 @main.group()
@@ -94,7 +126,7 @@ def db_upgrade() -> None:
     from batchvideo_resources.db import upgrade
 
     upgrade(settings.db_url())
-    click.echo(f"database at head: {redact(settings.db_url())}")
+    echo(f"database at head: {redact(settings.db_url())}")
 
 
 @main.command()
@@ -105,15 +137,15 @@ def init() -> None:
         ensure_sample_assets,
         seed_reference_data,
     )
+    from batchvideo_media.stock_samples import create_sample_library
     from batchvideo_resources.db import session_scope, upgrade
-    from batchvideo_resources.stock import create_sample_library
 
     upgrade(settings.db_url())
     with session_scope(settings.db_url()) as session:
         seed_reference_data(session)
     ensure_sample_assets(default_asset_root())
     create_sample_library(settings.stock_dir())
-    click.echo(f"ready: db {redact(settings.db_url())}, stock {settings.stock_dir()}, assets {default_asset_root()}")
+    echo(f"ready: db {redact(settings.db_url())}, stock {settings.stock_dir()}, assets {default_asset_root()}")
 
 
 @main.group()
@@ -144,48 +176,87 @@ def scripts_add(title, content_file, language, voice, vertical, speed, topic, ac
                                        "voice": voice, "is_horizontal": not vertical, "speech_speed": speed,
                                        "topic": topic, "account": account, "priority": priority,
                                        "extra": extra or {}})
-            click.echo(row.id)
+            echo(row.id)
     except BadScriptError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 @scripts.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def scripts_import(file: Path) -> None:
+@click.option("--chunk", type=click.IntRange(1, 100_000), default=None, metavar="N",
+              help="rows per transaction (default 500)")
+def scripts_import(file: Path, chunk: int | None) -> None:
     """Insert scripts from a .jsonl or .csv file (UTF-8, with or without BOM; a CSV needs a header row
-    of field names); prints new IDs; each bad line is reported and skipped, the rest still imported."""
-    from batchvideo_app.catalog import add_script
-    from batchvideo_resources.db import session_scope
+    of field names); prints new IDs; each bad line is reported and skipped, the rest still imported.
+    Rows are validated and written N at a time, one transaction each; a progress bar shows on a
+    terminal when the import takes more than a second."""
+    from batchvideo_app.catalog import IMPORT_CHUNK, SCRIPT_FIELDS, import_scripts
 
-    def add(record: dict) -> None:
-        with session_scope(settings.db_url()) as session:
-            click.echo(add_script(session, record).id)
+    records = list(_records(file, ("title", "content"), known=set(SCRIPT_FIELDS)))
+    with _progress(len(records), f"importing {file.name}") as bar:
+        def added(_line_no: int, script_id: int) -> None:
+            bar.echo(str(script_id))
 
-    from batchvideo_app.catalog import SCRIPT_FIELDS
+        def refused(line_no: int, problem: str) -> None:
+            bar.echo(f"{file.name}:{line_no}: {redact(problem)}", err=True)
 
-    _import_lines(file, ("title", "content"), add, known=set(SCRIPT_FIELDS))
+        _, bad = import_scripts(settings.db_url(), records, added=added, refused=refused,
+                                chunk=chunk or IMPORT_CHUNK, progress=bar.update)
+    if bad:
+        echo(f"{file.name}: {bad} line(s) skipped", err=True)
+        raise SystemExit(1)
+
+
+class _progress:
+    """A progress bar on standard error when it is a terminal and the work lasts over a second; lines
+    printed meanwhile (`echo`) go above the bar. Without a terminal it prints nothing extra."""
+
+    def __init__(self, total: int, what: str):
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=shown(what), unit="row", file=sys.stderr, delay=1.0, leave=False)
+
+    def __enter__(self) -> _progress:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def echo(self, line: str, err: bool = False) -> None:
+        if self.bar is None:
+            echo(line, err=err)
+        else:
+            self.bar.write(shown(line), file=sys.stderr if err else sys.stdout)
 
 
 def _import_lines(file: Path, required: tuple[str, ...], write: Callable[[dict], None],
                   known: set[str] | None = None) -> None:
     """`write` each record of a .jsonl/.csv file in its own transaction; a bad line is reported
     (file:line: field: problem) and skipped; exit status 1 when any line was bad."""
-    from batchvideo_resources.script_spec import BadScriptError
+    from batchvideo_resources.script_spec import BadScriptError, files_checked_once
 
     bad = 0
-    for line_no, record in _records(file, required, known):
-        try:
-            if isinstance(record, Exception):
-                raise record
-            write(record)
-        except (BadScriptError, ValueError) as exc:
-            bad += 1
-            click.echo(f"{file.name}:{line_no}: {redact(str(exc))}", err=True)
-        except SQLAlchemyError as exc:  # e.g. a number the database's column cannot hold
-            bad += 1
-            click.echo(f"{file.name}:{line_no}: row: the database refused it ({one_line(exc)})", err=True)
+    with settings.pinned(), files_checked_once():
+        for line_no, record in _records(file, required, known):
+            try:
+                if isinstance(record, Exception):
+                    raise record
+                write(record)
+            except (BadScriptError, ValueError) as exc:
+                bad += 1
+                echo(f"{file.name}:{line_no}: {redact(str(exc))}", err=True)
+            except SQLAlchemyError as exc:  # e.g. a number the database's column cannot hold
+                bad += 1
+                echo(f"{file.name}:{line_no}: row: the database refused it ({one_line(exc)})", err=True)
     if bad:
-        click.echo(f"{file.name}: {bad} line(s) skipped", err=True)
+        echo(f"{file.name}: {bad} line(s) skipped", err=True)
         raise SystemExit(1)
 
 
@@ -209,14 +280,18 @@ def _records(file: Path, required: tuple[str, ...], known: set[str] | None = Non
         raise click.ClickException(f"{file}: expected a .jsonl or .csv file")
     text = _text_of(file)
     if suffix == ".jsonl":
+        from batchvideo_resources.catalog_spec import DuplicateKeyError, loads_json
+
         for line_no, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = loads_json(line)
                 if not isinstance(record, dict):
                     raise ValueError("row: a line must be a JSON object")
                 yield line_no, record
+            except DuplicateKeyError as exc:
+                yield line_no, ValueError(f"{exc.key}: given twice on this line (each key once)")
             except json.JSONDecodeError as exc:
                 yield line_no, ValueError(f"row: invalid JSON ({exc.msg})")
             except RecursionError:
@@ -224,20 +299,37 @@ def _records(file: Path, required: tuple[str, ...], known: set[str] | None = Non
             except ValueError as exc:
                 yield line_no, exc
         return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in reader.fieldnames or []]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader, [])]
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if known is not None and name not in known]
-    if missing or unknown:
-        shown = f"unknown column {unknown[0]!r}" if unknown else f"no {missing[0]!r} column"
+    twice = [name for name in header if header.count(name) > 1]
+    if missing or unknown or twice:
+        shown = (f"unknown column {unknown[0]!r}" if unknown else f"column {twice[0]!r} given twice" if twice
+                 else f"no {missing[0]!r} column")
         raise click.ClickException(f"{file.name}:1: header: {shown} (the first line must name the columns)")
-    reader.fieldnames = header
-    for record in reader:
-        if None in record:
-            yield reader.line_num, ValueError(f"row: {len(header) + len(record[None])} values for "
-                                              f"{len(header)} columns")
+    line_no = reader.line_num
+    for values in reader:
+        first, line_no = line_no + 1, reader.line_num  # a quoted cell may span lines: the row's first
+        if not values:
+            continue  # a blank line
+        if len(values) != len(header):  # a missing or extra comma would shift every later column
+            yield first, ValueError(f"row: {len(values)} values for {len(header)} columns")
             continue
-        yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
+        yield first, {k: _from_cell(v) for k, v in zip(header, values, strict=True) if v != ""}
+
+
+# OWASP CSV injection: a cell a spreadsheet would evaluate as a formula is written with a leading
+# apostrophe (shown as text), and import removes it again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _to_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _from_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
 
 
 @scripts.command("list")
@@ -275,10 +367,10 @@ def scripts_list(limit: int, as_json: bool) -> None:
                 item["unreadable"] = _unreadable_column(session, row.id)
             listed.append(item)
     if as_json:
-        click.echo(json.dumps(listed, ensure_ascii=False, indent=1))
+        echo(json.dumps(listed, ensure_ascii=False, indent=1), data=True)
     for item in [] if as_json else listed:
         problem = item.get("unreadable")
-        click.echo(f"{item['id']}\t{item['state']}\t{item['title']}" + (f"\t(unreadable: {problem})" if problem else ""))
+        echo(f"{item['id']}\t{item['state']}\t{item['title']}" + (f"\t(unreadable: {problem})" if problem else ""))
 
 
 def _unreadable_column(session, script_id: int) -> str | None:
@@ -310,7 +402,7 @@ def scripts_delete(ids: tuple[int, ...]) -> None:
                 raise click.ClickException(f"no script {script_id}; nothing deleted")
             row.deleted_at = utcnow()
     for script_id in ids:
-        click.echo(f"deleted script {script_id}")
+        echo(f"deleted script {script_id}")
 
 
 def _table_group(name: str) -> click.Group:
@@ -332,7 +424,7 @@ def _table_group(name: str) -> click.Group:
     def add(key: str, **values) -> None:
         """Add one row; every value is checked first, nothing is written when one is bad."""
         row, action = _write(table, {table.key: key, **_given(values)}, create=True, replace=False)
-        click.echo(f"{action} {table.describe(getattr(row, table.key))}")
+        echo(f"{action} {table.describe(getattr(row, table.key))}")
 
     @group.command("update")
     @click.argument("key", metavar=table.key.upper())
@@ -347,25 +439,26 @@ def _table_group(name: str) -> click.Group:
         if not changes:
             raise click.UsageError("nothing to update: give at least one --FIELD VALUE")
         _write(table, {table.key: key, **changes}, create=False, replace=False)
-        click.echo(f"updated {table.describe(key)}: {', '.join(changes)}")
+        echo(f"updated {table.describe(key)}: {', '.join(changes)}")
         with session_scope(settings.db_url()) as session:
             users = scripts_using(session, table, find(session, table, key))
         if not users:
-            click.echo("no scripts use it")
+            echo("no scripts use it")
             return
+        _dagster_env()
         from batchvideo_app.render import observe_edit, rerender_after_edit
 
         stages = observe_edit(users)  # the UI now shows the stages the edit made stale
-        click.echo(f"scripts using it: {', '.join(map(str, users))}")
+        echo(f"scripts using it: {', '.join(map(str, users))}")
         for script_id, selection in stages.items():
             names = "every stage" if selection is None else ", ".join(k.to_user_string() for k in selection)
-            click.echo(f"  script {script_id}: stale: {names}")
+            echo(f"  script {script_id}: stale: {names}")
         if not stages:
-            click.echo("no stage of theirs depends on the changed fields")
+            echo("no stage of theirs depends on the changed fields")
         elif not rerender:
-            click.echo("nothing rendered; --rerender renders the stale stages now")
+            echo("nothing rendered; --rerender renders the stale stages now")
         else:
-            click.echo(f"rendering the stale stages of {len(stages)} script(s)…")
+            echo(f"rendering the stale stages of {len(stages)} script(s)…")
             if not _echo_results(rerender_after_edit(stages)):
                 raise SystemExit(1)
 
@@ -376,15 +469,15 @@ def _table_group(name: str) -> click.Group:
         """Every row with the number of scripts using it."""
         rows = _listing(table, deleted=deleted)
         if as_json:
-            click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+            echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str), data=True)
             return
         for item in rows:
             details = [f"{k}={_cell(v)}" for k, v in item.items()
                        if k not in (table.key, "scripts", "deleted_at") and v not in (None, "", [], {})]
             state = f"deleted {item['deleted_at']}\t" if item.get("deleted_at") else ""
-            click.echo(f"{item[table.key]}\t{state}scripts={item['scripts']}\t" + "  ".join(details))
+            echo(f"{item[table.key]}\t{state}scripts={item['scripts']}\t" + "  ".join(details))
         if not rows:
-            click.echo(f"no {name}", err=True)
+            echo(f"no {name}", err=True)
 
     @group.command("show")
     @click.argument("key", metavar=table.key.upper())
@@ -395,10 +488,10 @@ def _table_group(name: str) -> click.Group:
         if item is None:
             raise click.ClickException(f"no {table.describe(key)}")
         if as_json:
-            click.echo(json.dumps(item, ensure_ascii=False, indent=1, default=str))
+            echo(json.dumps(item, ensure_ascii=False, indent=1, default=str), data=True)
             return
         for field, value in item.items():
-            click.echo(f"{field}: {_cell(value) if value not in (None, '') else '-'}")
+            echo(f"{field}: {_cell(value) if value not in (None, '') else '-'}")
 
     @group.command("delete")
     @click.argument("key", metavar=table.key.upper())
@@ -414,7 +507,7 @@ def _table_group(name: str) -> click.Group:
                 _, users = soft_delete(session, table, key, force=force)
         except BadScriptError as exc:
             raise click.ClickException(exc.problem) from None
-        click.echo(f"deleted {table.describe(key)}" +
+        echo(f"deleted {table.describe(key)}" +
                    (f"; scripts {', '.join(map(str, users))} still refer to it" if users else ""))
 
     @group.command("import")
@@ -424,7 +517,7 @@ def _table_group(name: str) -> click.Group:
         line, bad lines reported and skipped."""
         def write(record: dict) -> None:
             row, action = _write(table, record, create=True, replace=True, quiet=True)
-            click.echo(f"{action} {table.describe(getattr(row, table.key))}")
+            echo(f"{action} {table.describe(getattr(row, table.key))}")
 
         _import_lines(file, (table.key,), write)
 
@@ -446,10 +539,10 @@ def _table_group(name: str) -> click.Group:
         text = _to_csv(table.fields, rows) if fmt == "csv" else "".join(
             json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         if output is None:
-            click.echo(text, nl=False)
+            echo(text, nl=False, data=True)
         else:
             output.write_text(text, encoding="utf-8")
-            click.echo(f"exported {len(rows)} {name} to {output}", err=True)
+            echo(f"exported {len(rows)} {name} to {output}", err=True)
 
     return group
 
@@ -513,7 +606,7 @@ def _to_csv(fields: list[str], rows: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: _to_cell(_cell(v)) for k, v in row.items()})
     return out.getvalue()
 
 
@@ -528,6 +621,7 @@ for _name in ("accounts", "topics", "voices", "languages"):
 def render(ids: tuple[str, ...], in_process: bool) -> None:
     """Render these scripts through the Dagster instance (its queue, executor and pools) and wait;
     one JSON line per ID. Without a running daemon, this command launches its own queued runs."""
+    _dagster_env()
     from batchvideo_app.render import render_scripts
 
     def progress(line: str) -> None:  # which run each script waits for, on stderr
@@ -542,16 +636,17 @@ def _echo_results(results: list[dict]) -> bool:
     for result in results:
         shown = {k: v for k, v in result.items() if k != "run_id"}
         shown["error"] = redact(shown.get("error"))
-        click.echo(json.dumps(shown, ensure_ascii=False))
+        echo(json.dumps(shown, ensure_ascii=False), data=True)
     return all(result["status"] == "SUCCESS" for result in results)
 
 
 @main.command()
 def demo() -> None:
     """Seed sample data and render one Chinese and one English video."""
+    _dagster_env()
     from batchvideo_app.demo import run_demo
 
-    ok = run_demo(click.echo)
+    ok = run_demo(echo)
     if not ok:
         raise SystemExit(1)
 

@@ -29,6 +29,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -53,6 +54,7 @@ from batchvideo_resources.script_spec import (
 
 RENDER_CONTEXT = {"resolve_paths": True, "tts_backend": None}
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_LORA_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
@@ -85,9 +87,18 @@ def lora_dir() -> Path:
 
 
 def lora_path(name: str, root: Path | None = None) -> Path | None:
-    """The LoRA weights named `name`: a folder or `<name>.safetensors` under the LoRA folder."""
-    root = root or lora_dir()
-    return next((c for c in (root / name, root / f"{name}.safetensors") if c.exists()), None)
+    """The LoRA weights named `name`: a folder or `<name>.safetensors` under the LoRA folder; None for a
+    name that resolves outside it (absolute, `..`, a symlink out)."""
+    root = (root or lora_dir()).resolve()
+    return next((c for c in (root / name, root / f"{name}.safetensors")
+                 if c.resolve().is_relative_to(root) and c.resolve() != root and c.exists()), None)
+
+
+@functools.lru_cache(maxsize=8)
+def normalised(content: str) -> str:
+    """`text.normalise`, remembered for the last few texts: a row's content is normalised when it is
+    validated and again when the import checks its writing system against its language."""
+    return normalise(content)
 
 
 # ---------------------------------------------------------------------------------------- field types
@@ -104,15 +115,48 @@ def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+class DuplicateKeyError(ValueError):
+    """A JSON object names the same key twice (json.loads would silently keep the last)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"the key {key!r} appears twice")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKeyError(key)
+        seen[key] = value
+    return seen
+
+
+def loads_json(text: str) -> Any:
+    """`json.loads`, refusing an object that gives a key twice (DuplicateKeyError): the last value
+    winning, unseen, is how a `language` typed twice ends up the wrong one."""
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
 def _json_text(value: Any) -> Any:
-    """JSON columns arrive as JSON text from CSV files and CLI options."""
+    """JSON columns arrive as JSON text from CSV files and CLI options. Text that is not JSON and does
+    not open an object or array is kept as text (a JSON column holding a bare string, written by raw
+    SQL, reads back as one), so the caller says what the value must be rather than "not valid JSON"."""
     value = _blank_is_none(value)
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return loads_json(value)
+        except DuplicateKeyError as exc:
+            raise ValueError(f"has the key {exc.key!r} twice") from None
         except json.JSONDecodeError as exc:
-            raise ValueError(f"is not valid JSON ({exc.msg})") from None
+            if value.lstrip().startswith(("{", "[")):
+                raise ValueError(f"is not valid JSON ({exc.msg})") from None
     return value
+
+
+def _json_kind(value: Any) -> str:
+    return {str: "text", list: "an array", bool: "true/false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__)
 
 
 def _json_object(value: Any) -> dict:
@@ -120,7 +164,14 @@ def _json_object(value: Any) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError(f"must be a JSON object, got {type(value).__name__}")
+        raise ValueError(f"must be a JSON object, got {_json_kind(value)}")
+    return value
+
+
+def _json_object_or_none(value: Any) -> dict | None:
+    value = _json_text(value)
+    if value is not None and not isinstance(value, dict):
+        raise ValueError(f"must be a JSON object, got {_json_kind(value)}")
     return value
 
 
@@ -150,7 +201,7 @@ def _at_most(limit: int):
 
 ImageFile = Annotated[str | None, BeforeValidator(_blank_is_none), _asset_file("image")]
 AudioFile = Annotated[str | None, BeforeValidator(_blank_is_none), _asset_file("audio")]
-MediaFile = Annotated[str | None, BeforeValidator(_blank_is_none), _asset_file("media")]
+PresenterFile = Annotated[str | None, BeforeValidator(_blank_is_none), _asset_file("presenter")]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]
 
@@ -221,6 +272,9 @@ class TopicRow(TableRow, TopicSpec):
     @field_validator("lora_name")
     @classmethod
     def _lora_resolves(cls, value: str | None) -> str | None:
+        if value and not _LORA_NAME.fullmatch(value):  # it is joined to the LoRA folder as a path
+            raise ValueError(f"{value!r} is not a LoRA name (letters, digits, '.', '_', '-'; a file or folder "
+                             "name inside the LoRA folder, no path)")
         if value and settings.load_settings().image.backend == "flux" and lora_path(value) is None:
             raise ValueError(f"LoRA {value!r} not found in {lora_dir()} (expected a folder or "
                              f"{value}.safetensors)")
@@ -229,7 +283,7 @@ class TopicRow(TableRow, TopicSpec):
 
 class DigitalHumanRow(DigitalHumanSpec):
     model_config = ConfigDict(extra="forbid")
-    avatar: MediaFile = None
+    avatar: PresenterFile = None
     intro_s: Annotated[float, _between(0, 60)] = DigitalHumanSpec.model_fields["intro_s"].default
     outro_s: Annotated[float, _between(0, 60)] = DigitalHumanSpec.model_fields["outro_s"].default
 
@@ -267,8 +321,8 @@ class AccountRow(TableRow):
     font: OptionalText = None
     enable_transition: bool = False
     transition_types: Annotated[list[str], BeforeValidator(_name_list)] = []
-    digital_human: Annotated[DigitalHumanRow | None, BeforeValidator(_json_text)] = None
-    extra: Annotated[AccountExtraRow, BeforeValidator(_json_object)] = AccountExtraRow()
+    digital_human: Annotated[DigitalHumanRow | None, BeforeValidator(_json_object_or_none)] = None
+    extra: Annotated[AccountExtraRow, BeforeValidator(_json_object)] = Field(default_factory=AccountExtraRow)
 
     @field_validator("subtitle_background")
     @classmethod
@@ -318,7 +372,8 @@ class ScriptRow(TableRow):
     speech_speed: Annotated[float, _between(0.5, 2.0)] = 1.0
     is_horizontal: bool = True
     priority: Annotated[int, _between(-MAX_PRIORITY, MAX_PRIORITY)] = 0
-    extra: Annotated[ScriptExtraRow, BeforeValidator(_json_object)] = ScriptExtraRow()
+    # A factory, not an instance: pydantic deep-copies a model default for every row it validates.
+    extra: Annotated[ScriptExtraRow, BeforeValidator(_json_object)] = Field(default_factory=ScriptExtraRow)
 
     @field_validator("speech_speed", "is_horizontal", "priority", mode="before")
     @classmethod
@@ -336,7 +391,7 @@ class ScriptRow(TableRow):
     @field_validator("content")
     @classmethod
     def _speakable(cls, value: str) -> str:
-        text = normalise(value)
+        text = normalised(value)
         if not text:
             raise ValueError("is empty")
         if len(text) > MAX_CONTENT_CHARS:

@@ -175,9 +175,10 @@ class ImageGenResource(dg.ConfigurableResource):
     def _lora_source(self, name: str) -> str:
         if not self.lora_dir:
             raise FileNotFoundError(f"LoRA {name!r} asked for, but no LoRA folder is configured (BATCHVIDEO_LORA_DIR)")
-        root = Path(self.lora_dir)
+        root = Path(self.lora_dir).resolve()
         for candidate in (root / name, root / f"{name}.safetensors"):
-            if candidate.exists():
+            # A stored name is joined as a path: an absolute one or `..` would leave the folder.
+            if candidate.resolve().is_relative_to(root) and candidate.resolve() != root and candidate.exists():
                 return str(candidate)
         raise FileNotFoundError(f"LoRA {name!r} not found in {root} (expected a folder or {name}.safetensors)")
 

@@ -5,20 +5,23 @@ The snapshot models below only carry values; the rules a row must meet live in o
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from batchvideo_media.images import undrawable
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
 from batchvideo_media.text import clean_line, foreign_writing, normalise, writing_systems
 from batchvideo_resources import settings
 
 MAX_CONTENT_CHARS = 20_000
+MIN_PRESENTER_SIDE = 64  # pixels: below this a presenter picture cannot show a face
 MAX_PRIORITY = 1_000_000  # |scripts.priority|; a run's priority tag is the same number
 
 
@@ -51,6 +54,36 @@ def resolve_asset_path(value: str | None, field: str, kind: str | None = None) -
         raise BadScriptError(field, f"{value!r} is absolute; expected a path relative to the asset folder")
     if ".." in candidate.parts:
         raise BadScriptError(field, f"{value!r} leaves the asset folder")
+    checked = _FILE_CHECKS.get()
+    if checked is None:
+        return _locate(candidate, value, field, kind)
+    if (value, kind) not in checked:
+        try:
+            checked[value, kind] = _locate(candidate, value, field, kind)
+        except BadScriptError as exc:
+            checked[value, kind] = exc
+    outcome = checked[value, kind]
+    if isinstance(outcome, BadScriptError):
+        raise BadScriptError(field, outcome.problem)
+    return outcome
+
+
+# (value, kind) -> resolved path or the problem, while `files_checked_once()` is in force.
+_FILE_CHECKS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("batchvideo_file_checks", default=None)
+
+
+@contextlib.contextmanager
+def files_checked_once() -> Iterator[None]:
+    """Within this block each distinct file reference is located and decoded once, its outcome reused:
+    10,000 imported rows sharing one background music file decode it once, not 10,000 times."""
+    token = _FILE_CHECKS.set({})
+    try:
+        yield
+    finally:
+        _FILE_CHECKS.reset(token)
+
+
+def _locate(candidate: Path, value: str, field: str, kind: str | None) -> str:
     for root in settings.asset_roots():
         path = (root / candidate).resolve()
         if not path.is_relative_to(root):
@@ -80,16 +113,31 @@ def _check_media(path: Path, value: str, field: str, kind: str) -> None:
                 img.load()
         except Exception as exc:  # noqa: BLE001 - any decoder error
             raise BadScriptError(field, f"{value!r} is not a readable image ({type(exc).__name__})") from None
-    wanted = {"image": ("video",), "audio": ("audio",), "media": ("audio", "video")}[kind]
+    wanted = {"image": ("video",), "audio": ("audio",), "media": ("audio", "video"), "presenter": ("video",)}[kind]
     try:
         info = probe(path)
         if not {s.get("codec_type") for s in info.streams} & set(wanted):
             raise MediaError("no usable stream")
         run_ffmpeg(["-xerror", "-i", str(path), "-f", "null", "-"])
     except MediaError as exc:
-        what = "image" if kind == "image" else " or ".join(wanted)
+        what = "image" if kind == "image" else "picture or video" if kind == "presenter" else " or ".join(wanted)
         reason = "it did not decode in time" if "did not finish" in str(exc) else "it does not decode"
         raise BadScriptError(field, f"{value!r} is not a readable {what} file ({reason})") from None
+    # Files that decode yet would make a wrong video: narration or music without a single sample (the
+    # render fails on it later), a presenter picture too small to hold a face (a flat box on screen).
+    if kind == "audio" and max([info.duration_s, *(_seconds(s.get("duration")) for s in info.streams
+                                                   if s.get("codec_type") == "audio")]) <= 0:
+        raise BadScriptError(field, f"{value!r} has no audio samples (0 s long)")
+    if kind == "presenter" and min(info.width or 0, info.height or 0) < MIN_PRESENTER_SIDE:
+        raise BadScriptError(field, f"{value!r} is {info.width}×{info.height} pixels; a presenter picture needs "
+                                    f"at least {MIN_PRESENTER_SIDE}×{MIN_PRESENTER_SIDE} to show a face")
+
+
+def _seconds(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 class LanguageSpec(BaseModel):
@@ -204,14 +252,24 @@ def _file_stamp(path: str) -> str:
     return f"{st.st_size}:{int(st.st_mtime)}"
 
 
-def check_writing(content: str, language: str) -> None:
-    """The text is in a writing system its language speaks, and some installed font can draw it;
-    otherwise the TTS reads letter names and the subtitles show nothing (a wrong video)."""
+def check_language_writing(content: str, language: str) -> None:
+    """The (normalised) text is in a writing system its language is written in: a script whose letters
+    are 5 % or more (and at least 3) in a system foreign to the language is refused, so a stray π or a
+    quoted name passes and Chinese text labelled en-US does not (`text.foreign_writing`). Cheap: the
+    import applies it to every row."""
     foreign = foreign_writing(content, language)
     if foreign:
         system, letters = foreign
         raise BadScriptError("content", f"is written in {system.title()} letters (e.g. {letters[0]!r}), which "
                                         f"language {language} is not written in; set the script's language")
+
+
+def check_writing(content: str, language: str) -> None:
+    """The text is in a writing system its language speaks, and some installed font can draw it;
+    otherwise the TTS reads letter names and the subtitles show nothing (a wrong video)."""
+    check_language_writing(content, language)
+    from batchvideo_media.images import undrawable  # Pillow: loaded only when a text is checked
+
     for system, letters in writing_systems(content).items():
         missing = undrawable(letters)
         if missing:

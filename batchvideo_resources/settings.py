@@ -9,7 +9,10 @@ with the variable's name. Secrets are `SecretStr`: they never show in a repr, a 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -259,9 +262,27 @@ SECTIONS: dict[str, type[Section]] = {name: field.default_factory
                                       for name, field in Settings.model_fields.items()}
 
 
+_PINNED: contextvars.ContextVar[Settings | None] = contextvars.ContextVar("batchvideo_pinned_settings",
+                                                                          default=None)
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[Settings]:
+    """Within this block `load_settings()` returns one snapshot instead of reading the environment
+    again: reading it costs tens of milliseconds, which a bulk import would otherwise pay per row."""
+    token = _PINNED.set(load_settings())
+    try:
+        yield _PINNED.get()
+    finally:
+        _PINNED.reset(token)
+
+
 def load_settings() -> Settings:
-    """The settings in force now, read from the environment; a wrong value raises SettingsError naming
-    every offending variable and what it accepts."""
+    """The settings in force now, read from the environment (or the snapshot `pinned()` holds); a wrong
+    value raises SettingsError naming every offending variable and what it accepts."""
+    snapshot = _PINNED.get()
+    if snapshot is not None:
+        return snapshot
     sections, problems = {}, []
     for name, section in SECTIONS.items():
         try:
