@@ -33,6 +33,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from batchvideo_media.compose.graph import XFADE_TYPES
@@ -254,6 +255,18 @@ class VoiceRow(TableRow, VoiceSpec):
     name: str
     reference_audio: AudioFile = None
 
+    @model_validator(mode="after")
+    def _clip_has_its_transcript(self) -> "VoiceRow":
+        """The voice-cloning server conditions on what the clip says (`<clip>.txt` beside it): without
+        it every sentence of a script in this voice would be refused at render, so it is refused here."""
+        if self.backend == "http" and self.reference_audio:
+            clip = Path(resolve_asset_path(self.reference_audio, "reference_audio"))
+            transcript = clip.with_suffix(".txt")
+            if not transcript.is_file() or not transcript.read_text(encoding="utf-8", errors="replace").strip():
+                raise BadScriptError("reference_audio", f"{self.reference_audio!r} needs its transcript beside it, "
+                                     f"{transcript.name} (what the clip says, for the voice-cloning server)")
+        return self
+
 
 class TopicRow(TableRow, TopicSpec):
     table = Topic.__table__
@@ -421,6 +434,7 @@ def field_error(exc: ValidationError, prefix: str = "") -> BadScriptError:
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, BadScriptError):
         problem = cause.problem
+        loc = loc or cause.field  # a check across fields names the field it is about
     elif err["type"] == "value_error":
         problem = str(cause)
     elif err["type"] == "extra_forbidden":

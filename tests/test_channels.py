@@ -6,6 +6,7 @@ same models to rows written around the CLI."""
 
 import csv
 import json
+import shutil
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ def assets():
     ensure_sample_assets(root)
     (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     (root / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt nope")
+    (root / "bgm.txt").write_text("The words of the reference clip.", encoding="utf-8")  # a cloned voice's transcript
+    shutil.copy(root / "bgm.wav", root / "untranscribed.wav")
     return root
 
 
@@ -156,6 +159,7 @@ BAD_VALUES = [
     ("topics", {"name": "t4", "extra": [1, 2]}, "extra"),
     ("voices", {"name": "v1", "reference_audio": "logo.png"}, "reference_audio"),
     ("voices", {"name": "v2", "reference_audio": "../outside.wav"}, "reference_audio"),
+    ("voices", {"name": "v3", "reference_audio": "untranscribed.wav", "backend": "http"}, "reference_audio"),
     ("languages", {"code": "xx-XX", "name": "Nowhere", "tts_voice": "no-such-espeak-voice"}, "tts_voice"),
     ("languages", {"code": "not a code", "name": "Bad", "tts_voice": "en"}, "code"),
 ]
