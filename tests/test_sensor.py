@@ -5,10 +5,11 @@ import datetime as dt
 import dagster as dg
 import pytest
 from dagster._core.utils import make_new_run_id
-from helpers import tick_sensor
+from helpers import cursor_at_end, tick_sensor
 from sqlalchemy import insert, select, text
 
-from batchvideo_assets.defs.automation.sensors import PAGE_SIZE
+from batchvideo_assets.defs.automation import sensors
+from batchvideo_assets.facet_events import facet_observations, latest_observed
 from batchvideo_resources.db import Script, engine_for, session_scope
 
 
@@ -80,9 +81,10 @@ def test_raw_sql_update_moves_the_revision(db_url, fresh_instance):
     assert request.tags["batchvideo/revision"] == "2" and request.partition_key == str(row)
 
 
-def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance):
-    _, cursor = tick_sensor(fresh_instance, db_url, None)
-    ids = insert_rows(db_url, PAGE_SIZE + 37)
+def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance, monkeypatch):
+    monkeypatch.setattr(sensors, "PAGE_SIZE", 10)
+    cursor = cursor_at_end(fresh_instance, db_url)
+    ids = insert_rows(db_url, sensors.PAGE_SIZE + 7)
     seen = []
     ticks = 0
     while True:
@@ -167,6 +169,16 @@ def test_a_row_with_unreadable_values_does_not_stop_the_others(db_url, fresh_ins
     assert {r.partition_key for r in requests} >= {str(good), str(bad)}
 
 
+def _first_render_observes(instance, url, script_id):
+    """What the `script` step of a first render records: the facets it read (the baseline of later edits)."""
+    from batchvideo_resources.facets import facet_digests
+
+    with session_scope(url) as session:
+        digests = facet_digests(session.get(Script, script_id))
+    for event in facet_observations(str(script_id), digests):
+        instance.report_runless_asset_event(event)
+
+
 def _run(script_id: int, revision: int, status) -> dg.DagsterRun:
     return dg.DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=status,
                          tags={"dagster/partition": str(script_id), "batchvideo/revision": str(revision)})
@@ -184,6 +196,8 @@ def test_an_edit_renders_only_the_stages_it_affects_and_shows_them_stale(db_url,
     (row,) = insert_rows(db_url, 1)
     (first,), cursor = tick_sensor(fresh_instance, db_url, None)
     assert _selection(first) is None  # a new script: every stage
+    assert latest_observed(fresh_instance, [str(row)]) == {}  # nothing materialized: nothing observed
+    _first_render_observes(fresh_instance, db_url, row)
 
     with session_scope(db_url) as session:
         session.get(Script, row).account = session.scalar(select(Account).where(Account.username == "demo"))

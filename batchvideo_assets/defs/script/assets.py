@@ -4,6 +4,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
+from batchvideo_assets.facet_events import facet_observations, latest_observed
 from batchvideo_assets.partitions import facet_key, scripts_partitions
 from batchvideo_resources.catalog_spec import espeak_voice_exists
 from batchvideo_resources.database import DatabaseResource
@@ -105,6 +106,13 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
         facets = facet_digests(stored)  # as stored, like the sensor sees it
         revision = stored.revision
         check_tts_voice(spec, tts)
+    # The facets this render read, as observations where they differ from the last one (always on a
+    # first render: the sensor writes none for a new script). Logged before the output, so this step
+    # and every later one record them as their inputs and the UI can show what a later edit makes stale.
+    seen = latest_observed(context.instance, [context.partition_key]).get(context.partition_key, {})
+    for observation in facet_observations(context.partition_key, facets,
+                                          [f for f in facets if seen.get(f) != facets[f]]):
+        context.log_event(observation)
     digest = spec.digest()
     w, h = spec.canvas
     return dg.Output(
