@@ -1,6 +1,7 @@
 """The scripts sensor against real databases (SQLite and PostgreSQL at 127.0.0.1:5432)."""
 
 import datetime as dt
+import json
 
 import dagster as dg
 import pytest
@@ -221,3 +222,82 @@ def test_an_edit_renders_only_the_stages_it_affects_and_shows_them_stale(db_url,
     (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
     assert _selection(request) is None
 
+
+
+# ------------------------------------------------------------------ the change feed misses no edit
+def test_out_of_order_commits_on_postgres_are_read_late_not_missed(pg_url, fresh_instance):
+    """Transaction A takes the lower seq but commits after B's higher seq was already read."""
+    from batchvideo_resources.db import upgrade
+
+    upgrade(pg_url)
+    cursor = cursor_at_end(fresh_instance, pg_url)
+    values = "('ooo', 'Out of order.', 1.0, true, 0)"
+    insert_sql = text(f"INSERT INTO scripts (title, content, speech_speed, is_horizontal, priority) VALUES {values} "
+                      "RETURNING id")
+    engine = engine_for(pg_url)
+    with engine.connect() as a, engine.connect() as b:
+        slow = a.execute(insert_sql).scalar()  # A's seq is taken now, not committed
+        fast = b.execute(insert_sql).scalar()
+        b.commit()
+        seqs = dict(b.execute(text("SELECT script_id, seq FROM script_changes WHERE script_id = :i"), {"i": fast}).all())
+        requests, cursor = tick_sensor(fresh_instance, pg_url, cursor)
+        assert [r.partition_key for r in requests] == [str(fast)]
+        assert json.loads(cursor)["feed"] >= seqs[fast]  # the mark passed A's seq: it is kept as a hole
+        a.commit()
+    requests, cursor = tick_sensor(fresh_instance, pg_url, cursor)
+    assert [r.partition_key for r in requests] == [str(slow)]
+    assert tick_sensor(fresh_instance, pg_url, cursor)[0] == []
+    assert len(cursor) < 1024
+
+
+def test_hard_delete_cancels_and_removes_the_partition(db_url, fresh_instance):
+    cursor = cursor_at_end(fresh_instance, db_url)
+    (row,) = insert_rows(db_url, 1)
+    _, cursor = tick_sensor(fresh_instance, db_url, cursor)
+    queued = fresh_instance.add_run(_run(row, revision=1, status=dg.DagsterRunStatus.NOT_STARTED))
+    with engine_for(db_url).begin() as conn:
+        conn.execute(text("DELETE FROM scripts WHERE id = :id"), {"id": row})
+    requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert requests == []
+    assert str(row) not in fresh_instance.get_dynamic_partitions("scripts")
+    old = fresh_instance.get_run_by_id(queued.run_id)
+    assert old.status == dg.DagsterRunStatus.CANCELED and old.tags["batchvideo/canceled_because"] == "script deleted"
+
+
+def test_an_edit_during_a_tick_is_rendered_by_the_next(db_url, fresh_instance, monkeypatch):
+    cursor = cursor_at_end(fresh_instance, db_url)
+    (row,) = insert_rows(db_url, 1)
+    real_view = sensors.instance_view
+
+    def edit_while_planning(instance, session, changes):
+        # Another writer commits after this tick read the feed, before it emits its plan.
+        with engine_for(db_url).begin() as conn:
+            conn.execute(text("UPDATE scripts SET content = 'Edited mid-tick.' WHERE id = :id"), {"id": row})
+        return real_view(instance, session, changes)
+
+    monkeypatch.setattr(sensors, "instance_view", edit_while_planning)
+    (first,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    monkeypatch.setattr(sensors, "instance_view", real_view)
+    assert first.tags["batchvideo/revision"] == "1"
+    (second,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert second.tags["batchvideo/revision"] == "2"
+    assert tick_sensor(fresh_instance, db_url, cursor)[0] == []
+
+
+def test_old_cursors_convert_without_rendering_again(db_url, fresh_instance):
+    """A cursor of the sensor before the feed (`revisions` map, or the older `(updated_at, id)`) becomes a
+    feed position: what it handled is not requested again, what it had not is."""
+    cursor_at_end(fresh_instance, db_url)
+    handled, edited, fresh = insert_rows(db_url, 3)
+    with session_scope(db_url) as session:
+        session.get(Script, edited).content = "Edited after the old sensor's last tick."
+    old = json.dumps({"revisions": {str(handled): 1, str(edited): 1}})
+    requests, cursor = tick_sensor(fresh_instance, db_url, old)
+    assert sorted(int(r.partition_key) for r in requests) == [edited, fresh]
+    assert "revisions" not in cursor and len(cursor) < 1024
+
+    done, pending = insert_rows(db_url, 2)
+    older = json.dumps({"updated_at": "2026-01-01T00:00:00", "id": done})
+    with dg.instance_for_test() as other:
+        requests, _ = tick_sensor(other, db_url, older)
+    assert [int(r.partition_key) for r in requests] == [pending]

@@ -151,9 +151,9 @@ def convert_legacy_cursor(session: Session, raw: str) -> Position:
 
     def handled(change: Change) -> bool:
         if revisions is not None:
-            if change.revision is None:  # hard-deleted since: handled unless that sensor had seen it
-                return str(change.script_id) not in revisions
-            return revisions.get(str(change.script_id)) == change.revision
+            if str(change.script_id) not in revisions:  # never seen by that sensor: only a deleted row is done
+                return not change.live
+            return change.revision is not None and revisions[str(change.script_id)] == change.revision
         return change.script_id <= upto
 
     for change in read_changes(session, 0, 2**62):
