@@ -125,6 +125,132 @@ def run(rows: int, admin_url: str) -> dict:
         _drop(admin_url, dagster_url)
 
 
+DAEMON_YAML = """
+storage:
+  postgres:
+    postgres_url: {url}
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+concurrency:
+  runs:
+    max_concurrent_runs: 0   # runs stay queued: only the front door is measured
+sensors:
+  use_threads: true
+  num_workers: 4
+  num_submit_workers: 4
+telemetry:
+  enabled: false
+"""
+PROD_RUNS = {"max_concurrent_runs": 8, "tag_concurrency_limits": [
+    {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+    {"key": "dagster/priority", "value": {"applyLimitPerUniqueValue": True}, "limit": 6}]}
+
+
+def queue_pass_s(dagster_url: str) -> tuple[float, int]:
+    """One pass of the queue daemon's dequeue decision (page through every queued run, priority sort,
+    tag limits) under the production limits, without launching anything."""
+    import logging
+
+    import dagster as dg
+    from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
+
+    overrides = {"storage": {"postgres": {"postgres_url": dagster_url}},
+                 "run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator"},
+                 "concurrency": {"runs": PROD_RUNS}}
+    with dg.instance_for_test(overrides=overrides) as instance:
+        daemon = QueuedRunCoordinatorDaemon(interval_seconds=5)
+        daemon._logger = logging.getLogger("bench.queue")  # noqa: SLF001 - set by the daemon controller
+        start = time.perf_counter()
+        batch = daemon._get_runs_to_dequeue(instance, instance.get_concurrency_config(), None)  # noqa: SLF001
+        return time.perf_counter() - start, len(batch)
+
+
+def through_daemon(rows: int, admin_url: str, timeout_s: float = 1800) -> dict:
+    """`dagster-daemon run` on a fresh PostgreSQL instance whose queue launches nothing: rows inserted,
+    the daemon's sensor ticks queue every run; meanwhile a queued run is canceled every 5 s (a finished
+    run) and the time until `script_runs` shows it CANCELED is the write-back latency."""
+    import dagster as dg
+    from sqlalchemy import insert, select
+
+    from batchvideo_app.catalog import seed_reference_data
+    from batchvideo_app.local_daemon import start_daemon, stop_group
+    from batchvideo_resources.db import Script, ScriptRun, engine_for, session_scope, upgrade
+
+    scripts_url = _database(admin_url, "bench_scale_scripts")
+    dagster_url = _database(admin_url, "bench_scale_dagster")
+    home = Path(tempfile.mkdtemp(prefix="bench-scale-daemon-"))
+    (home / "dagster.yaml").write_text(DAEMON_YAML.format(url=dagster_url))
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
+           "BATCHVIDEO_DATA_DIR": str(home / "data"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    log = home / "daemon.log"
+    daemon = None
+    try:
+        upgrade(scripts_url)
+        with session_scope(scripts_url) as session:
+            seed_reference_data(session)
+        with dg.instance_for_test(overrides={"storage": {"postgres": {"postgres_url": dagster_url}},
+                                             "run_coordinator": {"module": "dagster._core.run_coordinator",
+                                                                 "class": "QueuedRunCoordinator"}}) as instance:
+            daemon = start_daemon(env, log)
+            from batchvideo_app.render import daemon_is_running
+
+            deadline = time.monotonic() + 300
+            while not daemon_is_running(instance):
+                if daemon.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"dagster-daemon did not come up:\n{log.read_text()[-2000:]}")
+                time.sleep(1)
+            start = time.monotonic()
+            with engine_for(scripts_url).begin() as conn:
+                for lo in range(0, rows, 1000):
+                    conn.execute(insert(Script), [
+                        {"title": f"bench {i}", "content": f"Bench row {i} says hello.", "speech_speed": 1.0,
+                         "is_horizontal": True, "priority": 0} for i in range(lo, min(rows, lo + 1000))])
+            probes: dict[str, float] = {}
+            latencies: list[float] = []
+            next_probe = time.monotonic() + 5
+            queued_s = None
+            while True:
+                now = time.monotonic()
+                queued = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
+                canceled = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.CANCELED]))
+                if queued_s is None and queued + canceled >= rows:
+                    queued_s = now - start
+                if now >= next_probe and queued_s is None and queued:
+                    (run,) = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]), limit=1)
+                    instance.report_run_canceling(run, message="bench probe")
+                    instance.report_run_canceled(run)
+                    probes[run.run_id] = time.monotonic()
+                    next_probe = now + 5
+                if probes:
+                    with session_scope(scripts_url) as session:
+                        done = session.execute(select(ScriptRun.run_id).where(
+                            ScriptRun.run_id.in_(list(probes)), ScriptRun.status == "CANCELED")).scalars().all()
+                    for run_id in done:
+                        latencies.append(time.monotonic() - probes.pop(run_id))
+                if queued_s is not None and not probes:
+                    break
+                if daemon.poll() is not None or now - start > timeout_s:
+                    raise SystemExit(f"backlog not queued in time ({queued} queued):\n{log.read_text()[-3000:]}")
+                time.sleep(1)
+            partitions = len(instance.get_dynamic_partitions("scripts"))
+        stop_group(daemon, grace_s=30)
+        daemon = None
+        queue_s, launchable = queue_pass_s(dagster_url)
+        latencies.sort()
+        p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else float("nan")
+        return {"rows": rows, "queued_s": queued_s, "partitions": partitions, "probes": len(latencies),
+                "writeback_p95_s": p95, "writeback_max_s": max(latencies, default=float("nan")),
+                "queue_pass_s": queue_s, "launchable": launchable}
+    finally:
+        if daemon is not None:
+            stop_group(daemon, grace_s=30)
+        engine_for(scripts_url).dispose()
+        _drop(admin_url, scripts_url)
+        _drop(admin_url, dagster_url)
+
+
 def cli_start() -> tuple[float, float]:
     import subprocess
 
@@ -141,10 +267,14 @@ def cli_start() -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1000, 10000],
+                        help="backlog sizes for the sensor-evaluation path")
+    parser.add_argument("--daemon-rows", type=int, nargs="*", default=[1000],
+                        help="backlog sizes for the real-daemon path (runs submitted and kept queued)")
     parser.add_argument("--pg", default=os.environ.get("BATCHVIDEO_TEST_PG",
                                                        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
+    print("Sensor evaluated tick after tick (the daemon's way; run submission not included):")
     print(f"{'rows':>7} {'insert r/s':>10} {'drain s':>8} {'ticks':>5} {'sensor s':>8} {'partitions s':>12} "
           f"{'idle tick s':>11} {'edit tick s':>11} {'cursor B':>8}")
     for rows in args.rows:
@@ -153,6 +283,14 @@ def main() -> None:
         print(f"{r['rows']:>7} {r['insert_rows_per_s']:>10.0f} {r['drain_s']:>8.1f} {r['ticks']:>5} {r['eval_s']:>8.1f} "
               f"{r['partition_writes_s']:>12.1f} {r['idle_tick_s']:>11.3f} {r['edit_tick_s']:>11.3f} "
               f"{r['cursor_bytes']:>8}", flush=True)
+    if args.daemon_rows:
+        print("Real dagster-daemon (sensor thread pool, 4 submit workers), runs kept queued:")
+        print(f"{'rows':>7} {'all queued s':>12} {'runs/s':>7} {'write-back p95 s':>16} {'max s':>6} {'probes':>6} "
+              f"{'queue pass s':>12}")
+    for rows in args.daemon_rows:
+        r = through_daemon(rows, args.pg)
+        print(f"{r['rows']:>7} {r['queued_s']:>12.1f} {rows / r['queued_s']:>7.1f} {r['writeback_p95_s']:>16.1f} "
+              f"{r['writeback_max_s']:>6.1f} {r['probes']:>6} {r['queue_pass_s']:>12.2f}", flush=True)
     bare, cli = cli_start()
     print(f"CLI start (`batchvideo --help`): {cli:.2f} s; `python -c pass`: {bare:.2f} s")
 

@@ -110,9 +110,15 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
     # first render: the sensor writes none for a new script). Logged before the output, so this step
     # and every later one record them as their inputs and the UI can show what a later edit makes stale.
     seen = latest_observed(context.instance, [context.partition_key]).get(context.partition_key, {})
+    step = getattr(context.op_execution_context, "_step_execution_context", None)
     for observation in facet_observations(context.partition_key, facets,
                                           [f for f in facets if seen.get(f) != facets[f]]):
         context.log_event(observation)
+        # Dagster read this step's input versions when the step started, before these existed; drop
+        # the cached ones (Dagster's own hook for an input written during the step) so `script`'s
+        # provenance names them and a later edit shows `script` stale too.
+        if step is not None:
+            step.wipe_input_asset_version_info(observation.asset_key)
     digest = spec.digest()
     w, h = spec.canvas
     return dg.Output(
