@@ -273,6 +273,73 @@ def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float 
         _drop(admin_url, dagster_url)
 
 
+def through_backfill(rows: int, admin_url: str, timeout_s: float = 900) -> dict:
+    """The alternative to one run request per script: what the daemon does with
+    `RunRequest.for_asset_graph_subset` (a backfill of every stage over the new partitions, submitted
+    by the backfill daemon in chunks). Partitions are added directly and the scripts table is empty,
+    so only the backfill creates runs; time until one run per partition is queued."""
+    import dagster as dg
+    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+    from dagster._core.definitions.events import AssetKeyPartitionKey
+    from dagster._core.execution.backfill import PartitionBackfill
+    from dagster._core.utils import make_new_backfill_id
+
+    from batchvideo_app.local_daemon import start_daemon, stop_group
+    from batchvideo_app.render import daemon_is_running
+    from batchvideo_assets.definitions import build_definitions
+    from batchvideo_resources.db import engine_for, upgrade
+
+    scripts_url = _database(admin_url, "bench_scale_scripts")
+    dagster_url = _database(admin_url, "bench_scale_dagster")
+    home = Path(tempfile.mkdtemp(prefix="bench-scale-backfill-"))
+    (home / "dagster.yaml").write_text(DAEMON_YAML.format(url=dagster_url) +
+                                       "backfills:\n  use_threads: true\n  num_workers: 4\n  num_submit_workers: 4\n")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
+           "BATCHVIDEO_DATA_DIR": str(home / "data"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    log = home / "daemon.log"
+    daemon = None
+    try:
+        upgrade(scripts_url)
+        graph = build_definitions().resolve_asset_graph()
+        with dg.instance_for_test(overrides={"storage": {"postgres": {"postgres_url": dagster_url}},
+                                             "run_coordinator": {"module": "dagster._core.run_coordinator",
+                                                                 "class": "QueuedRunCoordinator"}}) as instance:
+            daemon = start_daemon(env, log)
+            deadline = time.monotonic() + 300
+            while not daemon_is_running(instance):
+                if daemon.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"dagster-daemon did not come up:\n{log.read_text()[-2000:]}")
+                time.sleep(1)
+            keys = [str(i) for i in range(1, rows + 1)]
+            start = time.monotonic()
+            instance.add_dynamic_partitions("scripts", keys)
+            stages = [k for k in graph.materializable_asset_keys]
+            subset = AssetGraphSubset.from_asset_partition_set(
+                {AssetKeyPartitionKey(k, p) for k in stages for p in keys}, graph)
+            instance.add_backfill(PartitionBackfill.from_asset_graph_subset(
+                backfill_id=make_new_backfill_id(), backfill_timestamp=time.time(), tags={},
+                dynamic_partitions_store=instance, asset_graph_subset=subset, title=None, description=None,
+                run_config=None))
+            while True:
+                queued = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
+                if queued >= rows:
+                    break
+                if daemon.poll() is not None or time.monotonic() - start > timeout_s:
+                    break
+                time.sleep(1)
+            elapsed = time.monotonic() - start
+            (run,) = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]), limit=1) or [None]
+            stages_per_run = len(run.asset_selection or []) if run is not None else 0
+        return {"rows": rows, "queued": queued, "elapsed_s": elapsed, "stages_per_run": stages_per_run}
+    finally:
+        if daemon is not None:
+            stop_group(daemon, grace_s=30)
+        engine_for(scripts_url).dispose()
+        _drop(admin_url, scripts_url)
+        _drop(admin_url, dagster_url)
+
+
 def cli_start() -> tuple[float, float]:
     import subprocess
 
@@ -289,12 +356,14 @@ def cli_start() -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, nargs="+", default=[1000, 10000],
+    parser.add_argument("--rows", type=int, nargs="*", default=[1000, 10000],
                         help="backlog sizes for the sensor-evaluation path")
     parser.add_argument("--daemon-rows", type=int, nargs="*", default=[1000],
                         help="backlog sizes for the real-daemon path (runs submitted and kept queued)")
     parser.add_argument("--queue-runs", type=int, default=10000,
                         help="queued runs the queue daemon's pass is timed on (copies top up the daemon's)")
+    parser.add_argument("--backfill-rows", type=int, nargs="*", default=[],
+                        help="also time run creation through a backfill (for_asset_graph_subset) of this many")
     parser.add_argument("--pg", default=os.environ.get("BATCHVIDEO_TEST_PG",
                                                        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -315,6 +384,11 @@ def main() -> None:
         r = through_daemon(rows, args.pg, args.queue_runs)
         print(f"{r['rows']:>7} {r['queued_s']:>12.1f} {rows / r['queued_s']:>7.1f} {r['writeback_p95_s']:>16.1f} "
               f"{r['writeback_max_s']:>6.1f} {r['probes']:>6} {r['queue_pass_s']:>12.2f} ({r['queued_runs']})", flush=True)
+    for rows in args.backfill_rows:
+        r = through_backfill(rows, args.pg)
+        print(f"Backfill (for_asset_graph_subset) of {rows} partitions: {r['queued']} runs queued in "
+              f"{r['elapsed_s']:.1f} s ({r['queued'] / r['elapsed_s']:.1f} runs/s), "
+              f"{r['stages_per_run']} stages per run", flush=True)
     bare, cli = cli_start()
     print(f"CLI start (`batchvideo --help`): {cli:.2f} s; `python -c pass`: {bare:.2f} s")
 
