@@ -146,5 +146,5 @@ class ScriptChange(Base):
     script_id: Mapped[int] = mapped_column(Integer, index=True)
     revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
     op: Mapped[str] = mapped_column(String(1))
-    txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # PostgreSQL only
+    txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # PostgreSQL only; for diagnosis
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

@@ -11,11 +11,12 @@ only its latest change row, so the table holds one row per script ever created (
 edit) and a sensor started from scratch replays every script exactly once.
 
 Ordering. SQLite serialises writers and assigns `seq` inside the write transaction, so `seq` order is
-commit order. PostgreSQL does not: a transaction can take seq 5, commit after another took and
-committed seq 6. So each row also stores the writing transaction's id (`txid`), and the sensor
-consumes in (txid, seq) order only rows whose txid is below the oldest transaction still running
-(`pg_snapshot_xmin(pg_current_snapshot())`): every such transaction has committed or rolled back, so
-no row can appear behind the sensor's cursor later. TRUNCATE fires no row trigger and is not seen.
+commit order. PostgreSQL does not: a transaction can take seq 5 and commit after another took and
+committed seq 6, so the sensor keeps the gaps it passed as "holes" and reads them again
+(`batchvideo_resources/db/feed.py`). `txid` (the writing transaction, PostgreSQL only) is kept for
+diagnosing such a gap; the reader does not order by it (a horizon on the oldest running transaction
+would be exact but is cluster-wide: any long transaction on the server would stall the feed).
+TRUNCATE fires no row trigger and is not seen.
 """
 import sqlalchemy as sa
 from alembic import op
