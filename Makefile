@@ -9,7 +9,7 @@ BV := $(VENV)/bin/batchvideo
 APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig chromium
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup setup-dev demo test test-fast dev bench bench-backfill bench-cli clean
+.PHONY: setup setup-dev demo test test-fast dev bench bench-backfill bench-cli bench-scale clean
 
 setup: $(VENV)/.installed
 	@$(BV) init
@@ -81,6 +81,11 @@ bench-backfill: setup-dev
 
 bench-cli: setup-dev
 	$(PY) bench/cli.py $(BENCH_ARGS)
+
+# The front door at scale on PostgreSQL (127.0.0.1:5432, or BATCHVIDEO_TEST_PG): a backlog of 1k/10k new
+# scripts through the scripts sensor, idle and one-edit ticks, cursor size (BENCH_ARGS="--rows 100000").
+bench-scale: setup-dev
+	$(PY) bench/scale.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs

@@ -10,7 +10,10 @@ command breaking later. What each is for:
   client and its request/result types);
 - `batchvideo render` loads the workspace and submits runs as `dagster job launch` does (`cli_target`
   helpers, `JobSubsetSelector`) and asks whether a daemon is running (`get_daemon_statuses`);
-- the scripts sensor records facet observations with a data version (`DATA_VERSION_TAG`).
+- the scripts sensor records facet observations with a data version (`DATA_VERSION_TAG`) and asks which
+  of a page's partitions exist in one indexed query (`DynamicPartitionsTable`, `SqlEventLogStorage`: the
+  public calls list every partition or make a round trip per key);
+- the `script` step records the facets it read during the step (`forget_input_version`).
 """
 
 from dagster._cli.workspace.cli_target import (
@@ -24,14 +27,25 @@ from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.definitions.selector import JobSubsetSelector
 from dagster._core.errors import DagsterUserCodeUnreachableError
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster._core.storage.event_log.schema import DynamicPartitionsTable
+from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from dagster._core.storage.tags import GRPC_INFO_TAG
 from dagster._daemon.controller import get_daemon_statuses
 from dagster._grpc.client import DagsterGrpcClient
 from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
 from dagster._serdes import deserialize_value
 
+
+def forget_input_version(context, asset_key) -> None:
+    """Drop the input data version Dagster cached for `asset_key` when the step started, so an observation
+    this step logs itself is what its provenance names (the step context's own hook for that case)."""
+    step = getattr(context.op_execution_context, "_step_execution_context", None)
+    if step is not None:
+        step.wipe_input_asset_version_info(asset_key)
+
+
 __all__ = [
-    "DATA_VERSION_TAG", "GRPC_INFO_TAG", "CanCancelExecutionRequest", "CanCancelExecutionResult",
+    "DATA_VERSION_TAG", "DynamicPartitionsTable", "SqlEventLogStorage", "forget_input_version", "GRPC_INFO_TAG", "CanCancelExecutionRequest", "CanCancelExecutionResult",
     "CheckRunHealthResult", "DagsterGrpcClient", "DagsterUserCodeUnreachableError", "DefaultRunLauncher",
     "JobSubsetSelector", "WorkerStatus", "WorkspaceOpts", "deserialize_value", "get_code_location_from_workspace",
     "get_daemon_statuses", "get_remote_job_from_remote_repo", "get_remote_repository_from_code_location",

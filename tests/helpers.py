@@ -91,3 +91,13 @@ class LoopbackServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def cursor_at_end(instance, url):
+    """Tick until the cursor stops moving: a shared PostgreSQL database holds earlier tests' rows."""
+    cursor = None
+    while True:
+        _, after = tick_sensor(instance, url, cursor)
+        if after == cursor:
+            return cursor
+        cursor = after

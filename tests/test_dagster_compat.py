@@ -59,3 +59,10 @@ def test_the_instance_loads_the_launcher_through_it(tmp_path):
         launcher = instance.run_launcher
         assert type(launcher).__name__ == "MonitoredRunLauncher" and launcher.supports_check_run_worker_health
     assert importlib.import_module("batchvideo_assets.run_launcher").DefaultRunLauncher is dagster_compat.DefaultRunLauncher
+
+
+def test_the_step_context_still_has_the_hooks_the_script_step_uses():
+    from dagster._core.execution.context.system import StepExecutionContext
+
+    assert callable(StepExecutionContext.wipe_input_asset_version_info)
+    assert {"partitions_def_name", "partition"} <= set(dagster_compat.DynamicPartitionsTable.c.keys())

@@ -15,7 +15,8 @@ from conftest import add
 from helpers import LoopbackServer, tick_sensor
 from sqlalchemy import create_engine, delete, insert, text
 
-from batchvideo_assets.defs.automation.sensors import PAGE_SIZE, scripts_sensor
+from batchvideo_assets.defs.automation import sensors
+from batchvideo_assets.defs.automation.sensors import scripts_sensor
 from batchvideo_assets.resources import media_store
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script, engine_for, session_scope
@@ -270,7 +271,8 @@ def test_sensor_with_database_restarts_misses_none_and_duplicates_none(db_url):
         _delete(db_url, expected)
 
 
-def test_thousand_rows_at_once(db_url):
+def test_thousand_rows_at_once(db_url, monkeypatch):
+    monkeypatch.setattr(sensors, "PAGE_SIZE", 250)
     with dg.instance_for_test() as instance:
         cursor = _cursor_at_end(instance, db_url)
         stamp = utcnow()  # all in one statement, all with the same updated_at
@@ -286,11 +288,11 @@ def test_thousand_rows_at_once(db_url):
             while True:
                 batch, cursor = tick_sensor(instance, db_url, cursor)
                 ticks += 1
-                assert ticks <= 1000 // PAGE_SIZE + 2, "unbounded number of ticks"
+                assert ticks <= 1000 // sensors.PAGE_SIZE + 2, "unbounded number of ticks"
                 if not batch:
                     break
                 requests += batch
-            assert ticks == -(-1000 // PAGE_SIZE) + 1
+            assert ticks == -(-1000 // sensors.PAGE_SIZE) + 1
             assert sorted(int(r.partition_key) for r in requests) == ids
             assert len({r.run_key for r in requests}) == 1000
             assert set(map(str, ids)) <= set(instance.get_dynamic_partitions("scripts"))

@@ -1,14 +1,16 @@
 """The scripts sensor against real databases (SQLite and PostgreSQL at 127.0.0.1:5432)."""
 
 import datetime as dt
+import json
 
 import dagster as dg
 import pytest
 from dagster._core.utils import make_new_run_id
-from helpers import tick_sensor
+from helpers import cursor_at_end, tick_sensor
 from sqlalchemy import insert, select, text
 
-from batchvideo_assets.defs.automation.sensors import PAGE_SIZE
+from batchvideo_assets.defs.automation import sensors
+from batchvideo_assets.facet_events import facet_observations, latest_observed
 from batchvideo_resources.db import Script, engine_for, session_scope
 
 
@@ -80,9 +82,10 @@ def test_raw_sql_update_moves_the_revision(db_url, fresh_instance):
     assert request.tags["batchvideo/revision"] == "2" and request.partition_key == str(row)
 
 
-def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance):
-    _, cursor = tick_sensor(fresh_instance, db_url, None)
-    ids = insert_rows(db_url, PAGE_SIZE + 37)
+def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance, monkeypatch):
+    monkeypatch.setattr(sensors, "PAGE_SIZE", 10)
+    cursor = cursor_at_end(fresh_instance, db_url)
+    ids = insert_rows(db_url, sensors.PAGE_SIZE + 7)
     seen = []
     ticks = 0
     while True:
@@ -167,6 +170,16 @@ def test_a_row_with_unreadable_values_does_not_stop_the_others(db_url, fresh_ins
     assert {r.partition_key for r in requests} >= {str(good), str(bad)}
 
 
+def _first_render_observes(instance, url, script_id):
+    """What the `script` step of a first render records: the facets it read (the baseline of later edits)."""
+    from batchvideo_resources.facets import facet_digests
+
+    with session_scope(url) as session:
+        digests = facet_digests(session.get(Script, script_id))
+    for event in facet_observations(str(script_id), digests):
+        instance.report_runless_asset_event(event)
+
+
 def _run(script_id: int, revision: int, status) -> dg.DagsterRun:
     return dg.DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), status=status,
                          tags={"dagster/partition": str(script_id), "batchvideo/revision": str(revision)})
@@ -184,6 +197,8 @@ def test_an_edit_renders_only_the_stages_it_affects_and_shows_them_stale(db_url,
     (row,) = insert_rows(db_url, 1)
     (first,), cursor = tick_sensor(fresh_instance, db_url, None)
     assert _selection(first) is None  # a new script: every stage
+    assert latest_observed(fresh_instance, [str(row)]) == {}  # nothing materialized: nothing observed
+    _first_render_observes(fresh_instance, db_url, row)
 
     with session_scope(db_url) as session:
         session.get(Script, row).account = session.scalar(select(Account).where(Account.username == "demo"))
@@ -207,3 +222,82 @@ def test_an_edit_renders_only_the_stages_it_affects_and_shows_them_stale(db_url,
     (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
     assert _selection(request) is None
 
+
+
+# ------------------------------------------------------------------ the change feed misses no edit
+def test_out_of_order_commits_on_postgres_are_read_late_not_missed(pg_url, fresh_instance):
+    """Transaction A takes the lower seq but commits after B's higher seq was already read."""
+    from batchvideo_resources.db import upgrade
+
+    upgrade(pg_url)
+    cursor = cursor_at_end(fresh_instance, pg_url)
+    values = "('ooo', 'Out of order.', 1.0, true, 0)"
+    insert_sql = text(f"INSERT INTO scripts (title, content, speech_speed, is_horizontal, priority) VALUES {values} "
+                      "RETURNING id")
+    engine = engine_for(pg_url)
+    with engine.connect() as a, engine.connect() as b:
+        slow = a.execute(insert_sql).scalar()  # A's seq is taken now, not committed
+        fast = b.execute(insert_sql).scalar()
+        b.commit()
+        seqs = dict(b.execute(text("SELECT script_id, seq FROM script_changes WHERE script_id = :i"), {"i": fast}).all())
+        requests, cursor = tick_sensor(fresh_instance, pg_url, cursor)
+        assert [r.partition_key for r in requests] == [str(fast)]
+        assert json.loads(cursor)["feed"] >= seqs[fast]  # the mark passed A's seq: it is kept as a hole
+        a.commit()
+    requests, cursor = tick_sensor(fresh_instance, pg_url, cursor)
+    assert [r.partition_key for r in requests] == [str(slow)]
+    assert tick_sensor(fresh_instance, pg_url, cursor)[0] == []
+    assert len(cursor) < 1024
+
+
+def test_hard_delete_cancels_and_removes_the_partition(db_url, fresh_instance):
+    cursor = cursor_at_end(fresh_instance, db_url)
+    (row,) = insert_rows(db_url, 1)
+    _, cursor = tick_sensor(fresh_instance, db_url, cursor)
+    queued = fresh_instance.add_run(_run(row, revision=1, status=dg.DagsterRunStatus.NOT_STARTED))
+    with engine_for(db_url).begin() as conn:
+        conn.execute(text("DELETE FROM scripts WHERE id = :id"), {"id": row})
+    requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert requests == []
+    assert str(row) not in fresh_instance.get_dynamic_partitions("scripts")
+    old = fresh_instance.get_run_by_id(queued.run_id)
+    assert old.status == dg.DagsterRunStatus.CANCELED and old.tags["batchvideo/canceled_because"] == "script deleted"
+
+
+def test_an_edit_during_a_tick_is_rendered_by_the_next(db_url, fresh_instance, monkeypatch):
+    cursor = cursor_at_end(fresh_instance, db_url)
+    (row,) = insert_rows(db_url, 1)
+    real_view = sensors.instance_view
+
+    def edit_while_planning(instance, session, changes):
+        # Another writer commits after this tick read the feed, before it emits its plan.
+        with engine_for(db_url).begin() as conn:
+            conn.execute(text("UPDATE scripts SET content = 'Edited mid-tick.' WHERE id = :id"), {"id": row})
+        return real_view(instance, session, changes)
+
+    monkeypatch.setattr(sensors, "instance_view", edit_while_planning)
+    (first,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    monkeypatch.setattr(sensors, "instance_view", real_view)
+    assert first.tags["batchvideo/revision"] == "1"
+    (second,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert second.tags["batchvideo/revision"] == "2"
+    assert tick_sensor(fresh_instance, db_url, cursor)[0] == []
+
+
+def test_old_cursors_convert_without_rendering_again(db_url, fresh_instance):
+    """A cursor of the sensor before the feed (`revisions` map, or the older `(updated_at, id)`) becomes a
+    feed position: what it handled is not requested again, what it had not is."""
+    cursor_at_end(fresh_instance, db_url)
+    handled, edited, fresh = insert_rows(db_url, 3)
+    with session_scope(db_url) as session:
+        session.get(Script, edited).content = "Edited after the old sensor's last tick."
+    old = json.dumps({"revisions": {str(handled): 1, str(edited): 1}})
+    requests, cursor = tick_sensor(fresh_instance, db_url, old)
+    assert sorted(int(r.partition_key) for r in requests) == [edited, fresh]
+    assert "revisions" not in cursor and len(cursor) < 1024
+
+    done, pending = insert_rows(db_url, 2)
+    older = json.dumps({"updated_at": "2026-01-01T00:00:00", "id": done})
+    with dg.instance_for_test() as other:
+        requests, _ = tick_sensor(other, db_url, older)
+    assert [int(r.partition_key) for r in requests] == [pending]

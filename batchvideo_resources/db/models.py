@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, FetchedValue, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, FetchedValue, Float, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -132,3 +132,19 @@ class ScriptRun(Base):
     outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ScriptChange(Base):
+    """The scripts table's change feed (migration 0004): one row per script, its latest INSERT,
+    revision-moving UPDATE or DELETE ('D', a tombstone), written by triggers. Read by the scripts
+    sensor through `batchvideo_resources.db.feed`; nothing writes it but the triggers."""
+
+    __tablename__ = "script_changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    script_id: Mapped[int] = mapped_column(Integer, index=True)
+    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    op: Mapped[str] = mapped_column(String(1))
+    txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # PostgreSQL only; for diagnosis
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

@@ -4,6 +4,8 @@ import dagster as dg
 from sqlalchemy import select
 
 from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
+from batchvideo_assets.dagster_compat import forget_input_version
+from batchvideo_assets.facet_events import facet_observations, latest_observed
 from batchvideo_assets.partitions import facet_key, scripts_partitions
 from batchvideo_assets.writeback import REVISION_TAG
 from batchvideo_resources.catalog_spec import espeak_voice_exists
@@ -125,6 +127,17 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
         spec, facets, revision = _snapshot(session, script_id)
         check_tts_voice(spec, tts)
     _tag_revision_read(context, revision)
+    # The facets this render read, as observations where they differ from the last one (always on a
+    # first render: the sensor writes none for a new script). Logged before the output, so this step
+    # and every later one record them as their inputs and the UI can show what a later edit makes stale.
+    seen = latest_observed(context.instance, [context.partition_key]).get(context.partition_key, {})
+    for observation in facet_observations(context.partition_key, facets,
+                                          [f for f in facets if seen.get(f) != facets[f]]):
+        context.log_event(observation)
+        # Dagster read this step's input versions when the step started, before these existed; drop
+        # the cached ones (Dagster's own hook for an input written during the step) so `script`'s
+        # provenance names them and a later edit shows `script` stale too.
+        forget_input_version(context, observation.asset_key)
     digest = spec.digest()
     w, h = spec.canvas
     return dg.Output(
