@@ -130,7 +130,10 @@ def db_upgrade() -> None:
 
 
 @main.command()
-def init() -> None:
+@click.option("--business-role", metavar="ROLE",
+              help="PostgreSQL: give this existing role the business side's rights and no others "
+                   "(insert/update/select on scripts, select on script_runs)")
+def init(business_role: str | None) -> None:
     """Migrate the database, seed reference data, create the sample stock library and assets."""
     from batchvideo_app.catalog import (
         default_asset_root,
@@ -145,6 +148,11 @@ def init() -> None:
         seed_reference_data(session)
     ensure_sample_assets(default_asset_root())
     create_sample_library(settings.stock_dir())
+    if business_role:
+        from batchvideo_resources.db.roles import grant_business_role
+
+        grant_business_role(settings.db_url(), business_role)
+        echo(f"role {business_role}: insert/update/select on scripts, select on script_runs, nothing else")
     echo(f"ready: db {redact(settings.db_url())}, stock {settings.stock_dir()}, assets {default_asset_root()}")
 
 

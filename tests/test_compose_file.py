@@ -261,3 +261,34 @@ def test_helm_values_run_each_video_in_one_pod_and_gpu_placement():
     text = (ROOT / "deploy" / "helm" / "values.yaml").read_text()
     for key, value in selector.items():
         assert f"{key}: {value}" in text
+
+
+@pytest.mark.parametrize(("env", "refused"), [
+    ({"POSTGRES_PASSWORD": "change-me", "MINIO_ROOT_PASSWORD": "x" * 20, "BUSINESS_DB_PASSWORD": "y" * 20},
+     ["POSTGRES_PASSWORD: a placeholder"]),
+    ({"POSTGRES_PASSWORD": "a" * 20, "MINIO_ROOT_PASSWORD": "short", "BUSINESS_DB_PASSWORD": "CHANGE-ME-later!!"},
+     ["MINIO_ROOT_PASSWORD: 5 characters", "BUSINESS_DB_PASSWORD: a placeholder"]),
+    ({"POSTGRES_PASSWORD": "a" * 20, "MINIO_ROOT_PASSWORD": "b" * 20, "BUSINESS_DB_PASSWORD": "c" * 16}, []),
+])
+def test_the_stack_refuses_placeholder_or_short_secrets(env, refused):
+    import subprocess
+
+    proc = subprocess.run(["sh", str(ROOT / "deploy" / "preflight.sh")], env={"PATH": "/usr/bin:/bin", **env},
+                          capture_output=True, text=True)
+    assert proc.returncode == (1 if refused else 0)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == len(refused) and all(line.startswith(r) for line, r in zip(lines, refused)), lines
+
+
+def test_every_service_waits_for_the_preflight():
+    preflight = SERVICES["preflight"]
+    assert preflight["restart"] == "no" and preflight["entrypoint"][-1] == "/preflight.sh"
+    assert (ROOT / preflight["volumes"][0].split(":")[0]).resolve() == ROOT / "deploy" / "preflight.sh"
+
+    def waits(name: str, seen=()) -> bool:
+        deps = SERVICES[name].get("depends_on") or {}
+        return "preflight" in deps or any(waits(d, (*seen, name)) for d in deps if d not in seen)
+
+    assert all(waits(name) for name in SERVICES if name != "preflight" and "gpu" not in SERVICES[name].get("profiles", []))
+    assert SERVICES["init"]["command"][-2:] == ["--business-role", "${BUSINESS_DB_USER:-batchvideo_business}"]
+    assert env_of(SERVICES["postgres"])["BUSINESS_DB_PASSWORD"].startswith("${BUSINESS_DB_PASSWORD:?")

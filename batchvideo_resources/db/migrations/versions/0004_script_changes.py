@@ -72,7 +72,10 @@ def upgrade() -> None:
                 INSERT INTO script_changes (script_id, revision, op) VALUES (NEW.id, NEW.revision, left(TG_OP, 1));
               END IF;
               RETURN NEW;
-            END $$ LANGUAGE plpgsql""")
+            END $$ LANGUAGE plpgsql
+            -- Runs as the owner of the feed, so the business side's role (insert/update/select on
+            -- scripts only: batchvideo_resources/db/roles.py) needs no rights on script_changes.
+            SECURITY DEFINER SET search_path FROM CURRENT""")
         op.execute("CREATE TRIGGER script_changes AFTER INSERT OR UPDATE OR DELETE ON scripts "
                    "FOR EACH ROW EXECUTE FUNCTION script_changes_record()")
     # Every existing script once, in id order ('B': baseline), so a sensor started from scratch sees
