@@ -150,6 +150,14 @@ def test_delete_cancels_queued_runs_and_removes_the_partition_undelete_restores(
     assert old.status == dg.DagsterRunStatus.CANCELED and old.tags["batchvideo/canceled_because"] == "script deleted"
     assert tick_sensor(fresh_instance, db_url, cursor)[0] == []  # handled once
 
+    # Added back by hand (the UI's "Add a partition"), with a run queued on it: gone again next tick.
+    fresh_instance.add_dynamic_partitions("scripts", [str(row)])
+    readded = fresh_instance.add_run(_run(row, revision=2, status=dg.DagsterRunStatus.NOT_STARTED))
+    requests, cursor = tick_sensor(fresh_instance, db_url, cursor)
+    assert requests == [] and str(row) not in fresh_instance.get_dynamic_partitions("scripts")
+    assert fresh_instance.get_run_by_id(readded.run_id).status == dg.DagsterRunStatus.CANCELED
+    assert tick_sensor(fresh_instance, db_url, cursor)[0] == []
+
     with session_scope(db_url) as session:
         session.get(Script, row).deleted_at = None
     (request,), _ = tick_sensor(fresh_instance, db_url, cursor)

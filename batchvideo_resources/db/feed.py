@@ -34,11 +34,14 @@ class Hole:
 class Position:
     seq: int = 0
     holes: tuple[Hole, ...] = ()
+    partitions: int = 0  # the instance's last `scripts` partition row seen (re-added deleted scripts)
 
     def dump(self) -> str:
         data: dict = {"feed": self.seq}
         if self.holes:
             data["holes"] = [[h.lo, h.hi, round(h.since, 1)] for h in self.holes]
+        if self.partitions:
+            data["parts"] = self.partitions
         return json.dumps(data, separators=(",", ":"))
 
 
@@ -94,7 +97,7 @@ def advance(cursor: Position, found: list[Change], read: list[Change], now: floa
     holes older than HOLE_TTL_S are dropped; more than MAX_HOLES are merged (closest first)."""
     seq = read[-1].seq if read else cursor.seq
     if not track_holes:
-        return Position(seq)
+        return Position(seq, (), cursor.partitions)
     taken = sorted({c.seq for c in found})
     holes: list[Hole] = []
     for hole in cursor.holes:
@@ -117,7 +120,7 @@ def advance(cursor: Position, found: list[Change], read: list[Change], now: floa
     while len(holes) > MAX_HOLES:
         i = min(range(len(holes) - 1), key=lambda j: holes[j + 1].lo - holes[j].hi)
         holes[i:i + 2] = [Hole(holes[i].lo, holes[i + 1].hi, min(holes[i].since, holes[i + 1].since))]
-    return Position(seq, tuple(holes))
+    return Position(seq, tuple(holes), cursor.partitions)
 
 
 def tracks_holes(session: Session) -> bool:
@@ -135,7 +138,8 @@ def parse_position(raw: str | None) -> Position | None:
     data = json.loads(raw)
     if "feed" not in data:
         return None
-    return Position(int(data["feed"]), tuple(Hole(int(lo), int(hi), float(t)) for lo, hi, t in data.get("holes", [])))
+    return Position(int(data["feed"]), tuple(Hole(int(lo), int(hi), float(t)) for lo, hi, t in data.get("holes", [])),
+                    int(data.get("parts", 0)))
 
 
 def convert_legacy_cursor(session: Session, raw: str) -> Position:

@@ -10,6 +10,7 @@ renders again. The decisions are `tick_plan.plan_tick` (pure); this module only 
 and emits.
 """
 
+import dataclasses
 import time
 
 import dagster as dg
@@ -224,6 +225,48 @@ def existing_partitions(instance: dg.DagsterInstance, keys: list[str]) -> set[st
     return {row[0] for row in rows}
 
 
+def readded_deleted(instance: dg.DagsterInstance, session, after: int) -> tuple[list[str], int]:
+    """Partitions added since the partition row `after` (the UI's "Add a partition", a backfill, the
+    sensor's own) whose script is deleted or gone, and the last partition row seen. The scripts table's
+    feed cannot see these (nothing in it changed), so each tick reads the new partition rows: one indexed
+    range query, normally only the rows the sensor itself added the tick before."""
+    from batchvideo_assets.dagster_compat import DynamicPartitionsTable, SqlEventLogStorage
+
+    storage = instance.event_log_storage
+    if not isinstance(storage, SqlEventLogStorage):
+        return [], after
+    table = DynamicPartitionsTable
+    with storage.index_connection() as conn:
+        rows = conn.execute(select(table.c.id, table.c.partition).where(
+            table.c.partitions_def_name == scripts_partitions.name, table.c.id > after)
+            .order_by(table.c.id)).fetchall()
+    if not rows:
+        return [], after
+    keys = {row[1] for row in rows}
+    ids = [int(k) for k in keys if k.isdigit()]
+    live: set[str] = set()
+    for start in range(0, len(ids), 1000):  # bounded IN lists (SQLite's variable limit; the first tick
+        chunk = ids[start:start + 1000]     # after an upgrade reads every partition once)
+        live |= {str(r.id) for r in session.execute(select(Script.id).where(Script.id.in_(chunk),
+                                                                            Script.deleted_at.is_(None)))}
+    return sorted(keys - live, key=lambda k: (len(k), k)), max(row[0] for row in rows)
+
+
+def last_partition_row(instance: dg.DagsterInstance, excluding: list[str]) -> int:
+    """The last `scripts` partition row that stays once `excluding` are removed. SQLite reuses the row id
+    of a deleted last row, so after a tick that removes partitions the mark goes back below them: a
+    partition added back later with a reused id is still seen as new."""
+    from sqlalchemy import func
+
+    from batchvideo_assets.dagster_compat import DynamicPartitionsTable
+
+    table = DynamicPartitionsTable
+    with instance.event_log_storage.index_connection() as conn:
+        return int(conn.execute(select(func.max(table.c.id)).where(
+            table.c.partitions_def_name == scripts_partitions.name,
+            table.c.partition.not_in(excluding))).scalar() or 0)
+
+
 def instance_view(instance: dg.DagsterInstance, session, changes: list[Change]) -> InstanceView:
     """What the plan needs to know, in a handful of queries whatever the page's size."""
     keys = [str(c.script_id) for c in changes]
@@ -281,9 +324,20 @@ def scripts_sensor(context: dg.SensorEvaluationContext, db: DatabaseResource) ->
         found = read_holes(session, position.holes)
         read = read_page(session, position, PAGE_SIZE)
         view = instance_view(instance, session, [*found, *read]) if found or read else None
+        readded, partitions_seen = readded_deleted(instance, session, position.partitions)
     graph = context.repository_def.asset_graph if context.repository_def is not None else None
     plan = plan_tick(found, read, position, view or InstanceView(partitions=set()), _stages_for(graph),
                      now=time.time(), track_holes=holes)
+    # Deleted stays deleted: a deleted script's partition added back (the UI's "Add a partition") is
+    # removed again, and whatever was queued or started on it is stopped, as for the delete itself.
+    for key in readded:
+        if key not in plan.remove_partitions:
+            plan.remove_partitions.append(key)
+    for key, runs in runs_by_key(instance, readded, statuses=IN_FLIGHT).items():
+        plan.cancel += [(_run_view(run), "script deleted") for run in runs]
+    if plan.remove_partitions and partitions_seen:
+        partitions_seen = min(partitions_seen, last_partition_row(instance, plan.remove_partitions))
+    plan.position = dataclasses.replace(plan.position, partitions=partitions_seen)
     if plan.empty:
         cursor = plan.position.dump()
         if cursor != context.cursor:
