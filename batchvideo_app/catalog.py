@@ -244,17 +244,25 @@ def import_scripts(url: str, records: Iterable[tuple[int, dict | Exception]], *,
         counts[1] += 1
         refused(line_no, problem)
 
+    def import_chunk(batch: list[tuple[int, dict | Exception]]) -> int:
+        # Unreadable lines are found before validation: each chunk's refusals are reported in line order.
+        held: list[tuple[int, str]] = []
+        written = _import_chunk(session_scope, url, batch, added, lambda n, problem: held.append((n, problem)))
+        for line_no, problem in sorted(held, key=lambda item: item[0]):
+            refuse(line_no, problem)
+        return written
+
     with settings.pinned(), files_checked_once():
         batch: list[tuple[int, dict | Exception]] = []
         for item in records:
             batch.append(item)
             if len(batch) >= chunk:
-                counts[0] += _import_chunk(session_scope, url, batch, added, refuse)
+                counts[0] += import_chunk(batch)
                 if progress:
                     progress(len(batch))
                 batch = []
         if batch:
-            counts[0] += _import_chunk(session_scope, url, batch, added, refuse)
+            counts[0] += import_chunk(batch)
             if progress:
                 progress(len(batch))
     return counts[0], counts[1]

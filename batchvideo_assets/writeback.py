@@ -4,6 +4,7 @@ The run-status sensors call `write_back` for every run that renders a script par
 render` calls it too, only when it stands in for a daemon that is not running (so the row is still
 written, by the same code)."""
 
+import functools
 import logging
 
 import dagster as dg
@@ -45,7 +46,7 @@ def write_back(instance: dg.DagsterInstance, run: dg.DagsterRun, label: str, db_
         elif publish(media, script_id, run.run_id, _created_at(instance, run)):
             outputs = collect_outputs(media, script_id, run_id=run.run_id)
         else:
-            detail = "outputs not published: the run did not make the delivered video, or a newer run's are"
+            detail = unpublished_detail(instance, run)
     error = run_error(instance, run.run_id) if label == "FAILED" else None
     if label == "QUEUED":
         detail = f"priority {run.tags.get('dagster/priority', '0')}"
@@ -57,6 +58,52 @@ def write_back(instance: dg.DagsterInstance, run: dg.DagsterRun, label: str, db_
                detail=detail)
     if label in ("SUCCESS", "FAILED", "CANCELED"):
         prune_finished_runs(instance, media, script_id)
+
+
+DELIVERED = "logoed_video"
+
+
+@functools.cache
+def _stage_graph() -> dict[str, set[str]]:
+    """Stage → the stages it reads, from the code location's own asset graph (built once per process)."""
+    from batchvideo_assets.definitions import build_definitions
+
+    graph = build_definitions().resolve_asset_graph()
+    return {key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
+            for key in graph.get_all_asset_keys()}
+
+
+def stages_still_stale(made: set[str], graph: dict[str, set[str]], delivered: str = DELIVERED) -> list[str]:
+    """The stages between those a run re-made and the delivered video that it did not re-make, in the
+    order they run: until they do, the delivered video is built from the old versions. Pure: `graph` is
+    stage → the stages it reads."""
+    def ancestors(stage: str) -> set[str]:
+        found, todo = set(), list(graph.get(stage, ()))
+        while todo:
+            node = todo.pop()
+            if node not in found:
+                found.add(node)
+                todo.extend(graph.get(node, ()))
+        return found
+
+    on_the_way = ancestors(delivered) | {delivered}
+    stale = {s for s in on_the_way - made if ancestors(s) & made}
+    order = {s: len(ancestors(s)) for s in stale}  # a stage runs after everything it reads
+    return sorted(stale, key=lambda s: (order[s], s))
+
+
+def unpublished_detail(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
+    """Why a successful run published nothing, in terms an operator can act on: what it re-made and which
+    stale stages still stand between those and the delivered video."""
+    records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    made = {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in records}
+    if DELIVERED in made:
+        return "outputs not published: a newer run's are"
+    if not made:
+        return "outputs not published: the run re-made no stage"
+    stale = stages_still_stale(made, _stage_graph())
+    return (f"outputs not published: re-made {', '.join(sorted(made))}; the delivered video does not have "
+            f"them until {', '.join(stale) or DELIVERED} run{'s' if len(stale) == 1 else ''}")
 
 
 def prune_finished_runs(instance: dg.DagsterInstance, media: MediaStore, script_id: int) -> list[str]:

@@ -18,15 +18,16 @@ from batchvideo_media.compose.mastering import TARGET_LUFS
 from batchvideo_media.motion import BLACK_MIN_S, FREEZE_MIN_S, FREEZE_NOISE_DB, Stretch, logged_intervals
 from batchvideo_media.probe import MediaError, MediaInfo, measure_loudness, probe, read_ffmpeg, run_ffmpeg
 from batchvideo_media.segment import is_url
-from batchvideo_media.subtitles import FPS, MAX_LINES, MIN_GAP_FRAMES, wrap
+from batchvideo_media.subtitles import CHAIN_GAP_FRAMES, FPS, MAX_LINES, MIN_GAP_FRAMES, wrap
 from batchvideo_media.text import text_width
 
 LOUDNESS_TOLERANCE_LU = 1.0
 DURATION_TOLERANCE_MS = 100
 AUDIO_TIMING_TOLERANCE_MS = 5
-# The narration ends with a short tail of silence after the last sentence (join_wavs lead_ms);
+# The narration ends with a short tail of silence after the last sentence (join_wavs lead_ms), plus up
+# to the reading pause a last cue may need (subtitles.reading_pause_ms: 12 frames and the 2-frame gap);
 # anything longer means the stored timings do not describe the file.
-MAX_TAIL_MS = 400
+MAX_TAIL_MS = 400 + round((CHAIN_GAP_FRAMES + MIN_GAP_FRAMES) * 1000 / FPS)
 SILENT_DB = -60.0
 SHOT_EDGE_S = 0.6          # transitions blur shot boundaries by up to this much
 TITLE_RGB = (255, 230, 90)  # render_cover draws the title in this colour on a darkened band

@@ -260,7 +260,9 @@ class VoiceRow(TableRow, VoiceSpec):
         """The voice-cloning server conditions on what the clip says (`<clip>.txt` beside it): without
         it every sentence of a script in this voice would be refused at render, so it is refused here."""
         if self.backend == "http" and self.reference_audio:
-            clip = Path(resolve_asset_path(self.reference_audio, "reference_audio"))
+            clip = Path(self.reference_audio)  # already resolved when validated for a render
+            if not clip.is_absolute():
+                clip = Path(resolve_asset_path(self.reference_audio, "reference_audio"))
             transcript = clip.with_suffix(".txt")
             if not transcript.is_file() or not transcript.read_text(encoding="utf-8", errors="replace").strip():
                 raise BadScriptError("reference_audio", f"{self.reference_audio!r} needs its transcript beside it, "

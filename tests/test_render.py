@@ -105,3 +105,19 @@ def test_script_runs_row_written(rendered, prepared_db):
         row = latest_run(prepared_db, int(rendered[lang]["id"]))
         assert row.status == "SUCCESS" and row.finished_at is not None
         assert row.outputs["logoed_video"] == rendered[lang]["outputs"]["logoed_video"]
+
+
+def test_a_single_stage_run_says_what_it_remade_and_what_still_stands(rendered, prepared_db):
+    """Only `cover` again (as from the UI): SUCCESS, nothing published, and the row names the stage it
+    re-made and the stale stage between it and the delivered video."""
+    import dagster as dg
+
+    zh = rendered["zh"]["id"]
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BATCHVIDEO_EXECUTOR", "in_process")
+        (result,) = render_scripts([zh], instance=rendered["instance"], stages={zh: [dg.AssetKey("cover")]})
+    row = latest_run(prepared_db, int(zh))
+    assert row.run_id == result["run_id"] and row.status == "SUCCESS" and row.outputs is None
+    assert row.status_detail == ("revision 1; outputs not published: re-made cover; the delivered video does "
+                                 "not have them until logoed_video runs")
+    assert result["outputs"] == {} and "logoed_video runs" in result["error"]
