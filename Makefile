@@ -9,7 +9,7 @@ BV := $(VENV)/bin/batchvideo
 APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig chromium
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup setup-dev demo test test-fast dev bench bench-backfill clean
+.PHONY: setup setup-dev demo test test-soak test-fast dev bench bench-backfill clean
 
 setup: $(VENV)/.installed
 	@$(BV) init
@@ -38,14 +38,22 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.apt
 demo: setup
 	$(BV) demo
 
-# Test modules run in parallel worker processes, one module per worker at a time (its module-scoped
-# renders are made once): as many workers as cores, at most 4 (each may run a daemon and databases).
+# Test groups run in parallel worker processes, one group at a time per worker: a module, or the
+# modules that share a session fixture (the golden render, the live stack), longest first
+# (tests/conftest.py); as many workers as cores, at most 4 (each may run a daemon and databases).
+# `make test` leaves out the soak-sized cases; `make test-soak` runs only those. CI runs both.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: setup-dev
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) -m "not soak" $(PYTEST_ARGS)
 
-# Pure logic and the definitions (no database, no instance, no real media work): about a minute.
+# Thousand-row sensor bursts, the second and third live stacks (backfill/edit/delete, kill -9 of the
+# daemon), the secrets canary render.
+test-soak: setup-dev
+	$(PY) -m pytest -q $(XDIST) -m soak $(PYTEST_ARGS)
+
+# Pure logic and the definitions (no database, no instance, no media work, no server or subprocess).
 test-fast: setup-dev
 	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
