@@ -9,7 +9,8 @@ _ROOT = Path(tempfile.mkdtemp(prefix="batchvideo-tests-"))
 os.environ["BATCHVIDEO_DATA_DIR"] = str(_ROOT / "data")
 os.environ["DAGSTER_HOME"] = str(_ROOT / "dagster_home")
 for _name in ("BATCHVIDEO_DB_URL", "BATCHVIDEO_MEDIA_URL", "BATCHVIDEO_STOCK_DIR", "BATCHVIDEO_ASSET_ROOTS",
-              "BATCHVIDEO_LLM_BASE_URL", "BATCHVIDEO_TTS_BACKEND", "BATCHVIDEO_IMAGE_BACKEND", "BATCHVIDEO_EXECUTOR"):
+              "BATCHVIDEO_LLM_BASE_URL", "BATCHVIDEO_TTS_BACKEND", "BATCHVIDEO_IMAGE_BACKEND", "BATCHVIDEO_EXECUTOR",
+              "BATCHVIDEO_CANVAS_SCALE"):
     os.environ.pop(_name, None)
 Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True)
 (Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
