@@ -105,14 +105,25 @@ def shared_stack(prepared_db, tmp_path_factory):
                           ("poll_interval_seconds: 30", "poll_interval_seconds: 2")):
         assert shipped in local, shipped
         local = local.replace(shipped, here)
-    with fresh_pg_databases() as (dagster_url, scripts_url):
-        upgrade(scripts_url)
-        with session_scope(scripts_url) as session:
-            seed_reference_data(session)
-        # Nothing in the live tests checks the frame size: the stack renders at the small canvas.
-        with live_stack(tmp_path_factory.mktemp("live"), dagster_url, scripts_url, local,
-                        {"BATCHVIDEO_CANVAS_SCALE": str(SMALL_CANVAS_SCALE)}) as live:
-            yield live
+    dagster_url, scripts_url = _LIVE.enter_context(fresh_pg_databases())
+    upgrade(scripts_url)
+    with session_scope(scripts_url) as session:
+        seed_reference_data(session)
+    # Nothing in the live tests checks the frame size: the stack renders at the small canvas.
+    yield _LIVE.enter_context(live_stack(tmp_path_factory.mktemp("live"), dagster_url, scripts_url, local,
+                                         {"BATCHVIDEO_CANVAS_SCALE": str(SMALL_CANVAS_SCALE)}))
+    _LIVE.close()
+
+
+# The shared stack is stopped as soon as its worker has run the last test of its group, rather than when
+# the worker's session ends: an idle daemon would tick on beside the modules that follow.
+_LIVE = contextlib.ExitStack()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    if _group(item.nodeid) == "live" and (nextitem is None or _group(nextitem.nodeid) != "live"):
+        _LIVE.close()
 
 
 @contextlib.contextmanager
@@ -255,4 +266,6 @@ def pytest_collection_modifyitems(items):
         if layer:
             item.add_marker(getattr(pytest.mark, layer))
     rank = {group: i for i, group in enumerate(LONG_FIRST)}
-    items.sort(key=lambda item: rank.get(_group(item.nodeid), len(rank)))
+    # The crash test kills and restarts the shared stack's daemon: last in its group.
+    items.sort(key=lambda item: (rank.get(_group(item.nodeid), len(rank)),
+                                 item.nodeid.startswith("tests/test_crash_recovery.py")))

@@ -18,10 +18,12 @@ import dagster as dg
 import psutil
 import pytest
 from conftest import add
+from dagster._core.scheduler.instigation import InstigatorType
 from helpers import LoopbackServer
 from PIL import Image
 from sqlalchemy import select
 
+from batchvideo_assets.defs.automation.sensors import run_status_sensors
 from batchvideo_resources.db import ScriptRun, session_scope
 
 # On the session's live stack (conftest.shared_stack), shared with the UI and live-stack tests: its daemon
@@ -65,6 +67,9 @@ class ImageServer:
         self.server.close()
 
 
+STATUS_SENSORS = {sensor.name for sensor in run_status_sensors}
+
+
 def kill_tree(proc: subprocess.Popen) -> list[int]:
     """SIGKILL a process and every descendant at once, as a power cut would; returns their pids once
     all are dead."""
@@ -100,6 +105,13 @@ def test_kill_9_of_daemon_and_run_worker_is_detected_recorded_and_retried(shared
     shared_stack.restart_daemon(**env)
     daemon = shared_stack.procs["daemon"]
     try:
+        # A run-status sensor starts from "now" at its first tick: until the write-back sensors have
+        # ticked once (cursor stored in the instance), a FAILURE recorded before would never be seen.
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            wait_for("the write-back sensors' first ticks", lambda: STATUS_SENSORS <= {
+                state.origin.instigator_name for state in instance.all_instigator_state(
+                    instigator_type=InstigatorType.SENSOR) if state.instigator_data and state.instigator_data.cursor},
+                     120, log)
         sid = add(scripts_url, title="Crash", content="The tide comes in twice a day. Nobody can stop it.",
                   language="en-US", account="demo")
         wait_for("the run to reach `images`", lambda: images.calls, 240, log)
