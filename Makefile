@@ -48,8 +48,8 @@ XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: setup-dev
 	$(PY) -m pytest -q $(XDIST) -m "not soak" $(PYTEST_ARGS)
 
-# Thousand-row sensor bursts, the second and third live stacks (backfill/edit/delete, kill -9 of the
-# daemon), the secrets canary render.
+# Thousand-row sensor bursts, the live stack's backfill/edit/delete and kill -9 of its daemon (one
+# stack, shared with the UI test's when run together), the secrets canary render.
 test-soak: setup-dev
 	$(PY) -m pytest -q $(XDIST) -m soak $(PYTEST_ARGS)
 
