@@ -9,7 +9,7 @@ BV := $(VENV)/bin/batchvideo
 APT_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fontconfig chromium
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup setup-dev demo test test-fast dev bench bench-backfill bench-cli bench-scale clean
+.PHONY: setup setup-dev demo test test-soak test-fast dev bench bench-backfill bench-cli bench-scale clean
 
 setup: $(VENV)/.installed
 	@$(BV) init
@@ -53,14 +53,22 @@ MEDIA_PUBLIC_URL = http://127.0.0.1:$(MEDIA_PORT)
 demo: setup
 	BATCHVIDEO_MEDIA_PUBLIC_URL=$(MEDIA_PUBLIC_URL) $(BV) demo
 
-# Test modules run in parallel worker processes, one module per worker at a time (its module-scoped
-# renders are made once): as many workers as cores, at most 4 (each may run a daemon and databases).
+# Test groups run in parallel worker processes, one group at a time per worker: a module, or the
+# modules that share a session fixture (the golden render, the live stack), longest first
+# (tests/conftest.py); as many workers as cores, at most 4 (each may run a daemon and databases).
+# `make test` leaves out the soak-sized cases; `make test-soak` runs only those. CI runs both.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: setup-dev
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) -m "not soak" $(PYTEST_ARGS)
 
-# Pure logic and the definitions (no database, no instance, no real media work): about a minute.
+# Thousand-row sensor bursts, the live stack's backfill/edit/delete and kill -9 of its daemon (one
+# stack, shared with the UI test's when run together), the secrets canary render.
+test-soak: setup-dev
+	$(PY) -m pytest -q $(XDIST) -m soak $(PYTEST_ARGS)
+
+# Pure logic and the definitions (no database, no instance, no media work, no server or subprocess).
 test-fast: setup-dev
 	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 

@@ -23,6 +23,15 @@ from batchvideo_resources import settings
 MAX_CONTENT_CHARS = 20_000
 MIN_PRESENTER_SIDE = 64  # pixels: below this a presenter picture cannot show a face
 MAX_PRIORITY = 1_000_000  # |scripts.priority|; a run's priority tag is the same number
+FRAME = (1360, 768)  # a horizontal video; a vertical one is the same turned
+
+
+def frame_size(horizontal: bool) -> tuple[int, int]:
+    """The video's frame size: FRAME, or FRAME turned, scaled by BATCHVIDEO_CANVAS_SCALE (1 but in tests,
+    which render small where the size is not what they check) to even pixels, as H.264 4:2:0 needs."""
+    scale = settings.canvas_scale()
+    w, h = (2 * round(side * scale / 2) for side in FRAME)
+    return (w, h) if horizontal else (h, w)
 
 
 class BadScriptError(ValueError):
@@ -219,12 +228,12 @@ class ScriptSpec(BaseModel):
 
     @property
     def size(self) -> tuple[int, int]:
-        return (1360, 768) if self.is_horizontal else (768, 1360)
+        return frame_size(self.is_horizontal)
 
     @property
     def canvas(self) -> tuple[int, int]:
         """Final frame size: h2v puts a horizontal job on a 9:16 canvas."""
-        return (768, 1360) if (self.extra.h2v and self.is_horizontal) else self.size
+        return frame_size(False) if (self.extra.h2v and self.is_horizontal) else self.size
 
     @property
     def vertical_layout(self) -> bool:

@@ -215,6 +215,13 @@ class ProcessSettings(Section):
     time_cap_s: PositiveFloat = Field(default=3600.0, description="no external program call runs longer")
 
 
+class CanvasSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_CANVAS_")
+
+    scale: float = Field(default=1.0, gt=0, le=1, description="tests only: frame sizes scaled by this (1360x768 "
+                                                              "at 1), so renders whose size is not checked stay cheap")
+
+
 class DagsterSettings(Section):
     """The Dagster instance; the production dagster.yaml reads DAGSTER_PG_* itself."""
 
@@ -243,6 +250,7 @@ class Settings(BaseModel):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
     process: ProcessSettings = Field(default_factory=ProcessSettings)
+    canvas: CanvasSettings = Field(default_factory=CanvasSettings)
     dagster: DagsterSettings = Field(default_factory=DagsterSettings)
 
     @model_validator(mode="after")
@@ -319,6 +327,14 @@ def configured_env_names() -> list[str]:
 # Thin reads for callers that need one value.
 def data_dir() -> Path:
     return load_settings().paths.data_dir
+
+
+def canvas_scale() -> float:
+    """Read on every frame-size question, so only its own section (the whole model takes ~20 ms)."""
+    try:
+        return CanvasSettings().scale
+    except ValidationError:
+        return load_settings().canvas.scale  # raises SettingsError naming the variable
 
 
 def db_url() -> str:

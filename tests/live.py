@@ -1,5 +1,6 @@
 """A live Dagster stack for the tests: dagster-webserver and dagster-daemon on loopback over a fresh
-PostgreSQL instance, driven over GraphQL as the UI does."""
+PostgreSQL instance, driven over GraphQL as the UI does. One per test session (conftest.shared_stack),
+shared by the modules of the `live` xdist group: the UI test, the live-stack test and the crash test."""
 
 import contextlib
 import os
@@ -32,8 +33,19 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
 
 
 class Stack:
-    def __init__(self, port: int, procs: dict, logs: dict, folder: Path):
-        self.port, self.procs, self.logs, self.folder = port, procs, logs, folder
+    def __init__(self, port: int, procs: dict, logs: dict, folder: Path, env: dict):
+        self.port, self.procs, self.logs, self.folder, self.env = port, procs, logs, folder, env
+        self.home = folder / "dagster_home"
+        self.scripts_url = env["BATCHVIDEO_DB_URL"]
+
+    def restart_daemon(self, **extra_env: str) -> None:
+        """Stop the daemon (its code server and run workers with it) and start it again with the stack's
+        environment plus `extra_env` (the crash test points the image backend at its own server)."""
+        stop_group(self.procs["daemon"], grace_s=30)
+        self.start_daemon(**extra_env)
+
+    def start_daemon(self, **extra_env: str) -> None:
+        self.procs["daemon"] = start_daemon({**self.env, **extra_env}, self.folder / "daemon.log")
 
     def tail(self, name: str) -> str:
         if name in self.logs:
@@ -49,8 +61,9 @@ class Stack:
 
 
 @contextlib.contextmanager
-def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""):
-    """Webserver + daemon on a PostgreSQL instance (`queue`: extra instance YAML, e.g. run limits)."""
+def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = "", extra_env: dict | None = None):
+    """Webserver + daemon on a PostgreSQL instance (`queue`: extra instance YAML, e.g. run limits;
+    `extra_env`: variables the stack's processes get besides this process's environment)."""
     home = folder / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(
@@ -58,7 +71,7 @@ def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""
         "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n"
         "telemetry:\n  enabled: false\n" + queue)
     env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
-           "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1"}
+           "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     port = free_port()
     workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
     logs = {"webserver": open(folder / "webserver.log", "w")}
@@ -67,7 +80,7 @@ def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""
                  cwd=settings.PROJECT_ROOT, env=env, stdout=logs["webserver"], stderr=subprocess.STDOUT,
                  start_new_session=True),
              "daemon": start_daemon(env, folder / "daemon.log")}
-    stack = Stack(port, procs, logs, folder)
+    stack = Stack(port, procs, logs, folder, env)
     try:
         deadline = time.monotonic() + 180
         while True:  # webserver up and the code location loaded

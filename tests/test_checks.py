@@ -20,9 +20,6 @@ from batchvideo_assets.resources import media_store
 from batchvideo_media.analysis import freeze_allowed
 from batchvideo_resources.db.script_runs import latest_run
 
-ZH = ("海水为什么是咸的？雨水冲刷陆地上的岩石，把矿物质带进河流。河流最后流进大海，水分蒸发了，盐却留了下来。"
-      "几百万年过去，海里的盐越积越多。今天，每一升海水里大约有三十五克盐。")
-
 
 @pytest.fixture(scope="module")
 def media():
@@ -30,16 +27,13 @@ def media():
 
 
 @pytest.fixture(scope="module")
-def good(prepared_db, instance, media):
-    sid = add(prepared_db, title="海水为什么是咸的", content=ZH, language="zh-CN", topic="science",
-              account="demo", extra={"broll_ratio": 0.5})
-    (result,) = render_scripts([str(sid)], instance=instance, in_process=True)
-    assert result["status"] == "SUCCESS", result["error"]
+def good(golden, media):
+    sid = int(golden["id"])
     values = {stage: json.loads(media.read_bytes(f"jobs/{sid}/manifests/{stage}.json"))
               for stage in ("script", "audio", "srt", "splits", "images", "broll_clips", "composed_video",
                             "logoed_video", "cover")}
     assert any(s["kind"] == "broll" for s in values["splits"]["shots"]), "need a b-roll shot to check"
-    return {"id": sid, "run_id": result["run_id"], **values}
+    return {"id": sid, "run_id": golden["run_id"], **values}
 
 
 def ffmpeg(*args):

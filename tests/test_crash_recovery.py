@@ -1,14 +1,14 @@
 """A crash of the whole local stack mid-run: `kill -9` of the daemon, its code server, the run worker and
 its step processes while a run is inside `images`; then the daemon is started again.
 
-Run monitoring on the local instance (the project's own `dagster_home/dagster.yaml`, with a short poll
-for the test) must find the dead worker, mark the run failed and free its slots; the write-back must
-record FAILED; and run retries must re-execute the run from the failed step to a published video."""
+Run monitoring on the session's live stack (the project's own `dagster_home/dagster.yaml` rules on a
+PostgreSQL instance, with a short poll for the tests) must find the dead worker, mark the run failed and
+free its slots; the write-back must record FAILED; and run retries must re-execute the run from the
+failed step to a published video."""
 
 import http.server
 import io
 import json
-import os
 import subprocess
 import threading
 import time
@@ -18,15 +18,18 @@ import dagster as dg
 import psutil
 import pytest
 from conftest import add
+from dagster._core.scheduler.instigation import InstigatorType
 from helpers import LoopbackServer
 from PIL import Image
 from sqlalchemy import select
 
-from batchvideo_app.local_daemon import start_daemon, stop_group
-from batchvideo_resources import settings
-from batchvideo_resources.db import ScriptRun, session_scope, upgrade
+from batchvideo_assets.defs.automation.sensors import run_status_sensors
+from batchvideo_resources.db import ScriptRun, session_scope
 
-pytestmark = pytest.mark.ui
+# On the session's live stack (conftest.shared_stack), shared with the UI and live-stack tests: its daemon
+# is restarted with this test's image server, killed, restarted, and finally restarted as it was.
+# Soak-sized (two minutes of waiting on monitoring and retries): `make test-soak`.
+pytestmark = [pytest.mark.ui, pytest.mark.soak]
 
 
 class ImageServer:
@@ -64,6 +67,9 @@ class ImageServer:
         self.server.close()
 
 
+STATUS_SENSORS = {sensor.name for sensor in run_status_sensors}
+
+
 def kill_tree(proc: subprocess.Popen) -> list[int]:
     """SIGKILL a process and every descendant at once, as a power cut would; returns their pids once
     all are dead."""
@@ -89,25 +95,23 @@ def wait_for(what: str, condition, timeout: float, log: Path):
     raise AssertionError(f"timed out waiting for {what}; daemon log:\n{log.read_text()[-4000:]}")
 
 
-def test_kill_9_of_daemon_and_run_worker_is_detected_recorded_and_retried(tmp_path):
-    from batchvideo_app.catalog import default_asset_root, ensure_sample_assets, seed_reference_data
-
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    instance_yaml = (settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text()
-    assert "poll_interval_seconds: 30" in instance_yaml
-    (home / "dagster.yaml").write_text(instance_yaml.replace("poll_interval_seconds: 30", "poll_interval_seconds: 2"))
-    scripts_url = f"sqlite:///{tmp_path / 'scripts.db'}"  # this test's rows only: the sensor renders them all
-    upgrade(scripts_url)
-    with session_scope(scripts_url) as session:
-        seed_reference_data(session)
-    ensure_sample_assets(default_asset_root())
+def test_kill_9_of_daemon_and_run_worker_is_detected_recorded_and_retried(shared_stack):
+    home, scripts_url = shared_stack.home, shared_stack.scripts_url
+    # The shared stack runs the shipped local instance's monitoring, polled every 2 s (conftest).
+    assert "poll_interval_seconds: 2\n" in (home / "dagster.yaml").read_text()
     images = ImageServer()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url, "PYTHONUNBUFFERED": "1",
-           "BATCHVIDEO_IMAGE_BACKEND": "http", "BATCHVIDEO_IMAGE_URL": images.url}
-    log = tmp_path / "daemon.log"
-    daemon = start_daemon(env, log)
+    env = {"BATCHVIDEO_IMAGE_BACKEND": "http", "BATCHVIDEO_IMAGE_URL": images.url}
+    log = shared_stack.folder / "daemon.log"
+    shared_stack.restart_daemon(**env)
+    daemon = shared_stack.procs["daemon"]
     try:
+        # A run-status sensor starts from "now" at its first tick: until the write-back sensors have
+        # ticked once (cursor stored in the instance), a FAILURE recorded before would never be seen.
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            wait_for("the write-back sensors' first ticks", lambda: STATUS_SENSORS <= {
+                state.origin.instigator_name for state in instance.all_instigator_state(
+                    instigator_type=InstigatorType.SENSOR) if state.instigator_data and state.instigator_data.cursor},
+                     120, log)
         sid = add(scripts_url, title="Crash", content="The tide comes in twice a day. Nobody can stop it.",
                   language="en-US", account="demo")
         wait_for("the run to reach `images`", lambda: images.calls, 240, log)
@@ -123,7 +127,7 @@ def test_kill_9_of_daemon_and_run_worker_is_detected_recorded_and_retried(tmp_pa
                     in (None, "RUNNING")
 
             images.released.set()  # the image server answers from now on
-            daemon = start_daemon(env, log)
+            shared_stack.start_daemon(**env)
             restarted = time.monotonic()
             wait_for("the crashed run to be marked failed",
                      lambda: instance.get_run_by_id(crashed.run_id).status == dg.DagsterRunStatus.FAILURE, 120, log)
@@ -153,5 +157,5 @@ def test_kill_9_of_daemon_and_run_worker_is_detected_recorded_and_retried(tmp_pa
             assert recorded[crashed.run_id][0] == "FAILED"
             assert recorded[retry.run_id][1]["logoed_video"].endswith(".mp4")
     finally:
-        stop_group(daemon, grace_s=30)
+        shared_stack.restart_daemon()  # the stack's own environment again, for whoever comes next
         images.close()

@@ -27,6 +27,7 @@ def test_definitions_load():
         assert node.descriptions_by_key[dg.AssetKey(key)]
 
 
+@pytest.mark.media  # a subprocess loads the code location (~20 s)
 def test_dagster_cli_validates_workspace():
     env = {**os.environ}
     proc = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
@@ -34,10 +35,20 @@ def test_dagster_cli_validates_workspace():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def _executor_definitions() -> dict:
+    from dagster_docker import docker_executor
+    from dagster_k8s import k8s_job_executor
+
+    return {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor,
+            "k8s": k8s_job_executor, "docker": docker_executor}
+
+
 @pytest.mark.parametrize("executor", ["in_process", "multiprocess", "k8s", "docker"])
 def test_executor_chosen_by_environment(monkeypatch, executor):
+    """The render job runs on Dagster's own executor of that name: same name and same executor function
+    (configured copies keep both), and none of the other three."""
     monkeypatch.setenv("BATCHVIDEO_EXECUTOR", executor)
-    defs = build_definitions()
-    job = defs.resolve_job_def("render_video")
-    expected = {"in_process": "in_process", "multiprocess": "multiprocess", "k8s": "k8s", "docker": "docker"}[executor]
-    assert expected in job.executor_def.name
+    chosen = build_definitions().resolve_job_def("render_video").executor_def
+    matches = [name for name, definition in _executor_definitions().items()
+               if chosen.name == definition.name and chosen.executor_creation_fn is definition.executor_creation_fn]
+    assert matches == [executor], (chosen.name, matches)

@@ -32,6 +32,7 @@ def test_stretches_are_joined_only_across_part_boundaries():
     assert faults == {"black": [(1.4, 2.6)], "frozen": [(2.5, 6.0)]}
 
 
+@pytest.mark.media
 def test_composition_measures_black_and_frozen_like_a_second_decode(tmp_path):
     image, other = stills(tmp_path, 2)
     black = tmp_path / "black.png"
@@ -75,6 +76,7 @@ def test_encoder_choice():
     assert calls == ([True, False] if NVENC in listing else [])  # no trial encode without GPU and encoder
 
 
+@pytest.mark.media
 def test_this_machine_encodes_with_what_it_has(tmp_path):
     from batchvideo_media.compose.encoders import nvidia_gpu_present
 

@@ -24,6 +24,9 @@ from batchvideo_resources.db.models import utcnow
 from batchvideo_resources.http_retry import ServiceUnavailable, request_with_retries
 from batchvideo_resources.layout import run_key
 
+# Renders at the small test canvas: no test here checks the frame size.
+pytestmark = pytest.mark.small_canvas
+
 # ---------------------------------------------------------------------------------- SIGKILL
 CHILD = textwrap.dedent('''
     """Runs render_video for one partition in this process (in-process executor).

@@ -13,13 +13,14 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import pytest
-from conftest import add
+from conftest import add, frame
 from helpers import image_size, path_of
 from PIL import Image
 
 from batchvideo_resources.image_gen import ImageGenResource, fit_exact, snap_up
 
-pytestmark = pytest.mark.media
+# The images asset renders at the small test canvas (its size check compares with it).
+pytestmark = [pytest.mark.media, pytest.mark.small_canvas]
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 FAST = dict(steps=2, max_sequence_length=16, batch_size=2)
@@ -254,7 +255,7 @@ def test_images_asset_renders_flux_and_regenerates_only_the_chosen_shot(prepared
     files = {k: path_of(v["uri"]) for k, v in manifest["images"].items()}
     before = {k: (p.read_bytes(), p.stat().st_mtime_ns) for k, p in files.items()}
     for k, p in files.items():
-        assert image_size(p) == (1360, 768)
+        assert image_size(p) == frame()
 
     chosen = image_shots[1]
     again = dg.materialize(assets, selection=["images"], partition_key=pid, instance=instance, resources=resources,
@@ -266,7 +267,7 @@ def test_images_asset_renders_flux_and_regenerates_only_the_chosen_shot(prepared
     for k, p in files.items():
         if k == str(chosen):  # a new file of this run; the earlier run's file stays as it was
             new = path_of(redone["images"][k]["uri"])
-            assert new != p and new.read_bytes() != before[k][0] and image_size(new) == (1360, 768)
+            assert new != p and new.read_bytes() != before[k][0] and image_size(new) == frame()
             assert (p.read_bytes(), p.stat().st_mtime_ns) == before[k]
         else:
             assert (p.read_bytes(), p.stat().st_mtime_ns) == before[k], f"shot {k} must be kept untouched"

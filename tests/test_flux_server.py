@@ -25,6 +25,8 @@ from test_flux import FAST, build_tiny_flux, build_tiny_lora
 from batchvideo_resources.image_gen import LOADS_HEADER, ImageGenResource
 
 ROOT = Path(__file__).resolve().parents[1]
+# Renders at the small test canvas: no test here checks the frame size.
+pytestmark = pytest.mark.small_canvas
 BODY = {"prompt": "a quiet lake at dawn", "width": 48, "height": 32, "seed": 5, "steps": 2, "guidance": 3.5,
         "lora": None}
 
@@ -105,6 +107,7 @@ def test_lora_is_switched_per_request_and_refusals_say_why(server):
     assert health["status"] == "ok" and health["loads"] == 1 and health["images"] >= 3
 
 
+@pytest.mark.media  # starts the server in a subprocess
 def test_server_refuses_a_model_that_is_not_a_local_folder():
     proc = subprocess.run([sys.executable, str(ROOT / "services" / "flux" / "app.py"), "--model",
                            "black-forest-labs/FLUX.1-dev"], capture_output=True, text=True, timeout=120,

@@ -15,6 +15,9 @@ from kubernetes.client import ApiClient, V1Job
 
 from batchvideo_assets.common import GPU_POOL
 
+# Renders at the small test canvas: no test here checks the frame size.
+pytestmark = pytest.mark.small_canvas
+
 
 class _Response:
     def __init__(self, data: dict):

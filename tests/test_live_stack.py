@@ -10,16 +10,17 @@ driven over GraphQL as the UI does.
 import time
 
 import pytest
-from live import graphql, live_stack
+from live import graphql
 from sqlalchemy import text
 
-from batchvideo_app.catalog import add_script, seed_reference_data
+from batchvideo_app.catalog import add_script
 from batchvideo_assets.resources import media_store
-from batchvideo_resources import settings
-from batchvideo_resources.db import engine_for, session_scope, upgrade
+from batchvideo_resources.db import engine_for, session_scope
 from batchvideo_resources.layout import STAGES
 
-pytestmark = pytest.mark.ui
+# On the session's live stack (conftest.shared_stack), shared with the UI and crash tests. Soak-sized
+# (six renders, five minutes): `make test-soak`.
+pytestmark = [pytest.mark.ui, pytest.mark.soak]
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 LOCATION = {"repositoryLocationName": "batchvideo", "repositoryName": "__repository__"}
 RUNS = """query Runs($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) { ... on Runs { results {
@@ -32,16 +33,10 @@ PARTITIONS = """{ assetNodeOrError(assetKey: {path: ["script"]}) { ... on AssetN
 
 
 @pytest.fixture
-def stack(prepared_db, pg_databases, tmp_path):
-    dagster_url, scripts_url = pg_databases
-    upgrade(scripts_url)
-    with session_scope(scripts_url) as session:
-        seed_reference_data(session)
-    # The shipped local instance's queue rules (one run per script), three runs at once.
-    local = (settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text().replace("telemetry:\n  enabled: false\n", "")
-    with live_stack(tmp_path, dagster_url, scripts_url, local.replace("max_concurrent_runs: 2",
-                                                                      "max_concurrent_runs: 3")) as live:
-        yield {"port": live.port, "scripts_url": scripts_url, "live": live}
+def stack(shared_stack):
+    """The session's live stack (conftest.shared_stack): the shipped local instance's queue rules (one run
+    per script), three runs at once."""
+    return {"port": shared_stack.port, "scripts_url": shared_stack.scripts_url, "live": shared_stack}
 
 
 STEPS = """query Steps($id: ID!) { runOrError(runId: $id) { ... on Run { stepStats { stepKey status } } } }"""

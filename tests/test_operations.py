@@ -16,7 +16,8 @@ from batchvideo_assets.definitions import build_definitions
 from batchvideo_assets.resources import media_store
 from batchvideo_resources.db import engine_for
 
-pytestmark = pytest.mark.e2e
+# Renders at the small test canvas: no test here checks the frame size.
+pytestmark = [pytest.mark.e2e, pytest.mark.small_canvas]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 

@@ -30,6 +30,8 @@ PROD_YAML = ROOT / "dagster_home" / "production" / "dagster.yaml"
 STAGES = ["script", "audio", "srt", "splits", "images", "broll_clips", "composed_video", "logoed_video", "cover"]
 EN = "Why is the sky blue? Sunlight scatters off the air, and blue light scatters the most."
 SENSORS = {s.name: s for s in run_status_sensors}
+# Renders at the small test canvas: no test here checks the frame size.
+pytestmark = pytest.mark.small_canvas
 
 
 @contextlib.contextmanager

@@ -13,10 +13,14 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import frame
 from PIL import Image
 
 from batchvideo_media import process
 from batchvideo_media.probe import MediaError, run_ffmpeg
+
+# Renders at the small test canvas (the vertical check compares with it).
+pytestmark = pytest.mark.small_canvas
 
 
 def broken_png(path: Path, size: int = 256) -> Path:
@@ -71,6 +75,7 @@ def short_limits():
 
 
 # ------------------------------------------------------------------ 1. every external process bounded
+@pytest.mark.media
 def test_hung_ffmpeg_is_killed_in_bounded_time_naming_its_input(tmp_path, short_limits):
     png = broken_png(tmp_path / "avatar-hang.png")
     started = time.monotonic()
@@ -83,6 +88,7 @@ def test_hung_ffmpeg_is_killed_in_bounded_time_naming_its_input(tmp_path, short_
     assert processes_mentioning(str(png)) == []
 
 
+@pytest.mark.media
 def test_ffmpeg_log_capture_is_bounded(tmp_path, short_limits):
     """The hung ffmpeg above logs without end (the 4 GB render process); only a tail is kept."""
     png = broken_png(tmp_path / "chatty.png")
@@ -99,6 +105,7 @@ def test_ffmpeg_log_capture_is_bounded(tmp_path, short_limits):
         process.LIMITS.log_bytes = saved
 
 
+@pytest.mark.media
 def test_interrupted_caller_kills_the_child_group(tmp_path):
     """A terminated step (KeyboardInterrupt / DagsterExecutionInterruptedError in the waiting thread)
     takes its child and the child's own children with it."""
@@ -267,7 +274,7 @@ def test_good_row_beside_them_renders_and_false_means_false(hostile_batch, prepa
     result = hostile_batch["results"][str(hostile_batch["ids"]["is_horizontal 'false' (good)"])]
     assert result["status"] == "SUCCESS", result["error"]
     (video,) = streams(path_of(result["outputs"]["logoed_video"]), "video")
-    assert (video["width"], video["height"]) == (768, 1360)  # 'false' read as False: vertical
+    assert (video["width"], video["height"]) == frame(horizontal=False)  # 'false' read as False: vertical
     assert hostile_batch["seconds"] < 600
 
 
@@ -337,6 +344,7 @@ def _leaks(root: Path, words: list[str]) -> list[str]:
     return sorted(set(found))
 
 
+@pytest.mark.soak  # the canary render: every file of an instance searched (two minutes)
 def test_no_secret_reaches_storage_logs_manifests_or_the_database(tmp_path, pg_url):
     """Canaries in every secret-bearing setting; a render through the instance that fails (the TTS
     server answers 500) and one that succeeds; then every file of the instance (run and event storage,

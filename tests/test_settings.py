@@ -113,6 +113,7 @@ ROUND_TRIP = [
     ("BATCHVIDEO_DOCKER_GPUS", "0,1", "executor.docker_gpus", "0,1"),
     ("BATCHVIDEO_PROCESS_TIME_FLOOR_S", "30", "process.time_floor_s", 30.0),
     ("BATCHVIDEO_PROCESS_TIME_CAP_S", "900", "process.time_cap_s", 900.0),
+    ("BATCHVIDEO_CANVAS_SCALE", "0.5", "canvas.scale", 0.5),
     ("DAGSTER_HOME", "/opt/dagster/home", "dagster.home", Path("/opt/dagster/home")),
     ("DAGSTER_PG_HOST", "postgres", "dagster.pg_host", "postgres"),
     ("DAGSTER_PG_PORT", "5433", "dagster.pg_port", 5433),
@@ -383,3 +384,17 @@ def test_a_piper_voice_that_is_not_there_fails_at_load_naming_the_variable(clean
     clean_env.setenv("BATCHVIDEO_TTS_PIPER_VOICE", str(tmp_path / "missing.onnx"))
     with pytest.raises(SettingsError, match=r"BATCHVIDEO_TTS_PIPER_VOICE=.*missing\.onnx.*\.onnx\.json"):
         load_settings()
+
+
+def test_canvas_scale_shrinks_frames_to_even_pixels_and_is_full_size_by_default(clean_env):
+    """Tests render small through BATCHVIDEO_CANVAS_SCALE; unset, every video is 1360x768 or 768x1360."""
+    from batchvideo_resources.script_spec import frame_size
+
+    assert (frame_size(True), frame_size(False)) == ((1360, 768), (768, 1360))
+    clean_env.setenv("BATCHVIDEO_CANVAS_SCALE", "0.25")
+    assert (frame_size(True), frame_size(False)) == ((340, 192), (192, 340))
+    clean_env.setenv("BATCHVIDEO_CANVAS_SCALE", "0.3")  # 408 x 230.4: to even pixels, as 4:2:0 needs
+    assert frame_size(True) == (408, 230)
+    clean_env.setenv("BATCHVIDEO_CANVAS_SCALE", "2")
+    with pytest.raises(SettingsError, match="BATCHVIDEO_CANVAS_SCALE"):
+        frame_size(True)

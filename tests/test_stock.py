@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import dagster as dg
 import pytest
-from conftest import add
+from conftest import add, frame
 from helpers import path_of, streams
 
 from batchvideo_media.probe import probe, run_ffmpeg
@@ -29,7 +29,8 @@ from batchvideo_resources.stock import (
     rank_clips,
 )
 
-pytestmark = pytest.mark.media
+# The b-roll asset renders at the small test canvas (its size check compares with it).
+pytestmark = [pytest.mark.media, pytest.mark.small_canvas]
 
 
 def _free_port() -> int:
@@ -275,7 +276,7 @@ def test_broll_asset_cuts_distinct_clips_and_avoids_the_accounts_recent_ones(bro
     for shot in broll:
         entry = clips[str(shot["index"])]
         assert entry["licence"] and entry["source"] and entry["keywords"] == shot["keywords"]
-        _assert_cut(path_of(entry["uri"]), (shot["end_ms"] - shot["start_ms"]) / 1000)
+        _assert_cut(path_of(entry["uri"]), (shot["end_ms"] - shot["start_ms"]) / 1000, size=frame())
 
     # The next video of the same account gets clips the first one did not use (the library has enough).
     _, second = _render_broll(prepared_db, instance)
