@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import httpx
 import pytest
-from conftest import add
+from conftest import add, frame
 from helpers import path_of, streams, wav_seconds
 from sqlalchemy import select
 from test_flux import build_tiny_flux
@@ -25,7 +25,7 @@ from batchvideo_app.catalog import default_asset_root
 from batchvideo_app.render import render_scripts
 from batchvideo_resources.db import Account, Voice, session_scope
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.small_canvas]  # sizes are read through conftest.frame()
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "lipsync"))
 import musetalk  # noqa: E402
@@ -143,8 +143,8 @@ def test_both_scripts_succeed_with_every_check_passing(rendered, mode):
     assert len(checks) >= 8 and all(c.passed for c in checks), [(c.check_name, c.passed) for c in checks]
 
 
-@pytest.mark.parametrize("mode,size", [("fullscreen", (1360, 768)), ("corner", (768, 1360))])
-def test_every_model_stage_came_from_its_server(rendered, servers, mode, size):
+@pytest.mark.parametrize("mode,horizontal", [("fullscreen", True), ("corner", False)])
+def test_every_model_stage_came_from_its_server(rendered, servers, mode, horizontal):
     result, instance = rendered[mode], rendered["instance"]
     audio = _metadata(instance, result["run_id"], "audio")
     assert audio["tts_engine"] == "f5-tts" and audio["voice_reference"].endswith("e2e-narrator.wav")
@@ -155,7 +155,7 @@ def test_every_model_stage_came_from_its_server(rendered, servers, mode, size):
     assert images["generated"] >= 1
     video = path_of(result["outputs"]["logoed_video"])
     (v,) = streams(video, "video")
-    assert (v["width"], v["height"]) == size
+    assert (v["width"], v["height"]) == frame(horizontal)
     assert abs(float(v["duration"]) - wav_seconds(path_of(result["outputs"]["audio"]))) < 0.1
     health = {name: httpx.get(f"{url}/health", timeout=5).json() for name, url in servers.items() if name != "health"}
     assert health["tts"]["requests"] >= 2 and health["flux"]["images"] >= 2 and health["lipsync"]["requests"] >= 2

@@ -23,7 +23,7 @@ from test_crash_recovery import ImageServer
 from batchvideo_resources.db import ScriptRun, engine_for, session_scope
 from batchvideo_resources.db.script_runs import latest_run
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.small_canvas]
 ROOT = Path(__file__).resolve().parents[1]
 
 
