@@ -136,21 +136,76 @@ def _created_at(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
     return record.create_timestamp.timestamp() if record is not None else 0.0
 
 
+# What a root cause's class or message says about which service was unreachable (an outage, not bad input).
+_OUTAGES = (
+    (("OperationalError", "InterfaceError"), ("could not connect", "connection refused", "server closed the connection",
+                                              "database is locked", "timeout expired"), "a database was unreachable"),
+    (("ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "ServiceUnavailableError"),
+     ("connection refused", "name or service not known", "timed out"), "a model server was unreachable"),
+    (("EndpointConnectionError", "ConnectionClosedError"), ("could not connect to the endpoint",),
+     "the object store was unreachable"),
+)
+
+
+def _chain(error):
+    """A serialized error and its causes, outermost first."""
+    while error is not None:
+        yield error
+        error = error.cause or error.context
+
+
+def _first_line(error) -> str:
+    line = next((s.strip() for s in (error.message or "").splitlines() if s.strip()), error.cls_name or "failed")
+    name, _, rest = line.partition(": ")  # "ValueError: …", "psycopg2.OperationalError: …": the class is noise
+    return rest if rest and error.cls_name and name.split(".")[-1] == error.cls_name else line
+
+
+def describe_error(error) -> str:
+    """One line for a serialized exception: the first line of what user code raised (Dagster wraps it),
+    prefixed with the service that was unreachable when anything in its chain says it was an outage."""
+    if error is None:
+        return "failed"
+    shown = error.cause if error.cause is not None and error.cls_name.startswith("Dagster") else error
+    line = _first_line(shown)
+    for cause in _chain(shown):
+        text = _first_line(cause).lower()
+        for classes, phrases, what in _OUTAGES:
+            if (cause.cls_name or "") in classes or any(p in text for p in phrases):
+                return f"{what}: {line}"
+    return line
+
+
 def run_error(instance: dg.DagsterInstance, run_id: str) -> str:
-    """The first step failure's message (a bad-input Failure names the field), else the run's."""
+    """One line: each failed step's message (a bad-input Failure names the field; an outage names the
+    service that was unreachable), else the run's own failure's root cause, and whether the instance
+    will retry the run."""
     messages = []
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         event = record.dagster_event
         data = event.step_failure_data
-        text = None
         if data.user_failure_data is not None and data.user_failure_data.description:
             text = data.user_failure_data.description
-        elif data.error is not None:
-            cause = data.error.cause
-            text = (cause.message if cause is not None else data.error.message).strip()
+        else:
+            text = describe_error(data.error)
         messages.append(f"{event.step_key}: {text}")
     if messages:
-        return "; ".join(messages)
-    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE):
-        return record.dagster_event.message or "run failed"
-    return "run failed"
+        return redact("; ".join(messages))
+    causes = [describe_error(r.dagster_event.event_specific_data.error)
+              for r in instance.all_logs(run_id, of_type={dg.DagsterEventType.ENGINE_EVENT,
+                                                          dg.DagsterEventType.RUN_FAILURE})
+              if r.dagster_event is not None and getattr(r.dagster_event.event_specific_data, "error", None)]
+    text = causes[-1] if causes else next(
+        (r.dagster_event.message for r in instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+         if r.dagster_event is not None and r.dagster_event.message), "run failed")
+    if _will_retry(instance, run_id):
+        text += "; the run will be retried"
+    return redact(text)
+
+
+def _will_retry(instance: dg.DagsterInstance, run_id: str) -> bool:
+    """The instance re-executes whole-run failures (run_retries) and this run has retries left."""
+    if not instance.run_retries_enabled:
+        return False
+    run = instance.get_run_by_id(run_id)
+    retries = int((run.tags if run else {}).get("dagster/max_retries", instance.run_retries_max_retries))
+    return int((run.tags if run else {}).get("dagster/retry_number", 0)) < retries

@@ -18,3 +18,40 @@ def test_on_the_project_graph():
     assert stages_still_stale({"cover"}, graph) == ["logoed_video"]
     assert stages_still_stale({"images"}, graph) == ["cover", "composed_video", "logoed_video"]
     assert stages_still_stale({"logoed_video"}, graph) == []
+
+
+class DagsterWrapperError(Exception):
+    """Stands for the Dagster error that wraps what user code raised (its class name starts with Dagster)."""
+
+
+def _error_of(exc: BaseException):
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    try:
+        raise DagsterWrapperError("Execution of run failed. An exception was thrown during execution.") from exc
+    except DagsterWrapperError:
+        import sys
+
+        return serializable_error_info_from_exc_info(sys.exc_info())
+
+
+def test_an_outage_names_the_service_that_was_unreachable():
+    from sqlalchemy import create_engine, text
+
+    from batchvideo_assets.writeback import describe_error
+
+    try:  # a real driver error: nothing listens on port 1
+        with create_engine("postgresql+psycopg2://postgres@127.0.0.1:1/x").connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        error = _error_of(exc)
+    line = describe_error(error)
+    assert line.startswith("a database was unreachable: ") and "\n" not in line, line
+    assert "Execution of run failed" not in line
+
+
+def test_a_bad_input_cause_is_its_own_first_line():
+    from batchvideo_assets.writeback import describe_error
+
+    line = describe_error(_error_of(ValueError("extra: must be a JSON object, got text\nmore detail")))
+    assert line == "extra: must be a JSON object, got text"
