@@ -32,6 +32,9 @@ from batchvideo_resources.redaction import redact
 JOB_NAME = "render_video"
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# In this process a step failure would print its stack trace to this terminal: the JSON line and
+# `script_runs` carry the one-line error, so the console logger stays silent.
+SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 # Launched and not finished: a run in one of these holds its script's one slot.
 LAUNCHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
@@ -188,7 +191,7 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
             selection = (stages or {}).get(key)
             job = full if selection is None else full.get_subset(asset_selection=set(selection))
             result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False,
-                                            run_config=QUIET_CONSOLE, tags=tags_for(key))
+                                            run_config=SILENT_CONSOLE, tags=tags_for(key))
             runs[key] = instance.get_run_by_id(result.run_id)
             write_back(instance, runs[key], STATUS_LABELS[runs[key].status], db_url, media)
     elif ready:

@@ -348,3 +348,15 @@ def test_lora_names_stay_inside_the_lora_folder(prepared_db, tmp_path, monkeypat
     for name in ("/etc/passwd", "../beside", "out"):
         with pytest.raises(FileNotFoundError):
             images._lora_source(name)
+
+
+def test_render_in_process_prints_one_line_for_a_bad_row_and_no_traceback(prepared_db):
+    bad = add(prepared_db, title="Bad speed", content="This row was edited to an impossible speed.")
+    with session_scope(prepared_db) as session:
+        session.get(Script, bad).speech_speed = 7.5
+    proc = run("render", "--in-process", str(bad), check=False)
+    assert proc.returncode == 1
+    (line,) = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
+    assert line["status"] == "FAILED" and "speech_speed" in line["error"]
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output and "Stack Trace" not in output, output[-2000:]
