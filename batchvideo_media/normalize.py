@@ -35,6 +35,9 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # Initialisms: two or three capitals ("AI", "CEO", "FBI"), or up to six without a vowel ("HTML").
 # Longer ones with vowels (NASA, NATO, UNESCO) are read as words; capitals after a number are a
 # unit ("35,000 MW").
+# A range written with a hyphen between two numbers ("pages 12-30", "1998-2003", "2020-21"), not a
+# part of a longer chain of groups (dates, phone numbers, ids, "COVID-19").
+_HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![\w\-−/]|[.,]\d)")
 _ACRONYM = re.compile(r"(?<![A-Za-z\d])(?<!\d )(?:[A-Z]{2,3}|[B-DF-HJ-NP-TV-Z]{4,6})(?![A-Za-z])")
 
 
@@ -62,6 +65,33 @@ def spoken_form(text: str, language: str) -> str:
         text = _RANGE.sub(" - ", text)
     text = _DECORATION.sub(" ", text)
     return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _hyphen_ranges(text: str, to: str, decimal: str = ".") -> str:
+    """Hyphenated ranges with the language's "to"; what only looks like one is left for the code reader.
+
+    It is a range when the second number is the larger (or a year's last two digits, "2020-21"),
+    neither starts with 0 ("555-0142"), it is not a local phone number (3 then 4 digits, "555-1234"),
+    and two four-digit numbers are both years ("1998-2003", not the hotline "1577-9999")."""
+    def value(number: str) -> float:
+        whole, _, fraction = number.partition(decimal)
+        return float(re.sub(r"\D", "", whole) + "." + (fraction or "0"))
+
+    def replace(m: re.Match) -> str:
+        first, second = m.group(1), m.group(2)
+        if any(len(n) > 1 and n[0] == "0" and n[1].isdigit() for n in (first, second)):
+            return m.group()
+        if first.isdigit() and second.isdigit():
+            if (len(first), len(second)) == (3, 4):
+                return m.group()
+            years = [1000 <= int(n) < 2100 for n in (first, second)]
+            if len(first) == len(second) == 4 and not all(years):
+                return m.group()
+            if len(first) == 4 and years[0] and len(second) == 2 and int(second) > int(first[2:]):
+                return f"{first}{to}{second}"
+        return f"{first}{to}{second}" if value(first) < value(second) else m.group()
+
+    return _HYPHEN_RANGE.sub(replace, text)
 
 
 def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
@@ -213,6 +243,13 @@ def _en_year(year: str) -> str:
     return _words(int(year), "en", to="year").replace("-", " ")
 
 
+def _en_phone(match: re.Match) -> str:
+    """Digit by digit, group by group; a toll-free area code as hundreds ("one eight hundred")."""
+    groups = re.findall(r"\d+", match.group())
+    return ", ".join(_en_number(group) if re.fullmatch(r"[89]00", group) and i < len(groups) - 2
+                     else " ".join(_en_number(d) for d in group) for i, group in enumerate(groups))
+
+
 def _english(text: str) -> str:
     text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
     text = re.sub(r"\b({})\.(?=\s|$)".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
@@ -221,6 +258,9 @@ def _english(text: str) -> str:
     text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
                   lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}", text)
     text = _RANGE.sub(" to ", text)
+    text = _hyphen_ranges(text, " to ")
+    # Phone numbers before years ("555-1234" is not the year 1234): "(212) 555-0142", "1-800-555-0199".
+    text = re.sub(r"(?<![\w.+\-])(?:\+?1[-\s])?(?:\(\d{3}\)\s?|\d{3}-)?\d{3}-\d{4}(?![\w\-]|[.,]\d)", _en_phone, text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d0)s\b", lambda m: _en_year(m.group(1))[:-1] + "ies", text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d\d|20\d\d)\b(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles))",
                   lambda m: _en_year(m.group(1)), text)
@@ -403,6 +443,7 @@ def _european(text: str, lang: str) -> str:
     text = _replace_abbreviations(text, spec["abbreviations"])
     text = _spell_acronyms(text)
     text = re.sub(r"(?<=\d)\s*[~～〜–—]\s*(?=\d)", spec["range"], text)
+    text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
     if lang == "fr":
         text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h\s?([0-5]\d)?\b", lambda m: _eu_time(m, lang), text)
