@@ -189,12 +189,18 @@ def _chinese(text: str) -> str:
 _EN_ABBREVIATIONS = [
     (r"\bDr\.(?=\s+[A-Z])", "Doctor"), (r"\bMr\.", "Mister"), (r"\bMrs\.", "Missus"), (r"\bMs\.", "Miz"),
     (r"\bProf\.(?=\s+[A-Z])", "Professor"), (r"\bMt\.(?=\s+[A-Z])", "Mount"), (r"\bJr\.", "Junior"),
-    (r"\bSt\.(?=\s+[A-Z][a-z])", "Saint"), (r"(?<=[A-Z][a-z]) St\.", " Street"), (r"\bSt\.", "Street"),
-    (r"(?<=[A-Z][a-z]) Ave\.", " Avenue"), (r"\bvs\.?(?=\s)", "versus"),
+    (r"\bSt\.(?=\s+[A-Z][a-z])", "Saint"), (r"\bvs\.?(?=\s)", "versus"),
     (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
     (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
     (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"),
 ]
+# Street suffixes as the USPS abbreviates them (Publication 28, appendix C1), read in full after a
+# street's name or number ("Elm St.", "5th Ave.", "Sunset Blvd"); "Dr." before a name is Doctor.
+_EN_STREETS = {"St": "Street", "Ave": "Avenue", "Av": "Avenue", "Blvd": "Boulevard", "Rd": "Road", "Dr": "Drive",
+               "Ln": "Lane", "Ct": "Court", "Pl": "Place", "Sq": "Square", "Pkwy": "Parkway", "Hwy": "Highway",
+               "Ter": "Terrace", "Cir": "Circle", "Expy": "Expressway", "Fwy": "Freeway", "Hts": "Heights"}
+_EN_STREET = re.compile(r"\b([A-Z][\w'’-]*|\d+(?:st|nd|rd|th)?)\s+({})(\.(?!\w)|\b(?![.\w]))".format(
+    "|".join(_EN_STREETS)))
 # Abbreviated months and the AP-style state abbreviations used in running text.
 _EN_WORDS = {"Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
              "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October", "Nov": "November",
@@ -251,6 +257,17 @@ def _en_phone(match: re.Match) -> str:
 
 
 def _english(text: str) -> str:
+    # Street suffixes first: "Elm Dr." is Drive, "Dr. Elm" Doctor; one before a capitalised word
+    # ("Hello Dr. Smith", "St. Louis") is left to the titles below.
+    def street(m: re.Match) -> str:
+        if m.group(2) in ("St", "Dr") and re.match(r"\s+[A-Z][a-z]", m.string[m.end():]):
+            return m.group()
+        # a full stop that also ends the sentence (at the end, or before a capital) stays
+        rest = m.string[m.end():]
+        full_stop = m.group(3) and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
+        return f"{m.group(1)} {_EN_STREETS[m.group(2)]}" + ("." if full_stop else "")
+
+    text = _EN_STREET.sub(street, text)
     text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
     text = re.sub(r"\b({})\.(?=\s|$)".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
