@@ -320,19 +320,30 @@ def _hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
+_JA_NUMERALS = set("〇一二三四五六七八九十百千万億兆０１２３４５６７８９")
+
+
 def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
     for word in _openjtalk().run_frontend(_THOUSANDS.sub("", text)):
         if word["pos"] == "記号" and word["pron"] == "、":
-            out.append(word["string"])  # Open JTalk turns every mark into a pause comma
+            # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
+            # (a voice would read "−" as minus)
+            out.append("、" if word["string"] in "-−‐－" else word["string"])
         else:
             # The pronunciation has the sound changes of counters (ハッピャク, ジュップン) and
             # particles (は ワ, へ エ); its long-vowel marks are spelled as the reading spells them.
             pron, read = word["pron"].replace("’", ""), word["read"]
-            if len(pron) == len(read):
-                pron = "".join(r if p == "ー" else p for p, r in zip(pron, read))
+            if pron == read + "ー" and word["string"] in _JA_NUMERALS:
+                # Open JTalk lengthens a one-mora digit before テン or another digit (ニー, ゴー), as in
+                # a phone number; in a number ("12.5" じゅうにてんご) it is said short. Digits of a
+                # phone number come long in the reading itself and keep it.
+                pron = read
+            elif len(pron) == len(read):
+                # only where the reading spells a long vowel: ゼロ said レー stays れー
+                pron = "".join(r if p == "ー" and r in "アイウエオ" else p for p, r in zip(pron, read))
             out.append(pron)
     return _hiragana("".join(out))
 
