@@ -465,6 +465,22 @@ def _eu_time(m: re.Match, lang: str) -> str:
     return spoken + (f" {_words(minute, lang)}" if minute else "")
 
 
+# Words after which a masculine ordinal stands alone ("el 1.º de mayo", "el 3.º llegó"): before
+# anything else it stands before its noun and is apocopated ("1.º piso" primer piso).
+_ES_NOT_NOUN = set("de del y e o u a al en con por para que como es son fue fueron será era ha han".split())
+
+
+def _es_ordinal(m: re.Match) -> str:
+    word = _words(int(m.group(1)), "es", to="ordinal")  # masculine: "primero", "vigésimo tercero"
+    if m.group(2) == "ª" or m.group(4):
+        return re.sub(r"o\b", "a", word)  # every part agrees: "décima tercera"
+    following = re.match(r"\s+([^\W\d_]+)", m.string[m.end():])
+    if m.group(3) or (following and following.group(1).lower() not in _ES_NOT_NOUN):
+        # apocope before a masculine singular noun: primero/tercero lose their -o ("tercer piso")
+        word = re.sub(r"(primer|tercer)o$", r"\1", word)
+    return word
+
+
 def _european(text: str, lang: str) -> str:
     spec = _EUROPEAN[lang]
     number = rf"\d{{1,3}}(?:[{re.escape(spec['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
@@ -493,8 +509,7 @@ def _european(text: str, lang: str) -> str:
         text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
         text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
     else:
-        text = re.sub(r"\b(\d+)\.?([ºª])", lambda m: _words(int(m.group(1)), lang, to="ordinal")[:-1]
-                      + ("o" if m.group(2) == "º" else "a"), text)
+        text = re.sub(r"\b(\d+)\.?(?:([ºª])|(er)\b|(era)\b)", _es_ordinal, text)
     units = "|".join(sorted(map(re.escape, spec["units"]), key=len, reverse=True))
     text = re.sub(rf"({number})\s?({units})(?![\w])", lambda m: f"{_eu_number(m.group(1), lang)} {spec['units'][m.group(2)]}",
                   text)
