@@ -392,7 +392,10 @@ _EUROPEAN = {
                           (r"\bca\.", "circa"), (r"\bNr\.", "Nummer"), (r"\busw\.", "und so weiter"),
                           (r"\bbzw\.", "beziehungsweise"), (r"\bd\.\s?h\.", "das heißt"), (r"\bu\.\s?a\.", "unter anderem"),
                           (r"\bSt\.", "Sankt"), (r"\bMio\.", "Millionen"), (r"\bMrd\.", "Milliarden"),
-                          (r"\bStr\.", "Straße"), (r"\bHr\.", "Herr"), (r"\bFr\.", "Frau")],
+                          # "Str." and the end of a compound, "Hauptstr.": the full stop stays at the end
+                          (r"\bStr\.(?=\s*$)", "Straße."), (r"\bStr\.", "Straße"),
+                          (r"(?<=[a-zäöüß])str\.(?=\s*$)", "straße."), (r"(?<=[a-zäöüß])str\.", "straße"),
+                          (r"\bTel\.", "Telefon"), (r"\bHr\.", "Herr"), (r"\bFr\.", "Frau")],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
                   "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
@@ -403,7 +406,7 @@ _EUROPEAN = {
     "fr": {
         "abbreviations": [(r"\bM\.(?=\s+[A-Z])", "Monsieur"), (r"\bMme\b\.?", "Madame"), (r"\bMlle\b\.?", "Mademoiselle"),
                           (r"\bDr\b\.?", "Docteur"), (r"\betc\.", "et cetera"), (r"\bn°\s?", "numéro "),
-                          (r"\bSt\b\.?(?=-)", "Saint"), (r"\bSte\b\.?(?=-)", "Sainte"), (r"\bav\.", "avenue"),
+                          (r"\bSt\b\.?(?=-)", "Saint"), (r"\bSte\b\.?(?=-)", "Sainte"), (r"\bav\.", "avenue"), (r"\b[Tt]él\.", "téléphone"),
                           (r"\bbd\b\.?", "boulevard")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
                   "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
@@ -429,16 +432,83 @@ _NBSP = "\u00a0\u202f"
 def _eu_number(number: str, lang: str) -> str:
     """A number written the language's way ("1.234,5" in de/es, "1 234,5" in fr) in words."""
     spec = _EUROPEAN[lang]
+    grouped = number
     number = re.sub(rf"(?<=\d)[{re.escape(spec['thousands'])}{_NBSP}](?=\d{{3}}(?!\d))", "", number)
     whole, _, fraction = number.partition(spec["decimal"])
     if not fraction:
         value = int(whole)
-        return _words(value, lang, to="year") if lang == "de" and 1100 <= value < 2000 else _words(value, lang)
+        # a year in German is said in hundreds ("neunzehnhundert…"); "1.234 Euro" is not a year
+        year = lang == "de" and 1100 <= value < 2000 and grouped == number
+        return _words(value, lang, to="year") if year else _words(value, lang)
     comma = {"de": "Komma", "fr": "virgule", "es": "coma"}[lang]
     # German reads decimals digit by digit ("Komma neun null"); French and Spanish as a number
     tail = (" ".join(_words(int(d), lang) for d in fraction) if lang == "de" or fraction.startswith("0")
             else _words(int(fraction), lang))
     return f"{_words(int(whole), lang)} {comma} {tail}"
+
+
+# French numbers are written in pairs, with the trunk prefix 0 or the country code +33:
+# "01 23 45 67 89", "+33 6 12 34 56 78".
+_FR_PHONE = re.compile(r"(?<![\d,+])(?:\+33\s?[1-9]|0[1-9])(?:[\s.\u00a0-]\d\d){4}(?![\d,])")
+
+
+# German numbers start with the trunk prefix 0 (or +49) and come in groups: "0800 123 456",
+# "030 1234567", "(089) 12 34 56", "+49 30 1234567".
+_DE_PHONE = re.compile(r"(?<![\d,.+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?\d{1,5}|\(0\d{1,5}\)|0\d{1,5})(?:[\s/-]\d{2,}){1,4}(?![\d,])")
+
+
+def _eu_phone(text: str, lang: str) -> str:
+    """Phone numbers as they are said: in German digit by digit ("null acht null null, eins zwei
+    drei, …"), in French pair by pair ("zéro un, vingt-trois, …"; a pair starting with 0 as two digits)."""
+    def pair(group: str) -> str:
+        if len(group) == 2 and group[0] == "0":
+            return " ".join(_words(int(d), lang) for d in group)
+        return _words(int(group), lang)
+
+    if lang == "fr":
+        text = _FR_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "")
+                             + ", ".join(pair(g) for g in re.findall(r"\d+", m.group())), text)
+    elif lang == "de":
+        text = _DE_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "") + ", ".join(
+            " ".join(_words(int(d), lang) for d in group) for group in re.findall(r"\d+", m.group())), text)
+    return text
+
+
+# The ending of a German ordinal ("der dritte", "am dritten", "mein dritter") depends on the word
+# before it. Where gender and case cannot be known, the nominative masculine is taken: "-er" after
+# ein-words and with no article ("Berlin, zwölfter August"), "-e" after der/die/das.
+_DE_EIN_WORDS = ("ein", "kein", "mein", "dein", "sein", "ihr", "unser", "euer")
+_DE_DER_WORDS = ("dies", "jen", "jed", "welch")
+_DE_WEAK_E = {"der", "die", "das"}
+_DE_WEAK_N = {"dem", "den", "des", "am", "im", "vom", "zum", "zur", "beim", "bis", "ab", "seit"}
+_DE_MONTHS = ("Januar Februar März April Mai Juni Juli August September Oktober November Dezember").split()
+# A numeric date, "12.08.1990", "3.5.24", "am 12.08.": without a year only when the month has two
+# digits or a word that governs a date comes before it ("Version 2.5." is not a date).
+_DE_DATE = re.compile(r"(\b\w+\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
+
+
+def _de_ordinal(number: int, before: str) -> str:
+    word = _words(number, "de", to="ordinal")  # the weak form: "dritte"
+    before = before.strip().lower()
+    if before in _DE_WEAK_N:
+        return word + "n"
+    if before in _DE_WEAK_E:
+        return word
+    if before.startswith(_DE_EIN_WORDS + ("eur",)) and before not in _DE_EIN_WORDS:
+        return word if before.endswith("e") else word + "n"  # "meine dritte", "meinem/einer dritten"
+    if before.startswith(_DE_DER_WORDS):
+        return word + "n" if before[-2:] in ("em", "en") else word  # "dieser dritte", "diesem dritten"
+    return word + "r"  # "ein/mein dritter", "dritter Platz"
+
+
+def _de_date(m: re.Match) -> str:
+    before, day, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4)
+    governed = before.strip().lower() in _DE_WEAK_N | _DE_WEAK_E or before.strip().lower().startswith(
+        _DE_EIN_WORDS + _DE_DER_WORDS)
+    if not year and len(m.group(3)) < 2 and not governed:
+        return m.group()
+    spoken = f"{before}{_de_ordinal(day, before)} {_DE_MONTHS[month - 1]}"
+    return spoken + (f" {_eu_number(year, 'de')}" if year else "")
 
 
 def _eu_money(m: re.Match, lang: str) -> str:
@@ -486,6 +556,9 @@ def _european(text: str, lang: str) -> str:
     number = rf"\d{{1,3}}(?:[{re.escape(spec['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
     text = _replace_abbreviations(text, spec["abbreviations"])
     text = _spell_acronyms(text)
+    text = _eu_phone(text, lang)
+    if lang == "de":
+        text = _DE_DATE.sub(_de_date, text)
     text = re.sub(r"(?<=\d)\s*[~～〜–—]\s*(?=\d)", spec["range"], text)
     text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
@@ -500,11 +573,8 @@ def _european(text: str, lang: str) -> str:
     text = re.sub(rf"(?P<symbol>[€$£])\s?(?P<amount>{number})", lambda m: _eu_money(m, lang), text)
     # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
     if lang == "de":
-        def ordinal(m: re.Match) -> str:
-            word = _words(int(m.group(2)), lang, to="ordinal")
-            return m.group(1) + (word + "n" if m.group(1).strip().lower() in ("am", "vom", "zum", "bis zum", "dem", "im")
-                                 else word)
-        text = re.sub(r"(\b\w+\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])", ordinal, text)
+        text = re.sub(r"(\b\w+\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])",
+                      lambda m: m.group(1) + _de_ordinal(int(m.group(2)), m.group(1)), text)
     elif lang == "fr":
         text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
         text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
