@@ -362,6 +362,25 @@ _KO_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
                        .split()))
 
 
+# Units after a number, as Korean reads them (Sino-Korean numbers before them: 오 킬로미터).
+_KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "밀리미터", "㎞": "킬로미터", "㎝": "센티미터",
+             "㎜": "밀리미터", "km²": "제곱킬로미터", "m²": "제곱미터", "㎡": "제곱미터", "kg": "킬로그램", "㎏": "킬로그램",
+             "g": "그램", "mg": "밀리그램", "t": "톤", "L": "리터", "l": "리터", "ml": "밀리리터", "mL": "밀리리터",
+             "㎖": "밀리리터", "°C": "도", "℃": "도", "°": "도", "%": "퍼센트", "％": "퍼센트", "Hz": "헤르츠",
+             "kHz": "킬로헤르츠", "MHz": "메가헤르츠", "GHz": "기가헤르츠", "KB": "킬로바이트", "kB": "킬로바이트",
+             "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
+             "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르"}
+# Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
+_KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터")}
+_KO_CURRENCY = {"$": "달러", "US$": "달러", "€": "유로", "¥": "엔", "£": "파운드", "₩": "원"}
+# Sino-Korean words that begin like a native counter (달러 is not 달, 번지 is not 번).
+_KO_NOT_COUNTERS = ("달러", "번지", "정도", "대학", "시즌")
+_KO_DIGITS = "공일이삼사오육칠팔구"  # digit by digit, 0 as 공 (phone numbers)
+# Phone numbers: area or mobile prefix with 0 ("02-123-4567", "010-1234-5678") and the
+# nationwide 15xx-18xx hotlines ("1588-1234").
+_KO_PHONE = re.compile(r"(?<![\d\-])(?:0\d{1,2}-\d{3,4}-\d{4}|1[5-9]\d\d-\d{4})(?![\d\-])")
+
+
 def _ko_native(n: int) -> str:
     return "스무" if n == 20 else _KO_TENS[n // 10] + _KO_ONES[n % 10]
 
@@ -372,12 +391,26 @@ def _ko_number(number: str) -> str:
 
 def _korean(text: str) -> str:
     text = _THOUSANDS.sub("", text)
+    text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
+                                            for group in m.group().split("-")), text)
     text = _RANGE.sub(" ~ ", text).replace(" ~ ", "에서 ")
+    # A weekday in brackets after a date: "5일(화)" 오 일 화요일.
+    text = re.sub(r"(?<=[일\d])\s*[(（]([월화수목금토일])[)）]", r" \1요일", text)
+    # 6월 and 10월 drop a sound: 유월, 시월.
+    text = re.sub(r"(?<![\d.])(6|10)\s?월", lambda m: "유월" if m.group(1) == "6" else "시월", text)
+    symbols = "|".join(map(re.escape, sorted(_KO_CURRENCY, key=len, reverse=True)))
+    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", lambda m: f"{m.group(2)} {_KO_CURRENCY[m.group(1)]}", text)
+    speeds = "|".join(map(re.escape, _KO_SPEEDS))
+    text = re.sub(rf"(시속\s*|초속\s*)?(\d+(?:\.\d+)?)\s?({speeds})",
+                  lambda m: f"{_KO_SPEEDS[m.group(3)][0]} {_ko_number(m.group(2))} {_KO_SPEEDS[m.group(3)][1]}", text)
+    text = re.sub(r"(?<![\w.])[-−](?=\d+(?:\.\d+)?\s?(?:°C|℃|°))", "영하 ", text)
+    units = "|".join(map(re.escape, sorted(_KO_UNITS, key=len, reverse=True)))
+    text = re.sub(rf"(\d+(?:\.\d+)?)\s?({units})(?![A-Za-z])",
+                  lambda m: f"{_ko_number(m.group(1))} {_KO_UNITS[m.group(2)]}", text)
     text = _spell_acronyms(text, _KO_LETTERS)
-    text = re.sub(r"₩\s?(\d+)", r"\1원", text)
-    text = re.sub(r"(\d)\s?[%％]", r"\1 퍼센트", text)
     counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
-    text = re.sub(rf"(?<![\d.제])(\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])",
+    not_counters = "|".join(_KO_NOT_COUNTERS)
+    text = re.sub(rf"(?<![\d.제])(\d{{1,2}})\s?(?!{not_counters})({counters})(?![가-힣]*[일월년])",
                   lambda m: f"{_ko_native(int(m.group(1)))} {m.group(2)}" if 0 < int(m.group(1)) < 100
                   else m.group(), text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s?(?=[가-힣])", lambda m: _ko_number(m.group(1)) + " ", text)
