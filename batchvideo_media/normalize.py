@@ -37,7 +37,7 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # unit ("35,000 MW").
 # A range written with a hyphen between two numbers ("pages 12-30", "1998-2003", "2020-21"), not a
 # part of a longer chain of groups (dates, phone numbers, ids, "COVID-19").
-_HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![\w\-−/]|[.,]\d)")
+_HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
 _ACRONYM = re.compile(r"(?<![A-Za-z\d])(?<!\d )(?:[A-Z]{2,3}|[B-DF-HJ-NP-TV-Z]{4,6})(?![A-Za-z])")
 
 
@@ -393,6 +393,7 @@ def _korean(text: str) -> str:
     text = _THOUSANDS.sub("", text)
     text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
                                             for group in m.group().split("-")), text)
+    text = _hyphen_ranges(text, " ~ ")
     text = _RANGE.sub(" ~ ", text).replace(" ~ ", "에서 ")
     # A weekday in brackets after a date: "5일(화)" 오 일 화요일.
     text = re.sub(r"(?<=[일\d])\s*[(（]([월화수목금토일])[)）]", r" \1요일", text)
@@ -596,7 +597,7 @@ def _european(text: str, lang: str) -> str:
     text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
     if lang == "fr":
-        text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h\s?([0-5]\d)?\b", lambda m: _eu_time(m, lang), text)
+        text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d))?\b", lambda m: _eu_time(m, lang), text)
     hour_word = spec["hour"]
     text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?{hour_word}\b)?",
                   lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00" else ""),
