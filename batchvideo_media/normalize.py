@@ -11,7 +11,8 @@ measurement on tests/data/readings.jsonl (figures in docs/narration.md):
 - Japanese: Open JTalk's dictionary and rules (`pyopenjtalk-plus`): kanji words, counters
   (1人 ひとり, 1日 ついたち, 3つ みっつ) and numbers to kana; particles as pronounced (は わ, へ え);
 - every other language: `num2words` (cardinals, ordinals, years, decimals) placed by the
-  language's patterns for times, dates, money, percentages, units and abbreviations below.
+  language's patterns for times, dates, ranges, phone numbers, money, percentages, units and
+  abbreviations below.
 
 Acronyms (two or three capitals, or capitals without a vowel) are spelled letter by letter in
 every language; the letters are read by the language's own voice (in Korean, as Hangul).
