@@ -11,7 +11,8 @@ measurement on tests/data/readings.jsonl (figures in docs/narration.md):
 - Japanese: Open JTalk's dictionary and rules (`pyopenjtalk-plus`): kanji words, counters
   (1人 ひとり, 1日 ついたち, 3つ みっつ) and numbers to kana; particles as pronounced (は わ, へ え);
 - every other language: `num2words` (cardinals, ordinals, years, decimals) placed by the
-  language's patterns for times, dates, money, percentages, units and abbreviations below.
+  language's patterns for times, dates, ranges, phone numbers, money, percentages, units and
+  abbreviations below.
 
 Acronyms (two or three capitals, or capitals without a vowel) are spelled letter by letter in
 every language; the letters are read by the language's own voice (in Korean, as Hangul).
@@ -35,6 +36,9 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # Initialisms: two or three capitals ("AI", "CEO", "FBI"), or up to six without a vowel ("HTML").
 # Longer ones with vowels (NASA, NATO, UNESCO) are read as words; capitals after a number are a
 # unit ("35,000 MW").
+# A range written with a hyphen between two numbers ("pages 12-30", "1998-2003", "2020-21"), not a
+# part of a longer chain of groups (dates, phone numbers, ids, "COVID-19").
+_HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
 _ACRONYM = re.compile(r"(?<![A-Za-z\d])(?<!\d )(?:[A-Z]{2,3}|[B-DF-HJ-NP-TV-Z]{4,6})(?![A-Za-z])")
 
 
@@ -62,6 +66,33 @@ def spoken_form(text: str, language: str) -> str:
         text = _RANGE.sub(" - ", text)
     text = _DECORATION.sub(" ", text)
     return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _hyphen_ranges(text: str, to: str, decimal: str = ".") -> str:
+    """Hyphenated ranges with the language's "to"; what only looks like one is left for the code reader.
+
+    It is a range when the second number is the larger (or a year's last two digits, "2020-21"),
+    neither starts with 0 ("555-0142"), it is not a local phone number (3 then 4 digits, "555-1234"),
+    and two four-digit numbers are both years ("1998-2003", not the hotline "1577-9999")."""
+    def value(number: str) -> float:
+        whole, _, fraction = number.partition(decimal)
+        return float(re.sub(r"\D", "", whole) + "." + (fraction or "0"))
+
+    def replace(m: re.Match) -> str:
+        first, second = m.group(1), m.group(2)
+        if any(len(n) > 1 and n[0] == "0" and n[1].isdigit() for n in (first, second)):
+            return m.group()
+        if first.isdigit() and second.isdigit():
+            if (len(first), len(second)) == (3, 4):
+                return m.group()
+            years = [1000 <= int(n) < 2100 for n in (first, second)]
+            if len(first) == len(second) == 4 and not all(years):
+                return m.group()
+            if len(first) == 4 and years[0] and len(second) == 2 and int(second) > int(first[2:]):
+                return f"{first}{to}{second}"
+        return f"{first}{to}{second}" if value(first) < value(second) else m.group()
+
+    return _HYPHEN_RANGE.sub(replace, text)
 
 
 def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
@@ -159,12 +190,18 @@ def _chinese(text: str) -> str:
 _EN_ABBREVIATIONS = [
     (r"\bDr\.(?=\s+[A-Z])", "Doctor"), (r"\bMr\.", "Mister"), (r"\bMrs\.", "Missus"), (r"\bMs\.", "Miz"),
     (r"\bProf\.(?=\s+[A-Z])", "Professor"), (r"\bMt\.(?=\s+[A-Z])", "Mount"), (r"\bJr\.", "Junior"),
-    (r"\bSt\.(?=\s+[A-Z][a-z])", "Saint"), (r"(?<=[A-Z][a-z]) St\.", " Street"), (r"\bSt\.", "Street"),
-    (r"(?<=[A-Z][a-z]) Ave\.", " Avenue"), (r"\bvs\.?(?=\s)", "versus"),
+    (r"\bSt\.(?=\s+[A-Z][a-z])", "Saint"), (r"\bvs\.?(?=\s)", "versus"),
     (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
     (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
     (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"),
 ]
+# Street suffixes as the USPS abbreviates them (Publication 28, appendix C1), read in full after a
+# street's name or number ("Elm St.", "5th Ave.", "Sunset Blvd"); "Dr." before a name is Doctor.
+_EN_STREETS = {"St": "Street", "Ave": "Avenue", "Av": "Avenue", "Blvd": "Boulevard", "Rd": "Road", "Dr": "Drive",
+               "Ln": "Lane", "Ct": "Court", "Pl": "Place", "Sq": "Square", "Pkwy": "Parkway", "Hwy": "Highway",
+               "Ter": "Terrace", "Cir": "Circle", "Expy": "Expressway", "Fwy": "Freeway", "Hts": "Heights"}
+_EN_STREET = re.compile(r"\b([A-Z][\w'’-]*|\d+(?:st|nd|rd|th)?)\s+({})(\.(?!\w)|\b(?![.\w]))".format(
+    "|".join(_EN_STREETS)))
 # Abbreviated months and the AP-style state abbreviations used in running text.
 _EN_WORDS = {"Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
              "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October", "Nov": "November",
@@ -213,7 +250,25 @@ def _en_year(year: str) -> str:
     return _words(int(year), "en", to="year").replace("-", " ")
 
 
+def _en_phone(match: re.Match) -> str:
+    """Digit by digit, group by group; a toll-free area code as hundreds ("one eight hundred")."""
+    groups = re.findall(r"\d+", match.group())
+    return ", ".join(_en_number(group) if re.fullmatch(r"[89]00", group) and i < len(groups) - 2
+                     else " ".join(_en_number(d) for d in group) for i, group in enumerate(groups))
+
+
 def _english(text: str) -> str:
+    # Street suffixes first: "Elm Dr." is Drive, "Dr. Elm" Doctor; one before a capitalised word
+    # ("Hello Dr. Smith", "St. Louis") is left to the titles below.
+    def street(m: re.Match) -> str:
+        if m.group(2) in ("St", "Dr") and re.match(r"\s+[A-Z][a-z]", m.string[m.end():]):
+            return m.group()
+        # a full stop that also ends the sentence (at the end, or before a capital) stays
+        rest = m.string[m.end():]
+        full_stop = m.group(3) and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
+        return f"{m.group(1)} {_EN_STREETS[m.group(2)]}" + ("." if full_stop else "")
+
+    text = _EN_STREET.sub(street, text)
     text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
     text = re.sub(r"\b({})\.(?=\s|$)".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
@@ -221,6 +276,9 @@ def _english(text: str) -> str:
     text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
                   lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}", text)
     text = _RANGE.sub(" to ", text)
+    text = _hyphen_ranges(text, " to ")
+    # Phone numbers before years ("555-1234" is not the year 1234): "(212) 555-0142", "1-800-555-0199".
+    text = re.sub(r"(?<![\w.+\-])(?:\+?1[-\s])?(?:\(\d{3}\)\s?|\d{3}-)?\d{3}-\d{4}(?![\w\-]|[.,]\d)", _en_phone, text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d0)s\b", lambda m: _en_year(m.group(1))[:-1] + "ies", text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d\d|20\d\d)\b(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles))",
                   lambda m: _en_year(m.group(1)), text)
@@ -263,19 +321,30 @@ def _hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
+_JA_NUMERALS = set("〇一二三四五六七八九十百千万億兆０１２３４５６７８９")
+
+
 def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
     for word in _openjtalk().run_frontend(_THOUSANDS.sub("", text)):
         if word["pos"] == "記号" and word["pron"] == "、":
-            out.append(word["string"])  # Open JTalk turns every mark into a pause comma
+            # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
+            # (a voice would read "−" as minus)
+            out.append("、" if word["string"] in "-−‐－" else word["string"])
         else:
             # The pronunciation has the sound changes of counters (ハッピャク, ジュップン) and
             # particles (は ワ, へ エ); its long-vowel marks are spelled as the reading spells them.
             pron, read = word["pron"].replace("’", ""), word["read"]
-            if len(pron) == len(read):
-                pron = "".join(r if p == "ー" else p for p, r in zip(pron, read))
+            if pron == read + "ー" and word["string"] in _JA_NUMERALS:
+                # Open JTalk lengthens a one-mora digit before テン or another digit (ニー, ゴー), as in
+                # a phone number; in a number ("12.5" じゅうにてんご) it is said short. Digits of a
+                # phone number come long in the reading itself and keep it.
+                pron = read
+            elif len(pron) == len(read):
+                # only where the reading spells a long vowel: ゼロ said レー stays れー
+                pron = "".join(r if p == "ー" and r in "アイウエオ" else p for p, r in zip(pron, read))
             out.append(pron)
     return _hiragana("".join(out))
 
@@ -294,6 +363,25 @@ _KO_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
                        .split()))
 
 
+# Units after a number, as Korean reads them (Sino-Korean numbers before them: 오 킬로미터).
+_KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "밀리미터", "㎞": "킬로미터", "㎝": "센티미터",
+             "㎜": "밀리미터", "km²": "제곱킬로미터", "m²": "제곱미터", "㎡": "제곱미터", "kg": "킬로그램", "㎏": "킬로그램",
+             "g": "그램", "mg": "밀리그램", "t": "톤", "L": "리터", "l": "리터", "ml": "밀리리터", "mL": "밀리리터",
+             "㎖": "밀리리터", "°C": "도", "℃": "도", "°": "도", "%": "퍼센트", "％": "퍼센트", "Hz": "헤르츠",
+             "kHz": "킬로헤르츠", "MHz": "메가헤르츠", "GHz": "기가헤르츠", "KB": "킬로바이트", "kB": "킬로바이트",
+             "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
+             "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르"}
+# Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
+_KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터")}
+_KO_CURRENCY = {"$": "달러", "US$": "달러", "€": "유로", "¥": "엔", "£": "파운드", "₩": "원"}
+# Sino-Korean words that begin like a native counter (달러 is not 달, 번지 is not 번).
+_KO_NOT_COUNTERS = ("달러", "번지", "정도", "대학", "시즌")
+_KO_DIGITS = "공일이삼사오육칠팔구"  # digit by digit, 0 as 공 (phone numbers)
+# Phone numbers: area or mobile prefix with 0 ("02-123-4567", "010-1234-5678") and the
+# nationwide 15xx-18xx hotlines ("1588-1234").
+_KO_PHONE = re.compile(r"(?<![\d\-])(?:0\d{1,2}-\d{3,4}-\d{4}|1[5-9]\d\d-\d{4})(?![\d\-])")
+
+
 def _ko_native(n: int) -> str:
     return "스무" if n == 20 else _KO_TENS[n // 10] + _KO_ONES[n % 10]
 
@@ -304,12 +392,27 @@ def _ko_number(number: str) -> str:
 
 def _korean(text: str) -> str:
     text = _THOUSANDS.sub("", text)
+    text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
+                                            for group in m.group().split("-")), text)
+    text = _hyphen_ranges(text, " ~ ")
     text = _RANGE.sub(" ~ ", text).replace(" ~ ", "에서 ")
+    # A weekday in brackets after a date: "5일(화)" 오 일 화요일.
+    text = re.sub(r"(?<=[일\d])\s*[(（]([월화수목금토일])[)）]", r" \1요일", text)
+    # 6월 and 10월 drop a sound: 유월, 시월.
+    text = re.sub(r"(?<![\d.])(6|10)\s?월", lambda m: "유월" if m.group(1) == "6" else "시월", text)
+    symbols = "|".join(map(re.escape, sorted(_KO_CURRENCY, key=len, reverse=True)))
+    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", lambda m: f"{m.group(2)} {_KO_CURRENCY[m.group(1)]}", text)
+    speeds = "|".join(map(re.escape, _KO_SPEEDS))
+    text = re.sub(rf"(시속\s*|초속\s*)?(\d+(?:\.\d+)?)\s?({speeds})",
+                  lambda m: f"{_KO_SPEEDS[m.group(3)][0]} {_ko_number(m.group(2))} {_KO_SPEEDS[m.group(3)][1]}", text)
+    text = re.sub(r"(?<![\w.])[-−](?=\d+(?:\.\d+)?\s?(?:°C|℃|°))", "영하 ", text)
+    units = "|".join(map(re.escape, sorted(_KO_UNITS, key=len, reverse=True)))
+    text = re.sub(rf"(\d+(?:\.\d+)?)\s?({units})(?![A-Za-z])",
+                  lambda m: f"{_ko_number(m.group(1))} {_KO_UNITS[m.group(2)]}", text)
     text = _spell_acronyms(text, _KO_LETTERS)
-    text = re.sub(r"₩\s?(\d+)", r"\1원", text)
-    text = re.sub(r"(\d)\s?[%％]", r"\1 퍼센트", text)
     counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
-    text = re.sub(rf"(?<![\d.제])(\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])",
+    not_counters = "|".join(_KO_NOT_COUNTERS)
+    text = re.sub(rf"(?<![\d.제])(\d{{1,2}})\s?(?!{not_counters})({counters})(?![가-힣]*[일월년])",
                   lambda m: f"{_ko_native(int(m.group(1)))} {m.group(2)}" if 0 < int(m.group(1)) < 100
                   else m.group(), text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s?(?=[가-힣])", lambda m: _ko_number(m.group(1)) + " ", text)
@@ -324,7 +427,10 @@ _EUROPEAN = {
                           (r"\bca\.", "circa"), (r"\bNr\.", "Nummer"), (r"\busw\.", "und so weiter"),
                           (r"\bbzw\.", "beziehungsweise"), (r"\bd\.\s?h\.", "das heißt"), (r"\bu\.\s?a\.", "unter anderem"),
                           (r"\bSt\.", "Sankt"), (r"\bMio\.", "Millionen"), (r"\bMrd\.", "Milliarden"),
-                          (r"\bStr\.", "Straße"), (r"\bHr\.", "Herr"), (r"\bFr\.", "Frau")],
+                          # "Str." and the end of a compound, "Hauptstr.": the full stop stays at the end
+                          (r"\bStr\.(?=\s*$)", "Straße."), (r"\bStr\.", "Straße"),
+                          (r"(?<=[a-zäöüß])str\.(?=\s*$)", "straße."), (r"(?<=[a-zäöüß])str\.", "straße"),
+                          (r"\bTel\.", "Telefon"), (r"\bHr\.", "Herr"), (r"\bFr\.", "Frau")],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
                   "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
@@ -335,7 +441,7 @@ _EUROPEAN = {
     "fr": {
         "abbreviations": [(r"\bM\.(?=\s+[A-Z])", "Monsieur"), (r"\bMme\b\.?", "Madame"), (r"\bMlle\b\.?", "Mademoiselle"),
                           (r"\bDr\b\.?", "Docteur"), (r"\betc\.", "et cetera"), (r"\bn°\s?", "numéro "),
-                          (r"\bSt\b\.?(?=-)", "Saint"), (r"\bSte\b\.?(?=-)", "Sainte"), (r"\bav\.", "avenue"),
+                          (r"\bSt\b\.?(?=-)", "Saint"), (r"\bSte\b\.?(?=-)", "Sainte"), (r"\bav\.", "avenue"), (r"\b[Tt]él\.", "téléphone"),
                           (r"\bbd\b\.?", "boulevard")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
                   "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
@@ -361,16 +467,83 @@ _NBSP = "\u00a0\u202f"
 def _eu_number(number: str, lang: str) -> str:
     """A number written the language's way ("1.234,5" in de/es, "1 234,5" in fr) in words."""
     spec = _EUROPEAN[lang]
+    grouped = number
     number = re.sub(rf"(?<=\d)[{re.escape(spec['thousands'])}{_NBSP}](?=\d{{3}}(?!\d))", "", number)
     whole, _, fraction = number.partition(spec["decimal"])
     if not fraction:
         value = int(whole)
-        return _words(value, lang, to="year") if lang == "de" and 1100 <= value < 2000 else _words(value, lang)
+        # a year in German is said in hundreds ("neunzehnhundert…"); "1.234 Euro" is not a year
+        year = lang == "de" and 1100 <= value < 2000 and grouped == number
+        return _words(value, lang, to="year") if year else _words(value, lang)
     comma = {"de": "Komma", "fr": "virgule", "es": "coma"}[lang]
     # German reads decimals digit by digit ("Komma neun null"); French and Spanish as a number
     tail = (" ".join(_words(int(d), lang) for d in fraction) if lang == "de" or fraction.startswith("0")
             else _words(int(fraction), lang))
     return f"{_words(int(whole), lang)} {comma} {tail}"
+
+
+# French numbers are written in pairs, with the trunk prefix 0 or the country code +33:
+# "01 23 45 67 89", "+33 6 12 34 56 78".
+_FR_PHONE = re.compile(r"(?<![\d,+])(?:\+33\s?[1-9]|0[1-9])(?:[\s.\u00a0-]\d\d){4}(?![\d,])")
+
+
+# German numbers start with the trunk prefix 0 (or +49) and come in groups: "0800 123 456",
+# "030 1234567", "(089) 12 34 56", "+49 30 1234567".
+_DE_PHONE = re.compile(r"(?<![\d,.+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?\d{1,5}|\(0\d{1,5}\)|0\d{1,5})(?:[\s/-]\d{2,}){1,4}(?![\d,])")
+
+
+def _eu_phone(text: str, lang: str) -> str:
+    """Phone numbers as they are said: in German digit by digit ("null acht null null, eins zwei
+    drei, …"), in French pair by pair ("zéro un, vingt-trois, …"; a pair starting with 0 as two digits)."""
+    def pair(group: str) -> str:
+        if len(group) == 2 and group[0] == "0":
+            return " ".join(_words(int(d), lang) for d in group)
+        return _words(int(group), lang)
+
+    if lang == "fr":
+        text = _FR_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "")
+                             + ", ".join(pair(g) for g in re.findall(r"\d+", m.group())), text)
+    elif lang == "de":
+        text = _DE_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "") + ", ".join(
+            " ".join(_words(int(d), lang) for d in group) for group in re.findall(r"\d+", m.group())), text)
+    return text
+
+
+# The ending of a German ordinal ("der dritte", "am dritten", "mein dritter") depends on the word
+# before it. Where gender and case cannot be known, the nominative masculine is taken: "-er" after
+# ein-words and with no article ("Berlin, zwölfter August"), "-e" after der/die/das.
+_DE_EIN_WORDS = ("ein", "kein", "mein", "dein", "sein", "ihr", "unser", "euer")
+_DE_DER_WORDS = ("dies", "jen", "jed", "welch")
+_DE_WEAK_E = {"der", "die", "das"}
+_DE_WEAK_N = {"dem", "den", "des", "am", "im", "vom", "zum", "zur", "beim", "bis", "ab", "seit"}
+_DE_MONTHS = ("Januar Februar März April Mai Juni Juli August September Oktober November Dezember").split()
+# A numeric date, "12.08.1990", "3.5.24", "am 12.08.": without a year only when the month has two
+# digits or a word that governs a date comes before it ("Version 2.5." is not a date).
+_DE_DATE = re.compile(r"(\b\w+\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
+
+
+def _de_ordinal(number: int, before: str) -> str:
+    word = _words(number, "de", to="ordinal")  # the weak form: "dritte"
+    before = before.strip().lower()
+    if before in _DE_WEAK_N:
+        return word + "n"
+    if before in _DE_WEAK_E:
+        return word
+    if before.startswith(_DE_EIN_WORDS + ("eur",)) and before not in _DE_EIN_WORDS:
+        return word if before.endswith("e") else word + "n"  # "meine dritte", "meinem/einer dritten"
+    if before.startswith(_DE_DER_WORDS):
+        return word + "n" if before[-2:] in ("em", "en") else word  # "dieser dritte", "diesem dritten"
+    return word + "r"  # "ein/mein dritter", "dritter Platz"
+
+
+def _de_date(m: re.Match) -> str:
+    before, day, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4)
+    governed = before.strip().lower() in _DE_WEAK_N | _DE_WEAK_E or before.strip().lower().startswith(
+        _DE_EIN_WORDS + _DE_DER_WORDS)
+    if not year and len(m.group(3)) < 2 and not governed:
+        return m.group()
+    spoken = f"{before}{_de_ordinal(day, before)} {_DE_MONTHS[month - 1]}"
+    return spoken + (f" {_eu_number(year, 'de')}" if year else "")
 
 
 def _eu_money(m: re.Match, lang: str) -> str:
@@ -397,15 +570,35 @@ def _eu_time(m: re.Match, lang: str) -> str:
     return spoken + (f" {_words(minute, lang)}" if minute else "")
 
 
+# Words after which a masculine ordinal stands alone ("el 1.º de mayo", "el 3.º llegó"): before
+# anything else it stands before its noun and is apocopated ("1.º piso" primer piso).
+_ES_NOT_NOUN = set("de del y e o u a al en con por para que como es son fue fueron será era ha han".split())
+
+
+def _es_ordinal(m: re.Match) -> str:
+    word = _words(int(m.group(1)), "es", to="ordinal")  # masculine: "primero", "vigésimo tercero"
+    if m.group(2) == "ª" or m.group(4):
+        return re.sub(r"o\b", "a", word)  # every part agrees: "décima tercera"
+    following = re.match(r"\s+([^\W\d_]+)", m.string[m.end():])
+    if m.group(3) or (following and following.group(1).lower() not in _ES_NOT_NOUN):
+        # apocope before a masculine singular noun: primero/tercero lose their -o ("tercer piso")
+        word = re.sub(r"(primer|tercer)o$", r"\1", word)
+    return word
+
+
 def _european(text: str, lang: str) -> str:
     spec = _EUROPEAN[lang]
     number = rf"\d{{1,3}}(?:[{re.escape(spec['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
     text = _replace_abbreviations(text, spec["abbreviations"])
     text = _spell_acronyms(text)
+    text = _eu_phone(text, lang)
+    if lang == "de":
+        text = _DE_DATE.sub(_de_date, text)
     text = re.sub(r"(?<=\d)\s*[~～〜–—]\s*(?=\d)", spec["range"], text)
+    text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
     if lang == "fr":
-        text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h\s?([0-5]\d)?\b", lambda m: _eu_time(m, lang), text)
+        text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d))?\b", lambda m: _eu_time(m, lang), text)
     hour_word = spec["hour"]
     text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?{hour_word}\b)?",
                   lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00" else ""),
@@ -415,17 +608,13 @@ def _european(text: str, lang: str) -> str:
     text = re.sub(rf"(?P<symbol>[€$£])\s?(?P<amount>{number})", lambda m: _eu_money(m, lang), text)
     # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
     if lang == "de":
-        def ordinal(m: re.Match) -> str:
-            word = _words(int(m.group(2)), lang, to="ordinal")
-            return m.group(1) + (word + "n" if m.group(1).strip().lower() in ("am", "vom", "zum", "bis zum", "dem", "im")
-                                 else word)
-        text = re.sub(r"(\b\w+\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])", ordinal, text)
+        text = re.sub(r"(\b\w+\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])",
+                      lambda m: m.group(1) + _de_ordinal(int(m.group(2)), m.group(1)), text)
     elif lang == "fr":
         text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
         text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
     else:
-        text = re.sub(r"\b(\d+)\.?([ºª])", lambda m: _words(int(m.group(1)), lang, to="ordinal")[:-1]
-                      + ("o" if m.group(2) == "º" else "a"), text)
+        text = re.sub(r"\b(\d+)\.?(?:([ºª])|(er)\b|(era)\b)", _es_ordinal, text)
     units = "|".join(sorted(map(re.escape, spec["units"]), key=len, reverse=True))
     text = re.sub(rf"({number})\s?({units})(?![\w])", lambda m: f"{_eu_number(m.group(1), lang)} {spec['units'][m.group(2)]}",
                   text)
