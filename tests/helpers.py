@@ -101,3 +101,43 @@ def cursor_at_end(instance, url):
         if after == cursor:
             return cursor
         cursor = after
+
+
+def model_server_manifest(name: str, backend: str):
+    """deploy/k8s/<name>-server.yaml read through the kubernetes client's models, with what every model
+    server's manifest must hold checked here: the A100 placement the GPU steps use, one GPU, the weights
+    claim mounted read-only, a /health readiness probe, a Service in front, and the code location's
+    environment (`BATCHVIDEO_<backend>_BACKEND/URL`) pointing at that Service. Returns (container, mount)."""
+    import yaml
+    from kubernetes.client import ApiClient
+
+    from batchvideo_assets.common import GPU_OP_TAGS
+
+    class Response:
+        def __init__(self, doc):
+            self.data = json.dumps(doc)
+
+    root = Path(__file__).resolve().parents[1]
+    docs = list(yaml.safe_load_all((root / "deploy" / "k8s" / f"{name}-server.yaml").read_text()))
+    api = ApiClient()
+    deployment = api.deserialize(Response(next(d for d in docs if d["kind"] == "Deployment")), "V1Deployment")
+    service = api.deserialize(Response(next(d for d in docs if d["kind"] == "Service")), "V1Service")
+    pod = deployment.spec.template.spec
+    assert pod.node_selector == GPU_OP_TAGS["dagster-k8s/config"]["pod_spec_config"]["node_selector"]
+    assert "A100" in pod.node_selector["nvidia.com/gpu.product"]
+    assert any(t.key == "nvidia.com/gpu" and t.effect == "NoSchedule" for t in pod.tolerations)
+    (container,) = pod.containers
+    assert container.resources.limits["nvidia.com/gpu"] == "1"
+    (mount,) = container.volume_mounts
+    (volume,) = pod.volumes
+    assert mount.read_only and volume.name == mount.name
+    assert volume.persistent_volume_claim.claim_name == "batchvideo-models" and volume.persistent_volume_claim.read_only
+    assert container.readiness_probe.http_get.path == "/health"
+    assert service.spec.selector == deployment.spec.selector.match_labels
+    command = container.command
+    port = int(command[command.index("--port") + 1])
+    assert service.spec.ports[0].target_port == "http" and container.ports[0].container_port == port
+    env = yaml.safe_load((root / "deploy" / "k8s" / "batchvideo-env.yaml").read_text())["data"]
+    assert env[f"BATCHVIDEO_{backend}_BACKEND"] == "http"
+    assert env[f"BATCHVIDEO_{backend}_URL"] == f"http://{service.metadata.name}.{service.metadata.namespace}.svc:{port}"
+    return container, mount

@@ -4,7 +4,6 @@ LoRA switching, refusals, and a backfill of 4 scripts whose `images` steps load 
 Its Kubernetes manifest is checked with the kubernetes client's models."""
 
 import io
-import json
 import math
 import os
 import subprocess
@@ -17,8 +16,8 @@ import dagster as dg
 import httpx
 import numpy as np
 import pytest
-import yaml
 from conftest import add
+from helpers import model_server_manifest
 from PIL import Image
 from test_flux import FAST, build_tiny_flux, build_tiny_lora
 
@@ -148,34 +147,7 @@ def test_a_backfill_of_four_scripts_loads_flux_at_most_once_per_k_scripts(server
 
 
 def test_kubernetes_manifest_places_the_server_on_an_a100_with_the_weights():
-    from kubernetes.client import ApiClient
-
-    from batchvideo_assets.common import GPU_OP_TAGS
-
-    class Response:
-        def __init__(self, doc):
-            self.data = json.dumps(doc)
-
-    docs = list(yaml.safe_load_all((ROOT / "deploy" / "k8s" / "flux-server.yaml").read_text()))
-    api = ApiClient()
-    deployment = api.deserialize(Response(next(d for d in docs if d["kind"] == "Deployment")), "V1Deployment")
-    service = api.deserialize(Response(next(d for d in docs if d["kind"] == "Service")), "V1Service")
-    pod = deployment.spec.template.spec
-    assert pod.node_selector == GPU_OP_TAGS["dagster-k8s/config"]["pod_spec_config"]["node_selector"]
-    assert any(t.key == "nvidia.com/gpu" and t.effect == "NoSchedule" for t in pod.tolerations)
-    (container,) = pod.containers
-    assert container.resources.limits["nvidia.com/gpu"] == "1"
+    container, mount = model_server_manifest("flux", "IMAGE")
     command = container.command
     assert command[:2] == ["python", "services/flux/app.py"] and (ROOT / command[1]).is_file()
-    model_dir = command[command.index("--model") + 1]
-    (mount,) = container.volume_mounts
-    assert model_dir.startswith(mount.mount_path + "/") and mount.read_only
-    (volume,) = pod.volumes
-    assert volume.name == mount.name and volume.persistent_volume_claim.read_only
-    assert container.readiness_probe.http_get.path == "/health"
-    assert service.spec.selector == deployment.spec.selector.match_labels
-    port = int(command[command.index("--port") + 1])
-    assert service.spec.ports[0].target_port == "http" and container.ports[0].container_port == port
-    env = yaml.safe_load((ROOT / "deploy" / "k8s" / "batchvideo-env.yaml").read_text())["data"]
-    assert env["BATCHVIDEO_IMAGE_BACKEND"] == "http"
-    assert env["BATCHVIDEO_IMAGE_URL"] == f"http://{service.metadata.name}.{service.metadata.namespace}.svc:{port}"
+    assert command[command.index("--model") + 1].startswith(mount.mount_path + "/")

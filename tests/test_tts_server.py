@@ -19,6 +19,7 @@ import httpx
 import numpy as np
 import pytest
 import yaml
+from helpers import model_server_manifest
 
 from batchvideo_resources.tts import TTSError, TTSResource
 
@@ -223,38 +224,11 @@ def test_parallel_callers_each_get_their_own_sentence(served):
 
 
 def test_kubernetes_manifest_places_the_server_on_an_a100_with_the_weights():
-    from kubernetes.client import ApiClient
-
-    from batchvideo_assets.common import GPU_OP_TAGS
-
-    class Response:
-        def __init__(self, doc):
-            self.data = json.dumps(doc)
-
-    docs = list(yaml.safe_load_all((ROOT / "deploy" / "k8s" / "tts-server.yaml").read_text()))
-    api = ApiClient()
-    deployment = api.deserialize(Response(next(d for d in docs if d["kind"] == "Deployment")), "V1Deployment")
-    service = api.deserialize(Response(next(d for d in docs if d["kind"] == "Service")), "V1Service")
-    pod = deployment.spec.template.spec
-    assert pod.node_selector == GPU_OP_TAGS["dagster-k8s/config"]["pod_spec_config"]["node_selector"]
-    assert any(t.key == "nvidia.com/gpu" and t.effect == "NoSchedule" for t in pod.tolerations)
-    (container,) = pod.containers
-    assert container.resources.limits["nvidia.com/gpu"] == "1"
+    container, mount = model_server_manifest("tts", "TTS")
     command = container.command
     assert command[:2] == ["python", "services/tts/app.py"] and (ROOT / command[1]).is_file()
-    (mount,) = container.volume_mounts
     for flag in ("--checkpoint", "--vocoder", "--voices"):
         assert command[command.index(flag) + 1].startswith(mount.mount_path + "/"), flag
-    assert mount.read_only
-    (volume,) = pod.volumes
-    assert volume.name == mount.name and volume.persistent_volume_claim.claim_name == "batchvideo-models"
-    assert container.readiness_probe.http_get.path == "/health"
-    assert service.spec.selector == deployment.spec.selector.match_labels
-    port = int(command[command.index("--port") + 1])
-    assert service.spec.ports[0].target_port == "http" and container.ports[0].container_port == port
-    env = yaml.safe_load((ROOT / "deploy" / "k8s" / "batchvideo-env.yaml").read_text())["data"]
-    assert env["BATCHVIDEO_TTS_BACKEND"] == "http"
-    assert env["BATCHVIDEO_TTS_URL"] == f"http://{service.metadata.name}.{service.metadata.namespace}.svc:{port}"
 
 
 def test_narration_records_what_served_it(served, tmp_path):
