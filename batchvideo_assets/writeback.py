@@ -161,11 +161,12 @@ def _first_line(error) -> str:
 
 
 def describe_error(error) -> str:
-    """One line for a serialized exception: the first line of what user code raised (Dagster wraps it),
+    """One line for a serialized exception: the first line of what user code raised (its direct cause),
     prefixed with the service that was unreachable when anything in its chain says it was an outage."""
     if error is None:
         return "failed"
-    shown = error.cause if error.cause is not None and error.cls_name.startswith("Dagster") else error
+    # Dagster wraps what user code raised (a step error, "Exceeded max_retries of 3"): its cause says what.
+    shown = error.cause if error.cause is not None else error
     line = _first_line(shown)
     for cause in _chain(shown):
         text = _first_line(cause).lower()
