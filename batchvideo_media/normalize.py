@@ -39,7 +39,10 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # A range written with a hyphen between two numbers ("pages 12-30", "1998-2003", "2020-21"), not a
 # part of a longer chain of groups (dates, phone numbers, ids, "COVID-19").
 _HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
-_ACRONYM = re.compile(r"(?<![A-Za-z\d])(?<!\d )(?:[A-Z]{2,3}|[B-DF-HJ-NP-TV-Z]{4,6})(?![A-Za-z])")
+_ACRONYM = re.compile(r"(?<![A-Za-z\d])(?<!\d )[A-Z]{2,6}(?![A-Za-z])")
+# A longer all-capitals word is said as a word when it can be (NASA, UNESCO, AIDS) and spelled when it
+# cannot: no vowel (SNCF), three consonants in a row (HDMI), or two at the end without an s (RATP).
+_UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$")
 
 
 def language_family(language: str) -> str:
@@ -104,6 +107,8 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
         # "Henry VIII", "World War II": a Roman numeral after a name is not an initialism
         if set(m.group()) <= set("IVXLCDM") and set(m.group()) & set("IVX") \
                 and re.search(r"[A-Z][a-z]+\s+$", text[:m.start()]):
+            return m.group()
+        if len(m.group()) >= 4 and not _UNSAYABLE.search(m.group()):
             return m.group()
         return "".join(letters[c] for c in m.group()) if letters else " ".join(m.group())
 
@@ -182,7 +187,8 @@ def _chinese(text: str) -> str:
     text = re.sub(r"(\d+(?:\.\d+)?)\s*‰", r"千分之\1", text)
     text = text.replace("&", "和").replace("＆", "和")
     text = _spell_acronyms(text)
-    return _wetext_zh().normalize(text)
+    # An ordinal (第2名 第二名) is never 两, whatever read it: wetext itself writes 第两名.
+    return re.sub(r"第两", "第二", _wetext_zh().normalize(text))
 
 
 # --- English ----------------------------------------------------------------------------------
@@ -328,7 +334,10 @@ def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
-    for word in _openjtalk().run_frontend(_THOUSANDS.sub("", text)):
+    text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", _THOUSANDS.sub("", text))
+    # A range "3〜5日", "2020〜2022年": から between the numbers (Open JTalk drops the wave dash).
+    text = re.sub(r"(?<=\d)\s*[〜～~]\s*(?=\d)", "から", text)
+    for word in _openjtalk().run_frontend(text):
         if word["pos"] == "記号" and word["pron"] == "、":
             # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
             # (a voice would read "−" as minus)
@@ -390,8 +399,14 @@ def _ko_number(number: str) -> str:
     return _words(float(number) if "." in number else int(number), "ko")
 
 
+# Service numbers said digit by digit (일일구), not as quantities: emergency and public lines.
+_KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)(?![\d.,]|\s*[%명개원년월일시분초])")
+
+
 def _korean(text: str) -> str:
     text = _THOUSANDS.sub("", text)
+    text = re.sub(r"[(（]주[)）]|㈜", "주식회사 ", text)  # a company's legal form, as it is read
+    text = _KO_SERVICE_NUMBERS.sub(lambda m: "".join(_KO_DIGITS[int(d)] for d in m.group()), text)
     text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
                                             for group in m.group().split("-")), text)
     text = _hyphen_ranges(text, " ~ ")
@@ -489,7 +504,7 @@ _FR_PHONE = re.compile(r"(?<![\d,+])(?:\+33\s?[1-9]|0[1-9])(?:[\s.\u00a0-]\d\d){
 
 # German numbers start with the trunk prefix 0 (or +49) and come in groups: "0800 123 456",
 # "030 1234567", "(089) 12 34 56", "+49 30 1234567".
-_DE_PHONE = re.compile(r"(?<![\d,.+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?\d{1,5}|\(0\d{1,5}\)|0\d{1,5})(?:[\s/-]\d{2,}){1,4}(?![\d,])")
+_DE_PHONE = re.compile(r"(?<![\d,.+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?\d{1,5}|\(0\d{1,5}\)|0\d{1,5})(?:[\s/-]\d{2,}|\s\d(?=\s\d{2,})){1,5}(?![\d,])")
 
 
 def _eu_phone(text: str, lang: str) -> str:
