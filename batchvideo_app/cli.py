@@ -149,10 +149,13 @@ def init(business_role: str | None) -> None:
     ensure_sample_assets(default_asset_root())
     create_sample_library(settings.stock_dir())
     if business_role:
-        from batchvideo_resources.db.roles import grant_business_role
+        from batchvideo_resources.db.roles import MissingRoleError, grant_business_role
 
-        grant_business_role(settings.db_url(), business_role)
-        echo(f"role {business_role}: insert/update/select on scripts, select on script_runs, nothing else")
+        try:
+            grant_business_role(settings.db_url(), business_role)
+            echo(f"role {business_role}: insert/update/select on scripts, select on script_runs, nothing else")
+        except MissingRoleError as exc:  # an older volume: the stack still starts, and says what to do
+            echo(f"warning: {exc}", err=True)
     echo(f"ready: db {redact(settings.db_url())}, stock {settings.stock_dir()}, assets {default_asset_root()}")
 
 

@@ -42,9 +42,15 @@ POLL_S = 1.0
 CANCEL_WAIT_S = 30.0
 
 
+def _canonical(raw) -> str:
+    """The script's partition key as the sensor writes it: "012" is script 12, not another partition."""
+    key = str(raw).strip()
+    return str(int(key)) if key.isdigit() and len(key) <= 18 else key
+
+
 def _known_scripts(db_url: str, raw_ids: list[str]) -> dict[str, tuple[int, int] | str]:
-    """ID → (revision, priority) for live scripts, or the reason it cannot be rendered. Nothing that is
-    not a live script's ID becomes a partition."""
+    """Canonical ID → (revision, priority) for live scripts, or the reason it cannot be rendered.
+    Nothing that is not a live script's ID becomes a partition."""
     found: dict[str, tuple[int, int] | str] = {}
     wanted = {}
     for raw in raw_ids:
@@ -52,7 +58,7 @@ def _known_scripts(db_url: str, raw_ids: list[str]) -> dict[str, tuple[int, int]
         if not key.isdigit() or len(key) > 18:
             found[key] = f"id: {key!r} is not a script id"
         else:
-            wanted[str(int(key))] = key
+            wanted[_canonical(key)] = _canonical(key)
     if wanted:
         with session_scope(db_url) as session:
             rows = session.execute(select(Script.id, Script.revision, Script.priority, Script.deleted_at)
@@ -106,7 +112,10 @@ def _cancel_on_signal(instance: dg.DagsterInstance, submitted: dict[str, str], d
         for run_id in list(submitted.values()):
             run = instance.get_run_by_id(run_id)
             if run is not None and run.status not in FINISHED:
-                instance.run_coordinator.cancel_run(run_id)
+                try:
+                    instance.run_coordinator.cancel_run(run_id)
+                except Exception:  # noqa: BLE001 - a code server already gone: the others are still canceled
+                    pass
                 pending.append(run_id)
         deadline = time.monotonic() + CANCEL_WAIT_S
         while pending and time.monotonic() < deadline:
@@ -118,10 +127,13 @@ def _cancel_on_signal(instance: dg.DagsterInstance, submitted: dict[str, str], d
             if pending:
                 time.sleep(0.2)
         for run_id in pending:  # a worker stuck in a long call: the cancel is on its way, and so is the row
-            write_back(instance, instance.get_run_by_id(run_id), "CANCELED", db_url, media)
+            try:
+                write_back(instance, instance.get_run_by_id(run_id), "CANCELED", db_url, media)
+            except Exception:  # noqa: BLE001 - the next run's row is still written
+                pass
         raise SystemExit(128 + signum)
 
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
@@ -199,7 +211,7 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
                                 notify or (lambda _line: None))
     results = []
     for raw in script_ids:
-        key = str(raw).strip()
+        key = _canonical(raw)
         reason = known.get(key)
         results.append(_result(instance, media, key, runs.get(key), None if isinstance(reason, tuple) else reason))
     return results
@@ -246,7 +258,7 @@ def _in_flight_render(instance: dg.DagsterInstance, key: str, revision: str) -> 
     this command waits for that run instead of rendering the revision a second time."""
     runs = instance.get_runs(dg.RunsFilter(job_name=JOB_NAME, tags={PARTITION_TAG: key, REVISION_TAG: revision},
                                            statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
-                                                     *LAUNCHED]))
+                                                     dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]))
     return next((r for r in runs if r.asset_selection is None), None)
 
 
@@ -262,11 +274,16 @@ def _launch_next(instance: dg.DagsterInstance, workspace, runs: dict[str, dg.Dag
             return
         free = [r for r in fresh if r.status == dg.DagsterRunStatus.QUEUED and not _slot_taken(instance, r)]
         if free:
-            instance.launch_run(free[0].run_id, workspace)
+            try:
+                instance.launch_run(free[0].run_id, workspace)
+            except Exception:  # noqa: BLE001 - Dagster has marked that run failed; the others still run
+                pass
 
 
 def _max_concurrent_runs(instance: dg.DagsterInstance) -> int:
     limit = instance.get_concurrency_config().run_queue_config.max_concurrent_runs
+    if limit == -1:  # Dagster's "no limit"
+        return 1_000_000
     return limit if limit and limit > 0 else 1
 
 

@@ -138,10 +138,11 @@ def _created_at(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
 
 # What a root cause's class or message says about which service was unreachable (an outage, not bad input).
 _OUTAGES = (
-    (("OperationalError", "InterfaceError"), ("could not connect", "connection refused", "server closed the connection",
-                                              "database is locked", "timeout expired"), "a database was unreachable"),
+    (("OperationalError", "InterfaceError"), ("could not connect to server", "connection to server at",
+                                              "server closed the connection", "database is locked"),
+     "a database was unreachable"),
     (("ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "ServiceUnavailableError"),
-     ("connection refused", "name or service not known", "timed out"), "a model server was unreachable"),
+     (), "a model server was unreachable"),
     (("EndpointConnectionError", "ConnectionClosedError"), ("could not connect to the endpoint",),
      "the object store was unreachable"),
 )
@@ -168,10 +169,17 @@ def describe_error(error) -> str:
     # Dagster wraps what user code raised (a step error, "Exceeded max_retries of 3"): its cause says what.
     shown = error.cause if error.cause is not None else error
     line = _first_line(shown)
-    for cause in _chain(shown):
+    chain = list(_chain(shown))
+    # The exception's class decides first (a refused connection reads alike for every service); the
+    # message only where no class in the chain is known.
+    for cause in chain:
+        for classes, _phrases, what in _OUTAGES:
+            if (cause.cls_name or "") in classes:
+                return f"{what}: {line}"
+    for cause in chain:
         text = _first_line(cause).lower()
-        for classes, phrases, what in _OUTAGES:
-            if (cause.cls_name or "") in classes or any(p in text for p in phrases):
+        for _classes, phrases, what in _OUTAGES:
+            if any(p in text for p in phrases):
                 return f"{what}: {line}"
     return line
 
@@ -208,5 +216,9 @@ def _will_retry(instance: dg.DagsterInstance, run_id: str) -> bool:
     if not instance.run_retries_enabled:
         return False
     run = instance.get_run_by_id(run_id)
-    retries = int((run.tags if run else {}).get("dagster/max_retries", instance.run_retries_max_retries))
-    return int((run.tags if run else {}).get("dagster/retry_number", 0)) < retries
+    tags = run.tags if run is not None else {}
+    try:  # tags are text anyone can set from the launchpad
+        return int(tags.get("dagster/retry_number", 0)) < int(tags.get("dagster/max_retries",
+                                                                        instance.run_retries_max_retries))
+    except ValueError:
+        return False

@@ -72,3 +72,9 @@ def test_sqlite_has_no_roles(tmp_path):
     result = CliRunner().invoke(main, ["init", "--business-role", "someone"],
                                 env={"BATCHVIDEO_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
     assert result.exit_code == 1 and "needs PostgreSQL" in result.output
+
+
+def test_a_role_that_does_not_exist_yet_is_a_warning_not_a_stopped_stack(pg_url):
+    result = CliRunner().invoke(main, ["init", "--business-role", f"bv_missing_{uuid.uuid4().hex[:6]}"],
+                                env={"BATCHVIDEO_DB_URL": pg_url})
+    assert result.exit_code == 0 and "does not exist: create it with LOGIN" in result.output

@@ -55,3 +55,25 @@ def test_a_bad_input_cause_is_its_own_first_line():
 
     line = describe_error(_error_of(ValueError("extra: must be a JSON object, got text\nmore detail")))
     assert line == "extra: must be a JSON object, got text"
+
+
+def test_the_class_decides_which_service_was_down():
+    import httpx
+
+    from batchvideo_assets.writeback import describe_error
+
+    try:
+        httpx.get("http://127.0.0.1:1/v1/tts", timeout=2)
+    except httpx.HTTPError as exc:
+        line = describe_error(_error_of(exc))
+    assert line.startswith("a model server was unreachable: "), line
+
+
+def test_a_script_id_with_leading_zeros_is_that_script(prepared_db):
+    from conftest import add
+
+    from batchvideo_app.render import _known_scripts
+
+    sid = add(prepared_db, title="Zeros", content="A short text.")
+    known = _known_scripts(prepared_db, [f"00{sid}", "x1"])
+    assert set(known) == {str(sid), "x1"} and isinstance(known[str(sid)], tuple)

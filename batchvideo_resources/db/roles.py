@@ -17,6 +17,10 @@ from batchvideo_resources.db.session import engine_for
 SCRIPTS_RIGHTS = "SELECT, INSERT, UPDATE"
 
 
+class MissingRoleError(ValueError):
+    """The role to grant does not exist (a database created before the role was, in compose)."""
+
+
 def grant_business_role(db_url: str, role: str) -> None:
     """Give `role` exactly the business side's rights in the scripts database (idempotent)."""
     engine = engine_for(db_url)
@@ -25,7 +29,8 @@ def grant_business_role(db_url: str, role: str) -> None:
     with engine.begin() as conn:
         quoted = conn.dialect.identifier_preparer.quote(role)
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
-            raise ValueError(f"role {role!r} does not exist: create it with LOGIN and a password first")
+            raise MissingRoleError(f"role {role!r} does not exist: create it with LOGIN and a password first "
+                                   f"(CREATE ROLE {quoted} LOGIN PASSWORD '…'), then run init again")
         database = conn.dialect.identifier_preparer.quote(conn.execute(text("SELECT current_database()")).scalar())
         schema = conn.dialect.identifier_preparer.quote(conn.execute(text("SELECT current_schema()")).scalar())
         sequence = conn.execute(text("SELECT pg_get_serial_sequence('scripts', 'id')")).scalar()

@@ -76,6 +76,8 @@ def _snapshot(session, script_id: int, attempts: int = 3):
         # edit to the scripts sensor): drop whatever load_spec resolved onto the row.
         session.rollback()
         stored = session.get(Script, script_id)
+        if stored is None:  # hard-deleted between the two reads
+            raise BadScriptError("id", f"no script with id {script_id}")
         if stored.revision == revision:
             return spec, facet_digests(stored), revision  # as stored, like the sensor sees it
     raise RuntimeError(f"script {script_id} kept changing while it was read; retried")

@@ -74,8 +74,11 @@ def upgrade() -> None:
               RETURN NEW;
             END $$ LANGUAGE plpgsql
             -- Runs as the owner of the feed, so the business side's role (insert/update/select on
-            -- scripts only: batchvideo_resources/db/roles.py) needs no rights on script_changes.
-            SECURITY DEFINER SET search_path FROM CURRENT""")
+            -- scripts only: batchvideo_resources/db/roles.py) needs no rights on script_changes; its
+            -- search path is fixed, temporary tables last, so no caller's table can stand in.
+            SECURITY DEFINER SET search_path = {schema}, pg_temp""".replace(
+            "{schema}", op.get_bind().dialect.identifier_preparer.quote(
+                op.get_bind().execute(sa.text("SELECT current_schema()")).scalar())))
         op.execute("CREATE TRIGGER script_changes AFTER INSERT OR UPDATE OR DELETE ON scripts "
                    "FOR EACH ROW EXECUTE FUNCTION script_changes_record()")
     # Every existing script once, in id order ('B': baseline), so a sensor started from scratch sees
