@@ -12,7 +12,7 @@ import time
 import dagster as dg
 import pytest
 from conftest import add
-from helpers import LoopbackServer, tick_sensor
+from helpers import LoopbackServer, cursor_at_end, tick_sensor
 from sqlalchemy import create_engine, delete, insert, text
 
 from batchvideo_assets.defs.automation import sensors
@@ -209,16 +209,6 @@ def test_hung_tts_server_fails_the_narration_without_hanging(tmp_path):
 
 
 # ---------------------------------------------------------------------------------- sensor
-def _cursor_at_end(instance, url):
-    """Tick until the cursor stops moving (earlier tests may have left more than a page of rows)."""
-    cursor = None
-    while True:
-        _, after = tick_sensor(instance, url, cursor)
-        if after == cursor:
-            return cursor
-        cursor = after
-
-
 def _delete(url, ids):
     """Remove this test's rows for good, so the shared PostgreSQL database stays small for others."""
     with session_scope(url) as session:
@@ -252,7 +242,7 @@ def _insert(url, n, start=0):
 
 def test_sensor_with_database_restarts_misses_none_and_duplicates_none(db_url):
     with dg.instance_for_test() as instance:
-        cursor = _cursor_at_end(instance, db_url)
+        cursor = cursor_at_end(instance, db_url)
         expected, seen = [], []
         for round_ in range(4):
             expected += _insert(db_url, 7, start=round_ * 7)
@@ -277,7 +267,7 @@ def test_sensor_with_database_restarts_misses_none_and_duplicates_none(db_url):
 def test_thousand_rows_at_once(db_url, monkeypatch):
     monkeypatch.setattr(sensors, "PAGE_SIZE", 250)
     with dg.instance_for_test() as instance:
-        cursor = _cursor_at_end(instance, db_url)
+        cursor = cursor_at_end(instance, db_url)
         stamp = utcnow()  # all in one statement, all with the same updated_at
         with session_scope(db_url) as session:
             session.execute(insert(Script), [
