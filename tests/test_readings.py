@@ -3,7 +3,8 @@
 The corpus holds, per seeded language, times, dates, ordinals, money, decimals, percentages, units,
 ranges, years, phone numbers, measure words, acronyms and abbreviations with the spoken form(s) a
 listener expects. Comparison ignores case, punctuation, hyphens and the spacing of CJK text, and
-in Japanese the spelling of long vowels (ー / う) and ぢ/づ (pronounced じ/ず)."""
+in Japanese the spelling of long vowels (ー / う), ぢ/づ (pronounced じ/ず) and the particles は/へ/を
+(pronounced わ/え/お)."""
 
 import json
 import re
@@ -25,6 +26,9 @@ SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 _ROWS = {"a": "あかさたなはまやらわがざだばぱぁゃゎ", "i": "いきしちにひみりぎじぢびぴぃ", "u": "うくすつぬふむゆるぐずづぶぷぅゅ",
          "e": "えけせてねへめれげぜでべぺぇ", "o": "おこそとのほもよろをごぞどぼぽぉょ"}
 _LONG = {"a": "あ", "i": "い", "u": "う", "e": "い", "o": "う"}
+# Kana written one way and spoken another: ぢ/づ, and the particles は, へ, を (spoken わ, え, お), which a
+# spoken form writes by sound and a reader writes by spelling.
+_SAME_SOUND = {"ぢ": "じ", "づ": "ず", "は": "わ", "へ": "え", "を": "お"}
 
 
 def _vowel(kana: str) -> str | None:
@@ -39,7 +43,7 @@ def reading_key(text: str, language: str) -> str:
             ch = chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch
             if ch == "ー" and out and _vowel(out[-1]):
                 ch = _LONG[_vowel(out[-1])]
-            out.append({"ぢ": "じ", "づ": "ず"}.get(ch, ch))
+            out.append(_SAME_SOUND.get(ch, ch))
         text = "".join(out)
     text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
@@ -49,6 +53,8 @@ def reading_key(text: str, language: str) -> str:
 def test_reading_key_keeps_what_is_spoken_apart():
     assert reading_key("C E O谈到了A I。", "zh") != reading_key("CEO谈到了AI。", "zh")
     assert reading_key("トーキョー", "ja") == reading_key("とうきょう", "ja")
+    assert reading_key("きょうはえきへ", "ja") == reading_key("きょうわえきえ", "ja")
+    assert reading_key("しがつついたち", "ja") != reading_key("しがついちにち", "ja")
     assert reading_key("twenty-four", "en") == reading_key("Twenty four.", "en")
     assert reading_key("two", "en") != reading_key("too", "en")
 
