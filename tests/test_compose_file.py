@@ -176,7 +176,8 @@ def test_env_example_covers_every_variable_and_holds_no_real_secret():
     assert ".env" in gitignore
 
 
-@pytest.mark.parametrize("path", ["deploy/helm/values.yaml", "deploy/k8s/batchvideo-env.yaml",
+@pytest.mark.parametrize("path", ["deploy/helm/values.yaml", "deploy/helm/batchvideo-secrets/values.yaml",
+                                  "deploy/k8s/batchvideo-env.yaml",
                                   "dagster_home/production/dagster.yaml"])
 def test_deploy_yaml_parses_and_holds_no_secrets(path):
     text = (ROOT / path).read_text()
@@ -292,3 +293,90 @@ def test_every_service_waits_for_the_preflight():
     assert all(waits(name) for name in SERVICES if name != "preflight" and "gpu" not in SERVICES[name].get("profiles", []))
     assert SERVICES["init"]["command"][-2:] == ["--business-role", "${BUSINESS_DB_USER:-batchvideo_business}"]
     assert env_of(SERVICES["postgres"])["BUSINESS_DB_PASSWORD"].startswith("${BUSINESS_DB_PASSWORD:?")
+
+
+# ------------------------------------------------------------------ Helm: the same refusal as the preflight
+SECRETS_CHART = ROOT / "deploy" / "helm" / "batchvideo-secrets"
+
+
+def _preflight_rule() -> tuple[set[str], set[str], int]:
+    """deploy/preflight.sh's placeholder patterns (substrings, whole values) and minimum length."""
+    script = (ROOT / "deploy" / "preflight.sh").read_text()
+    patterns = re.search(r"^\s*([^\n]*change-me[^\n]*)\)\s*$", script, re.M).group(1).split("|")
+    contained = {p.strip("*") for p in patterns if p.startswith("*")}
+    whole = {p for p in patterns if "*" not in p}
+    assert len(contained) + len(whole) == len(patterns), patterns
+    return contained, whole, int(re.search(r'-lt (\d+) \]', script).group(1))
+
+
+def test_the_helm_secrets_rule_is_the_preflight_rule():
+    """Without a Helm engine: the chart's template holds the preflight's lists and length, and its only
+    manifest template starts by validating."""
+    contained, whole, minimum = _preflight_rule()
+    rule = (SECRETS_CHART / "templates" / "_validate.tpl").read_text()
+    problem = rule.split('define "batchvideo.secretProblem"', 1)[1].split("define ", 1)[0]
+    lists = re.findall(r'list ((?:"[^"]+" ?)+)', problem)
+    assert {frozenset(re.findall(r'"([^"]+)"', found)) for found in lists} == {frozenset(contained), frozenset(whole)}
+    assert f'define "batchvideo.minSecretLength" -}}}}{minimum}{{{{' in rule
+    templates = [p for p in (SECRETS_CHART / "templates").iterdir() if not p.name.startswith("_")]
+    assert templates and all(p.read_text().startswith('{{- include "batchvideo.validate" . -}}') for p in templates)
+    # The Secrets it makes are the ones the Dagster chart's values read.
+    values = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yaml").read_text())
+    made = re.findall(r"^  name: (\S+)$", "\n".join(p.read_text() for p in templates), re.M)
+    assert set(made) == {values["global"]["postgresqlSecretName"], values["dagsterWebserver"]["envSecrets"][0]["name"]}
+
+
+def _render(values: dict) -> dict[str, str]:
+    helm = pytest.importorskip("helm_python", reason="the dev extra's helm-python-sdk (Helm's Go engine)")
+    with helm.Chart.load(str(SECRETS_CHART)) as chart:
+        return chart.render(values, name="batchvideo-secrets", namespace="batchvideo")
+
+
+def _refusal(values: dict) -> list[str]:
+    import helm_python as helm
+
+    with pytest.raises(helm.HelmRenderError) as info:
+        _render(values)
+    message = str(info.value)
+    assert "refusing placeholder or short secrets:" in message
+    return message.split("refusing placeholder or short secrets:\n", 1)[1].splitlines()
+
+
+GOOD_DB_URL = "postgresql+psycopg2://batchvideo:" + "d" * 24 + "@postgres.batchvideo.internal:5432/batchvideo"
+
+
+def test_helm_renders_the_secrets_the_dagster_chart_reads():
+    import base64
+
+    (manifest,) = _render({"dagsterPostgresqlPassword": "p" * 16,
+                           "env": {"BATCHVIDEO_DB_URL": GOOD_DB_URL, "AWS_SECRET_ACCESS_KEY": "k" * 40}}).values()
+    secrets = {doc["metadata"]["name"]: doc["data"] for doc in yaml.safe_load_all(manifest)}
+    assert base64.b64decode(secrets["dagster-postgresql-secret"]["postgresql-password"]).decode() == "p" * 16
+    assert base64.b64decode(secrets["batchvideo-secrets"]["BATCHVIDEO_DB_URL"]).decode() == GOOD_DB_URL
+    assert set(secrets["batchvideo-secrets"]) == {"BATCHVIDEO_DB_URL", "AWS_SECRET_ACCESS_KEY"}
+
+
+def test_helm_refuses_every_placeholder_and_short_secret_the_preflight_refuses():
+    contained, whole, minimum = _preflight_rule()
+    for placeholder in sorted(whole) + [f"Prod-{p.upper()}-2026" for p in sorted(contained)]:
+        assert _refusal({"dagsterPostgresqlPassword": placeholder, "env": {"BATCHVIDEO_DB_URL": GOOD_DB_URL}}) == \
+            ["dagsterPostgresqlPassword: a placeholder; set a random value (openssl rand -hex 24)"], placeholder
+    short = "s" * (minimum - 1)
+    assert _refusal({"dagsterPostgresqlPassword": short, "env": {"BATCHVIDEO_DB_URL": GOOD_DB_URL}}) == \
+        [f"dagsterPostgresqlPassword: {minimum - 1} characters; at least {minimum} (openssl rand -hex 24)"]
+    _render({"dagsterPostgresqlPassword": "s" * minimum, "env": {"BATCHVIDEO_DB_URL": GOOD_DB_URL}})  # exactly enough
+
+
+def test_helm_names_every_bad_secret_at_once_and_installs_nothing():
+    assert _refusal({}) == ["dagsterPostgresqlPassword: 0 characters; at least 16 (openssl rand -hex 24)",
+                            "env.BATCHVIDEO_DB_URL: required (the scripts database)"]
+    assert _refusal({"dagsterPostgresqlPassword": "x" * 20, "env": {
+        "BATCHVIDEO_DB_URL": "postgresql+psycopg2://batchvideo:change-me@postgres:5432/batchvideo",
+        "AWS_SECRET_ACCESS_KEY": "minioadmin", "SMTP_PASSWORD": "hunter2", "BATCHVIDEO_LLM_API_KEY": "sk-x",
+    }}) == ["env.BATCHVIDEO_DB_URL password: a placeholder; set a random value (openssl rand -hex 24)",
+            "env.AWS_SECRET_ACCESS_KEY: a placeholder; set a random value (openssl rand -hex 24)",
+            "env.SMTP_PASSWORD: 7 characters; at least 16 (openssl rand -hex 24)"]
+    # A database URL without a password is refused too: the Dagster chart's pods would log in with none.
+    assert _refusal({"dagsterPostgresqlPassword": "x" * 20, "env": {
+        "BATCHVIDEO_DB_URL": "postgresql+psycopg2://batchvideo@postgres:5432/batchvideo"}}) == \
+        ["env.BATCHVIDEO_DB_URL password: 0 characters; at least 16 (openssl rand -hex 24)"]
