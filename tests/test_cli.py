@@ -1,5 +1,5 @@
 """The `batchvideo` CLI as a user runs it (subprocess, real SQLite database; the batch import also on
-PostgreSQL, and the input-hygiene checks in-process through click's runner)."""
+PostgreSQL, and the input-hygiene checks (issue 22) on both, in-process through click's runner)."""
 
 import json
 import os
@@ -183,7 +183,16 @@ def cli(*args, env=None):
     return CliRunner().invoke(main, [str(a) for a in args], env=env)
 
 
-def test_csv_row_with_a_field_count_unlike_the_header_is_refused(prepared_db, tmp_path):
+@pytest.fixture
+def scripts_db(prepared_db, db_url, monkeypatch):
+    """The hostile corpus runs on SQLite and on PostgreSQL (conftest.db_url): the CLI in this process, its
+    subprocesses and the test's own reads and raw SQL all use that database. (prepared_db: the session's
+    sample asset root, which the media checks read.)"""
+    monkeypatch.setenv("BATCHVIDEO_DB_URL", db_url)
+    return db_url
+
+
+def test_csv_row_with_a_field_count_unlike_the_header_is_refused(scripts_db, tmp_path):
     path = tmp_path / "shifted.csv"
     path.write_text("title,content,language\none,First script.,en-US\ntwo,Second script.\n"
                     "three,Third,script.,en-US\n\nfour,\"Fourth, quoted\",en-US\n", encoding="utf-8")
@@ -192,12 +201,12 @@ def test_csv_row_with_a_field_count_unlike_the_header_is_refused(prepared_db, tm
     assert "shifted.csv:3: row: 2 values for 3 columns" in result.stderr
     assert "shifted.csv:4: row: 4 values for 3 columns" in result.stderr
     ids = [int(x) for x in result.stdout.split()]
-    with session_scope(prepared_db) as session:
+    with session_scope(scripts_db) as session:
         assert [(session.get(Script, i).title, session.get(Script, i).language.code) for i in ids] == \
             [("one", "en-US"), ("four", "en-US")]
 
 
-def test_duplicate_json_keys_are_refused(prepared_db, tmp_path):
+def test_duplicate_json_keys_are_refused(scripts_db, tmp_path):
     path = tmp_path / "twice.jsonl"
     path.write_text('{"title": "a", "content": "Hello there.", "language": "en-US", "language": "zh-CN"}\n'
                     '{"title": "b", "content": "Hello there.", "extra": {"seed": 1, "seed": 2}}\n', encoding="utf-8")
@@ -211,7 +220,7 @@ def test_duplicate_json_keys_are_refused(prepared_db, tmp_path):
     assert result.exit_code == 1 and "extra: has the key 'h2v' twice" in result.stderr
 
 
-def test_an_extra_that_is_not_an_object_says_so(prepared_db, tmp_path):
+def test_an_extra_that_is_not_an_object_says_so(scripts_db, tmp_path):
     """From the CLI and from a raw-SQL row at render time: "must be a JSON object", not "not valid JSON"."""
     from sqlalchemy import text
 
@@ -223,15 +232,15 @@ def test_an_extra_that_is_not_an_object_says_so(prepared_db, tmp_path):
     for given, kind in (('"str"', "text"), ("[1, 2]", "an array"), ("7", "a number")):
         result = cli("scripts", "add", "--title", "x", "--content-file", content, "--extra", given)
         assert result.exit_code == 1 and f"extra: must be a JSON object, got {kind}" in result.stderr, result.stderr
-    script_id = add(prepared_db, title="raw", content="Hello there.", language="en-US")
-    with engine_for(prepared_db).begin() as conn:
+    script_id = add(scripts_db, title="raw", content="Hello there.", language="en-US")
+    with engine_for(scripts_db).begin() as conn:
         conn.execute(text("UPDATE scripts SET extra = :v WHERE id = :id"), {"v": '"str"', "id": script_id})
-    with session_scope(prepared_db) as session, pytest.raises(BadScriptError) as info:
+    with session_scope(scripts_db) as session, pytest.raises(BadScriptError) as info:
         build_spec(session.get(Script, script_id))
     assert info.value.field == "extra" and info.value.problem == "must be a JSON object, got text"
 
 
-def test_content_in_a_writing_system_the_language_is_not_written_in_is_refused_at_import(prepared_db, tmp_path):
+def test_content_in_a_writing_system_the_language_is_not_written_in_is_refused_at_import(scripts_db, tmp_path):
     path = tmp_path / "scripts.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
         {"title": "zh as en", "content": "雨水慢慢冲刷岩石。河流把盐带进大海。", "language": "en-US"},
@@ -248,7 +257,7 @@ def test_content_in_a_writing_system_the_language_is_not_written_in_is_refused_a
     assert result.exit_code == 1 and "content: is written in Cyrillic letters" in result.stderr
 
 
-def test_degenerate_media_is_refused(prepared_db, tmp_path):
+def test_degenerate_media_is_refused(scripts_db, tmp_path):
     """A narration WAV without a sample, and a presenter picture too small to hold a face."""
     import wave
 
@@ -274,7 +283,7 @@ def test_degenerate_media_is_refused(prepared_db, tmp_path):
     assert result.exit_code == 0, result.output
 
 
-def test_exported_csv_cells_never_evaluate_and_import_reads_them_back(prepared_db, tmp_path):
+def test_exported_csv_cells_never_evaluate_and_import_reads_them_back(scripts_db, tmp_path):
     values = {"image_prompt": '=HYPERLINK("http://example.invalid","x")', "image_prompt_prefix": "@SUM(1+1)",
               "cover_prompt": "+cmd|' /C calc'!A0"}
     args = [a for field, v in values.items() for a in (f"--{field.replace('_', '-')}", v)]
@@ -294,13 +303,13 @@ def test_exported_csv_cells_never_evaluate_and_import_reads_them_back(prepared_d
     assert {k: shown[k] for k in values} == values
 
 
-def test_control_sequences_never_reach_the_terminal(prepared_db, tmp_path):
+def test_control_sequences_never_reach_the_terminal(scripts_db, tmp_path):
     """A title carrying OSC (retitle the terminal), CSI (colours) and C1 controls is listed without them;
     `--json` (data for a program) keeps the exact stored value."""
     import pty
 
     title = "Sea\x1b]0;pwned\x07 \x1b[31mred\x1b[0m \x9b2J\x9d8;;x\x9c story\x07\r"
-    script_id = add(prepared_db, title=title, content="Hello there.", language="en-US")
+    script_id = add(scripts_db, title=title, content="Hello there.", language="en-US")
     listed = cli("scripts", "list", "--limit", "200")
     line = next(ln for ln in listed.stdout.splitlines() if ln.startswith(f"{script_id}\t"))
     assert line.endswith("\tSea red  story"), repr(line)
@@ -327,7 +336,7 @@ def test_control_sequences_never_reach_the_terminal(prepared_db, tmp_path):
     assert not [ch for ch in seen if ord(ch) < 32 and ch not in "\r\n\t" or 0x7f <= ord(ch) <= 0x9f], repr(seen[:200])
 
 
-def test_lora_names_stay_inside_the_lora_folder(prepared_db, tmp_path, monkeypatch):
+def test_lora_names_stay_inside_the_lora_folder(scripts_db, tmp_path, monkeypatch):
     from batchvideo_resources.image_gen import ImageGenResource
 
     for name in ("/etc/passwd", "../escape", "a/b"):
@@ -350,9 +359,9 @@ def test_lora_names_stay_inside_the_lora_folder(prepared_db, tmp_path, monkeypat
             images._lora_source(name)
 
 
-def test_render_in_process_prints_one_line_for_a_bad_row_and_no_traceback(prepared_db):
-    bad = add(prepared_db, title="Bad speed", content="This row was edited to an impossible speed.")
-    with session_scope(prepared_db) as session:
+def test_render_in_process_prints_one_line_for_a_bad_row_and_no_traceback(scripts_db):
+    bad = add(scripts_db, title="Bad speed", content="This row was edited to an impossible speed.")
+    with session_scope(scripts_db) as session:
         session.get(Script, bad).speech_speed = 7.5
     proc = run("render", "--in-process", str(bad), check=False)
     assert proc.returncode == 1
