@@ -1,6 +1,7 @@
 """`batchvideo render` as the command, without a daemon, on the project's own local instance config:
 one run per script across commands, SIGTERM recorded as CANCELED, and the revision a run reports is the
-one its `script` step read.
+one its `script` step read. The scripts database is SQLite; the waiting, queueing and SIGTERM cases and the
+revision read also run on PostgreSQL.
 
 Each `render` here stands in for the daemon (it launches its own queued runs and writes them back). The
 `images` step calls an image server that holds every request until the test releases it, so the order of
@@ -38,7 +39,20 @@ def _wait(condition, what: str, timeout: float = 240, procs=()):
 
 
 @pytest.fixture
-def stack(prepared_db, tmp_path):
+def stack(request, prepared_db, tmp_path, monkeypatch):
+    """The project's local instance config in a fresh home, the holding image server, and a `render` starter.
+    The scripts database is the session's SQLite one, or (indirect param "postgresql") the session's
+    PostgreSQL one, for the commands, their run workers and this process alike."""
+    db = prepared_db
+    if getattr(request, "param", "sqlite") == "postgresql":
+        from batchvideo_app.catalog import seed_reference_data
+        from batchvideo_resources.db import upgrade
+
+        db = request.getfixturevalue("pg_url")
+        upgrade(db)
+        with session_scope(db) as session:
+            seed_reference_data(session)
+        monkeypatch.setenv("BATCHVIDEO_DB_URL", db)
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
@@ -57,7 +71,7 @@ def stack(prepared_db, tmp_path):
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         try:
-            yield {"render": render, "server": server, "instance": instance, "db": prepared_db}
+            yield {"render": render, "server": server, "instance": instance, "db": db}
         finally:
             server.close()
             for proc in procs:
@@ -129,6 +143,48 @@ def test_renders_of_one_script_share_or_queue_and_sigterm_leaves_canceled(stack)
     assert (row.run_id, row.status, row.status_detail) == (run_b_id, "SUCCESS", "revision 2")
 
 
+@pytest.mark.parametrize("stack", ["postgresql"], indirect=True)
+def test_on_postgresql_a_second_render_waits_and_sigterm_leaves_canceled(stack):
+    """The scripts database's side of the test above, on PostgreSQL, without its full render: a second
+    command waits for the run in flight, a newer revision queues behind it, and SIGTERM to each command
+    records CANCELED in PostgreSQL's `script_runs`, for the queued run and for the running one."""
+    instance, server, db = stack["instance"], stack["server"], stack["db"]
+    sid = str(add(db, title="One at a time on PostgreSQL", language="en-US", account="plain",
+                  content="The first render holds the slot. The second one waits for its turn."))
+    first, first_log = stack["render"](sid, "first")
+    _wait(lambda: server.calls, "the first run to reach images", procs=[(first, first_log)])
+    (run_a,) = _runs(instance, sid)
+    same, same_log = stack["render"](sid, "same")
+    line = _wait(lambda: _line(same_log, f"script {sid}: "), "the second command to choose a run",
+                 procs=[(same, same_log)])
+    assert line == f"script {sid}: waiting for run {run_a.run_id}, which already renders revision 1"
+
+    with engine_for(db).begin() as conn:
+        conn.execute(text("UPDATE scripts SET content = :c WHERE id = :i"),
+                     {"c": "An edited text is a new revision. It waits for the first run.", "i": int(sid)})
+    newer, newer_log = stack["render"](sid, "newer")
+    line = _wait(lambda: _line(newer_log, f"script {sid}: submitted run "), "the edit's run",
+                 procs=[(newer, newer_log)])
+    run_b_id = line.split("submitted run ", 1)[1].split()[0]
+    time.sleep(3 * 1.0)  # three of the command's polls
+    assert instance.get_run_by_id(run_b_id).status == dg.DagsterRunStatus.QUEUED
+
+    newer.send_signal(signal.SIGTERM)  # its run never started: canceled in the queue, recorded so
+    assert newer.wait(timeout=120) == 128 + signal.SIGTERM, newer_log.read_text(errors="replace")[-3000:]
+    assert instance.get_run_by_id(run_b_id).status == dg.DagsterRunStatus.CANCELED
+    assert _row(db, run_b_id)[0] == "CANCELED"
+    assert instance.get_run_by_id(run_a.run_id).status == dg.DagsterRunStatus.STARTED
+
+    first.send_signal(signal.SIGTERM)
+    time.sleep(1.0)
+    server.released.set()
+    assert first.wait(timeout=120) == 128 + signal.SIGTERM, first_log.read_text(errors="replace")[-3000:]
+    assert instance.get_run_by_id(run_a.run_id).status == dg.DagsterRunStatus.CANCELED
+    assert _row(db, run_a.run_id) == ("CANCELED", "revision 1; run canceled: by an operator")
+    assert same.wait(timeout=120) == 1 and '"status": "CANCELED"' in same_log.read_text()
+
+
+@pytest.mark.parametrize("stack", ["sqlite", "postgresql"], indirect=True)
 def test_the_run_reports_the_revision_its_script_step_read(stack):
     """An edit between queueing and the `script` step: the run's tag and the row say what was read, so the
     edit is not rendered a second time."""
