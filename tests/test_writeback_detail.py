@@ -69,11 +69,11 @@ def test_the_class_decides_which_service_was_down():
     assert line.startswith("a model server was unreachable: "), line
 
 
-def test_a_script_id_with_leading_zeros_is_that_script(prepared_db):
+def test_a_script_id_with_leading_zeros_is_that_script(db_url):
     from conftest import add
 
     from batchvideo_app.render import _known_scripts
 
-    sid = add(prepared_db, title="Zeros", content="A short text.")
-    known = _known_scripts(prepared_db, [f"00{sid}", "x1"])
+    sid = add(db_url, title="Zeros", content="A short text.")
+    known = _known_scripts(db_url, [f"00{sid}", "x1"])
     assert set(known) == {str(sid), "x1"} and isinstance(known[str(sid)], tuple)
