@@ -25,7 +25,9 @@ from dagster._cli.workspace.cli_target import (
 )
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.definitions.selector import JobSubsetSelector
-from dagster._core.errors import DagsterUserCodeUnreachableError
+from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
+from dagster._core.errors import DagsterExecutionInterruptedError, DagsterUserCodeUnreachableError
+from dagster._core.executor.in_process import InProcessExecutor
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 from dagster._core.storage.event_log.schema import DynamicPartitionsTable
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
@@ -34,6 +36,7 @@ from dagster._daemon.controller import get_daemon_statuses
 from dagster._grpc.client import DagsterGrpcClient
 from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
 from dagster._serdes import deserialize_value
+from dagster._utils.interrupts import check_captured_interrupt
 
 
 def forget_input_version(context, asset_key) -> None:

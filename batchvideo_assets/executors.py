@@ -107,10 +107,60 @@ def docker_executor_config(executor: ExecutorSettings | None = None) -> dict:
     }
 
 
+def _interrupted_retry(event: dg.DagsterEvent) -> bool:
+    """A step retry that Dagster requested because the step was interrupted (its RetryPolicy)."""
+    if event.event_type != dg.DagsterEventType.STEP_UP_FOR_RETRY:
+        return False
+    error = getattr(event.event_specific_data, "error", None)
+    while error is not None:
+        if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+            return True
+        error = error.cause
+    return False
+
+
+def _cancelable_in_process(init_context):
+    from batchvideo_assets.dagster_compat import (
+        DagsterExecutionInterruptedError,
+        InProcessExecutor,
+        _core_in_process_executor_creation,
+        check_captured_interrupt,
+    )
+
+    class CancelableInProcessExecutor(InProcessExecutor):
+        """Dagster's in-process executor, which stops when its run is canceled. A cancel reaches the run
+        worker as one SIGINT. Inside a step with a RetryPolicy (every service step here) Dagster turns
+        that interrupt into a retry of the step, and between steps it only records it: either way the
+        run went on to SUCCESS. Dagster's multiprocess executor checks for both; this does as it does,
+        ending the run as canceled."""
+
+        def execute(self, plan_context, execution_plan):
+            events = super().execute(plan_context, execution_plan)
+            try:
+                for event in events:
+                    yield event
+                    if _interrupted_retry(event) or check_captured_interrupt():
+                        raise DagsterExecutionInterruptedError()
+            finally:
+                events.close()
+
+    base = _core_in_process_executor_creation(init_context.executor_config)
+    return CancelableInProcessExecutor(retries=base.retries, step_dependency_config=base.step_dependency_config)
+
+
+def in_process_executor() -> dg.ExecutorDefinition:
+    """`in_process`, with Dagster's config schema, that a cancel stops (CancelableInProcessExecutor)."""
+    from batchvideo_assets.dagster_compat import IN_PROC_CONFIG
+
+    return dg.ExecutorDefinition(name="in_process", config_schema=IN_PROC_CONFIG,
+                                 executor_creation_fn=_cancelable_in_process,
+                                 description="Execute all steps in a single process; a cancel stops the run.")
+
+
 def build_executor() -> dg.ExecutorDefinition:
     executor = load_settings().executor
     if executor.name == "in_process":
-        return dg.in_process_executor
+        return in_process_executor()
     if executor.name == "multiprocess":
         return dg.multiprocess_executor.configured(multiprocess_executor_config(executor))
     if executor.name == "k8s":

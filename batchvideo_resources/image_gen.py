@@ -124,8 +124,15 @@ class ImageGenResource(dg.ConfigurableResource):
         """Up to `batch_size` requests at once, so the server can batch them into one pipeline call."""
         if not jobs:
             return 0
-        with ThreadPoolExecutor(max_workers=min(len(jobs), self.batch_size)) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(len(jobs), self.batch_size))
+        try:
             loads = list(pool.map(lambda job: self._http_one(job, width, height, lora), jobs))
+        except BaseException:
+            # An interrupted step (a canceled run) does not wait for the requests still in flight: it
+            # abandons them and stops now; those not started are dropped.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         known = [n for n in loads if n is not None]
         return max(known) if known else None
 

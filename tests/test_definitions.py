@@ -39,7 +39,10 @@ def _executor_definitions() -> dict:
     from dagster_docker import docker_executor
     from dagster_k8s import k8s_job_executor
 
-    return {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor,
+    from batchvideo_assets.executors import in_process_executor
+
+    # in_process: Dagster's executor with its config, stopped by a cancel (batchvideo_assets.executors).
+    return {"in_process": in_process_executor(), "multiprocess": dg.multiprocess_executor,
             "k8s": k8s_job_executor, "docker": docker_executor}
 
 

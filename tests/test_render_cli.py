@@ -143,6 +143,33 @@ def test_renders_of_one_script_share_or_queue_and_sigterm_leaves_canceled(stack)
     assert (row.run_id, row.status, row.status_detail) == (run_b_id, "SUCCESS", "revision 2")
 
 
+@pytest.fixture
+def in_process(monkeypatch):
+    """Requested before `stack`: its commands and their run workers use the in-process executor."""
+    monkeypatch.setenv("BATCHVIDEO_EXECUTOR", "in_process")
+
+
+def test_in_process_a_cancel_stops_a_step_that_waits_on_a_model_server(in_process, stack):
+    """BATCHVIDEO_EXECUTOR=in_process: SIGTERM while `images` waits on the image server. Dagster turns the
+    interrupt into a retry of the step (its RetryPolicy), which ran again once the server answered and
+    the run went on to SUCCESS; now the run stops, canceled, without waiting for the server."""
+    instance, server, db = stack["instance"], stack["server"], stack["db"]
+    sid = str(add(db, title="Cancel in process", language="en-US", account="plain",
+                  content="Cancel me while I wait for pictures."))
+    first, log = stack["render"](sid, "first")
+    _wait(lambda: server.calls, "the run to reach images", procs=[(first, log)])
+    (run,) = _runs(instance, sid)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=120) == 128 + signal.SIGTERM, log.read_text(errors="replace")[-3000:]
+    assert not server.released.is_set()  # the request is still held: nothing waited for it
+    assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.CANCELED
+    assert _row(db, run.run_id) == ("CANCELED", "revision 1; run canceled: by an operator")
+    events = [r.dagster_event for r in instance.all_logs(run.run_id) if r.dagster_event]
+    ran = {e.step_key for e in events if e.event_type == dg.DagsterEventType.STEP_START}
+    assert "images" in ran and not ran & {"composed_video", "cover", "logoed_video"}, ran
+    assert not [e for e in events if e.event_type == dg.DagsterEventType.STEP_RESTARTED]
+
+
 @pytest.mark.parametrize("stack", ["postgresql"], indirect=True)
 def test_on_postgresql_a_second_render_waits_and_sigterm_leaves_canceled(stack):
     """The scripts database's side of the test above, on PostgreSQL, without its full render: a second
