@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from batchvideo_resources.script_spec import BadScriptError, ScriptSpec
+from batchvideo_resources.script_spec import BadScriptError
 
 # Steps that load a GPU model into their own process: on `k8s_job_executor` each becomes a pod on an
 # A100 node; the `gpu` pool keeps one GPU from being oversubscribed whatever the executor. A step that
@@ -86,10 +86,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True  # someone else's process
     return True
-
-
-def spec_of(script: dict) -> ScriptSpec:
-    return ScriptSpec.model_validate(script["spec"])
 
 
 @contextlib.contextmanager

@@ -19,7 +19,9 @@ import dagster as dg
 
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_media.analysis import Findings
+from batchvideo_resources.manifests import Manifest
 from batchvideo_resources.media_store import MediaStore
+from batchvideo_resources.stages import Link, Markdown
 
 
 @dataclass
@@ -62,6 +64,34 @@ def report(output: dg.Output, spec: dg.AssetCheckSpec, verdict: Verdict, seconds
     if not result.passed:
         raise dg.Failure(description=f"{spec.asset_key.path[-1]} check {spec.name} failed: {result.description}",
                          allow_retries=False)
+
+
+def metadata_values(facts: dict) -> dict:
+    """A stage's facts as Dagster metadata: text marked Markdown or Link shown as such, lists and dicts
+    as JSON, everything else as Dagster infers it."""
+    def value(v):
+        if isinstance(v, Markdown):
+            return dg.MetadataValue.md(str(v))
+        if isinstance(v, Link):
+            return dg.MetadataValue.url(str(v))
+        if isinstance(v, (list, dict)):
+            return dg.MetadataValue.json(v)
+        return v
+
+    return {k: value(v) for k, v in facts.items()}
+
+
+def deliver(value: Manifest, facts: dict, check: dg.AssetCheckSpec | None = None,
+            evaluate: Callable[[], Verdict] | None = None, data_version: dg.DataVersion | None = None
+            ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """What every stage yields: its manifest with its facts as metadata, then (for a checked stage) its
+    check's verdict, evaluated here (`evaluate`, timed) on what the stage has just written."""
+    output = dg.Output(value, metadata=metadata_values(facts), data_version=data_version)
+    if check is None:
+        yield output
+        return
+    verdict, seconds = timed(evaluate)
+    yield from report(output, check, verdict, seconds)
 
 
 def local_copy(media: MediaStore, key: str, tmp: Path, verdict: Verdict, what: str,

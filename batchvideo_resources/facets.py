@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 FACETS = ("narration", "visual_style", "presentation", "branding")
+NARRATION = FACETS[0]  # the facet every stage reads: `script`'s data version is its digest
 # Stages that read a facet directly (and so are stale as soon as it changes); their downstream
 # stages follow through ordinary data-version lineage.
 FACET_READERS = {

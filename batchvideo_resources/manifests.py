@@ -4,11 +4,14 @@ Each asset's value is a small JSON manifest stored at `layout.manifest_key(scrip
 the media it describes. These models are that storage contract: the IO manager validates every
 value against its model when a stage writes it and again when the next stage reads it, so a
 misspelt or missing field fails the stage that produced it, not a stage three steps later. Values
-travel between stages as the models' JSON-shaped dicts (`model_dump(mode="json")`).
+travel between stages as these models (assets take and return them), and are stored as their
+JSON-shaped dump (`model_dump(mode="json")`, see `manifest_json`); a stored manifest is read back
+with `load_manifest`.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -152,7 +155,22 @@ MANIFESTS: dict[str, type[Manifest]] = {
 }
 
 
-def validated(asset: str, value: dict | Manifest) -> dict:
-    """The value as its model's JSON-shaped dict; raises pydantic.ValidationError naming the field."""
+def validated(asset: str, value: dict | Manifest) -> Manifest:
+    """The value as its stage's model, checked field by field; raises pydantic.ValidationError naming
+    the field. A model instance is checked again from its fields: models do not validate assignment,
+    so a stage that changed a field after building it still fails here, not downstream (from the same
+    JSON-shaped dump that is stored, so what is checked is what the next stage reads)."""
     model = MANIFESTS[asset]
-    return (value if isinstance(value, model) else model.model_validate(value)).model_dump(mode="json")
+    if isinstance(value, Manifest) and not isinstance(value, model):
+        raise TypeError(f"{asset}: expected a {model.__name__}, got a {type(value).__name__}")
+    return model.model_validate(value.model_dump(mode="json") if isinstance(value, Manifest) else value)
+
+
+def manifest_json(asset: str, value: dict | Manifest) -> bytes:
+    """What is stored for a stage's value: its JSON-shaped dump, as every stored manifest has been."""
+    return json.dumps(validated(asset, value).model_dump(mode="json"), ensure_ascii=False, indent=1).encode()
+
+
+def load_manifest(asset: str, data: bytes | str) -> Manifest:
+    """A stored manifest (bytes or text of `manifest_json`) as its stage's model."""
+    return MANIFESTS[asset].model_validate_json(data)

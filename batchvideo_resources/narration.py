@@ -61,6 +61,8 @@ class Narration:
     sentences: list[dict]
     duration_ms: int
     provenance: dict = field(default_factory=dict)  # what a model server said served it (`tts.served_by`)
+    source: str = ""  # the model that voiced or timed it (the audio manifest's `source`)
+    voice: str = ""  # the voice it was asked for, as the TTS backend names it
 
 
 def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work: Path, *, language: str,

@@ -248,11 +248,11 @@ def test_images_asset_renders_flux_and_regenerates_only_the_chosen_shot(prepared
                            run_config={"ops": {"splits": {"config": {"min_shot_s": 2.5}}}})
     assert first.success
     manifest = first.output_for_node("images")
-    shots = first.output_for_node("splits")["shots"]
-    image_shots = [s["index"] for s in shots if s["kind"] == "image"]
-    assert len(image_shots) >= 2 and manifest["model"] == f"flux:{tiny_flux}"
-    assert set(manifest["images"]) == {str(i) for i in image_shots}
-    files = {k: path_of(v["uri"]) for k, v in manifest["images"].items()}
+    shots = first.output_for_node("splits").shots
+    image_shots = [s.index for s in shots if s.kind == "image"]
+    assert len(image_shots) >= 2 and manifest.model == f"flux:{tiny_flux}"
+    assert set(manifest.images) == {str(i) for i in image_shots}
+    files = {k: path_of(v.uri) for k, v in manifest.images.items()}
     before = {k: (p.read_bytes(), p.stat().st_mtime_ns) for k, p in files.items()}
     for k, p in files.items():
         assert image_size(p) == frame()
@@ -262,16 +262,16 @@ def test_images_asset_renders_flux_and_regenerates_only_the_chosen_shot(prepared
                            run_config={"ops": {"images": {"config": {"shots": [chosen]}}}})
     assert again.success
     redone = again.output_for_node("images")
-    assert set(redone["images"]) == set(manifest["images"])
-    assert redone["images"][str(chosen)]["seed"] == manifest["images"][str(chosen)]["seed"] + 1
+    assert set(redone.images) == set(manifest.images)
+    assert redone.images[str(chosen)].seed == manifest.images[str(chosen)].seed + 1
     for k, p in files.items():
         if k == str(chosen):  # a new file of this run; the earlier run's file stays as it was
-            new = path_of(redone["images"][k]["uri"])
+            new = path_of(redone.images[k].uri)
             assert new != p and new.read_bytes() != before[k][0] and image_size(new) == frame()
             assert (p.read_bytes(), p.stat().st_mtime_ns) == before[k]
         else:
             assert (p.read_bytes(), p.stat().st_mtime_ns) == before[k], f"shot {k} must be kept untouched"
-            assert redone["images"][k] == manifest["images"][k]
+            assert redone.images[k] == manifest.images[k]
     meta = again.asset_materializations_for_node("images")[0].metadata
     assert meta["generated"].value == 1 and meta["kept"].value == len(image_shots) - 1
 

@@ -153,8 +153,8 @@ def test_cover_picture_is_made_by_images_and_cover_runs_no_model(prepared_db, in
     result = job.execute_in_process(instance=instance, partition_key=pid)
     assert result.success
     images = result.output_for_node("images")
-    background = images["cover_background"]
-    assert background["prompt"] == "a bold poster of a lighthouse" and background["key"].endswith(".png")
+    background = images.cover_background
+    assert background.prompt == "a bold poster of a lighthouse" and background.key.endswith(".png")
     meta = result.asset_materializations_for_node("cover")[0].metadata
     assert meta["background"].value == "topic cover picture"
     assert result.asset_materializations_for_node("images")[0].metadata["cover_background"].value == "generated"

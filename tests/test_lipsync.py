@@ -23,6 +23,7 @@ from batchvideo_resources.lipsync import (
     presenter_spans,
     render_default_avatar,
 )
+from batchvideo_resources.manifests import DigitalHumanManifest
 
 pytestmark = pytest.mark.media
 
@@ -188,20 +189,20 @@ def test_digital_human_fullscreen_intro_outro_on_shot_boundaries(prepared_db, in
     account = _presenter_account("presenter-fs", "fullscreen", 2.0, 2.0, "host.png")
     result = _materialize(prepared_db, instance, account=account, extra={"enable_digital_human": True})
     value = result.output_for_node("digital_human")
-    shots = result.output_for_node("splits")["shots"]
-    assert set(value) == {"mode", "clips"} and value["mode"] == "fullscreen"
-    assert len(shots) >= 5 and len(value["clips"]) == 2
-    intro, outro = value["clips"]
-    assert set(intro) == {"key", "start_ms", "end_ms"}
-    assert intro["start_ms"] == 0 and intro["end_ms"] in {s["end_ms"] for s in shots}
-    assert intro["end_ms"] >= 2000 and outro["end_ms"] == shots[-1]["end_ms"]
-    assert outro["start_ms"] in {s["start_ms"] for s in shots} and outro["end_ms"] - outro["start_ms"] >= 2000
+    shots = result.output_for_node("splits").shots
+    assert isinstance(value, DigitalHumanManifest) and value.mode == "fullscreen"
+    assert len(shots) >= 5 and len(value.clips) == 2
+    intro, outro = value.clips
+    assert set(intro.model_dump()) == {"key", "start_ms", "end_ms"}
+    assert intro.start_ms == 0 and intro.end_ms in {s.end_ms for s in shots}
+    assert intro.end_ms >= 2000 and outro.end_ms == shots[-1].end_ms
+    assert outro.start_ms in {s.start_ms for s in shots} and outro.end_ms - outro.start_ms >= 2000
     from batchvideo_assets.resources import media_store
 
     media = media_store()
-    for clip in value["clips"]:
-        path = path_of(media.uri(clip["key"]))
-        _assert_presenter(path, (1360, 768), (clip["end_ms"] - clip["start_ms"]) / 1000)
+    for clip in value.clips:
+        path = path_of(media.uri(clip.key))
+        _assert_presenter(path, (1360, 768), (clip.end_ms - clip.start_ms) / 1000)
     meta = result.asset_materializations_for_node("digital_human")[0].metadata
     assert meta["avatar"].value == "host.png" and "placeholder" in meta["model"].value
     # Provenance: the engine, and the frames made for both clips at the resource's 25 fps.
@@ -214,13 +215,13 @@ def test_digital_human_corner_spans_the_whole_narration(prepared_db, instance):
     result = _materialize(prepared_db, instance, content="Rivers carve valleys. See you next time.",
                           account=account, is_horizontal=False, extra={"enable_digital_human": True})
     value = result.output_for_node("digital_human")
-    narration_ms = result.output_for_node("audio")["duration_ms"]
-    assert value["mode"] == "corner"
-    (clip,) = value["clips"]
-    assert (clip["start_ms"], clip["end_ms"]) == (0, narration_ms)
+    narration_ms = result.output_for_node("audio").duration_ms
+    assert value.mode == "corner"
+    (clip,) = value.clips
+    assert (clip.start_ms, clip.end_ms) == (0, narration_ms)
     from batchvideo_assets.resources import media_store
 
-    path = path_of(media_store().uri(clip["key"]))
+    path = path_of(media_store().uri(clip.key))
     _assert_presenter(path, (768, 1360), narration_ms / 1000)
     assert ffprobe(path)["format"]["format_name"].startswith("mov,mp4")
 
@@ -228,4 +229,4 @@ def test_digital_human_corner_spans_the_whole_narration(prepared_db, instance):
 def test_digital_human_is_skipped_unless_the_script_enables_it(prepared_db, instance):
     account = _presenter_account("presenter-off", "fullscreen", 2.0, 2.0, None)
     result = _materialize(prepared_db, instance, content="Rivers carve valleys.", account=account)
-    assert result.output_for_node("digital_human") == {"mode": "none", "clips": []}
+    assert result.output_for_node("digital_human") == DigitalHumanManifest(mode="none", clips=[])

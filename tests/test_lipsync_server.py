@@ -321,9 +321,9 @@ def test_the_presenter_asset_sends_the_account_face_box_and_records_provenance(s
     monkeypatch.setenv("BATCHVIDEO_LIPSYNC_URL", server["url"])
     result = _materialize(prepared_db, instance, content="Rivers carve valleys.", account="presenter-boxed",
                           is_horizontal=False, extra={"enable_digital_human": True})
-    (clip,) = result.output_for_node("digital_human")["clips"]
+    (clip,) = result.output_for_node("digital_human").clips
     meta = result.asset_materializations_for_node("digital_human")[0].metadata
     assert meta["engine"].value == "musetalk-v1.5"
     assert meta["model_revision"].value.startswith("unet-sha256:")
-    assert abs(meta["frames"].value - 25 * (clip["end_ms"] - clip["start_ms"]) / 1000) <= 1
+    assert abs(meta["frames"].value - 25 * (clip.end_ms - clip.start_ms) / 1000) <= 1
     assert meta["lipsync_work_s"].value > 0

@@ -475,23 +475,23 @@ def test_user_narration_gets_asr_timings_traditional_subtitles_and_llm_prompts(p
         server.server_close()
     assert result.success
     audio = result.output_for_node("audio")
-    assert audio["source"].startswith("funasr:") and audio["duration_ms"] == round(wav_duration_ms(narration))
-    assert [s["text"] for s in audio["sentences"]] == sentences
-    for got, want in zip(audio["sentences"], truth):
-        assert abs(got["start_ms"] - want.start_ms) <= 150 and abs(got["end_ms"] - want.end_ms) <= 150
-    cues = result.output_for_node("srt")["cues"]
-    text = "".join(c["text"] for c in cues)
+    assert audio.source.startswith("funasr:") and audio.duration_ms == round(wav_duration_ms(narration))
+    assert [s.text for s in audio.sentences] == sentences
+    for got, want in zip(audio.sentences, truth):
+        assert abs(got.start_ms - want.start_ms) <= 150 and abs(got.end_ms - want.end_ms) <= 150
+    cues = result.output_for_node("srt").cues
+    text = "".join(c.text for c in cues)
     assert "們" in text and "發現" in text and "们" not in text
     board = result.output_for_node("splits")
-    assert board["prompt_source"] == "llm" and requests_first_run == 1
+    assert board.prompt_source == "llm" and requests_first_run == 1
     assert again.success and requests_second_run == 1
-    assert again.output_for_node("splits")["shots"] == board["shots"]
-    shots = board["shots"]
-    assert shots[0]["start_ms"] == 0 and shots[-1]["end_ms"] == audio["duration_ms"]
-    assert all(a["end_ms"] == b["start_ms"] for a, b in zip(shots, shots[1:]))
-    assert all(s["prompt"].startswith("A cinematic scene") or "A cinematic scene" in s["prompt"] for s in shots)
-    assert all(2 <= len(s["keywords"]) <= 4 for s in shots)
-    assert shots[0]["kind"] == "image"
+    assert again.output_for_node("splits").shots == board.shots
+    shots = board.shots
+    assert shots[0].start_ms == 0 and shots[-1].end_ms == audio.duration_ms
+    assert all(a.end_ms == b.start_ms for a, b in zip(shots, shots[1:]))
+    assert all(s.prompt.startswith("A cinematic scene") or "A cinematic scene" in s.prompt for s in shots)
+    assert all(2 <= len(s.keywords) <= 4 for s in shots)
+    assert shots[0].kind == "image"
 
 
 def test_llm_outage_is_a_clear_error(tmp_path):

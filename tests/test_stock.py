@@ -266,21 +266,21 @@ def broll_video(prepared_db, instance):
 
 def test_broll_asset_cuts_distinct_clips_and_avoids_the_accounts_recent_ones(broll_video, prepared_db, instance):
     pid, result = broll_video
-    shots = result.output_for_node("splits")["shots"]
-    clips = result.output_for_node("broll_clips")["clips"]
-    broll = [s for s in shots if s["kind"] == "broll"]
-    assert shots[0]["kind"] == "image" and len(broll) >= 2
-    assert set(clips) == {str(s["index"]) for s in broll}
-    ids = [c["clip_id"] for c in clips.values()]
+    shots = result.output_for_node("splits").shots
+    clips = result.output_for_node("broll_clips").clips
+    broll = [s for s in shots if s.kind == "broll"]
+    assert shots[0].kind == "image" and len(broll) >= 2
+    assert set(clips) == {str(s.index) for s in broll}
+    ids = [c.clip_id for c in clips.values()]
     assert len(set(ids)) == len(ids), "no clip twice in one video"
     for shot in broll:
-        entry = clips[str(shot["index"])]
-        assert entry["licence"] and entry["source"] and entry["keywords"] == shot["keywords"]
-        _assert_cut(path_of(entry["uri"]), (shot["end_ms"] - shot["start_ms"]) / 1000, size=frame())
+        entry = clips[str(shot.index)]
+        assert entry.licence and entry.source and entry.keywords == shot.keywords
+        _assert_cut(path_of(entry.uri), (shot.end_ms - shot.start_ms) / 1000, size=frame())
 
     # The next video of the same account gets clips the first one did not use (the library has enough).
     _, second = _render_broll(prepared_db, instance)
-    second_ids = {c["clip_id"] for c in second.output_for_node("broll_clips")["clips"].values()}
+    second_ids = {c.clip_id for c in second.output_for_node("broll_clips").clips.values()}
     assert not second_ids & set(ids)
     meta = second.asset_materializations_for_node("broll_clips")[0].metadata
     assert meta["avoided_recent_clips"].value >= len(ids)
@@ -288,18 +288,18 @@ def test_broll_asset_cuts_distinct_clips_and_avoids_the_accounts_recent_ones(bro
 
 def test_broll_regenerating_one_shot_picks_another_clip_and_keeps_the_rest(broll_video, prepared_db, instance):
     pid, first = broll_video
-    before = first.output_for_node("broll_clips")["clips"]
-    files = {k: path_of(v["uri"]) for k, v in before.items()}
+    before = first.output_for_node("broll_clips").clips
+    files = {k: path_of(v.uri) for k, v in before.items()}
     stamps = {k: (p.read_bytes(), p.stat().st_mtime_ns) for k, p in files.items()}
     chosen = sorted(before, key=int)[0]
     _, again = _render_broll(prepared_db, instance, pid=pid, selection=["broll_clips"],
                              run_config={"ops": {"broll_clips": {"config": {"shots": [int(chosen)]}}}})
-    after = again.output_for_node("broll_clips")["clips"]
-    assert after[chosen]["clip_id"] != before[chosen]["clip_id"]
-    assert after[chosen]["clip_id"] not in {v["clip_id"] for k, v in after.items() if k != chosen}
+    after = again.output_for_node("broll_clips").clips
+    assert after[chosen].clip_id != before[chosen].clip_id
+    assert after[chosen].clip_id not in {v.clip_id for k, v in after.items() if k != chosen}
     for k, p in files.items():
         if k == chosen:  # a new file of this run; the earlier run's file stays as it was
-            new = path_of(after[k]["uri"])
+            new = path_of(after[k].uri)
             assert new != p and new.read_bytes() != stamps[k][0]
             assert (p.read_bytes(), p.stat().st_mtime_ns) == stamps[k]
         else:

@@ -1,5 +1,7 @@
 """`script`: the validated snapshot of a scripts row. Its data version drives staleness downstream."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 from sqlalchemy import select
 
@@ -7,11 +9,13 @@ from batchvideo_assets.common import SERVICE_RETRY, bad_input_is_final
 from batchvideo_assets.dagster_compat import forget_input_version
 from batchvideo_assets.facet_events import facet_observations, latest_observed
 from batchvideo_assets.partitions import facet_key, scripts_partitions
+from batchvideo_assets.verdict import deliver
 from batchvideo_assets.writeback import REVISION_TAG
 from batchvideo_resources.catalog_spec import espeak_voice_exists
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
-from batchvideo_resources.facets import facet_digests
+from batchvideo_resources.facets import NARRATION, facet_digests
+from batchvideo_resources.manifests import ScriptManifest
 from batchvideo_resources.script_spec import BadScriptError, build_spec
 from batchvideo_resources.tts import TTSResource
 
@@ -98,6 +102,15 @@ def check_tts_voice(spec, tts: TTSResource) -> None:
                              f"espeak-ng has no voice {spec.language.tts_voice!r} for language {spec.language.code}")
 
 
+def script_facts(script: ScriptManifest) -> dict:
+    spec = script.spec
+    w, h = spec.canvas
+    return {"title": spec.title, "language": spec.language.code, "characters": len(spec.content),
+            "resolution": f"{w}x{h}", "speech_speed": spec.speech_speed, "topic": spec.topic.name,
+            "account": spec.account.username, "digest": script.digest, "revision": script.revision,
+            **{f"facet_{k}": v for k, v in script.facets.items()}}
+
+
 def _facet_spec(facet: str, what: str) -> dg.AssetSpec:
     return dg.AssetSpec(
         facet_key(facet), partitions_def=scripts_partitions, group_name="script", kinds={"sql"},
@@ -119,7 +132,8 @@ scripts_branding = _facet_spec("branding", "branding: logo, watermark, titles")
     description="Validated snapshot of the scripts row with its language, voice, topic and account resolved. "
                 "Its data version is the narration digest: only a narration edit makes every stage stale.",
 )
-def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSResource) -> dg.Output[dict]:
+def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSResource
+           ) -> Iterator[dg.Output[ScriptManifest]]:
     try:
         script_id = int(context.partition_key)
     except ValueError:
@@ -140,13 +154,5 @@ def script(context: dg.AssetExecutionContext, db: DatabaseResource, tts: TTSReso
         # the cached ones (Dagster's own hook for an input written during the step) so `script`'s
         # provenance names them and a later edit shows `script` stale too.
         forget_input_version(context, observation.asset_key)
-    digest = spec.digest()
-    w, h = spec.canvas
-    return dg.Output(
-        {"spec": spec.model_dump(mode="json"), "digest": digest, "facets": facets, "revision": revision},
-        data_version=dg.DataVersion(facets["narration"]),
-        metadata={"title": spec.title, "language": spec.language.code, "characters": len(spec.content),
-                  "resolution": f"{w}x{h}", "speech_speed": spec.speech_speed, "topic": spec.topic.name,
-                  "account": spec.account.username, "digest": digest, "revision": revision,
-                  **{f"facet_{k}": v for k, v in facets.items()}},
-    )
+    value = ScriptManifest(spec=spec, digest=spec.digest(), facets=facets, revision=revision)
+    yield from deliver(value, script_facts(value), data_version=dg.DataVersion(facets[NARRATION]))
