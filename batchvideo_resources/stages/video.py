@@ -132,7 +132,7 @@ class Branded:
     measured: dict  # loudness and black/frozen stretches of the delivered file, for its check
 
 
-def deliver_video(spec: ScriptSpec, composed: ComposedVideoManifest, src: Path, cover: Path, out: Path,
+def brand_video(spec: ScriptSpec, composed: ComposedVideoManifest, src: Path, cover: Path, out: Path,
                   tmp: Path) -> Branded:
     """The delivered file at `out`: `src` (composed_video) with the account's logo and watermark when it
     has them (else the same frames), and the cover attached as cover art."""

@@ -34,10 +34,10 @@ from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.stages import Markdown
 from batchvideo_resources.stages.video import (
     MissingShotMedia,
+    brand_video,
     compose,
     composed_facts,
     cover_picture_key,
-    deliver_video,
     video_facts,
 )
 
@@ -84,7 +84,7 @@ def logoed_video(context: dg.AssetExecutionContext, script: ScriptManifest, audi
         src, out = media.local_path(composed_video.key, tmp), tmp / "video_logoed.mp4"
         # The file a user downloads is this asset's own output, cover art included, and it is what
         # this asset's check verifies: no later stage rewrites it.
-        branded = deliver_video(script.spec, composed_video, src, media.local_path(cover.key, tmp), out, tmp)
+        branded = brand_video(script.spec, composed_video, src, media.local_path(cover.key, tmp), out, tmp)
         uri = media.put_file(out, key)
         facts = video_facts(out, uri, media.public_url(key))
         value = LogoedVideoManifest(key=key, uri=uri, note=branded.note)
