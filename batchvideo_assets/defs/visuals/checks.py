@@ -1,11 +1,12 @@
 """Checks of `images` and `broll_clips`: one decodable picture or clip per shot, at the video size."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from batchvideo_assets.common import workdir
 from batchvideo_assets.verdict import Verdict, check_spec, local_copy
 from batchvideo_media.analysis import clip_findings, image_findings
-from batchvideo_resources.manifests import BrollManifest, ImagesManifest, ScriptManifest, SplitsManifest
+from batchvideo_resources.manifests import BrollManifest, ImagesManifest, ScriptManifest, SplitsManifest, StoredFile
 from batchvideo_resources.media_store import MediaStore
 
 IMAGES_CHECK = check_spec("images", "one_image_per_shot", "One decodable picture per image shot, at the video size.")
@@ -17,7 +18,7 @@ def _expected(splits: SplitsManifest, kind: str) -> set[str]:
     return {str(s.index) for s in splits.shots if s.kind == kind}
 
 
-def _one_per_shot(verdict: Verdict, have: dict, splits: SplitsManifest, kind: str) -> None:
+def _one_per_shot(verdict: Verdict, have: Mapping[str, StoredFile], splits: SplitsManifest, kind: str) -> None:
     expected, got = _expected(splits, kind), set(have)
     if expected - got:
         verdict.fail(f"no {kind} for shot(s) {sorted(expected - got, key=int)}")
