@@ -47,14 +47,6 @@ def _charset(path: str) -> tuple[tuple[int, int], ...]:
     return tuple(ranges)
 
 
-@functools.lru_cache(maxsize=256)
-def installed_family(family: str) -> bool:
-    """True when fontconfig knows a font of exactly this family (case and spaces aside)."""
-    escaped = re.sub(r"([^\w ])", r"\\\1", family)
-    _, listing, _ = _fontconfig(["fc-list", f":family={escaped}", "family"])
-    return bool(listing.strip())
-
-
 def undrawable(letters: list[str], sample: int = 8) -> list[str]:
     """Those of `letters` no installed font has a glyph for (fontconfig `:charset=`; the subtitle
     renderer falls back to any installed font). The first `sample` letters are asked at once."""

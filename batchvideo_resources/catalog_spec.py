@@ -1,7 +1,7 @@
 """What a valid row of each table is: one pydantic model per table, holding every rule for its values.
 
 The CLI validates what a user types or imports with these models before anything is written, and the
-render (`script_spec.build_spec`) validates the stored rows with the same models, so a value that got
+render (`build_spec`, at the end) validates the stored rows with the same models, so a value that got
 into a table another way (raw SQL, another service) fails the render naming the same field.
 
 Field names are the table's column names. Rules that look outside the value itself: referenced files
@@ -38,18 +38,21 @@ from pydantic import (
 
 from batchvideo_media.compose.graph import XFADE_TYPES
 from batchvideo_media.espeak import espeak_missing_voice, espeak_voices
-from batchvideo_media.text import is_speakable, normalise
+from batchvideo_media.text import clean_line, is_speakable, normalise
 from batchvideo_resources import settings
 from batchvideo_resources.db import Account, Language, Script, Topic, Voice
 from batchvideo_resources.script_spec import (
     MAX_CONTENT_CHARS,
     MAX_PRIORITY,
+    AccountSpec,
     BadScriptError,
     DigitalHumanSpec,
     LanguageSpec,
     ScriptExtra,
+    ScriptSpec,
     TopicSpec,
     VoiceSpec,
+    check_writing,
     resolve_asset_path,
 )
 
@@ -445,3 +448,44 @@ def field_error(exc: ValidationError, prefix: str = "") -> BadScriptError:
         problem = err["msg"]
     return BadScriptError(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "row", problem)
 
+
+def _clean_optional(value: Any) -> Any:
+    return clean_line(value) if isinstance(value, str) else value
+
+
+def build_spec(row: Any) -> ScriptSpec:
+    """Validate an ORM `Script` and its related rows with the tables' models into a ScriptSpec, or raise
+    BadScriptError naming the field (`account.logo`, `extra.bgm`, …)."""
+    if row.language is None:
+        raise BadScriptError("language_id", "no language set and none could be resolved")
+    for name in ("language", "voice", "topic", "account"):
+        related = getattr(row, name)
+        if related is not None and related.deleted_at is not None:
+            raise BadScriptError(name, f"{getattr(related, TABLE_ROWS[name].key)!r} was deleted")
+    script = validate(ScriptRow, row, context=RENDER_CONTEXT)
+    language = validate(LanguageRow, row.language, "language.", RENDER_CONTEXT)
+    check_writing(normalise(script.content), language.code)
+    voice = VoiceSpec() if row.voice is None else validate(VoiceRow, row.voice, "voice.",
+                                                                 RENDER_CONTEXT)
+    topic = TopicSpec() if row.topic is None else validate(TopicRow, row.topic, "topic.",
+                                                                 RENDER_CONTEXT)
+    account = AccountSpec()
+    if row.account is not None:
+        acc = validate(AccountRow, row.account, "account.", RENDER_CONTEXT)
+        account = AccountSpec(**acc.model_dump(exclude={"extra"}), watermark=_clean_optional(acc.extra.watermark),
+                              bgm=acc.extra.bgm,
+                              karaoke_subtitles=bool(getattr(acc.extra, "karaoke_subtitles", False)))
+    extra = _snapshot(ScriptExtra, script.extra)
+    # Display lines carry no control or bidi characters: an override could reorder the cover's text.
+    extra.index_text, extra.title_text, extra.desc_text = (
+        clean_line(extra.index_text), clean_line(extra.title_text), clean_line(extra.desc_text))
+    return ScriptSpec(
+        id=row.id, title=clean_line(script.title), content=normalise(script.content),
+        description=clean_line(script.description or ""), publish_title=clean_line(script.publish_title or ""),
+        language=_snapshot(LanguageSpec, language), voice=_snapshot(VoiceSpec, voice),
+        topic=_snapshot(TopicSpec, topic), account=account, speech_speed=script.speech_speed,
+        is_horizontal=script.is_horizontal, priority=script.priority, extra=extra)
+
+
+def _snapshot(model: type[BaseModel], validated: BaseModel) -> BaseModel:
+    return model.model_validate(validated.model_dump(include=set(model.model_fields)))

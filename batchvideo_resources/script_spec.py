@@ -1,7 +1,7 @@
 """The validated snapshot of a scripts row that every stage renders from.
 
 The snapshot models below only carry values; the rules a row must meet live in one model per table
-(`catalog_spec`), which `build_spec` applies to the stored rows, as the CLI does to what it writes."""
+(`catalog_spec`), whose `build_spec` applies them to the stored rows, as the CLI does to what it writes."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
-from batchvideo_media.text import clean_line, foreign_writing, normalise, writing_systems
+from batchvideo_media.text import foreign_writing, writing_systems
 from batchvideo_resources import settings
 
 MAX_CONTENT_CHARS = 20_000
@@ -284,47 +284,3 @@ def check_writing(content: str, language: str) -> None:
         if missing:
             raise BadScriptError("content", f"has {system.title()} letters (e.g. {missing[0]!r}) that no "
                                             "installed font can draw")
-
-
-def _clean_optional(value: Any) -> Any:
-    return clean_line(value) if isinstance(value, str) else value
-
-
-def build_spec(row: Any) -> ScriptSpec:
-    """Validate an ORM `Script` and its related rows with the tables' models into a ScriptSpec, or raise
-    BadScriptError naming the field (`account.logo`, `extra.bgm`, …)."""
-    from batchvideo_resources import catalog_spec as rows  # builds on this module's snapshot models
-
-    if row.language is None:
-        raise BadScriptError("language_id", "no language set and none could be resolved")
-    for name in ("language", "voice", "topic", "account"):
-        related = getattr(row, name)
-        if related is not None and related.deleted_at is not None:
-            raise BadScriptError(name, f"{getattr(related, rows.TABLE_ROWS[name].key)!r} was deleted")
-    script = rows.validate(rows.ScriptRow, row, context=rows.RENDER_CONTEXT)
-    language = rows.validate(rows.LanguageRow, row.language, "language.", rows.RENDER_CONTEXT)
-    check_writing(normalise(script.content), language.code)
-    voice = VoiceSpec() if row.voice is None else rows.validate(rows.VoiceRow, row.voice, "voice.",
-                                                                 rows.RENDER_CONTEXT)
-    topic = TopicSpec() if row.topic is None else rows.validate(rows.TopicRow, row.topic, "topic.",
-                                                                 rows.RENDER_CONTEXT)
-    account = AccountSpec()
-    if row.account is not None:
-        acc = rows.validate(rows.AccountRow, row.account, "account.", rows.RENDER_CONTEXT)
-        account = AccountSpec(**acc.model_dump(exclude={"extra"}), watermark=_clean_optional(acc.extra.watermark),
-                              bgm=acc.extra.bgm,
-                              karaoke_subtitles=bool(getattr(acc.extra, "karaoke_subtitles", False)))
-    extra = _snapshot(ScriptExtra, script.extra)
-    # Display lines carry no control or bidi characters: an override could reorder the cover's text.
-    extra.index_text, extra.title_text, extra.desc_text = (
-        clean_line(extra.index_text), clean_line(extra.title_text), clean_line(extra.desc_text))
-    return ScriptSpec(
-        id=row.id, title=clean_line(script.title), content=normalise(script.content),
-        description=clean_line(script.description or ""), publish_title=clean_line(script.publish_title or ""),
-        language=_snapshot(LanguageSpec, language), voice=_snapshot(VoiceSpec, voice),
-        topic=_snapshot(TopicSpec, topic), account=account, speech_speed=script.speech_speed,
-        is_horizontal=script.is_horizontal, priority=script.priority, extra=extra)
-
-
-def _snapshot(model: type[BaseModel], validated: BaseModel) -> BaseModel:
-    return model.model_validate(validated.model_dump(include=set(model.model_fields)))

@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from batchvideo_app.catalog import TABLES, default_asset_root, ensure_sample_assets
 from batchvideo_app.cli import main
+from batchvideo_resources.catalog_spec import build_spec
 from batchvideo_resources.db import Account, Script, Topic, session_scope
 from batchvideo_resources.db.script_runs import latest_run
-from batchvideo_resources.script_spec import BadScriptError, build_spec
+from batchvideo_resources.script_spec import BadScriptError
 
 # A valid row per table, as CLI options, using files under the asset root.
 VALID = {

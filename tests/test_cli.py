@@ -224,8 +224,9 @@ def test_an_extra_that_is_not_an_object_says_so(scripts_db, tmp_path):
     """From the CLI and from a raw-SQL row at render time: "must be a JSON object", not "not valid JSON"."""
     from sqlalchemy import text
 
+    from batchvideo_resources.catalog_spec import build_spec
     from batchvideo_resources.db import engine_for
-    from batchvideo_resources.script_spec import BadScriptError, build_spec
+    from batchvideo_resources.script_spec import BadScriptError
 
     content = tmp_path / "c.txt"
     content.write_text("Hello there.", encoding="utf-8")

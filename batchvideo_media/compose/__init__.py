@@ -23,7 +23,7 @@ encode of the stills ≈ 5–6 s, this path ≈ 1.2× that, looped overlays ≈ 
 """
 
 from batchvideo_media.compose.branding import attach_cover, brand, logo_box
-from batchvideo_media.compose.encode import ProcessTracker, compose, default_workers, render_composition
+from batchvideo_media.compose.encode import compose, render_composition
 from batchvideo_media.compose.graph import MOTION_SCALE, X264, X264_CRF, X264_PARAMS, X264_PRESET, pip_box
 from batchvideo_media.compose.mastering import AAC, TARGET_LUFS, master_audio
 from batchvideo_media.compose.plan import (
@@ -36,6 +36,7 @@ from batchvideo_media.compose.plan import (
     frame_counts,
     plan_chunks,
 )
+from batchvideo_media.compose.tracker import ProcessTracker, default_workers
 
 # What the assets, the benchmark and the tests use; the rest stays in its module.
 __all__ = [

@@ -6,10 +6,10 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from batchvideo_media.compose.encode import ProcessTracker, default_workers
 from batchvideo_media.compose.encoders import LIBX264, NVENC_ARGS, h264_encoder
 from batchvideo_media.compose.graph import even, filter_path
 from batchvideo_media.compose.plan import FPS
+from batchvideo_media.compose.tracker import ProcessTracker, default_workers
 from batchvideo_media.motion import DETECT_FILTERS, faults_in_parts
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
 from batchvideo_media.process import time_limit

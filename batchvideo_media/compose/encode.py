@@ -1,10 +1,8 @@
-"""Running the composition: ffmpeg processes tracked as one unit, the parallel chunked encode, the mux."""
+"""Running the composition: the parallel chunked encode and the mux."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,75 +12,10 @@ from batchvideo_media.compose.encoders import LIBX264, NVENC_ARGS, h264_encoder
 from batchvideo_media.compose.graph import X264_CRF, X264_PARAMS, X264_PRESET, build_chunk_command
 from batchvideo_media.compose.mastering import AAC, TARGET_LUFS, master_audio
 from batchvideo_media.compose.plan import FPS, TRANSITION_S, Overlay, ShotMedia, frame_counts, plan_chunks
+from batchvideo_media.compose.tracker import ProcessTracker, available_cores, default_workers
 from batchvideo_media.motion import faults_in_parts
-from batchvideo_media.probe import MediaError, describe, ffmpeg_failed, start_ffmpeg, work_seconds
-from batchvideo_media.process import kill_group, tail_reader, time_limit
-
-
-class ProcessTracker:
-    """Keeps the ffmpeg children of one composition, so a failure stops the others, and records what
-    each one cost (wall, CPU, peak RSS) for metadata and the benchmark."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.procs: list[subprocess.Popen] = []
-        self.failed = False
-        self.stats: list[dict] = []
-
-    def run(self, args: list[str], timeout: float | None = None, loglevel: str = "error",
-            label: str = "ffmpeg") -> str:
-        """Run one ffmpeg of the composition; past `timeout` (default: from the media it works on) its
-        process group is killed and the composition fails naming the inputs."""
-        limit = timeout if timeout is not None else time_limit(work_seconds(args))
-        with self.lock:
-            if self.failed:
-                raise MediaError("cancelled: another part of the composition failed")
-            proc = start_ffmpeg(args, loglevel)
-            self.procs.append(proc)
-        started = time.monotonic()
-        reader = tail_reader(proc)
-        timer = threading.Timer(limit, kill_group, args=(proc,))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)  # reaps the child and tells what it cost
-        except BaseException:
-            kill_group(proc)
-            raise
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        reader.join()
-        stderr = reader.data().decode("utf-8", "replace")
-        with self.lock:
-            self.stats.append({"label": label, "wall_s": round(time.monotonic() - started, 3),
-                               "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-                               "max_rss_mb": round(usage.ru_maxrss / 1024, 1)})
-        if time.monotonic() - started >= limit and proc.returncode != 0:
-            self.cancel()
-            raise MediaError(f"{describe(args)} did not finish within {limit:g} s and was killed")
-        if proc.returncode != 0:
-            self.cancel()
-            raise ffmpeg_failed(proc.returncode, stderr)
-        return stderr
-
-    def cancel(self) -> None:
-        with self.lock:
-            self.failed = True
-            for proc in self.procs:
-                if proc.poll() is None:
-                    kill_group(proc)
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def default_workers() -> int:
-    """Parallel ffmpeg processes: one per core, at most 4 (each holds ~150 MB of encoder state)."""
-    return max(1, min(4, available_cores()))
+from batchvideo_media.probe import MediaError
+from batchvideo_media.process import time_limit
 
 
 def compose(shots: list[ShotMedia], audio: Path, ass: Path | None, out: Path, width: int, height: int, *,

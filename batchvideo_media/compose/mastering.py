@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from batchvideo_media.compose.tracker import ProcessTracker
 from batchvideo_media.probe import MediaError, parse_ebur128, run_ffmpeg
 from batchvideo_media.process import time_limit
-
-if TYPE_CHECKING:
-    from batchvideo_media.compose.encode import ProcessTracker
 
 # Integrated loudness of every finished video (EBU R128), the level streaming platforms normalise to;
 # the video checks measure the result against it.

@@ -11,12 +11,12 @@ from batchvideo_assets.facet_events import facet_observations, latest_observed
 from batchvideo_assets.partitions import facet_key, scripts_partitions
 from batchvideo_assets.verdict import deliver
 from batchvideo_assets.writeback import REVISION_TAG
-from batchvideo_resources.catalog_spec import espeak_voice_exists
+from batchvideo_resources.catalog_spec import build_spec, espeak_voice_exists
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
 from batchvideo_resources.facets import NARRATION, facet_digests
 from batchvideo_resources.manifests import ScriptManifest
-from batchvideo_resources.script_spec import BadScriptError, build_spec
+from batchvideo_resources.script_spec import BadScriptError
 from batchvideo_resources.tts import TTSResource
 
 
