@@ -97,6 +97,3 @@ def bad_input_is_final() -> Iterator[None]:
         raise dg.Failure(description=str(exc), allow_retries=False,
                          metadata={"field": exc.field}) from exc
 
-
-def size_meta(path: Path) -> dict:
-    return {"size_bytes": path.stat().st_size}

@@ -1,4 +1,4 @@
-"""A corpus of bad and nasty script rows rendered in one batch (SPEC §6).
+"""A corpus of bad and nasty script rows rendered in one batch (docs/reliability.md).
 
 Every row ends either in a correct video (nasty but valid text) or in a FAILED run whose error
 names the field, a FAILED `script_runs` row and nothing under the job's folder; the valid rows in

@@ -1,4 +1,4 @@
-"""Faults (SPEC §6): a run killed mid-`images`, flaky and dead model servers, a database that goes
+"""Faults (docs/reliability.md): a run killed mid-`images`, flaky and dead model servers, a database that goes
 away between sensor ticks, and a burst of 1,000 new rows."""
 
 import http.server

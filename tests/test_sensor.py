@@ -103,10 +103,16 @@ def test_cursor_survives_a_restart_and_backlog_is_paged(db_url, fresh_instance, 
 def test_rows_inserted_with_raw_sql_are_seen(db_url, fresh_instance):
     _, cursor = tick_sensor(fresh_instance, db_url, None)
     with session_scope(db_url) as session:
-        session.execute(insert(Script).values(title="raw", content="Inserted by another service.",
-                                              speech_speed=1.0, is_horizontal=True, priority=0))
-    requests, _ = tick_sensor(fresh_instance, db_url, cursor)
-    assert len(requests) == 1
+        row = session.execute(insert(Script).values(title="raw", content="Inserted by another service.",
+                                                    speech_speed=1.0, is_horizontal=True, priority=3)
+                              ).inserted_primary_key[0]
+    (request,), cursor = tick_sensor(fresh_instance, db_url, cursor)
+    # The row's own partition, at the revision the trigger gave it, at its priority; registered as a
+    # partition so the run can start; and seen once: the next tick requests nothing.
+    assert request.partition_key == str(row)
+    assert request.tags["batchvideo/revision"] == "1" and request.tags["dagster/priority"] == "3"
+    assert str(row) in fresh_instance.get_dynamic_partitions("scripts")
+    assert tick_sensor(fresh_instance, db_url, cursor)[0] == []
 
 
 def test_a_revision_that_already_has_a_run_is_not_requested_again(db_url, fresh_instance):

@@ -1,4 +1,5 @@
-"""The scripts database (SPEC §1). Schema changes go through the Alembic migrations beside this file."""
+"""The scripts database: scripts and the tables they reference (docs/channels.md). Schema changes go
+through the Alembic migrations beside this file."""
 
 from __future__ import annotations
 
