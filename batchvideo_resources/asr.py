@@ -21,17 +21,15 @@ import re
 import unicodedata
 from pathlib import Path
 
-import dagster as dg
-from pydantic import Field
-
 from batchvideo_media.audio import TimedSentence
 from batchvideo_media.text import text_width
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.http_retry import request_with_retries
 from batchvideo_resources.redaction import redact
 
 
-class ASRResource(dg.ConfigurableResource):
-    url: str | None = Field(default=None, description="FunASR service base URL (BATCHVIDEO_ASR_URL)")
+class ASRResource(settings_fields("asr")):
+    # url: from the setting that feeds "asr" (batchvideo_resources/settings.py).
     timeout_s: float = 300.0
     attempts: int = 3
     backoff_s: float = 1.0

@@ -3,17 +3,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import dagster as dg
-from pydantic import Field
 from sqlalchemy.orm import Session
 
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.db import session_scope
 
 
-class DatabaseResource(dg.ConfigurableResource):
+class DatabaseResource(settings_fields("db")):
     """The scripts database (SQLite by default; any SQLAlchemy URL via BATCHVIDEO_DB_URL)."""
 
-    url: str = Field(description="SQLAlchemy URL (BATCHVIDEO_DB_URL)")
+    # url: from the setting that feeds "db" (batchvideo_resources/settings.py).
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -14,11 +14,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import dagster as dg
 from PIL import Image
 from pydantic import Field
 
 from batchvideo_media.images import render_placeholder
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.http_retry import request_with_retries, service_url
 from batchvideo_resources.redaction import redact
 
@@ -54,26 +54,20 @@ def fit_exact(image: Image.Image, width: int, height: int) -> Image.Image:
     return resized.crop((left, top, left + width, top + height))
 
 
-class ImageGenResource(dg.ConfigurableResource):
+class ImageGenResource(settings_fields("image_gen")):
     """`generate(jobs, width, height, lora=…)` writes one PNG per job at exactly width×height.
 
     Each job is a dict with `prompt`, `keywords` (what the placeholder shows: never the narration,
     which the subtitles already show), `seed`,
     `index` and `out` (Path). The same seed, prompt, model and LoRA give the same picture."""
 
-    backend: str = Field(default="placeholder", description="placeholder | flux | http (BATCHVIDEO_IMAGE_BACKEND)")
-    model: str | None = Field(default=None, description="Flux model path or id (BATCHVIDEO_FLUX_MODEL); "
-                                                        "needed by backend=flux")
-    lora_dir: str | None = Field(default=None, description="folder of LoRA weights named by topic.lora_name "
-                                                           "(BATCHVIDEO_LORA_DIR)")
+    # backend, url, model, lora_dir: from the settings that feed "image_gen" (batchvideo_resources/settings.py).
     steps: int = 28
     guidance: float = 3.5
     batch_size: int = Field(default=2, ge=1, description="prompts per pipeline call")
     max_sequence_length: int = Field(default=256, description="T5 prompt tokens")
     cpu_offload: bool = Field(default=False, description="enable_model_cpu_offload (CUDA with little memory)")
     vae_tiling: bool = Field(default=True, description="decode latents in tiles (less memory at large sizes)")
-    url: str | None = Field(default=None, description="image server base URL for backend=http "
-                                                      "(BATCHVIDEO_IMAGE_URL); POST {url}/generate JSON → PNG")
     timeout_s: float = 300.0
     attempts: int = 4
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import Field
 
 from batchvideo_media.audio import wav_duration_ms
 from batchvideo_media.images import font_path, gradient
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.http_retry import request_with_retries, service_url
 from batchvideo_resources.redaction import redact
 
@@ -103,13 +103,12 @@ def _fit(width: int, height: int, fps: int) -> str:
     return f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},fps={fps},setsar=1"
 
 
-class LipSyncResource(dg.ConfigurableResource):
+class LipSyncResource(settings_fields("lipsync")):
     """`render(reference, audio, out, width, height)` writes an H.264 MP4 (no audio track) of the
     presenter saying `audio`, exactly as long as the audio, and returns its provenance:
     {"engine", "model_revision", "frames", "seconds"} (the server's seconds on the clip; None where unknown)."""
 
-    backend: str = Field(default="placeholder", description="placeholder | http (BATCHVIDEO_LIPSYNC_BACKEND)")
-    url: str | None = Field(default=None, description="lip-sync server base URL (BATCHVIDEO_LIPSYNC_URL)")
+    # backend, url: from the settings that feed "lipsync" (batchvideo_resources/settings.py).
     timeout_s: float = Field(default=600.0, description="per attempt; lip-sync of a long clip is slow")
     attempts: int = 3
     fps: int = 25

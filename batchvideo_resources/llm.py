@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 from typing import Protocol
 
-import dagster as dg
 from pydantic import Field
 
 from batchvideo_media.files import atomic_write
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -80,13 +80,10 @@ class StoreCache:
         self.store.put_bytes(text.encode("utf-8"), f"{self.prefix}/{key}.json")
 
 
-class LLMResource(dg.ConfigurableResource):
+class LLMResource(settings_fields("llm")):
     """OpenAI-compatible chat model; not configured → callers use template prompts."""
 
-    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint (BATCHVIDEO_LLM_BASE_URL)")
-    model: str | None = Field(default=None, description="chat model name (BATCHVIDEO_LLM_MODEL)")
-    api_key: str | None = Field(default=None, description="API key (BATCHVIDEO_LLM_API_KEY); give it as "
-                                                          "dg.EnvVar so it is never shown")
+    # base_url, model, api_key: from the settings that feed "llm" (batchvideo_resources/settings.py).
     timeout_s: float = 60.0
     max_retries: int = Field(default=3, description="transport retries (5xx, 429, timeouts) by the openai client")
     answer_attempts: int = Field(default=2, description="asks per batch when an answer cannot be parsed")

@@ -8,31 +8,22 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from batchvideo_media.files import atomic_write
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.s3 import s3_client
 
 
-class MediaStore(dg.ConfigurableResource):
+class MediaStore(settings_fields("media")):
     """Stores files under keys like `jobs/<id>/video_combined.mp4`.
 
     `url` is `file:///abs/path` or `s3://bucket/prefix` (BATCHVIDEO_MEDIA_URL). Writes are atomic:
     a local file is written beside its final name and renamed into place; an S3 object only
     becomes visible when its upload completes."""
 
-    url: str = Field(description="file:// or s3:// root (BATCHVIDEO_MEDIA_URL)")
-    s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (BATCHVIDEO_S3_ENDPOINT_URL)")
-    s3_public_endpoint_url: str | None = Field(
-        default=None, description="endpoint that presigned URLs are signed for, when viewers reach the store under "
-                                  "another name than the workers (MinIO in docker-compose); default the S3 "
-                                  "endpoint (BATCHVIDEO_S3_PUBLIC_ENDPOINT_URL)")
-    s3_region: str | None = Field(default=None, description="AWS region (AWS_REGION); default boto3's")
-    presign_seconds: int = Field(default=7 * 24 * 3600, description="lifetime of presigned URLs "
-                                                                    "(BATCHVIDEO_PRESIGN_SECONDS)")
-    http_url: str | None = Field(default=None, description="http(s) address serving a local media root, for "
-                                                          "previews in the UI (BATCHVIDEO_MEDIA_PUBLIC_URL)")
+    # url, s3_endpoint_url, s3_public_endpoint_url, s3_region, presign_seconds, http_url: from the
+    # settings that feed "media" (batchvideo_resources/settings.py).
     multipart_chunk_mb: int = Field(default=16, description="S3 transfers above this size stream in parts of this size")
     _client = PrivateAttr(default=None)
     _presign_client = PrivateAttr(default=None)

@@ -2,7 +2,9 @@
 
 Each section reads the variables under its prefix (`BATCHVIDEO_TTS_BACKEND` → `tts.backend`); the few
 names that do not follow that pattern (`PEXELS_API_KEY`, `AWS_REGION`, `BATCHVIDEO_FLUX_MODEL`, …) are
-aliases. An empty variable counts as unset (compose passes `${X:-}`). `load_settings()` reads the
+aliases. A setting that configures a Dagster resource says which field with `feeds(...)`: that is its
+only declaration, since the resource gets the field (`configured.settings_fields`) and the value
+(`configured.resource_values`) from it. An empty variable counts as unset (compose passes `${X:-}`). `load_settings()` reads the
 environment anew on every call, so a test that changes it sees the change; a wrong value fails there
 with the variable's name. Secrets are `SecretStr`: they never show in a repr, a log or the Dagster UI.
 """
@@ -34,6 +36,22 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ExecutorName = Literal["in_process", "multiprocess", "k8s", "docker"]
 # Steps at once within one run, per executor, unless BATCHVIDEO_MAX_CONCURRENT says otherwise.
 DEFAULT_MAX_CONCURRENT = {"multiprocess": 2, "k8s": 8, "docker": 4}
+
+
+def feeds(*targets: str, required: bool = False) -> dict:
+    """`Field(json_schema_extra=feeds("media.s3_region", ...))`: the resource fields (`<resource key>.<field>`)
+    this setting configures. `required`: the resource field has no default (the model always fills the
+    value in at load, e.g. from the data folder)."""
+    return {"feeds": list(targets), "required": required}
+
+
+def resource_settings(key: str) -> list[tuple[str, str, str, bool]]:
+    """(section, setting, resource field, required) for every setting that configures the resource
+    `key`, in model order."""
+    return [(section_name, name, target.partition(".")[2], field.json_schema_extra["required"])
+            for section_name, section in SECTIONS.items() for name, field in section.model_fields.items()
+            if isinstance(field.json_schema_extra, dict)
+            for target in field.json_schema_extra.get("feeds", ()) if target.partition(".")[0] == key]
 
 
 class SettingsError(ValueError):
@@ -77,28 +95,35 @@ class DatabaseSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_DB_")
 
     url: SecretStr | None = Field(default=None, description="scripts database, any SQLAlchemy URL; "
-                                                            "default sqlite:///<data dir>/batchvideo.db")
+                                                            "default sqlite:///<data dir>/batchvideo.db",
+                                  json_schema_extra=feeds("db.url", required=True))
 
 
 class MediaSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_MEDIA_")
 
     url: str | None = Field(default=None, description="media root, file:///path or s3://bucket/prefix; "
-                                                      "default <data dir>/media")
+                                                      "default <data dir>/media",
+                            json_schema_extra=feeds("media.url", required=True))
     presign_seconds: PositiveInt = Field(default=7 * 24 * 3600, validation_alias="BATCHVIDEO_PRESIGN_SECONDS",
-                                         description="lifetime of presigned URLs")
+                                         description="lifetime of presigned URLs",
+                                         json_schema_extra=feeds("media.presign_seconds"))
     public_url: str | None = Field(default=None, description="http(s) address that serves a local media root "
-                                   "(`make dev` serves it at http://127.0.0.1:3001), so previews open from the UI")
+                                   "(`make dev` serves it at http://127.0.0.1:3001), so previews open from the UI",
+                                   json_schema_extra=feeds("media.http_url"))
 
 
 class S3Settings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_S3_")
 
-    endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO); default AWS")
+    endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO); default AWS",
+                                     json_schema_extra=feeds("media.s3_endpoint_url", "stock.s3_endpoint_url"))
     public_endpoint_url: str | None = Field(default=None, description="endpoint presigned URLs are signed for; "
-                                                                      "default the S3 endpoint")
+                                                                      "default the S3 endpoint",
+                                            json_schema_extra=feeds("media.s3_public_endpoint_url"))
     bucket: str | None = Field(default=None, description="bucket of the production instance's compute logs")
-    region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
+                        description="AWS region", json_schema_extra=feeds("media.s3_region", "stock.s3_region"))
     # Read by boto3's own credential chain; known here so they reach step containers and stay hidden.
     access_key_id: SecretStr | None = Field(default=None, validation_alias="AWS_ACCESS_KEY_ID")
     secret_access_key: SecretStr | None = Field(default=None, validation_alias="AWS_SECRET_ACCESS_KEY")
@@ -107,20 +132,28 @@ class S3Settings(Section):
 class StockSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_STOCK_")
 
-    backend: Literal["local", "s3", "pexels"] = "local"
-    dir: Path | None = Field(default=None, description="local library with index.json; default <data dir>/stock")
-    s3_url: str | None = Field(default=None, description="s3://bucket/prefix of the s3 library")
-    pexels_url: str = Field(default="https://api.pexels.com", validation_alias="BATCHVIDEO_PEXELS_URL")
-    pexels_api_key: SecretStr | None = Field(default=None, validation_alias="PEXELS_API_KEY")
+    backend: Literal["local", "s3", "pexels"] = Field(default="local", json_schema_extra=feeds("stock.backend"))
+    dir: Path | None = Field(default=None, description="local library with index.json; default <data dir>/stock",
+                             json_schema_extra=feeds("stock.root"))
+    s3_url: str | None = Field(default=None, description="s3://bucket/prefix of the s3 library",
+                               json_schema_extra=feeds("stock.s3_url"))
+    pexels_url: str = Field(default="https://api.pexels.com", validation_alias="BATCHVIDEO_PEXELS_URL",
+                            description="Pexels API base", json_schema_extra=feeds("stock.pexels_url"))
+    pexels_api_key: SecretStr | None = Field(default=None, validation_alias="PEXELS_API_KEY",
+                                             description="Pexels API key",
+                                             json_schema_extra=feeds("stock.pexels_api_key"))
 
 
 class TTSSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_TTS_")
 
-    backend: Literal["espeak", "piper", "http"] = "espeak"
-    url: str | None = Field(default=None, description="neural TTS model server (backend http)")
-    piper_voice: Path | None = Field(default=None, description="Piper voice .onnx for backend piper; default: the "
-                                                               "US English voice of the neural extra")
+    backend: Literal["espeak", "piper", "http"] = Field(default="espeak", json_schema_extra=feeds("tts.backend"))
+    url: str | None = Field(default=None, description="neural TTS model server (backend http)",
+                            json_schema_extra=feeds("tts.url"))
+    piper_voice: Path | None = Field(default=None, description="Piper voice .onnx (its .onnx.json beside it) for "
+                                                               "backend piper; default: the US English voice of "
+                                                               "the neural extra",
+                                     json_schema_extra=feeds("tts.piper_voice"))
 
     @model_validator(mode="after")
     def _piper_installed(self) -> TTSSettings:
@@ -143,32 +176,40 @@ class TTSSettings(Section):
 class ASRSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_ASR_")
 
-    url: str | None = Field(default=None, description="FunASR service for timings of supplied narration")
+    url: str | None = Field(default=None, description="FunASR service for timings of supplied narration",
+                            json_schema_extra=feeds("asr.url"))
 
 
 class ImageSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_IMAGE_")
 
-    backend: Literal["placeholder", "flux", "http"] = "placeholder"
-    url: str | None = Field(default=None, description="image server (backend http)")
-    flux_model: str = Field(default="black-forest-labs/FLUX.1-dev", validation_alias="BATCHVIDEO_FLUX_MODEL")
+    backend: Literal["placeholder", "flux", "http"] = Field(default="placeholder",
+                                                           json_schema_extra=feeds("image_gen.backend"))
+    url: str | None = Field(default=None, description="image server (backend http); POST {url}/generate JSON → PNG",
+                            json_schema_extra=feeds("image_gen.url"))
+    flux_model: str = Field(default="black-forest-labs/FLUX.1-dev", validation_alias="BATCHVIDEO_FLUX_MODEL",
+                            description="Flux model path or id (backend flux)",
+                            json_schema_extra=feeds("image_gen.model"))
     lora_dir: Path | None = Field(default=None, validation_alias="BATCHVIDEO_LORA_DIR",
-                                  description="LoRA weights by topic.lora_name; default <data dir>/loras")
+                                  description="LoRA weights by topic.lora_name; default <data dir>/loras",
+                                  json_schema_extra=feeds("image_gen.lora_dir"))
 
 
 class LipSyncSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_LIPSYNC_")
 
-    backend: Literal["placeholder", "http"] = "placeholder"
-    url: str | None = Field(default=None, description="lip-sync model server (backend http)")
+    backend: Literal["placeholder", "http"] = Field(default="placeholder", json_schema_extra=feeds("lipsync.backend"))
+    url: str | None = Field(default=None, description="lip-sync model server (backend http)",
+                            json_schema_extra=feeds("lipsync.url"))
 
 
 class LLMSettings(Section):
     model_config = SettingsConfigDict(env_prefix="BATCHVIDEO_LLM_")
 
-    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; template prompts without")
-    model: str | None = None
-    api_key: SecretStr | None = None
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; template prompts without",
+                                 json_schema_extra=feeds("llm.base_url"))
+    model: str | None = Field(default=None, description="chat model name", json_schema_extra=feeds("llm.model"))
+    api_key: SecretStr | None = Field(default=None, description="API key", json_schema_extra=feeds("llm.api_key"))
 
 
 class ExecutorSettings(Section):

