@@ -55,3 +55,14 @@ def test_executor_chosen_by_environment(monkeypatch, executor):
     matches = [name for name, definition in _executor_definitions().items()
                if chosen.name == definition.name and chosen.executor_creation_fn is definition.executor_creation_fn]
     assert matches == [executor], (chosen.name, matches)
+
+
+@pytest.mark.parametrize("executor", ["multiprocess", "k8s", "docker"])
+def test_the_chosen_executor_runs_steps_at_the_configured_concurrency(monkeypatch, executor):
+    """The executor is not only the right kind: the configuration it resolves to at launch holds the
+    settings (here BATCHVIDEO_MAX_CONCURRENT), not its own defaults."""
+    monkeypatch.setenv("BATCHVIDEO_EXECUTOR", executor)
+    monkeypatch.setenv("BATCHVIDEO_MAX_CONCURRENT", "3")
+    resolved = build_definitions().resolve_job_def("render_video").executor_def.config_schema.resolve_config({})
+    assert resolved.success, resolved.errors
+    assert resolved.value["config"]["max_concurrent"] == 3
