@@ -286,23 +286,10 @@ def _import_chunk(session_scope, url: str, batch: list[tuple[int, dict | Excepti
                  for noun, table in SCRIPT_REFERENCES.items()}
         good: list[tuple[int, dict[str, Any]]] = []
         for line_no, data in lines:
-            data = dict(data)
-            references = {noun: data.pop(noun, None) for noun in SCRIPT_REFERENCES}
             try:
-                script = validate(ScriptRow, data)
-                values = script.model_dump(exclude={"extra"})
-                values["extra"] = script.extra.model_dump(exclude_unset=True)
-                rows = {}
-                for noun, key in references.items():
-                    rows[noun] = None if key in (None, "") else found[noun].get(str(key))
-                    if key not in (None, "") and rows[noun] is None:
-                        raise BadScriptError(noun, f"unknown {noun} {key!r}")
-                    values[f"{noun}_id"] = rows[noun].id if rows[noun] is not None else None
-                _check_spoken(rows["language"], script)
+                good.append((line_no, _script_values(data, found)))
             except BadScriptError as exc:
                 refuse(line_no, str(exc))
-                continue
-            good.append((line_no, values))
         if not good:
             return 0
         try:  # the whole chunk in one statement and one transaction
@@ -315,18 +302,44 @@ def _import_chunk(session_scope, url: str, batch: list[tuple[int, dict | Excepti
             session.rollback()
             written = None
     if written is None:  # the database refused a value: find which line, one row per transaction
-        written = []
-        for line_no, values in good:
-            try:
-                with session_scope(url) as session:
-                    written.append((line_no, session.scalar(insert(Script).returning(Script.id), values)))
-            except (SQLAlchemyError, ValueError) as exc:
-                if not _refused_value(exc):
-                    raise
-                refuse(line_no, f"row: the database refused it ({_one_line(exc)})")
+        written = _insert_one_by_one(session_scope, url, good, refuse)
     for line_no, script_id in written:  # committed: now they exist
         added(line_no, script_id)
     return len(written)
+
+
+def _script_values(data: dict, found: dict[str, dict]) -> dict[str, Any]:
+    """The scripts row of one valid import line, its references (`language`, `topic`, …) resolved
+    through `found` (noun → key → row) to IDs; BadScriptError names the field that is not."""
+    data = dict(data)
+    references = {noun: data.pop(noun, None) for noun in SCRIPT_REFERENCES}
+    script = validate(ScriptRow, data)
+    values = script.model_dump(exclude={"extra"})
+    values["extra"] = script.extra.model_dump(exclude_unset=True)
+    rows = {}
+    for noun, key in references.items():
+        rows[noun] = None if key in (None, "") else found[noun].get(str(key))
+        if key not in (None, "") and rows[noun] is None:
+            raise BadScriptError(noun, f"unknown {noun} {key!r}")
+        values[f"{noun}_id"] = rows[noun].id if rows[noun] is not None else None
+    _check_spoken(rows["language"], script)
+    return values
+
+
+def _insert_one_by_one(session_scope, url: str, good: list[tuple[int, dict[str, Any]]],
+                       refuse: Callable[[int, str], None]) -> list[tuple[int, int]]:
+    """Insert each row in its own transaction, refusing the lines whose value the database refuses;
+    (line, script ID) of those written."""
+    written = []
+    for line_no, values in good:
+        try:
+            with session_scope(url) as session:
+                written.append((line_no, session.scalar(insert(Script).returning(Script.id), values)))
+        except (SQLAlchemyError, ValueError) as exc:
+            if not _refused_value(exc):
+                raise
+            refuse(line_no, f"row: the database refused it ({_one_line(exc)})")
+    return written
 
 
 def _insert_scripts(session: Session, rows: list[dict[str, Any]]) -> list[int]:

@@ -417,7 +417,8 @@ def scripts_delete(ids: tuple[int, ...]) -> None:
 
 
 def _table_group(name: str) -> click.Group:
-    """`batchvideo <name> add|update|list|show|delete|import|export` for one reference table."""
+    """`batchvideo <name> add|update|list|show|delete|import|export` for one reference table: the click
+    wiring; each command's work is a `_table_*` function below."""
     from batchvideo_app.catalog import TABLES
 
     table = TABLES[name]
@@ -443,83 +444,28 @@ def _table_group(name: str) -> click.Group:
     @click.option("--rerender", is_flag=True, help="also render again the scripts that use it")
     def update(key: str, rerender: bool, **values) -> None:
         """Change the given fields; prints the scripts that use the row (rendered again only with --rerender)."""
-        from batchvideo_app.catalog import find, scripts_using
-        from batchvideo_resources.db import session_scope
-
-        changes = _given(values)
-        if not changes:
-            raise click.UsageError("nothing to update: give at least one --FIELD VALUE")
-        _write(table, {table.key: key, **changes}, create=False, replace=False)
-        echo(f"updated {table.describe(key)}: {', '.join(changes)}")
-        with session_scope(settings.db_url()) as session:
-            users = scripts_using(session, table, find(session, table, key))
-        if not users:
-            echo("no scripts use it")
-            return
-        _dagster_env()
-        from batchvideo_app.render import observe_edit, rerender_after_edit
-
-        stages = observe_edit(users)  # the UI now shows the stages the edit made stale
-        echo(f"scripts using it: {', '.join(map(str, users))}")
-        for script_id, selection in stages.items():
-            names = "every stage" if selection is None else ", ".join(k.to_user_string() for k in selection)
-            echo(f"  script {script_id}: stale: {names}")
-        if not stages:
-            echo("no stage of theirs depends on the changed fields")
-        elif not rerender:
-            echo("nothing rendered; --rerender renders the stale stages now")
-        else:
-            echo(f"rendering the stale stages of {len(stages)} script(s)…")
-            if not _echo_results(rerender_after_edit(stages)):
-                raise SystemExit(1)
+        _table_update(table, key, _given(values), rerender)
 
     @group.command("list")
     @click.option("--json", "as_json", is_flag=True, help="one JSON array, for scripts")
     @click.option("--deleted", is_flag=True, help="include soft-deleted rows")
     def list_(as_json: bool, deleted: bool) -> None:
         """Every row with the number of scripts using it."""
-        rows = _listing(table, deleted=deleted)
-        if as_json:
-            echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str), data=True)
-            return
-        for item in rows:
-            details = [f"{k}={_cell(v)}" for k, v in item.items()
-                       if k not in (table.key, "scripts", "deleted_at") and v not in (None, "", [], {})]
-            state = f"deleted {item['deleted_at']}\t" if item.get("deleted_at") else ""
-            echo(f"{item[table.key]}\t{state}scripts={item['scripts']}\t" + "  ".join(details))
-        if not rows:
-            echo(f"no {name}", err=True)
+        _table_list(table, name, as_json, deleted)
 
     @group.command("show")
     @click.argument("key", metavar=table.key.upper())
     @click.option("--json", "as_json", is_flag=True, help="one JSON object, for scripts")
     def show(key: str, as_json: bool) -> None:
         """All fields of one row, and the scripts that use it."""
-        item = next((i for i in _listing(table, deleted=True, ids=True) if i[table.key] == key), None)
-        if item is None:
-            raise click.ClickException(f"no {table.describe(key)}")
-        if as_json:
-            echo(json.dumps(item, ensure_ascii=False, indent=1, default=str), data=True)
-            return
-        for field, value in item.items():
-            echo(f"{field}: {_cell(value) if value not in (None, '') else '-'}")
+        _table_show(table, key, as_json)
 
     @group.command("delete")
     @click.argument("key", metavar=table.key.upper())
     @click.option("--force", is_flag=True, help="delete even while scripts use it (their renders then fail)")
     def delete(key: str, force: bool) -> None:
         """Soft-delete: hidden from listings and new scripts; refused while scripts use it."""
-        from batchvideo_app.catalog import soft_delete
-        from batchvideo_resources.db import session_scope
-        from batchvideo_resources.script_spec import BadScriptError
-
-        try:
-            with session_scope(settings.db_url()) as session:
-                _, users = soft_delete(session, table, key, force=force)
-        except BadScriptError as exc:
-            raise click.ClickException(exc.problem) from None
-        echo(f"deleted {table.describe(key)}" +
-                   (f"; scripts {', '.join(map(str, users))} still refer to it" if users else ""))
+        _table_delete(table, key, force)
 
     @group.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -540,22 +486,102 @@ def _table_group(name: str) -> click.Group:
                   help="file to write (default: standard output)")
     def export(keys: tuple[str, ...], fmt: str | None, output: Path | None) -> None:
         """Every row (not deleted), or those named, in the form `import` reads back."""
-        fmt = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix.lower() in (".csv", ".jsonl")
-                      else "jsonl")
-        rows = [{k: v for k, v in item.items() if k in table.fields} for item in _listing(table, deleted=False)
-                if not keys or item[table.key] in keys]
-        missing = set(keys) - {row[table.key] for row in rows}
-        if missing:
-            raise click.ClickException(f"no {table.describe(sorted(missing)[0])}")
-        text = _to_csv(table.fields, rows) if fmt == "csv" else "".join(
-            json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        if output is None:
-            echo(text, nl=False, data=True)
-        else:
-            output.write_text(text, encoding="utf-8")
-            echo(f"exported {len(rows)} {name} to {output}", err=True)
+        _table_export(table, name, keys, fmt, output)
 
     return group
+
+
+def _table_update(table, key: str, changes: dict, rerender: bool) -> None:
+    from batchvideo_app.catalog import find, scripts_using
+    from batchvideo_resources.db import session_scope
+
+    if not changes:
+        raise click.UsageError("nothing to update: give at least one --FIELD VALUE")
+    _write(table, {table.key: key, **changes}, create=False, replace=False)
+    echo(f"updated {table.describe(key)}: {', '.join(changes)}")
+    with session_scope(settings.db_url()) as session:
+        users = scripts_using(session, table, find(session, table, key))
+    if not users:
+        echo("no scripts use it")
+        return
+    _report_stale(users, rerender)
+
+
+def _report_stale(users: list[int], rerender: bool) -> None:
+    """The stages of `users` an edit made stale (observed, so the UI shows them too); rendered again
+    with `rerender`."""
+    _dagster_env()
+    from batchvideo_app.render import observe_edit, rerender_after_edit
+
+    stages = observe_edit(users)  # the UI now shows the stages the edit made stale
+    echo(f"scripts using it: {', '.join(map(str, users))}")
+    for script_id, selection in stages.items():
+        names = "every stage" if selection is None else ", ".join(k.to_user_string() for k in selection)
+        echo(f"  script {script_id}: stale: {names}")
+    if not stages:
+        echo("no stage of theirs depends on the changed fields")
+    elif not rerender:
+        echo("nothing rendered; --rerender renders the stale stages now")
+    else:
+        echo(f"rendering the stale stages of {len(stages)} script(s)…")
+        if not _echo_results(rerender_after_edit(stages)):
+            raise SystemExit(1)
+
+
+def _table_list(table, name: str, as_json: bool, deleted: bool) -> None:
+    rows = _listing(table, deleted=deleted)
+    if as_json:
+        echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str), data=True)
+        return
+    for item in rows:
+        details = [f"{k}={_cell(v)}" for k, v in item.items()
+                   if k not in (table.key, "scripts", "deleted_at") and v not in (None, "", [], {})]
+        state = f"deleted {item['deleted_at']}\t" if item.get("deleted_at") else ""
+        echo(f"{item[table.key]}\t{state}scripts={item['scripts']}\t" + "  ".join(details))
+    if not rows:
+        echo(f"no {name}", err=True)
+
+
+def _table_show(table, key: str, as_json: bool) -> None:
+    item = next((i for i in _listing(table, deleted=True, ids=True) if i[table.key] == key), None)
+    if item is None:
+        raise click.ClickException(f"no {table.describe(key)}")
+    if as_json:
+        echo(json.dumps(item, ensure_ascii=False, indent=1, default=str), data=True)
+        return
+    for field, value in item.items():
+        echo(f"{field}: {_cell(value) if value not in (None, '') else '-'}")
+
+
+def _table_delete(table, key: str, force: bool) -> None:
+    from batchvideo_app.catalog import soft_delete
+    from batchvideo_resources.db import session_scope
+    from batchvideo_resources.script_spec import BadScriptError
+
+    try:
+        with session_scope(settings.db_url()) as session:
+            _, users = soft_delete(session, table, key, force=force)
+    except BadScriptError as exc:
+        raise click.ClickException(exc.problem) from None
+    echo(f"deleted {table.describe(key)}" +
+               (f"; scripts {', '.join(map(str, users))} still refer to it" if users else ""))
+
+
+def _table_export(table, name: str, keys: tuple[str, ...], fmt: str | None, output: Path | None) -> None:
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix.lower() in (".csv", ".jsonl")
+                  else "jsonl")
+    rows = [{k: v for k, v in item.items() if k in table.fields} for item in _listing(table, deleted=False)
+            if not keys or item[table.key] in keys]
+    missing = set(keys) - {row[table.key] for row in rows}
+    if missing:
+        raise click.ClickException(f"no {table.describe(sorted(missing)[0])}")
+    text = _to_csv(table.fields, rows) if fmt == "csv" else "".join(
+        json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if output is None:
+        echo(text, nl=False, data=True)
+    else:
+        output.write_text(text, encoding="utf-8")
+        echo(f"exported {len(rows)} {name} to {output}", err=True)
 
 
 def _given(values: dict) -> dict:

@@ -233,6 +233,19 @@ def video_findings(path: Path, canvas: tuple[int, int], narration_ms: int,
     info = probe_or_fail(path, found, "video")
     if info is None:
         return found
+    video, audio = _check_streams(info, canvas, narration_ms, found)
+    if audio is not None:
+        _check_loudness(path, measured, found)
+    if motion and video is not None:
+        _check_motion(path, info.duration_s, static_spans_ms, measured, found)
+    found.facts.update({"resolution": f"{info.width}x{info.height}", "narration_ms": narration_ms,
+                        "measured_during_encode": measured is not None})
+    return found
+
+
+def _check_streams(info, canvas: tuple[int, int], narration_ms: int, found: Findings) -> tuple[dict | None, dict | None]:
+    """Codecs, resolution and each stream's duration against the narration; the video stream (not a
+    cover picture) and the audio stream, None where missing."""
     v = next((s for s in info.streams if s["codec_type"] == "video"
               and not s.get("disposition", {}).get("attached_pic")), None)
     a = next((s for s in info.streams if s["codec_type"] == "audio"), None)
@@ -254,33 +267,37 @@ def video_findings(path: Path, canvas: tuple[int, int], narration_ms: int,
         if abs(seconds * 1000 - narration_ms) > DURATION_TOLERANCE_MS:
             found.fail(f"{name} stream lasts {seconds * 1000:.0f} ms, the narration {narration_ms} ms "
                        f"(tolerance {DURATION_TOLERANCE_MS} ms)")
-    if a is not None:
-        try:
-            lufs = measured["integrated_lufs"] if measured else measure_loudness(path)["integrated_lufs"]
-            found.facts["integrated_lufs"] = round(lufs, 2)
-            if abs(lufs - TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
-                found.fail(f"integrated loudness {lufs:.1f} LUFS is not within ±{LOUDNESS_TOLERANCE_LU} LU "
-                           f"of {TARGET_LUFS} LUFS")
-        except MediaError as exc:
-            found.fail(f"loudness cannot be measured: {str(exc)[-200:]}")
-    if motion and v is not None:
-        try:
-            black, frozen = ((measured["black_s"], measured["frozen_s"]) if measured
-                             else black_and_frozen(path, info.duration_s))
-        except MediaError as exc:
-            found.fail(f"video does not decode: {str(exc)[-200:]}")
-        else:
-            for start, end in black:
-                found.fail(f"black from {start:.1f} s to {end:.1f} s")
-            allowed = [(s, e) for s, e in frozen if freeze_allowed(s, e, static_spans_ms)]
-            for start, end in frozen:
-                if (start, end) not in allowed:
-                    found.fail(f"frozen from {start:.1f} s to {end:.1f} s")
-            found.facts.update({"black_stretches": len(black), "frozen_stretches": len(frozen) - len(allowed),
-                                "static_broll_stretches": len(allowed)})
-    found.facts.update({"resolution": f"{info.width}x{info.height}", "narration_ms": narration_ms,
-                        "measured_during_encode": measured is not None})
-    return found
+    return v, a
+
+
+def _check_loudness(path: Path, measured: dict | None, found: Findings) -> None:
+    try:
+        lufs = measured["integrated_lufs"] if measured else measure_loudness(path)["integrated_lufs"]
+        found.facts["integrated_lufs"] = round(lufs, 2)
+        if abs(lufs - TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
+            found.fail(f"integrated loudness {lufs:.1f} LUFS is not within ±{LOUDNESS_TOLERANCE_LU} LU "
+                       f"of {TARGET_LUFS} LUFS")
+    except MediaError as exc:
+        found.fail(f"loudness cannot be measured: {str(exc)[-200:]}")
+
+
+def _check_motion(path: Path, duration_s: float, static_spans_ms: list[tuple[int, int]], measured: dict | None,
+                  found: Findings) -> None:
+    """No black stretch, and no frozen one outside a static b-roll shot."""
+    try:
+        black, frozen = ((measured["black_s"], measured["frozen_s"]) if measured
+                         else black_and_frozen(path, duration_s))
+    except MediaError as exc:
+        found.fail(f"video does not decode: {str(exc)[-200:]}")
+        return
+    for start, end in black:
+        found.fail(f"black from {start:.1f} s to {end:.1f} s")
+    allowed = [(s, e) for s, e in frozen if freeze_allowed(s, e, static_spans_ms)]
+    for start, end in frozen:
+        if (start, end) not in allowed:
+            found.fail(f"frozen from {start:.1f} s to {end:.1f} s")
+    found.facts.update({"black_stretches": len(black), "frozen_stretches": len(frozen) - len(allowed),
+                        "static_broll_stretches": len(allowed)})
 
 
 # ------------------------------------------------------------------------------------------ cover

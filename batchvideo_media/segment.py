@@ -193,6 +193,28 @@ def ends_clause(text: str) -> bool:
     return bool(core) and core[-1] in _CLAUSE_MARKS
 
 
+def _break_cost(pieces: list[str], inside: list[bool], k: int) -> float:
+    """What a cut before piece `k` costs: nothing at the ends or after clause punctuation, more
+    between plain words, much more before closing punctuation, inside brackets or quotes, inside a
+    number or before an enclitic particle; a cut with nothing on one side is impossible."""
+    if k in (0, len(pieces)):
+        return 0.0
+    before = "".join(pieces[:k]).rstrip()
+    after = "".join(pieces[k:]).lstrip()
+    if not before or not after:
+        return float("inf")
+    cost = 0.0 if ends_clause(before) else _WORD_BREAK_COST
+    if after[0] in _NO_CUE_START or before[-1] in OPENERS:
+        cost += _KINSOKU_COST
+    if inside[k]:
+        cost += _GROUP_BREAK_COST
+    if splits_number(before, after):
+        cost += _NUMBER_BREAK_COST
+    if after[0] in _ENCLITICS:
+        cost += _ENCLITIC_COST
+    return cost
+
+
 def plan_cues(text: str, fits: Callable[[str], bool], max_width: int, seconds: Callable[[str], float],
               min_s: float = 1.0, max_s: float = 6.0) -> list[str]:
     """Cut one sentence into cues: each `fits` (the line layout allows it) and lasts `min_s`–`max_s`
@@ -208,24 +230,6 @@ def plan_cues(text: str, fits: Callable[[str], bool], max_width: int, seconds: C
 
     def chunk(i: int, j: int) -> str:
         return "".join(pieces[i:j]).strip()
-
-    def break_cost(k: int) -> float:
-        if k in (0, n):
-            return 0.0
-        before = "".join(pieces[:k]).rstrip()
-        after = "".join(pieces[k:]).lstrip()
-        if not before or not after:
-            return float("inf")
-        cost = 0.0 if ends_clause(before) else _WORD_BREAK_COST
-        if after[0] in _NO_CUE_START or before[-1] in OPENERS:
-            cost += _KINSOKU_COST
-        if inside[k]:
-            cost += _GROUP_BREAK_COST
-        if splits_number(before, after):
-            cost += _NUMBER_BREAK_COST
-        if after[0] in _ENCLITICS:
-            cost += _ENCLITIC_COST
-        return cost
 
     starts = [k for k in range(n) if not pieces[k].isspace()]
     cuts = [k for k in starts if k > 0] + [n]
@@ -243,7 +247,7 @@ def plan_cues(text: str, fits: Callable[[str], bool], max_width: int, seconds: C
             if not piece or (not single and not fits(piece)):
                 continue
             duration = seconds(piece)
-            cost = cost_i + _CUE_COST + 0.3 * duration ** 2 + break_cost(j)
+            cost = cost_i + _CUE_COST + 0.3 * duration ** 2 + _break_cost(pieces, inside, j)
             cost += _SHORT_COST * max(0.0, min_s - duration) + _LONG_COST * max(0.0, duration - max_s)
             options.append((cost, i))
         if options:

@@ -67,6 +67,8 @@ class Narration:
 
 def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work: Path, *, language: str,
                          voice: str, speed: float, limit: int, reference_audio: str | None = None) -> Narration:
+    """Speak `sentences` cue by cue into `out`: cut into cues, synthesised, re-cut where a piece
+    came out too long, short cues merged, joined with pauses that leave time to read, and timed."""
     texts: list[str] = []  # every synthesised piece
     plan: list[list[Cue]] = []
     for sentence in sentences:
@@ -76,10 +78,43 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             texts.append(chunk)
         plan.append(cues)
     provenance: dict = {}
-    paths = _synthesize(tts, texts, work / "round0", language, voice, speed, reference_audio, provenance)
-    seconds = [_speech_seconds(p) for p in paths]
 
-    # A piece that came out longer than a cue may last is cut again with the measured speaking rate.
+    def synthesize(pieces: list[str], folder: str) -> list[Path]:
+        return _synthesize(tts, pieces, work / folder, language, voice, speed, reference_audio, provenance)
+
+    paths = synthesize(texts, "round0")
+    seconds = [_speech_seconds(p) for p in paths]
+    _recut_long_cues(plan, texts, paths, seconds, synthesize, language, limit)
+    for cues in plan:
+        _merge_short(cues, seconds, limit)
+
+    order = [index for cues in plan for cue in cues for index in cue.parts]
+    pauses, tail_ms = _pauses(plan, texts, seconds, language)
+    timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses, tail_ms=tail_ms)
+    span = {index: (t.start_ms, t.end_ms) for index, t in zip(order, timings)}
+    trimmed = {index: t.trimmed_ms for index, t in zip(order, timings)}
+    spoken = [spoken_form(t, language) or t for t in texts]
+    samples, rate = read_pcm16_mono(out)
+    duration_ms = round(len(samples) * 1000 / rate)
+    timed = []
+    for cues in plan:
+        entries = []
+        for k, cue in enumerate(cues):
+            start = span[cue.parts[0]][0]
+            if k:  # switch inside the pause, just before the cue's sound (engines start speaking at once)
+                start = max((span[cues[k - 1].parts[-1]][1] + start) // 2, start - SWITCH_LEAD_MS)
+            measured = [_reported_words(texts[i], spoken[i], paths[i], *span[i], trimmed[i], language)
+                        for i in cue.parts]
+            entries.append((cue.text, start, span[cue.parts[-1]][1], _joined(spoken[i] for i in cue.parts),
+                            _cue_words(measured, start) if all(measured) else None))
+        timed.append(entries)
+    return Narration(_manifest(sentences, timed, samples, rate, duration_ms, language), duration_ms, provenance)
+
+
+def _recut_long_cues(plan: list[list[Cue]], texts: list[str], paths: list[Path], seconds: list[float],
+                     synthesize, language: str, limit: int) -> None:
+    """A piece that came out longer than a cue may last is cut again with the measured speaking rate
+    and the new pieces synthesised; `plan`, `texts`, `paths` and `seconds` grow in place."""
     long = [(s, c) for s, cues in enumerate(plan) for c, cue in enumerate(cues) if seconds[cue.parts[0]] > CUE_MAX_S]
     for s, c in reversed(long):
         cue = plan[s][c]
@@ -90,20 +125,19 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             continue
         new = list(range(len(texts), len(texts) + len(chunks)))
         texts.extend(chunks)
-        new_paths = _synthesize(tts, chunks, work / f"round1-{s}-{c}", language, voice, speed, reference_audio,
-                                provenance)
+        new_paths = synthesize(chunks, f"round1-{s}-{c}")
         paths.extend(new_paths)
         seconds.extend(_speech_seconds(p) for p in new_paths)
         plan[s][c:c + 1] = [Cue(chunk, [index]) for chunk, index in zip(chunks, new)]
 
-    for cues in plan:
-        _merge_short(cues, seconds, limit)
 
-    order = [index for cues in plan for cue in cues for index in cue.parts]
+def _pauses(plan: list[list[Cue]], texts: list[str], seconds: list[float], language: str) -> tuple[list[int], int]:
+    """The pause after every piece but the last (word, clause or sentence length), and the silence
+    after the last; a cue that takes longer to read than to say gets a longer pause after it
+    (reading_pause_ms)."""
     pauses, tail_ms = [], 100
     for cues_index, cues in enumerate(plan):
         flat = [index for cue in cues for index in cue.parts]
-        # A cue that takes longer to read than to say gets a longer pause after it (reading_pause_ms).
         ending = {cue.parts[-1]: cue for cue in cues}
 
         def pause_after(index: int, base_ms: int) -> int:
@@ -117,25 +151,7 @@ def synthesize_narration(tts: TTSResource, sentences: list[str], out: Path, work
             pauses.append(pause_after(flat[-1], SENTENCE_PAUSE_MS))
         else:  # the last cue may need silence after it too
             tail_ms = pause_after(flat[-1], 100)
-    timings = join_wavs([(texts[i], paths[i]) for i in order], out, pause_ms=pauses, tail_ms=tail_ms)
-    span = {index: (t.start_ms, t.end_ms) for index, t in zip(order, timings)}
-    trimmed = {index: t.trimmed_ms for index, t in zip(order, timings)}
-    spoken = [spoken_form(t, language) or t for t in texts]
-    samples, rate = read_pcm16_mono(out)
-    duration_ms = round(len(samples) * 1000 / rate)
-    timed = []
-    for sentence, cues in zip(sentences, plan):
-        entries = []
-        for k, cue in enumerate(cues):
-            start = span[cue.parts[0]][0]
-            if k:  # switch inside the pause, just before the cue's sound (engines start speaking at once)
-                start = max((span[cues[k - 1].parts[-1]][1] + start) // 2, start - SWITCH_LEAD_MS)
-            measured = [_reported_words(texts[i], spoken[i], paths[i], *span[i], trimmed[i], language)
-                        for i in cue.parts]
-            entries.append((cue.text, start, span[cue.parts[-1]][1], _joined(spoken[i] for i in cue.parts),
-                            _cue_words(measured, start) if all(measured) else None))
-        timed.append(entries)
-    return Narration(_manifest(sentences, timed, samples, rate, duration_ms, language), duration_ms, provenance)
+    return pauses, tail_ms
 
 
 def _reported_words(display: str, spoken: str, piece: Path, start_ms: int, end_ms: int, trimmed_ms: float,

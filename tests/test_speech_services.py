@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from batchvideo_media.alignment import align_sentences, proportional_timings
 from batchvideo_media.audio import join_wavs, wav_duration_ms
-from batchvideo_resources.asr import ASRResource, align_sentences, proportional_timings
+from batchvideo_resources.asr import ASRResource
 from batchvideo_resources.http_retry import (
     PermanentServiceError,
     ServiceUnavailable,

@@ -71,19 +71,14 @@ def pip_box(canvas: tuple[int, int]) -> tuple[int, int, int]:
     return w, cw - w - margin, bottom
 
 
-def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int], out: Path,
-                        width: int, height: int, *, ass: Path | None = None,
-                        canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
-                        transition_frames: int = 0, overlays: list[Overlay] | None = None,
-                        threads: int | None = 1, encoder: str = LIBX264) -> list[str]:
-    """ffmpeg arguments encoding one chunk (video only) to `out` with `encoder` (libx264 or h264_nvenc).
+Requests = dict[int, list[tuple[int, int, str]]]  # shot → (first frame, frames, label) of each piece of it
 
-    The chunk is a concat of shot bodies and, with transitions, short transition pieces: `xfade` only
-    ever sees the tf frames it blends (it has no yuv420p path in ffmpeg 5.x, so feeding it whole
-    shots would convert every frame), and everything else stays yuv420p end to end."""
-    tf = transition_frames
-    n_total = len(shots)
-    requests: dict[int, list[tuple[int, int, str]]] = {}
+
+def piece_order(chunk: Chunk, counts: list[int], tf: int) -> tuple[list[tuple], Requests]:
+    """What the chunk concatenates, in order: ("b", label) a shot body, ("x", a, b, boundary) a
+    transition blending the tf frames after shot `boundary` with the tf first of the next; and the
+    frames each of those needs from each shot."""
+    requests: Requests = {}
 
     def need(shot: int, first: int, frames: int) -> str:
         label = f"s{shot}r{len(requests.setdefault(shot, []))}"
@@ -99,17 +94,23 @@ def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int],
         order.append(("b", need(j, head, counts[j] - head)))
         if tf and pos < len(chunk.shots) - 1:
             order.append(("x", need(j, counts[j], tf), need(chunk.shots[pos + 1], 0, tf), j))
+    return order, requests
 
+
+def source_chains(shots: list[ShotMedia], counts: list[int], requests: Requests, tf: int,
+                  width: int, height: int) -> tuple[list[str], list[str]]:
+    """Inputs and filter chains that cut every requested piece out of its shot, at width×height:
+    a still enlarged and panned (motion_crop), a clip scaled, cropped and held on its last frame."""
     args: list[str] = []
     chains: list[str] = []
     big_w, big_h = even(width * MOTION_SCALE), even(height * MOTION_SCALE)
     for k, (j, reqs) in enumerate(sorted(requests.items())):
         shot = shots[j]
-        span = counts[j] + (tf if j < n_total - 1 else 0)
+        span = counts[j] + (tf if j < len(shots) - 1 else 0)
         labels = [label for _, _, label in reqs]
         fan = f"split={len(reqs)}" + "".join(f"[{label}in]" for label in labels) if len(reqs) > 1 else None
+        args += ["-threads", "1", "-i", str(shot.path)]
         if shot.kind == "image":
-            args += ["-threads", "1", "-i", str(shot.path)]
             head = (f"[{k}:v]scale={big_w}:{big_h}:force_original_aspect_ratio=increase,crop={big_w}:{big_h},"
                     f"format=yuv420p,setsar=1")
             chains.append(f"{head},{fan}" if fan else f"{head}[{labels[0]}in]")
@@ -119,16 +120,19 @@ def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int],
         else:  # broll / presenter: a real clip, cut to the shot; the last frame is held if it is short
             # Decoded from its start (a clip may be shorter than its shot, so seeking past its end
             # would yield nothing to hold); b-roll clips are shot-length, so this costs little.
-            base = 0
             length = max(first + frames for first, frames, _ in reqs)
-            args += ["-threads", "1", "-i", str(shot.path)]
             head = (f"[{k}:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
                     f"fps={FPS},format=yuv420p,setsar=1,tpad=stop_mode=clone:stop={length},"
                     f"trim=end_frame={length},setpts=N/{FPS}/TB,settb=1/{FPS}")
             chains.append(f"{head},{fan}" if fan else f"{head}[{labels[0]}in]")
             for first, frames, label in reqs:
-                chains.append(f"[{label}in]trim=start_frame={first - base}:end_frame={first - base + frames},"
+                chains.append(f"[{label}in]trim=start_frame={first}:end_frame={first + frames},"
                               f"setpts=N/{FPS}/TB[{label}]")
+    return args, chains
+
+
+def join_pieces(order: list[tuple], transitions: list[str] | None, tf: int, chains: list[str]) -> str:
+    """Append the transitions and the concat of the pieces to `chains`; the joined video's label."""
     parts = []
     for item in order:
         if item[0] == "b":
@@ -140,23 +144,20 @@ def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int],
         chains.append(f"[{a_label}][{b_label}]xfade=transition={kind}:duration={tf / FPS}:offset=0,"
                       f"format=yuv420p,setsar=1[t{boundary}]")
         parts.append(f"t{boundary}")
-    if len(parts) > 1:
-        chains.append("".join(f"[{p}]" for p in parts) + f"concat=n={len(parts)}:v=1:a=0[vcat]")
-        video = "vcat"
-    else:
-        video = parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    chains.append("".join(f"[{p}]" for p in parts) + f"concat=n={len(parts)}:v=1:a=0[vcat]")
+    return "vcat"
+
+
+def overlay_chains(overlays: list[Overlay], chunk: Chunk, out_size: tuple[int, int], video: str,
+                   args: list[str], chains: list[str]) -> str:
+    """Append the inputs and chains of the presenter clips that show during this chunk, picture-in-
+    picture with a white border, each from where it is at the chunk's start; the result's label."""
     start_s = chunk.start_frame / FPS
-    chains.append(f"[{video}]trim=end_frame={chunk.frames},setpts=N/{FPS}/TB+{start_s}/TB[vt]")
-    video = "vt"
-    out_w, out_h = canvas or (width, height)
-    if canvas:
-        cw, ch = canvas
-        scaled_h = even(height * cw / width)
-        chains.append(f"[{video}]scale={cw}:{scaled_h},pad={cw}:{ch}:0:{(ch - scaled_h) // 2}:color=black[vcan]")
-        video = "vcan"
     chunk_start_ms = chunk.start_frame * 1000 / FPS
     chunk_end_ms = (chunk.start_frame + chunk.frames) * 1000 / FPS
-    for m, ov in enumerate(overlays or []):
+    for m, ov in enumerate(overlays):
         if ov.end_ms <= chunk_start_ms or ov.start_ms >= chunk_end_ms:
             continue
         idx = args.count("-i")
@@ -165,13 +166,40 @@ def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int],
         length = (min(ov.end_ms, chunk_end_ms) - max(ov.start_ms, chunk_start_ms)) / 1000
         args += (["-ss", f"{seek:.3f}"] if seek else []) + ["-t", f"{length:.3f}", "-threads", "1",
                                                              "-i", str(ov.path)]
-        pw, px, bottom = pip_box((out_w, out_h))
-        border = max(2, even(out_w * 0.004))
+        pw, px, bottom = pip_box(out_size)
+        border = max(2, even(out_size[0] * 0.004))
         chains.append(f"[{idx}:v]fps={FPS},scale={pw - 2 * border}:-2,format=yuv420p,"
                       f"pad=iw+{2 * border}:ih+{2 * border}:{border}:{border}:color=white,"
                       f"setpts=PTS-STARTPTS+{start_s + delay:.3f}/TB[pip{m}]")
         chains.append(f"[{video}][pip{m}]overlay=x={px}:y={bottom}-h:eof_action=pass[vo{m}]")
         video = f"vo{m}"
+    return video
+
+
+def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int], out: Path,
+                        width: int, height: int, *, ass: Path | None = None,
+                        canvas: tuple[int, int] | None = None, transitions: list[str] | None = None,
+                        transition_frames: int = 0, overlays: list[Overlay] | None = None,
+                        threads: int | None = 1, encoder: str = LIBX264) -> list[str]:
+    """ffmpeg arguments encoding one chunk (video only) to `out` with `encoder` (libx264 or h264_nvenc).
+
+    The chunk is a concat of shot bodies and, with transitions, short transition pieces: `xfade` only
+    ever sees the tf frames it blends (it has no yuv420p path in ffmpeg 5.x, so feeding it whole
+    shots would convert every frame), and everything else stays yuv420p end to end. Then, in this
+    order: trimmed to the chunk and timed at its place in the video, letterboxed onto `canvas`,
+    presenter overlays, burned subtitles, and the black/frozen detectors (motion.py)."""
+    tf = transition_frames
+    order, requests = piece_order(chunk, counts, tf)
+    args, chains = source_chains(shots, counts, requests, tf, width, height)
+    video = join_pieces(order, transitions, tf, chains)
+    chains.append(f"[{video}]trim=end_frame={chunk.frames},setpts=N/{FPS}/TB+{chunk.start_frame / FPS}/TB[vt]")
+    video = "vt"
+    if canvas:
+        cw, ch = canvas
+        scaled_h = even(height * cw / width)
+        chains.append(f"[{video}]scale={cw}:{scaled_h},pad={cw}:{ch}:0:{(ch - scaled_h) // 2}:color=black[vcan]")
+        video = "vcan"
+    video = overlay_chains(overlays or [], chunk, canvas or (width, height), video, args, chains)
     if ass is not None:
         chains.append(f"[{video}]ass=filename={filter_path(ass)}[vass]")
         video = "vass"
