@@ -417,12 +417,20 @@ def scripts_delete(ids: tuple[int, ...]) -> None:
 
 
 def _table_group(name: str) -> click.Group:
-    """`batchvideo <name> add|update|list|show|delete|import|export` for one reference table: the click
-    wiring; each command's work is a `_table_*` function below."""
+    """`batchvideo <name> add|update|list|show|delete|import|export` for one reference table. The
+    `_add_*_commands` are the click wiring; each command's work is a `_table_*` function."""
     from batchvideo_app.catalog import TABLES
 
     table = TABLES[name]
     group = click.Group(name, help=f"Manage {name}: add, update, list, show, delete, import and export.")
+
+    _add_writing_commands(group, table, name)
+    _add_reading_commands(group, table, name)
+    return group
+
+
+def _add_writing_commands(group: click.Group, table, name: str) -> None:
+    """add, update, delete, import."""
 
     def field_options(command):
         for field in reversed([f for f in table.fields if f != table.key]):
@@ -446,20 +454,6 @@ def _table_group(name: str) -> click.Group:
         """Change the given fields; prints the scripts that use the row (rendered again only with --rerender)."""
         _table_update(table, key, _given(values), rerender)
 
-    @group.command("list")
-    @click.option("--json", "as_json", is_flag=True, help="one JSON array, for scripts")
-    @click.option("--deleted", is_flag=True, help="include soft-deleted rows")
-    def list_(as_json: bool, deleted: bool) -> None:
-        """Every row with the number of scripts using it."""
-        _table_list(table, name, as_json, deleted)
-
-    @group.command("show")
-    @click.argument("key", metavar=table.key.upper())
-    @click.option("--json", "as_json", is_flag=True, help="one JSON object, for scripts")
-    def show(key: str, as_json: bool) -> None:
-        """All fields of one row, and the scripts that use it."""
-        _table_show(table, key, as_json)
-
     @group.command("delete")
     @click.argument("key", metavar=table.key.upper())
     @click.option("--force", is_flag=True, help="delete even while scripts use it (their renders then fail)")
@@ -478,6 +472,24 @@ def _table_group(name: str) -> click.Group:
 
         _import_lines(file, (table.key,), write)
 
+
+def _add_reading_commands(group: click.Group, table, name: str) -> None:
+    """list, show, export."""
+
+    @group.command("list")
+    @click.option("--json", "as_json", is_flag=True, help="one JSON array, for scripts")
+    @click.option("--deleted", is_flag=True, help="include soft-deleted rows")
+    def list_(as_json: bool, deleted: bool) -> None:
+        """Every row with the number of scripts using it."""
+        _table_list(table, name, as_json, deleted)
+
+    @group.command("show")
+    @click.argument("key", metavar=table.key.upper())
+    @click.option("--json", "as_json", is_flag=True, help="one JSON object, for scripts")
+    def show(key: str, as_json: bool) -> None:
+        """All fields of one row, and the scripts that use it."""
+        _table_show(table, key, as_json)
+
     @group.command("export")
     @click.argument("keys", nargs=-1, metavar=f"[{table.key.upper()}]...")
     @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None,
@@ -487,8 +499,6 @@ def _table_group(name: str) -> click.Group:
     def export(keys: tuple[str, ...], fmt: str | None, output: Path | None) -> None:
         """Every row (not deleted), or those named, in the form `import` reads back."""
         _table_export(table, name, keys, fmt, output)
-
-    return group
 
 
 def _table_update(table, key: str, changes: dict, rerender: bool) -> None:

@@ -1,4 +1,5 @@
-"""The project's modules import each other without cycles, and the packages depend one way:
+"""The project's modules import each other without cycles, the packages depend one way, and no
+function outside `defs/` runs past MAX_FUNCTION_LINES. The packages depend one way:
 batchvideo_media (ffmpeg, text, pictures) ← batchvideo_resources (settings, specs, Dagster resources)
 ← batchvideo_assets (the code location) ← batchvideo_app (the CLI).
 
@@ -123,3 +124,21 @@ def test_packages_depend_one_way():
         wrong += [f"{module} imports {name}" for name in imported_names(module, path)
                   if name.partition(".")[0] in forbidden]
     assert wrong == []
+
+
+# A function longer than this is split where a name explains the part (the asset bodies in defs/ are
+# held to "read, call one stage function, store" instead, which is shorter still).
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_outside_defs_is_longer_than_a_screen():
+    long = []
+    for module, path in project_modules().items():
+        if ".defs" in module:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{module}.{node.name}: {lines} lines")
+    assert long == []

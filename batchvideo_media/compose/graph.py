@@ -131,7 +131,7 @@ def source_chains(shots: list[ShotMedia], counts: list[int], requests: Requests,
     return args, chains
 
 
-def join_pieces(order: list[tuple], transitions: list[str] | None, tf: int, chains: list[str]) -> str:
+def concat_pieces(order: list[tuple], transitions: list[str] | None, tf: int, chains: list[str]) -> str:
     """Append the transitions and the concat of the pieces to `chains`; the joined video's label."""
     parts = []
     for item in order:
@@ -191,7 +191,7 @@ def build_chunk_command(chunk: Chunk, shots: list[ShotMedia], counts: list[int],
     tf = transition_frames
     order, requests = piece_order(chunk, counts, tf)
     args, chains = source_chains(shots, counts, requests, tf, width, height)
-    video = join_pieces(order, transitions, tf, chains)
+    video = concat_pieces(order, transitions, tf, chains)
     chains.append(f"[{video}]trim=end_frame={chunk.frames},setpts=N/{FPS}/TB+{chunk.start_frame / FPS}/TB[vt]")
     video = "vt"
     if canvas:
