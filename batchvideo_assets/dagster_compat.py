@@ -24,8 +24,8 @@ from dagster._cli.workspace.cli_target import (
     get_workspace_from_cli_opts,
 )
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
-from dagster._core.definitions.selector import JobSubsetSelector
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
+from dagster._core.definitions.selector import JobSubsetSelector
 from dagster._core.errors import DagsterExecutionInterruptedError, DagsterUserCodeUnreachableError
 from dagster._core.executor.in_process import InProcessExecutor
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
@@ -52,5 +52,6 @@ __all__ = [
     "CheckRunHealthResult", "DagsterGrpcClient", "DagsterUserCodeUnreachableError", "DefaultRunLauncher",
     "JobSubsetSelector", "WorkerStatus", "WorkspaceOpts", "deserialize_value", "get_code_location_from_workspace",
     "get_daemon_statuses", "get_remote_job_from_remote_repo", "get_remote_repository_from_code_location",
-    "get_workspace_from_cli_opts",
+    "get_workspace_from_cli_opts", "IN_PROC_CONFIG", "_core_in_process_executor_creation",
+    "DagsterExecutionInterruptedError", "InProcessExecutor", "check_captured_interrupt",
 ]

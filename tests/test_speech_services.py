@@ -119,16 +119,14 @@ def test_http_tts_speaks_the_contract_concurrently(tmp_path):
     in_flight = {"now": 0, "max": 0}
     with local_server(tts_reply(delay_s=0.25, in_flight=in_flight)) as (url, log):
         tts = TTSResource(backend="http", url=url, concurrency=4, timeout_s=5)
-        started = time.monotonic()
         paths = tts.synthesize_many(texts, tmp_path / "out", language="en-US", voice="narrator-a", speed=1.25,
                                     reference_audio=reference)
-        elapsed = time.monotonic() - started
     assert len(log) == len(texts) and all(entry["path"] == "/v1/tts" for entry in log)
     payloads = [json.loads(entry["body"]) for entry in log]
     assert sorted(p["text"] for p in payloads) == sorted(texts)
     assert all(p["language"] == "en-US" and p["voice"] == "narrator-a" and p["speed"] == 1.25 for p in payloads)
     assert all(base64.b64decode(p["reference_audio_b64"]) == reference.read_bytes() for p in payloads)
-    assert in_flight["max"] > 1 and elapsed < 0.25 * len(texts) * 0.75  # sentences overlapped
+    assert in_flight["max"] > 1  # sentences overlapped (the server saw more than one request at once)
     for text, path in zip(texts, paths):  # order preserved: each file is its own sentence's length
         assert abs(wav_duration_ms(path) - len(text) * MS_PER_CHAR / 1.25) < 2
 
