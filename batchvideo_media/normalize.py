@@ -39,7 +39,7 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # A range written with a hyphen between two numbers ("pages 12-30", "1998-2003", "2020-21"), not a
 # part of a longer chain of groups (dates, phone numbers, ids, "COVID-19").
 _HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
-_ACRONYM = re.compile(r"(?<![A-Za-z\d])(?<!\d )[A-Z]{2,6}(?![A-Za-z])")
+_ACRONYM = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}(?![A-Za-z])")
 # A longer all-capitals word is said as a word when it can be (NASA, UNESCO, AIDS) and spelled when it
 # cannot: no vowel (SNCF), three consonants in a row (HDMI), or two at the end without an s (RATP).
 _UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$")
@@ -98,12 +98,19 @@ def _hyphen_ranges(text: str, to: str, decimal: str = ".") -> str:
     return _HYPHEN_RANGE.sub(replace, text)
 
 
-def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
+def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: frozenset[str] = frozenset()) -> str:
+    """`words`: the language's short acronyms said as words ("RAM" in English, "ONU" in Spanish and French)."""
     latin_words = re.findall(r"[A-Za-z]+", text)
     if len(latin_words) >= 3 and not any(w != w.upper() for w in latin_words):
         return text  # a shouted sentence is words, not initialisms
 
     def spell(m: re.Match) -> str:
+        # capitals after a number are a unit ("35,000 MW"), unless the number is a time ("14:05 UTC")
+        before = text[:m.start()]
+        if re.search(r"\d $", before) and not re.search(r"\d:\d\d $", before):
+            return m.group()
+        if m.group() in words:
+            return m.group()
         # "Henry VIII", "World War II": a Roman numeral after a name is not an initialism
         if set(m.group()) <= set("IVXLCDM") and set(m.group()) & set("IVX") \
                 and re.search(r"[A-Z][a-z]+\s+$", text[:m.start()]):
@@ -434,6 +441,151 @@ def _korean(text: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?", lambda m: _ko_number(m.group()), text)
 
 
+# --- Shared by the Latin-script languages ------------------------------------------------------
+
+_ROMAN = re.compile(r"(?<![\w.])(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![\w])"
+                    r"|(?<![\w.])([CLXVI]+)(?=(?:e|ème|è|er|re)\b)")
+_ROMAN_NUMERAL = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+# A capitalised word before a numeral that counts things rather than naming a ruler: "World War II",
+# "Teil III", "tome IV", "capítulo V" are read as cardinals; after a name the numeral is regnal.
+_ROMAN_COUNTED = {
+    "en": "War|Bowl|Part|Chapter|Volume|Vol|Act|Phase|Book|Level|Title|Article|Section|Stage|Class|Type|Apollo|Rocky",
+    "de": "Teil|Band|Kapitel|Akt|Artikel|Abschnitt|Klasse|Stufe|Phase|Buch|Titel|Liga",
+    "fr": "",  # French reads every regnal and counting numeral as a cardinal (Louis Quatorze, tome quatre)
+    "es": "Parte|Tomo|Capítulo|Volumen|Acto|Libro|Artículo|Título|Fase",
+}
+
+
+def _roman_value(numeral: str) -> int:
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _romans(text: str, lang: str) -> str:
+    """Roman numerals after a name, a counted noun, "siglo", or with an ordinal ending ("XXe siècle"),
+    as they are said: "Henry the Eighth", "World War Two", "Louis Quatorze", "Felipe sexto",
+    "siglo diecinueve", "Karl der Fünfte", "vingtième siècle". A lone "I" in English is the pronoun."""
+    counted = _ROMAN_COUNTED[lang]
+
+    def replace(m: re.Match) -> str:
+        numeral = m.group(1) or m.group(2)
+        if m.group(2) and (lang != "fr" or not _ROMAN_NUMERAL.fullmatch(numeral)):
+            return m.group()
+        if not numeral or not set(numeral) & set("IVX"):
+            return m.group()
+        value = _roman_value(numeral)
+        before = text[:m.start()]
+        after = text[m.end():]
+        name = re.search(r"(?:^|[\s(])([^\W\d_][\w'’-]*)\s+$", before)
+        previous = name.group(1) if name else ""
+        if lang == "fr" and re.match(r"(?:e|ème|è)\b", after):
+            return _words(value, "fr", to="ordinal")  # suffix consumed below
+        if lang == "fr" and re.match(r"(?:er|re)\b", after) and value == 1:
+            return "premier" if after.startswith("er") else "première"
+        if lang == "es" and previous.lower() == "siglo":
+            return _words(value, "es") if value > 10 else _words(value, "es", to="ordinal")
+        if not previous or not previous[0].isupper():
+            return m.group()
+        if numeral == "I" and lang == "en" and previous != "War":
+            return m.group()
+        if counted and re.fullmatch(counted, previous):
+            return _words(value, lang)
+        if lang == "en":
+            return "the " + _words(value, "en", to="ordinal")
+        if lang == "fr":
+            return "premier" if value == 1 else _words(value, "fr")
+        if lang == "es":
+            return _words(value, "es", to="ordinal") if value <= 10 else _words(value, "es")
+        # German: "Karl der Fünfte", "unter Karl dem Fünften", "für Karl den Fünften"
+        word = _words(value, "de", to="ordinal").capitalize()
+        governing = re.search(r"(\w+)\s+(?:[^\W\d_][\w-]*\s+)?$", before[:len(before) - len(previous) - 1] + " ")
+        case = governing.group(1).lower() if governing else ""
+        if case in ("mit", "von", "unter", "bei", "nach", "zu", "aus", "seit", "vor", "neben", "zwischen"):
+            return f"dem {word}n"
+        if case in ("für", "gegen", "um", "durch", "ohne"):
+            return f"den {word}n"
+        return f"der {word}"
+
+    text = _ROMAN.sub(replace, text)
+    if lang == "fr":  # the ordinal ending of "XXe", "Ier" after its numeral was written out
+        text = re.sub(r"(ième|premier|première)(?:e|ème|è|er|re)\b", r"\1", text)
+    if lang == "de":  # the full stop that marks the German ordinal ("Karl V."), unless it ends the sentence
+        text = re.sub(r"((?:der|dem|den) [A-ZÄÖÜ][a-zäöüß]+)\.(?=\s+[a-zäöüß])", r"\1", text)
+    return text
+
+
+# Fractions: "3/4", "¾", "2½", "2 1/2". The half, third and quarter have their own words; other
+# denominators are ordinals ("two fifths", "zwei Fünftel", "deux cinquièmes", "dos quintos").
+_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
+           "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
+_FRACTION = re.compile(r"(?<![\d/.,])(?:(\d+)(?:\s?(?=[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|\s(?=[1-9]/)))?"
+                       r"(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<![\d/.,])([1-9])/([2-9]|1[0-2])(?![\d/]))")
+# Measure nouns of the other gender than the default (for "half": "une demi-heure", "media taza").
+_FR_FEMININE = {"heure", "tasse", "cuillère", "livre", "bouteille", "douzaine", "journée", "page", "part", "pinte",
+                "portion", "minute", "seconde", "tonne", "semaine", "année", "personne", "fois"} - {"fois"}
+_ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta"}
+
+
+def _es_feminine(noun: str) -> bool:
+    noun = noun.lower()
+    return noun.rstrip("s").endswith("a") and noun.rstrip("s") not in _ES_MASCULINE_A
+
+
+def _fractions(text: str, lang: str, units: dict[str, str] | None = None) -> str:
+    """`units`: the language's unit abbreviations, written out after a fraction ("¾ l" drei Viertel Liter)."""
+    def replace(m: re.Match) -> str:
+        spoken = fraction(m)
+        if spoken is None:
+            return m.group()
+        if not m.group("unit"):
+            return spoken
+        return f"{spoken}{'' if spoken.endswith('-') else ' '}{units[m.group('unit')]}"
+
+    unit_names = "|".join(sorted(map(re.escape, units or {}), key=len, reverse=True)) or "(?!)"
+    pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?!\w))?")
+
+    def fraction(m: re.Match) -> str | None:
+        whole = m.group(1)
+        num, den = _VULGAR[m.group(2)] if m.group(2) else (int(m.group(3)), int(m.group(4)))
+        if num >= den or (m.group(3) and re.search(r"\b(?:le|du|au|el|del|on|am|vom)\s+$", text[:m.start()])):
+            return None  # "le 3/9", "on 3/4" are dates
+        noun_match = re.match(r"\s+(?:(?:de|of)\s+)?([^\W\d_]+)", text[m.end():])
+        noun = units[m.group("unit")].split(" ")[0] if m.group("unit") else noun_match.group(1) if noun_match else ""
+        plural = num > 1
+        if lang == "en":
+            name = {2: "half", 4: "quarter"}.get(den) or _words(den, "en", to="ordinal")
+            name = ("halves" if den == 2 else name + "s") if plural else name
+            if whole:
+                return f"{_en_number(whole)} and {'a' if num == 1 else _en_number(str(num))} {name}"
+            return f"{'one' if num == 1 else _en_number(str(num))} {name}"
+        if lang == "de":
+            if den == 2:
+                return f"{_words(int(whole), 'de')}einhalb" if whole else "ein halb"
+            name = _words(den, "de", to="ordinal")[:-1] + "el"  # "dritte" → "Drittel"
+            spoken = f"{'ein' if num == 1 else _words(num, 'de')} {name.capitalize()}"
+            return f"{_words(int(whole), 'de')} und {spoken}" if whole else spoken
+        if lang == "fr":
+            if den == 2 and num == 1:
+                if whole:
+                    return f"{_words(int(whole), 'fr')} et demi"
+                return ("une demi" if noun.lower().rstrip("s") in _FR_FEMININE else "un demi") + ("-" if noun else "")
+            name = {2: "demi", 3: "tiers", 4: "quart"}.get(den) or _words(den, "fr", to="ordinal")
+            name = name + "s" if plural and not name.endswith("s") else name
+            spoken = f"{'un' if num == 1 else _words(num, 'fr')} {name}"
+            return f"{_words(int(whole), 'fr')} et {spoken}" if whole else spoken
+        # Spanish: "media taza", "medio litro", "dos y medio", "tres cuartos"
+        if den == 2 and num == 1:
+            half = "media" if noun and _es_feminine(noun) else "medio"
+            return f"{_words(int(whole), 'es')} y {half}" if whole else half
+        name = {3: "tercio", 4: "cuarto"}.get(den) or _words(den, "es", to="ordinal")
+        spoken = f"{'un' if num == 1 else _words(num, 'es')} {name}{'s' if plural else ''}"
+        return f"{_words(int(whole), 'es')} y {spoken}" if whole else spoken
+
+    text = pattern.sub(replace, text)
+    return re.sub(r"\bdemi-\s+", "demi-", text) if lang == "fr" else text
+
+
 # --- German, French, Spanish --------------------------------------------------------------------
 
 _EUROPEAN = {
@@ -445,11 +597,29 @@ _EUROPEAN = {
                           # "Str." and the end of a compound, "Hauptstr.": the full stop stays at the end
                           (r"\bStr\.(?=\s*$)", "Straße."), (r"\bStr\.", "Straße"),
                           (r"(?<=[a-zäöüß])str\.(?=\s*$)", "straße."), (r"(?<=[a-zäöüß])str\.", "straße"),
-                          (r"\bTel\.", "Telefon"), (r"\bHr\.", "Herr"), (r"\bFr\.", "Frau")],
+                          (r"\bTel\.", "Telefon"), (r"\bHr\.", "Herr"), (r"\bFr\.", "Frau"),
+                          (r"\bggf\.", "gegebenenfalls"), (r"\bevtl\.", "eventuell"), (r"\binkl\.", "inklusive"),
+                          (r"\bzzgl\.", "zuzüglich"), (r"\bvgl\.", "vergleiche"), (r"\bv\.\s?a\.", "vor allem"),
+                          (r"\bo\.\s?Ä\.", "oder Ähnliches"), (r"\bJh\.", "Jahrhundert"), (r"\bHbf\.?(?!\w)", "Hauptbahnhof"),
+                          (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
+                          (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
+                          (r"\bBsp\.", "Beispiel"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal")],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
                   "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
-                  "Mio.": "Millionen"},
+                  "Mio.": "Millionen", "m²": "Quadratmeter", "qm": "Quadratmeter", "km²": "Quadratkilometer",
+                  "m³": "Kubikmeter", "mm": "Millimeter", "ml": "Milliliter", "dl": "Deziliter", "mg": "Milligramm",
+                  "t": "Tonnen", "h": "Stunden", "Std.": "Stunden", "Std": "Stunden", "Min.": "Minuten",
+                  "min": "Minuten", "Sek.": "Sekunden", "mph": "Meilen pro Stunde", "MB": "Megabyte",
+                  "TB": "Terabyte", "kB": "Kilobyte", "Mbit/s": "Megabit pro Sekunde", "Mbps": "Megabit pro Sekunde",
+                  "Gbit/s": "Gigabit pro Sekunde", "MB/s": "Megabyte pro Sekunde", "kcal": "Kilokalorien",
+                  "kJ": "Kilojoule", "MW": "Megawatt", "V": "Volt", "Hz": "Hertz", "MHz": "Megahertz",
+                  "mAh": "Milliamperestunden", "ha": "Hektar", "°F": "Grad Fahrenheit", "°": "Grad",
+                  "EL": "Esslöffel", "TL": "Teelöffel", "Mrd.": "Milliarden", "L": "Liter"},
+        "singular": {"Stunden": "Stunde", "Minuten": "Minute", "Sekunden": "Sekunde", "Tonnen": "Tonne",
+                     "Kilowattstunden": "Kilowattstunde", "Kilokalorien": "Kilokalorie",
+                     "Milliamperestunden": "Milliamperestunde", "Millionen": "Million", "Milliarden": "Milliarde",
+                     "Meilen pro Stunde": "Meile pro Stunde"},
         "currency": {"€": ("Euro", "Euro", ""), "$": ("Dollar", "Dollar", ""), "£": ("Pfund", "Pfund", "")},
         "range": " bis ", "hour": "Uhr", "decimal": ",", "thousands": ".",
     },
@@ -457,10 +627,26 @@ _EUROPEAN = {
         "abbreviations": [(r"\bM\.(?=\s+[A-Z])", "Monsieur"), (r"\bMme\b\.?", "Madame"), (r"\bMlle\b\.?", "Mademoiselle"),
                           (r"\bDr\b\.?", "Docteur"), (r"\betc\.", "et cetera"), (r"\bn°\s?", "numéro "),
                           (r"\bSt\b\.?(?=-)", "Saint"), (r"\bSte\b\.?(?=-)", "Sainte"), (r"\bav\.", "avenue"), (r"\b[Tt]él\.", "téléphone"),
-                          (r"\bbd\b\.?", "boulevard")],
+                          (r"\bbd\b\.?", "boulevard"), (r"\benv\.", "environ"), (r"\bMM\.(?=\s+[A-Z])", "Messieurs"),
+                          (r"\bp\.(?=\s?\d)", "page"), (r"\bc\.-à-d\.", "c'est-à-dire"), (r"\bcf\.", "confer"),
+                          (r"\bav\.\s?J\.-C\.", "avant Jésus-Christ"), (r"\bapr\.\s?J\.-C\.", "après Jésus-Christ"),
+                          (r"\bhab\.", "habitants"), (r"\bMe(?=\s+[A-Z])", "Maître"), (r"\bPr(?=\s+[A-Z])", "Professeur"),
+                          (r"\bjanv\.", "janvier"), (r"\bfévr\.", "février"), (r"\bavr\.", "avril"),
+                          (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
+                          (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
+                          (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bapprox\.", "approximativement")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
                   "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
-                  "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent"},
+                  "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent",
+                  "m²": "mètres carrés", "km²": "kilomètres carrés", "m³": "mètres cubes", "mm": "millimètres",
+                  "ml": "millilitres", "cl": "centilitres", "dl": "décilitres", "mg": "milligrammes", "t": "tonnes",
+                  "min": "minutes", "mph": "miles à l'heure", "Mo": "mégaoctets", "To": "téraoctets",
+                  "Ko": "kilooctets", "Mbit/s": "mégabits par seconde", "Mb/s": "mégabits par seconde",
+                  "Gbit/s": "gigabits par seconde", "Mo/s": "mégaoctets par seconde", "kcal": "kilocalories",
+                  "cal": "calories", "MW": "mégawatts", "V": "volts", "Hz": "hertz", "MHz": "mégahertz",
+                  "mAh": "milliampères-heures", "ha": "hectares", "°F": "degrés Fahrenheit", "°": "degrés",
+                  "GB": "gigaoctets", "MB": "mégaoctets", "L": "litres"},
+        "singular": {},
         "currency": {"€": ("euro", "euros", ""), "$": ("dollar", "dollars", ""), "£": ("livre", "livres", "")},
         "range": " à ", "hour": "heures", "decimal": ",", "thousands": " ",
     },
@@ -468,10 +654,27 @@ _EUROPEAN = {
         "abbreviations": [(r"\bSr\.", "señor"), (r"\bSra\.", "señora"), (r"\bSrta\.", "señorita"), (r"\bDr\.", "doctor"),
                           (r"\bDra\.", "doctora"), (r"\betc\.", "etcétera"), (r"\bUd\.", "usted"),
                           (r"\bUds\.", "ustedes"), (r"\bEE\.\s?UU\.", "Estados Unidos"), (r"\bnúm\.", "número"),
-                          (r"\bn\.º\s?", "número "), (r"\bpág\.", "página"), (r"\bAvda\.", "avenida")],
+                          (r"\bn\.º\s?", "número "), (r"\bpág\.", "página"), (r"\bAvda\.", "avenida"),
+                          (r"\b[Aa]prox\.", lambda m: m.group()[0] + "proximadamente"), (r"\bDña\.", "doña"),
+                          (r"\bD\.ª", "doña"), (r"\bD\.(?=\s+[A-ZÁÉÍÓÚ][a-záéíóúñ])", "don"), (r"\bSres\.", "señores"),
+                          (r"\bp\.\s?ej\.", "por ejemplo"), (r"\bS\.\s?A\.", "sociedad anónima"), (r"\bC/\s?", "calle "),
+                          (r"\bPza\.", "plaza"), (r"\b[Tt]el\.", "teléfono"), (r"\btlf\.", "teléfono"),
+                          (r"\bmáx\.", "máximo"), (r"\bmín\.", "mínimo"), (r"\bizq(?:da)?\.", "izquierda"),
+                          (r"\bdcha\.", "derecha"), (r"\bprov\.", "provincia"), (r"\bEdo\.", "estado"),
+                          (r"\bsept?\.", "septiembre"), (r"\bene\.", "enero"), (r"\bfeb\.", "febrero"),
+                          (r"\bdic\.", "diciembre"), (r"\bExcmo\.", "excelentísimo"), (r"\bCía\.", "compañía")],
         "units": {"km": "kilómetros", "m": "metros", "cm": "centímetros", "kg": "kilos", "g": "gramos",
                   "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios", "kWh": "kilovatios hora",
-                  "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento"},
+                  "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento",
+                  "m²": "metros cuadrados", "km²": "kilómetros cuadrados", "m³": "metros cúbicos", "mm": "milímetros",
+                  "ml": "mililitros", "cl": "centilitros", "mg": "miligramos", "t": "toneladas", "h": "horas",
+                  "min": "minutos", "mph": "millas por hora", "MB": "megas", "TB": "teras",
+                  "Mbps": "megabits por segundo", "Mb/s": "megabits por segundo", "Gbps": "gigabits por segundo",
+                  "kcal": "kilocalorías", "cal": "calorías", "MW": "megavatios", "V": "voltios", "Hz": "hercios",
+                  "MHz": "megahercios", "mAh": "miliamperios hora", "ha": "hectáreas", "°F": "grados Fahrenheit",
+                  "°": "grados", "cdas.": "cucharadas", "cda.": "cucharadas", "cdtas.": "cucharaditas",
+                  "cdta.": "cucharaditas", "L": "litros"},
+        "singular": {},
         "currency": {"€": ("euro", "euros", "con"), "$": ("dólar", "dólares", "con"), "£": ("libra", "libras", "con")},
         "range": " a ", "hour": "horas", "decimal": ",", "thousands": ".",
     },
@@ -507,6 +710,10 @@ _FR_PHONE = re.compile(r"(?<![\d,+])(?:\+33\s?[1-9]|0[1-9])(?:[\s.\u00a0-]\d\d){
 _DE_PHONE = re.compile(r"(?<![\d,.+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?\d{1,5}|\(0\d{1,5}\)|0\d{1,5})(?:[\s/-]\d{2,}|\s\d(?=\s\d{2,})){1,5}(?![\d,])")
 
 
+# Spanish numbers: nine digits from 6, 7, 8 or 9, in threes or 3-2-2-2 ("900 123 456", "+34 612 34 56 78").
+_ES_PHONE = re.compile(r"(?<![\d,.+])(?:\+34\s?)?[6-9]\d\d(?:\s\d{3}\s\d{3}|\s\d\d\s\d\d\s\d\d)(?![\d,])")
+
+
 def _eu_phone(text: str, lang: str) -> str:
     """Phone numbers as they are said: in German digit by digit ("null acht null null, eins zwei
     drei, …"), in French pair by pair ("zéro un, vingt-trois, …"; a pair starting with 0 as two digits)."""
@@ -518,6 +725,9 @@ def _eu_phone(text: str, lang: str) -> str:
     if lang == "fr":
         text = _FR_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "")
                              + ", ".join(pair(g) for g in re.findall(r"\d+", m.group())), text)
+    elif lang == "es":
+        text = _ES_PHONE.sub(lambda m: ("más treinta y cuatro, " if m.group().startswith("+") else "") + ", ".join(
+            " ".join(_words(int(d), lang) for d in group) for group in re.findall(r"\d+", m.group().removeprefix("+34"))), text)
     elif lang == "de":
         text = _DE_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "") + ", ".join(
             " ".join(_words(int(d), lang) for d in group) for group in re.findall(r"\d+", m.group())), text)
@@ -601,15 +811,124 @@ def _es_ordinal(m: re.Match) -> str:
     return word
 
 
+# Short acronyms said as words, not spelled ("la ONU", "l'OTAN", "die UNO").
+_EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX"}), "fr": frozenset({"ONU", "ENA", "CAF"}),
+                     "es": frozenset({"ONU", "IVA", "ETA"})}
+# Emergency and public service numbers, said digit by digit after the words that introduce a number
+# ("wählen Sie die 112" eins eins zwei, "llame al 112" uno uno dos); French says them as numbers.
+_EU_SERVICE = {"de": (r"110|112|115|116116|116117|19222", r"(?:die|der|Notruf\w*|unter|wählen|anrufen|Nummer|Rufnummer)"),
+               "es": (r"112|091|092|016|061|062|010|024|060", r"(?:al|el|número|teléfono|marque|llame|llamar)")}
+_SCORE_WORD = {"de": " zu ", "fr": " à ", "es": " a ", "en": " to "}
+_POINT_WORD = {"de": " Punkt ", "fr": " point ", "es": " punto ", "en": " point "}
+_MINUS_WORD = {"de": "minus ", "fr": "moins ", "es": "menos ", "en": "minus "}
+# Feminine nouns for "eine"/"une"/"una": German by ending, French by ending and the measure nouns.
+_DE_FEMININE = re.compile(r"(?:e|ung|heit|keit|schaft|ion|tät|ik|ie)$")
+_FR_FEMININE_ENDING = re.compile(r"(?:tion|sion|ée|té|ure|elle|ette|ance|ence|ise|aine)s?$")
+_FR_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+_ES_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
+
+
+_EU_NOT_NOUNS = {"de": {"punkt", "komma", "zu", "bis", "mal"},
+                 "fr": {"point", "virgule", "à", "et", "ou", "de", "du", "des", "sur", "pour", "par"},
+                 "es": _ES_NOT_NOUN | {"punto", "coma", "menos", "más", "por", "sobre", "entre", "hasta"}}
+
+
+def _eu_agree(words: str, noun: str, lang: str) -> str:
+    """A cardinal before its noun: "ein Euro"/"eine Stunde", "une heure", "un kilómetro"/"una hora",
+    "veintiún", "doscientas personas"."""
+    if not noun or noun.lower() in _EU_NOT_NOUNS[lang]:
+        return words
+    if lang == "de":
+        if words == "eins" and noun[:1].isupper():
+            return "eine" if _DE_FEMININE.search(noun) else "ein"
+        return words
+    if lang == "fr":
+        feminine = noun.lower().rstrip("s") in _FR_FEMININE or _FR_FEMININE_ENDING.search(noun.lower())
+        return re.sub(r"\bun$", "une", words) if feminine else words
+    feminine = _es_feminine(noun)
+    if feminine:
+        words = re.sub(r"ientos\b", "ientas", words)
+        return re.sub(r"uno$", "una", words)
+    return re.sub(r"veintiuno$", "veintiún", re.sub(r"uno$", "un", words))
+
+
+def _eu_slash_date(m: re.Match, lang: str) -> str:
+    day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
+    if lang == "fr":
+        spoken = f"{'premier' if day == 1 else _words(day, 'fr')} {_FR_MONTHS[month - 1]}"
+        return spoken + (f" {_eu_number(year if len(year) == 4 else '20' + year, 'fr')}" if year else "")
+    spoken = f"{_words(day, 'es')} de {_ES_MONTHS[month - 1]}"
+    return spoken + (f" de {_eu_number(year if len(year) == 4 else '20' + year, 'es')}" if year else "")
+
+
+def _versions(text: str, lang: str) -> str:
+    """Version and section numbers, "2.3.1", "macOS 14.2", "Version 4.2": each part a number joined by
+    the word for the dot. In German, French and Spanish a decimal takes a comma, so any dotted pair
+    that is not a thousands group ("1.500"), a date or a time is one; in English only a chain."""
+    point = _POINT_WORD[lang]
+    text = re.sub(r"(?<![\d.,])\d+(?:\.\d+){2,}(?![\d]|\.\d)",
+                  lambda m: m.group() if any(len(p) == 4 for p in m.group().split(".")[1:])
+                  else point.join(m.group().split(".")), text)
+    if lang != "en":
+        text = re.sub(r"(?<![\d.,])(\d+)\.(\d{1,2})(?![\d.]|[ºª])", lambda m: f"{m.group(1)}{point}{m.group(2)}", text)
+    return text
+
+
+def _scores(text: str, lang: str) -> str:
+    """A result or ratio, "3:1", "2-1", "1-1": the language's "zu"/"à"/"a"/"to". A hyphen pair whose
+    second number is the larger is a range instead (handled with the ranges)."""
+    word = _SCORE_WORD[lang]
+    text = re.sub(r"(?<![\d:.,])(\d{1,2}):(\d)(?![\d:])", rf"\1{word}\2", text)
+    return re.sub(r"(?<![\w.,\-−/:])(\d{1,2})\s?[-–](\d{1,2})(?![\w\-−/]|[.,:]\d)",
+                  lambda m: f"{m.group(1)}{word}{m.group(2)}" if int(m.group(1)) >= int(m.group(2)) else m.group(),
+                  text)
+
+
+def _service_numbers(text: str, lang: str) -> str:
+    if lang in _EU_SERVICE:
+        numbers, before = _EU_SERVICE[lang]
+        text = re.sub(rf"(\b{before}\s+(?:(?:die|der|el|al)\s+)?)({numbers})(?![\d.,%]|\s?[%€$])",
+                      lambda m: m.group(1) + " ".join(_words(int(d), lang) for d in m.group(2)), text)
+    # a short number with a leading zero is a code, said digit by digit ("091", "0800")
+    if lang != "fr":
+        text = re.sub(r"(?<![\d.,:/\-+])0\d{1,3}(?![\d.,:/\-]|\s?[%€$£])",
+                      lambda m: " ".join(_words(int(d), lang) for d in m.group()), text)
+    return text
+
+
+def _split_codes(text: str) -> str:
+    """Letters and digits of a model or flat number apart: "S24" S 24, "PS5", "4B", "A380"."""
+    text = re.sub(r"(?<=[A-Za-z])(?=\d)", " ", text)
+    return re.sub(r"(?<=\d)(?=[A-Za-z]\b)", " ", text)
+
+
 def _european(text: str, lang: str) -> str:
     spec = _EUROPEAN[lang]
     number = rf"\d{{1,3}}(?:[{re.escape(spec['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
     text = _replace_abbreviations(text, spec["abbreviations"])
-    text = _spell_acronyms(text)
+    text = _romans(text, lang)
+    text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
     text = _eu_phone(text, lang)
+    text = _service_numbers(text, lang)
+    # Times with a dot: "8.15 Uhr", "17.30 h", "a las 9.30" (before dates and versions read the dot).
+    if lang == "de":
+        text = re.sub(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)\s?Uhr\b", lambda m: _eu_time(m, lang), text)
+        text = re.sub(r"(\bum\s+)([01]?\d|2[0-3])\.([0-5]\d)(?![\d.])",
+                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", f"{m.group(2)}:{m.group(3)}"), lang), text)
+    if lang == "es":
+        text = re.sub(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)\s?h\b", lambda m: _eu_time(m, lang), text)
+        text = re.sub(r"(\blas?\s+)([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.:])",
+                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang),
+                      text)
     if lang == "de":
         text = _DE_DATE.sub(_de_date, text)
+    text = _fractions(text, lang, spec["units"])
+    if lang in ("fr", "es"):
+        text = re.sub(r"(?<![\d/.])(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])(?:/(\d{4}|\d{2}))?(?![\d/])",
+                      lambda m: _eu_slash_date(m, lang), text)
+    text = _versions(text, lang)
     text = re.sub(r"(?<=\d)\s*[~～〜–—]\s*(?=\d)", spec["range"], text)
+    text = _scores(text, lang)
     text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
     if lang == "fr":
@@ -618,22 +937,39 @@ def _european(text: str, lang: str) -> str:
     text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?{hour_word}\b)?",
                   lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00" else ""),
                   text)
-    # Money: "89,90 €", "€ 10".
+    # Money: "89,90 €", "€ 10", "2,5 Mio. €".
     text = re.sub(rf"(?P<amount>{number})\s?(?P<symbol>[€$£])", lambda m: _eu_money(m, lang), text)
     text = re.sub(rf"(?P<symbol>[€$£])\s?(?P<amount>{number})", lambda m: _eu_money(m, lang), text)
+    text = re.sub(r"(?<=[a-z]) ([€$£])", lambda m: " " + spec["currency"][m.group(1)][1], text)
     # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
     if lang == "de":
-        text = re.sub(r"(\b\w+\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])",
-                      lambda m: m.group(1) + _de_ordinal(int(m.group(2)), m.group(1)), text)
+        text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])",
+                      lambda m: m.group(1) + _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; ")), text)
     elif lang == "fr":
         text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
         text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
     else:
         text = re.sub(r"\b(\d+)\.?(?:([ºª])|(er)\b|(era)\b)", _es_ordinal, text)
+    # Negative numbers: "-7 °C" minus sieben, moins sept, menos siete.
+    text = re.sub(r"(?<![\w.,\-−/])[-−](?=\d)", _MINUS_WORD[lang], text)
     units = "|".join(sorted(map(re.escape, spec["units"]), key=len, reverse=True))
-    text = re.sub(rf"({number})\s?({units})(?![\w])", lambda m: f"{_eu_number(m.group(1), lang)} {spec['units'][m.group(2)]}",
-                  text)
-    text = re.sub(number, lambda m: _eu_number(m.group(), lang), text)
+
+    def unit(m: re.Match) -> str:
+        name = spec["units"][m.group(2)]
+        if m.group(1) != "1":
+            return f"{_eu_number(m.group(1), lang)} {name}"
+        if lang == "de":
+            name = spec["singular"].get(name, name)
+        else:  # "un kilomètre", "un metro cuadrado", "una hora"
+            name = " ".join(w[:-1] if w.endswith("s") and w not in ("Celsius", "hertz", "gigahertz") and i < 2
+                            and not (lang == "fr" and w in ("tiers",)) else w
+                            for i, w in enumerate(name.split(" ")))
+        return f"{_eu_agree(_eu_number('1', lang), name.split(' ')[0], lang)} {name}"
+
+    text = re.sub(rf"({number})\s?({units})(?![\w])", unit, text)
+    text = _split_codes(text)
+    text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)",
+                  lambda m: _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
     return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
 
 
