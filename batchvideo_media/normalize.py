@@ -207,6 +207,14 @@ _EN_ABBREVIATIONS = [
     (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
     (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
     (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"),
+    (r"\b[Aa]pprox\.", lambda m: m.group()[0] + "pproximately"), (r"\bApt\.?(?=\s*\d)", "Apartment"),
+    (r"\bapt\.?(?=\s*\d)", "apartment"), (r"\bSte\.?(?=\s*\d)", "Suite"), (r"\bGov\.(?=\s+[A-Z])", "Governor"),
+    (r"\bSen\.(?=\s+[A-Z])", "Senator"), (r"\bRep\.(?=\s+[A-Z])", "Representative"),
+    (r"\bGen\.(?=\s+[A-Z])", "General"), (r"\bCapt\.(?=\s+[A-Z])", "Captain"), (r"\bLt\.(?=\s+[A-Z])", "Lieutenant"),
+    (r"\bSgt\.(?=\s+[A-Z])", "Sergeant"), (r"\bFt\.(?=\s+[A-Z])", "Fort"), (r"\bPres\.(?=\s+[A-Z])", "President"),
+    (r"\bCorp\.", "Corporation"), (r"\bLtd\.", "Limited"), (r"\bdept\.", "department"), (r"\bDept\.", "Department"),
+    (r"\bSr\.", "Senior"), (r"\bp\.(?=\s?\d)", "page"), (r"\bpp\.(?=\s?\d)", "pages"), (r"\bvol\.(?=\s?\d)", "volume"),
+    (r"\bVol\.(?=\s?\d)", "Volume"), (r"\bch\.(?=\s?\d)", "chapter"), (r"\bfig\.(?=\s?\d)", "figure"),
 ]
 # Street suffixes as the USPS abbreviates them (Publication 28, appendix C1), read in full after a
 # street's name or number ("Elm St.", "5th Ave.", "Sunset Blvd"); "Dr." before a name is Doctor.
@@ -230,7 +238,34 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
              "MW": "megawatts", "GW": "gigawatts", "kWh": "kilowatt hours", "GB": "gigabytes", "TB": "terabytes",
              "MB": "megabytes", "lb": "pounds", "lbs": "pounds", "ft": "feet", "ml": "milliliters",
              "Hz": "hertz", "kHz": "kilohertz", "MHz": "megahertz", "GHz": "gigahertz", "V": "volts",
-             "g": "grams", "L": "liters", "ms": "milliseconds"}
+             "g": "grams", "L": "liters", "ms": "milliseconds", "m²": "square meters", "km²": "square kilometers",
+             "sq ft": "square feet", "sq. ft.": "square feet", "sq. ft": "square feet", "ft²": "square feet",
+             "sq mi": "square miles", "m³": "cubic meters", "oz": "ounces", "fl oz": "fluid ounces",
+             "tsp": "teaspoons", "tsp.": "teaspoons", "tbsp": "tablespoons", "tbsp.": "tablespoons",
+             "cal": "calories", "kcal": "kilocalories", "Mbps": "megabits per second", "Gbps": "gigabits per second",
+             "MB/s": "megabytes per second", "KB": "kilobytes", "kB": "kilobytes", "mg": "milligrams",
+             "hr": "hours", "hrs": "hours", "h": "hours", "min": "minutes", "mins": "minutes", "sec": "seconds",
+             "mL": "milliliters", "gal": "gallons", "qt": "quarts", "yd": "yards", "mAh": "milliamp hours",
+             "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees"}
+_EN_SINGULAR = {"feet": "foot", "inches": "inch", "horsepower": "horsepower", "hertz": "hertz"}
+
+
+def _en_singular(name: str) -> str:
+    """"miles per hour" mile per hour, "square feet" square foot, "kilowatt hours" kilowatt hour."""
+    head, per, tail = name.partition(" per ")
+    words = head.split(" ")
+    last = words[-1]
+    words[-1] = _EN_SINGULAR.get(last, last[:-1] if last.endswith("s") else last)
+    return " ".join(words) + (per + tail if per else "")
+
+
+# Emergency and information lines said digit by digit ("call nine one one").
+_EN_SERVICE = re.compile(r"(?<![\d.,$])\b(911|999|112|988|311|411|211|111)\b(?![.,]?\d|\s?%)")
+# Flight, room, route and model numbers of three or four digits said in pairs, as years are ("Flight 857"
+# eight fifty-seven, "Boeing 747", "Room 305" three oh five, "A380", "RTX 4090").
+_EN_IDENTIFIER = re.compile(r"(\b(?:Flight|flight|Boeing|Airbus|Room|room|Suite|suite|Bus|bus|Route|route|Train|train|"
+                            r"Gate|gate|Platform|platform|Model|model)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
+                            r"([1-9]\d{2,3})(?![\d,]|\.\d)")
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 _EN_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
                 "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "", "")}
@@ -284,8 +319,22 @@ def _english(text: str) -> str:
     text = _EN_STREET.sub(street, text)
     text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
     text = re.sub(r"\b({})\.(?=\s|$)".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
+    text = _romans(text, "en")
+    text = _EN_SERVICE.sub(lambda m: " ".join(_en_number(d) for d in m.group()) if re.search(
+        r"\b(?:[Cc]all|[Dd]ial|[Tt]ext|[Rr]ing|[Pp]hone|[Cc]ontact)\w*\s+(?:the\s+)?$", m.string[:m.start()])
+        or re.match(r"\s+(?:emergency|hotline|line|operator|dispatch)", m.string[m.end():]) else m.group(), text)
+    text = _EN_IDENTIFIER.sub(lambda m: m.group(1) + ("" if m.group(1).endswith(" ") else " ")
+                              + _words(int(m.group(2)), "en", to="year"), text)
+    text = _fractions(text, "en", _EN_UNITS)
+    # "04/15/2025", "12/25": month first; a day over 12 or a year tells it from a fraction
+    text = re.sub(r"(?<![\d/])(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/(\d{4}|\d{2}))?(?![\d/])",
+                  lambda m: f"{_MONTHS.split('|')[int(m.group(1)) - 1]} {_words(int(m.group(2)), 'en', to='ordinal')}"
+                  + (f", {_en_year(m.group(3) if len(m.group(3)) == 4 else '20' + m.group(3))}" if m.group(3) else "")
+                  if m.group(3) or m.group(1).startswith("0") or int(m.group(2)) > 12 else m.group(), text)
+    text = _versions(text, "en")
+    text = _scores(text, "en")
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
-    text = _spell_acronyms(text)
+    text = _spell_acronyms(text, words=frozenset({"RAM", "ROM", "PIN", "SIM"}))
     text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
                   lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}", text)
     text = _RANGE.sub(" to ", text)
@@ -313,10 +362,11 @@ def _english(text: str) -> str:
         name = _EN_UNITS[m.group(2)]
         # "a 15 W bulb": after an article the number and unit are an adjective, singular
         singular = m.group(1) == "1" or bool(re.search(r"\b(?:a|an|A|An)\s+$", m.string[:m.start()]))
-        return f"{m.group(1)} {name[:-1] if singular and name.endswith('s') else name}"
+        return f"{m.group(1)} {_en_singular(name) if singular else name}"
 
-    text = re.sub(rf"({_NUMBER})\s?({units})\b(?!\.\w)", unit, text)
+    text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
+    text = _split_codes(text)
     text = re.sub(_NUMBER, lambda m: _en_number(m.group()), text)
     return text.replace("&", " and ")
 
