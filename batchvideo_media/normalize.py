@@ -579,7 +579,9 @@ _ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "i
 
 def _es_feminine(noun: str) -> bool:
     noun = noun.lower()
-    return noun.rstrip("s").endswith("a") and noun.rstrip("s") not in _ES_MASCULINE_A
+    singular = re.sub(r"(?<=[ió]n)es$|(?<=d)es$", "", noun).rstrip("s") if noun.endswith("es") else noun.rstrip("s")
+    return (singular.endswith("a") and singular not in _ES_MASCULINE_A) \
+        or singular.endswith(("ción", "sión", "dad", "tad", "tud", "umbre"))
 
 
 def _fractions(text: str, lang: str, units: dict[str, str] | None = None) -> str:
@@ -611,14 +613,14 @@ def _fractions(text: str, lang: str, units: dict[str, str] | None = None) -> str
             return f"{'one' if num == 1 else _en_number(str(num))} {name}"
         if lang == "de":
             if den == 2:
-                return f"{_words(int(whole), 'de')}einhalb" if whole else "ein halb"
+                return f"{'ein' if whole == '1' else _words(int(whole), 'de')}einhalb" if whole else "ein halb"
             name = _words(den, "de", to="ordinal")[:-1] + "el"  # "dritte" → "Drittel"
             spoken = f"{'ein' if num == 1 else _words(num, 'de')} {name.capitalize()}"
             return f"{_words(int(whole), 'de')} und {spoken}" if whole else spoken
         if lang == "fr":
             if den == 2 and num == 1:
-                if whole:
-                    return f"{_words(int(whole), 'fr')} et demi"
+                if whole:  # "\x01" marks where the noun goes: "deux heures et demie"
+                    return f"{_words(int(whole), 'fr')}\x01demi"
                 return ("une demi" if noun.lower().rstrip("s") in _FR_FEMININE else "un demi") + ("-" if noun else "")
             name = {2: "demi", 3: "tiers", 4: "quart"}.get(den) or _words(den, "fr", to="ordinal")
             name = name + "s" if plural and not name.endswith("s") else name
@@ -627,12 +629,20 @@ def _fractions(text: str, lang: str, units: dict[str, str] | None = None) -> str
         # Spanish: "media taza", "medio litro", "dos y medio", "tres cuartos"
         if den == 2 and num == 1:
             half = "media" if noun and _es_feminine(noun) else "medio"
-            return f"{_words(int(whole), 'es')} y {half}" if whole else half
+            return f"{_words(int(whole), 'es')}\x01{half}" if whole else half
         name = {3: "tercio", 4: "cuarto"}.get(den) or _words(den, "es", to="ordinal")
         spoken = f"{'un' if num == 1 else _words(num, 'es')} {name}{'s' if plural else ''}"
         return f"{_words(int(whole), 'es')} y {spoken}" if whole else spoken
 
     text = pattern.sub(replace, text)
+    # "deux heures et demie", "dos horas y media": the noun comes before the half
+    if lang == "fr":
+        text = re.sub(r"\x01demi (?:d')?([^\W\d_]+)", lambda m: f" {m.group(1)} et demi"
+                      + ("e" if m.group(1).lower().rstrip("s") in _FR_FEMININE else ""), text)
+    if lang == "es":
+        text = re.sub(r"\x01medi[oa] ([^\W\d_]+)", lambda m: f" {m.group(1)} y "
+                      + ("media" if _es_feminine(m.group(1)) else "medio"), text)
+    text = text.replace("\x01", {"fr": " et ", "es": " y "}.get(lang, " "))
     return re.sub(r"\bdemi-\s+", "demi-", text) if lang == "fr" else text
 
 
@@ -742,7 +752,9 @@ def _eu_number(number: str, lang: str) -> str:
         value = int(whole)
         # a year in German is said in hundreds ("neunzehnhundert…"); "1.234 Euro" is not a year
         year = lang == "de" and 1100 <= value < 2000 and grouped == number
-        return _words(value, lang, to="year") if year else _words(value, lang)
+        words = _words(value, lang, to="year") if year else _words(value, lang)
+        # "hundertdreißig", "tausendfünfhundert": German drops the "ein" num2words writes
+        return re.sub(r"^ein(?=hundert|tausend)", "", words) if lang == "de" else words
     comma = {"de": "Komma", "fr": "virgule", "es": "coma"}[lang]
     # German reads decimals digit by digit ("Komma neun null"); French and Spanish as a number
     tail = (" ".join(_words(int(d), lang) for d in fraction) if lang == "de" or fraction.startswith("0")
@@ -825,7 +837,8 @@ def _eu_money(m: re.Match, lang: str) -> str:
     amount, symbol = m.group("amount"), m.group("symbol")
     one, many, joiner = _EUROPEAN[lang]["currency"][symbol]
     whole, _, cents = re.sub(r"[.\s\u00a0\u202f](?=\d{3})", "", amount).partition(",")
-    spoken = f"{_eu_number(whole, lang)} {one if whole == '1' else many}"
+    noun = one if whole == '1' else many
+    spoken = f"{_eu_agree(_eu_number(whole, lang), noun, lang)} {noun}"
     if cents and int(cents):
         spoken += f" {joiner + ' ' if joiner else ''}{_words(int(cents.ljust(2, '0')[:2]), lang)}"
     return spoken
@@ -855,7 +868,7 @@ def _es_ordinal(m: re.Match) -> str:
     if m.group(2) == "ª" or m.group(4):
         return re.sub(r"o\b", "a", word)  # every part agrees: "décima tercera"
     following = re.match(r"\s+([^\W\d_]+)", m.string[m.end():])
-    if m.group(3) or (following and following.group(1).lower() not in _ES_NOT_NOUN):
+    if m.group(3) or (following and len(following.group(1)) > 1 and following.group(1).lower() not in _ES_NOT_NOUN):
         # apocope before a masculine singular noun: primero/tercero lose their -o ("tercer piso")
         word = re.sub(r"(primer|tercer)o$", r"\1", word)
     return word
@@ -899,7 +912,7 @@ def _eu_agree(words: str, noun: str, lang: str) -> str:
     if feminine:
         words = re.sub(r"ientos\b", "ientas", words)
         return re.sub(r"uno$", "una", words)
-    return re.sub(r"veintiuno$", "veintiún", re.sub(r"uno$", "un", words))
+    return re.sub(r"uno$", "un", re.sub(r"veintiuno$", "veintiún", words))
 
 
 def _eu_slash_date(m: re.Match, lang: str) -> str:
@@ -920,7 +933,7 @@ def _versions(text: str, lang: str) -> str:
                   lambda m: m.group() if any(len(p) == 4 for p in m.group().split(".")[1:])
                   else point.join(m.group().split(".")), text)
     if lang != "en":
-        text = re.sub(r"(?<![\d.,])(\d+)\.(\d{1,2})(?![\d.]|[ºª])", lambda m: f"{m.group(1)}{point}{m.group(2)}", text)
+        text = re.sub(r"(?<![\d.,])(\d+)\.(\d{1,2})(?!\d|\.\d|\.?[ºª])", lambda m: f"{m.group(1)}{point}{m.group(2)}", text)
     return text
 
 
@@ -929,7 +942,7 @@ def _scores(text: str, lang: str) -> str:
     second number is the larger is a range instead (handled with the ranges)."""
     word = _SCORE_WORD[lang]
     text = re.sub(r"(?<![\d:.,])(\d{1,2}):(\d)(?![\d:])", rf"\1{word}\2", text)
-    return re.sub(r"(?<![\w.,\-−/:])(\d{1,2})\s?[-–](\d{1,2})(?![\w\-−/]|[.,:]\d)",
+    return re.sub(r"(?<![\w.,\-−/:])([1-9]\d{0,2}|0)\s?[-–]([1-9]\d{0,2}|0)(?![\w\-−/]|[.,:]\d)",
                   lambda m: f"{m.group(1)}{word}{m.group(2)}" if int(m.group(1)) >= int(m.group(2)) else m.group(),
                   text)
 
@@ -937,7 +950,7 @@ def _scores(text: str, lang: str) -> str:
 def _service_numbers(text: str, lang: str) -> str:
     if lang in _EU_SERVICE:
         numbers, before = _EU_SERVICE[lang]
-        text = re.sub(rf"(\b{before}\s+(?:(?:die|der|el|al)\s+)?)({numbers})(?![\d.,%]|\s?[%€$])",
+        text = re.sub(rf"(\b{before}\s+(?:(?:die|der|el|al)\s+)?)({numbers})(?![\d%]|[.,]\d|\s?[%€$])",
                       lambda m: m.group(1) + " ".join(_words(int(d), lang) for d in m.group(2)), text)
     # a short number with a leading zero is a code, said digit by digit ("091", "0800")
     if lang != "fr":
@@ -1007,7 +1020,7 @@ def _european(text: str, lang: str) -> str:
     def unit(m: re.Match) -> str:
         name = spec["units"][m.group(2)]
         if m.group(1) != "1":
-            return f"{_eu_number(m.group(1), lang)} {name}"
+            return f"{_eu_agree(_eu_number(m.group(1), lang), name.split(' ')[0], lang)} {name}"
         if lang == "de":
             name = spec["singular"].get(name, name)
         else:  # "un kilomètre", "un metro cuadrado", "una hora"
