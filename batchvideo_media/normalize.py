@@ -246,7 +246,8 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
              "MB/s": "megabytes per second", "KB": "kilobytes", "kB": "kilobytes", "mg": "milligrams",
              "hr": "hours", "hrs": "hours", "h": "hours", "min": "minutes", "mins": "minutes", "sec": "seconds",
              "mL": "milliliters", "gal": "gallons", "qt": "quarts", "yd": "yards", "mAh": "milliamp hours",
-             "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees"}
+             "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees", "in.": "inches",
+             "inch": "inches"}
 _EN_SINGULAR = {"feet": "foot", "inches": "inch", "horsepower": "horsepower", "hertz": "hertz"}
 
 
@@ -287,9 +288,11 @@ def _en_money(match: re.Match) -> str:
         # "a $3 billion deal": the amount is an adjective, so the unit stays singular
         return f"{article}{_en_number(amount)} {scale} {one if article else many}"
     whole, _, fraction = amount.partition(".")
+    value = int(fraction.ljust(2, "0")[:2]) if fraction and cent else 0
+    if int(whole) == 0 and value:  # "$0.99" ninety-nine cents
+        return f"{article}{_en_number(str(value))} {cent if value == 1 else cents}"
     spoken = f"{_en_number(whole)} {one if whole == '1' else many}"
-    if fraction and cent and int(fraction.ljust(2, "0")[:2]):
-        value = int(fraction.ljust(2, "0")[:2])
+    if value:
         spoken += f" and {_en_number(str(value))} {cent if value == 1 else cents}"
     return article + spoken
 
@@ -364,6 +367,7 @@ def _english(text: str) -> str:
         singular = m.group(1) == "1" or bool(re.search(r"\b(?:a|an|A|An)\s+$", m.string[:m.start()]))
         return f"{m.group(1)} {_en_singular(name) if singular else name}"
 
+    text = re.sub(r"(\d+) ?ft\.? (\d+) ?in\b\.?", r"\1 feet \2 inches", text)  # "5 ft 10 in"
     text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
     text = _split_codes(text)
@@ -500,11 +504,15 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000
 # A capitalised word before a numeral that counts things rather than naming a ruler: "World War II",
 # "Teil III", "tome IV", "capítulo V" are read as cardinals; after a name the numeral is regnal.
 _ROMAN_COUNTED = {
-    "en": "War|Bowl|Part|Chapter|Volume|Vol|Act|Phase|Book|Level|Title|Article|Section|Stage|Class|Type|Apollo|Rocky",
+    "en": "War|Bowl|Part|Chapter|Volume|Vol|Act|Phase|Book|Level|Title|Article|Section|Stage|Class|Type|Apollo|Rocky|Episode",
     "de": "Teil|Band|Kapitel|Akt|Artikel|Abschnitt|Klasse|Stufe|Phase|Buch|Titel|Liga",
     "fr": "",  # French reads every regnal and counting numeral as a cardinal (Louis Quatorze, tome quatre)
     "es": "Parte|Tomo|Capítulo|Volumen|Acto|Libro|Artículo|Título|Fase",
 }
+
+
+_ARTICLES = {"de": ("der", "die", "das", "dem", "den", "des", "im", "am", "zum", "zur", "vom", "beim"),
+             "es": ("el", "la", "los", "las", "del", "al")}
 
 
 def _roman_value(numeral: str) -> int:
@@ -535,6 +543,14 @@ def _romans(text: str, lang: str) -> str:
             return "premier" if after.startswith("er") else "première"
         if lang == "es" and previous.lower() == "siglo":
             return _words(value, "es") if value > 10 else _words(value, "es", to="ordinal")
+        noun = re.match(r"\.?\s+([A-ZÄÖÜÁÉÍÓÚ][^\W\d_]+)", after)
+        if previous.lower() in _ARTICLES.get(lang, ()) and noun:
+            # "La II Guerra Mundial" la segunda, "der II. Weltkrieg" (left to the ordinal rule as "2.")
+            if lang == "de":
+                return f"{value}" + ("" if after.startswith(".") else ".")
+            if lang == "es":
+                word = _words(value, "es", to="ordinal")
+                return re.sub(r"o\b", "a", word) if _es_feminine(noun.group(1)) else word
         if not previous or not previous[0].isupper():
             return m.group()
         if numeral == "I" and lang == "en" and previous != "War":
@@ -545,23 +561,27 @@ def _romans(text: str, lang: str) -> str:
             return "the " + _words(value, "en", to="ordinal")
         if lang == "fr":
             return "premier" if value == 1 else _words(value, "fr")
+        feminine = re.search(r"[ae]$", previous) or previous in ("Isabel", "Elisabeth", "Elizabeth")
         if lang == "es":
-            return _words(value, "es", to="ordinal") if value <= 10 else _words(value, "es")
+            if value > 10:
+                return _words(value, "es")
+            word = _words(value, "es", to="ordinal")
+            return re.sub(r"o\b", "a", word) if feminine and previous.endswith(("a", "Isabel")) else word
         # German: "Karl der Fünfte", "unter Karl dem Fünften", "für Karl den Fünften"
         word = _words(value, "de", to="ordinal").capitalize()
         governing = re.search(r"(\w+)\s+(?:[^\W\d_][\w-]*\s+)?$", before[:len(before) - len(previous) - 1] + " ")
         case = governing.group(1).lower() if governing else ""
         if case in ("mit", "von", "unter", "bei", "nach", "zu", "aus", "seit", "vor", "neben", "zwischen"):
-            return f"dem {word}n"
+            return f"der {word}n" if feminine else f"dem {word}n"
         if case in ("für", "gegen", "um", "durch", "ohne"):
-            return f"den {word}n"
-        return f"der {word}"
+            return f"die {word}" if feminine else f"den {word}n"
+        return f"die {word}" if feminine else f"der {word}"
 
     text = _ROMAN.sub(replace, text)
     if lang == "fr":  # the ordinal ending of "XXe", "Ier" after its numeral was written out
         text = re.sub(r"(ième|premier|première)(?:e|ème|è|er|re)\b", r"\1", text)
     if lang == "de":  # the full stop that marks the German ordinal ("Karl V."), unless it ends the sentence
-        text = re.sub(r"((?:der|dem|den) [A-ZÄÖÜ][a-zäöüß]+)\.(?=\s+[a-zäöüß])", r"\1", text)
+        text = re.sub(r"((?:der|die|dem|den) [A-ZÄÖÜ][a-zäöüß]+)\.(?=\s+[a-zäöüß])", r"\1", text)
     return text
 
 
@@ -694,7 +714,10 @@ _EUROPEAN = {
                           (r"\bjanv\.", "janvier"), (r"\bfévr\.", "février"), (r"\bavr\.", "avril"),
                           (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
                           (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
-                          (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bapprox\.", "approximativement")],
+                          (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"),
+                          (r"(?<=\d)\s?Mds?\b\.?", " milliards"), (r"(?<=\d)\s?Md\b\.?", " milliard"),
+                          (r"(?<=\d)\s?M€", " millions €"), (r"(?<=\d)\s?Md€", " milliards €"),
+                          (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
                   "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
                   "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent",
@@ -742,7 +765,7 @@ _EUROPEAN = {
 _NBSP = "\u00a0\u202f"
 
 
-def _eu_number(number: str, lang: str) -> str:
+def _eu_number(number: str, lang: str, year: bool = True) -> str:
     """A number written the language's way ("1.234,5" in de/es, "1 234,5" in fr) in words."""
     spec = _EUROPEAN[lang]
     grouped = number
@@ -751,7 +774,7 @@ def _eu_number(number: str, lang: str) -> str:
     if not fraction:
         value = int(whole)
         # a year in German is said in hundreds ("neunzehnhundert…"); "1.234 Euro" is not a year
-        year = lang == "de" and 1100 <= value < 2000 and grouped == number
+        year = year and lang == "de" and 1100 <= value < 2000 and grouped == number
         words = _words(value, lang, to="year") if year else _words(value, lang)
         # "hundertdreißig", "tausendfünfhundert": German drops the "ein" num2words writes
         return re.sub(r"^ein(?=hundert|tausend)", "", words) if lang == "de" else words
@@ -773,7 +796,7 @@ _DE_PHONE = re.compile(r"(?<![\d,.+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?\d{1,5}|\(0\d{1
 
 
 # Spanish numbers: nine digits from 6, 7, 8 or 9, in threes or 3-2-2-2 ("900 123 456", "+34 612 34 56 78").
-_ES_PHONE = re.compile(r"(?<![\d,.+])(?:\+34\s?)?[6-9]\d\d(?:\s\d{3}\s\d{3}|\s\d\d\s\d\d\s\d\d)(?![\d,])")
+_ES_PHONE = re.compile(r"(?<![\d,.+])(?:\+34\s?)?(?:[6-9]\d\d(?:\s\d{3}\s\d{3}|\s\d\d\s\d\d\s\d\d)|[89]\d\s\d{3}\s\d\d\s\d\d)(?![\d,])")
 
 
 def _eu_phone(text: str, lang: str) -> str:
@@ -784,7 +807,9 @@ def _eu_phone(text: str, lang: str) -> str:
             return " ".join(_words(int(d), lang) for d in group)
         return _words(int(group), lang)
 
-    if lang == "fr":
+    if lang == "fr":  # "0 800 123 456": the groups as numbers ("zéro huit cents, cent vingt-trois, …")
+        text = re.sub(r"(?<![\d,])0 [89]\d\d \d{3} \d{3}(?![\d,])",
+                      lambda m: ", ".join(_words(int(g), lang) for g in m.group().split()), text)
         text = _FR_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "")
                              + ", ".join(pair(g) for g in re.findall(r"\d+", m.group())), text)
     elif lang == "es":
@@ -833,12 +858,17 @@ def _de_date(m: re.Match) -> str:
     return spoken + (f" {_eu_number(year, 'de')}" if year else "")
 
 
+_EU_CENTS = {"de": "Cent", "fr": "centimes", "es": "céntimos"}
+
+
 def _eu_money(m: re.Match, lang: str) -> str:
     amount, symbol = m.group("amount"), m.group("symbol")
     one, many, joiner = _EUROPEAN[lang]["currency"][symbol]
     whole, _, cents = re.sub(r"[.\s\u00a0\u202f](?=\d{3})", "", amount).partition(",")
+    if int(whole) == 0 and cents and int(cents):  # "0,99 €" neunundneunzig Cent
+        return f"{_words(int(cents.ljust(2, '0')[:2]), lang)} {_EU_CENTS[lang]}"
     noun = one if whole == '1' else many
-    spoken = f"{_eu_agree(_eu_number(whole, lang), noun, lang)} {noun}"
+    spoken = f"{_eu_agree(_eu_number(whole, lang, year=False), noun, lang)} {noun}"
     if cents and int(cents):
         spoken += f" {joiner + ' ' if joiner else ''}{_words(int(cents.ljust(2, '0')[:2]), lang)}"
     return spoken
@@ -876,7 +906,7 @@ def _es_ordinal(m: re.Match) -> str:
 
 # Short acronyms said as words, not spelled ("la ONU", "l'OTAN", "die UNO").
 _EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX"}), "fr": frozenset({"ONU", "ENA", "CAF"}),
-                     "es": frozenset({"ONU", "IVA", "ETA"})}
+                     "es": frozenset({"ONU", "IVA", "ETA", "AVE"})}
 # Emergency and public service numbers, said digit by digit after the words that introduce a number
 # ("wählen Sie die 112" eins eins zwei, "llame al 112" uno uno dos); French says them as numbers.
 _EU_SERVICE = {"de": (r"110|112|115|116116|116117|19222", r"(?:die|der|Notruf\w*|unter|wählen|anrufen|Nummer|Rufnummer)"),
@@ -998,12 +1028,16 @@ def _european(text: str, lang: str) -> str:
         text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d))?\b", lambda m: _eu_time(m, lang), text)
     hour_word = spec["hour"]
     text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?{hour_word}\b)?",
-                  lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00" else ""),
+                  lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00"
+                                                 and int(m.group(1)) != 1 else ""),
                   text)
     # Money: "89,90 €", "€ 10", "2,5 Mio. €".
     text = re.sub(rf"(?P<amount>{number})\s?(?P<symbol>[€$£])", lambda m: _eu_money(m, lang), text)
     text = re.sub(rf"(?P<symbol>[€$£])\s?(?P<amount>{number})", lambda m: _eu_money(m, lang), text)
     text = re.sub(r"(?<=[a-z]) ([€$£])", lambda m: " " + spec["currency"][m.group(1)][1], text)
+    if lang == "fr":  # "3 milliards €" trois milliards d'euros
+        text = re.sub(r"\b(millions?|milliards?) (euros|dollars|livres)\b",
+                      lambda m: f"{m.group(1)} {'d’' if m.group(2)[0] in 'e' else 'de '}{m.group(2)}".replace("’", "'"), text)
     # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
     if lang == "de":
         text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])",
@@ -1013,6 +1047,8 @@ def _european(text: str, lang: str) -> str:
         text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
     else:
         text = re.sub(r"\b(\d+)\.?(?:([ºª])|(er)\b|(era)\b)", _es_ordinal, text)
+    if lang == "es":  # "la 1", "a la 1 de la tarde": the hour is feminine
+        text = re.sub(r"\b([Ll]a)\s+1(?![\d.,:])", r"\1 una", text)
     # Negative numbers: "-7 °C" minus sieben, moins sept, menos siete.
     text = re.sub(r"(?<![\w.,\-−/])[-−](?=\d)", _MINUS_WORD[lang], text)
     units = "|".join(sorted(map(re.escape, spec["units"]), key=len, reverse=True))
