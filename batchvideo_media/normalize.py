@@ -612,7 +612,17 @@ def _fractions(text: str, lang: str, units: dict[str, str] | None = None) -> str
             return m.group()
         if not m.group("unit"):
             return spoken
-        return f"{spoken}{'' if spoken.endswith('-') else ' '}{units[m.group('unit')]}"
+        unit = units[m.group("unit")]
+        if m.group(1):  # "2½ cups", "deux heures et demie" (the noun is placed below)
+            return f"{spoken} {unit}"
+        # less than one of the unit: "a quarter teaspoon", "trois quarts de litre", "tres cuartos de litro"
+        singular = " ".join(w[:-1] if w.endswith("s") and i < 2 and w not in ("Celsius", "hertz") else w
+                            for i, w in enumerate(unit.split(" ")))
+        if lang == "en":
+            return f"{spoken} {_en_singular(unit)}"
+        if lang in ("fr", "es") and not spoken.endswith(("-", "medio", "media")):
+            return f"{spoken} de {singular}"
+        return f"{spoken}{'' if spoken.endswith('-') else ' '}{singular if lang != 'de' else unit}"
 
     unit_names = "|".join(sorted(map(re.escape, units or {}), key=len, reverse=True)) or "(?!)"
     pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?!\w))?")
@@ -728,7 +738,7 @@ _EUROPEAN = {
                   "Gbit/s": "gigabits par seconde", "Mo/s": "mégaoctets par seconde", "kcal": "kilocalories",
                   "cal": "calories", "MW": "mégawatts", "V": "volts", "Hz": "hertz", "MHz": "mégahertz",
                   "mAh": "milliampères-heures", "ha": "hectares", "°F": "degrés Fahrenheit", "°": "degrés",
-                  "GB": "gigaoctets", "MB": "mégaoctets", "L": "litres"},
+                  "GB": "gigaoctets", "MB": "mégaoctets", "L": "litres", "h": "heures"},
         "singular": {},
         "currency": {"€": ("euro", "euros", ""), "$": ("dollar", "dollars", ""), "£": ("livre", "livres", "")},
         "range": " à ", "hour": "heures", "decimal": ",", "thousands": " ",
