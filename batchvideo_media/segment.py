@@ -117,8 +117,14 @@ _MONTH = re.compile(r"(?:January|February|March|April|May|June|July|August|Septe
 _AFTER_NUMBER = re.compile(
     r"(?:[%‰€$£¥°℃]|[ap]\.m\.?|[AP]M\b|(?:Uhr|h|heures?|horas?|Euro|euros?|Cent|dollars?|cents?|Prozent|percent|"
     r"km/h|kWh|[kMGT]?W|[kMG]?Hz|[kMGT]B|Go|mph|km|kg|cm|mm|mg|ml|m|mi|ft|lbs?|g|l|L|V|"
+    r"[kKMG]?(?:bit|b)/s|[KMG]bps|[KMGT]B/s|[KMGT]o|m²|m³|km²|qm|sq\.? ?ft\.?|kcal|cal|kJ|mAh|cl|dl|oz|tsp|tbsp|"
+    r"gal|hp|ha|t|Std\.?|Min\.?|min\.?|Sek\.?|hrs?\.?|sec|EL|TL|cdas?\.|cdtas?\.|"
+    r"Dollar|Pfund|dólar(?:es)?|libras?|livres?|pounds?|pence|céntimos?|centimes?|yen|"
     r"Mio\.|Mrd\.|Mio|Mrd|Millionen|Milliarden|millions?|milliards?|millones|billion|trillion|thousand|bn)"
     r"(?![\w/]))")
+# What names the number after it: a code or a capitalised abbreviation ("ICE | 577", "IBEX | 35",
+# "S&P | 500", "Flight UA | 857", "Nr. | 5", "n° | 12").
+_BEFORE_NUMBER = re.compile(r"(?:^|\s)(?:[A-Z][A-Z&]{1,4}|[A-Z]|Nr\.|No\.|n°|N°|núm\.|n\.º|Apt\.|#)$")
 _URL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|io|"
                   r"de|fr|es|cn|jp|kr|uk|eu|info)(?:/\S*)?", re.I)
 
@@ -133,7 +139,7 @@ def splits_number(before: str, after: str) -> bool:
     "5, | 2024", "12 | 000", "8: | 45", "15 h | 30", "3.5 | GHz", "10 | a.m.", "89,90 | €", "€ | 10"."""
     before, after = before.rstrip(), after.lstrip()
     if after[:1].isdigit() and (re.search(r"\d[,.:]?$|\d\s?h$", before) or _MONTH.search(before)
-                                 or before[-1:] in "€$£¥"):
+                                 or before[-1:] in "€$£¥" or _BEFORE_NUMBER.search(before)):
         return True
     return bool(re.search(r"\d$", before) and _AFTER_NUMBER.match(after))
 

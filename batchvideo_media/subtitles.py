@@ -231,8 +231,11 @@ def cue_texts(text: str, limit: int, language: str = "", speed: float = 1.0,
 
 
 def _fits_cue(text: str, limit: int, max_lines: int = MAX_LINES) -> bool:
+    """It wraps to `max_lines`, no short bracket group is broken, and no line break parts a number from
+    what it is read with ("82,35 | $"): a cue whose only layout does that is cut elsewhere instead."""
     lines = wrap(text, limit)
-    return len(lines) <= max_lines and not _splits_short_group(text, lines, limit)
+    return (len(lines) <= max_lines and not _splits_short_group(text, lines, limit)
+            and not any(splits_number(a, b) for a, b in zip(lines, lines[1:])))
 
 
 def _splits_short_group(text: str, lines: list[str], limit: int) -> bool:
@@ -370,14 +373,15 @@ def guide_timing(cues: list[srt.Subtitle], language: str | None, fps: float = FP
     return timed
 
 
-def reading_pause_ms(text: str, speech_s: float, language: str | None, base_ms: int, fps: float = FPS) -> int:
+def reading_pause_ms(text: str, speech_s: float, language: str | None, base_ms: int, fps: float = FPS,
+                     lead_ms: int = 0) -> int:
     """The pause to leave after a cue's speech: `base_ms`, or longer when the cue needs more time to be
     read at the guide's speed — the guide lets a cue stay up to 12 frames past its audio, and the next
-    cue (2 frames later) must not start before then."""
+    cue (2 frames later, and `lead_ms` before its own first sound) must not start before then."""
     needed_s = len(subtitle_text(text)) / subtitle_guide(language).chars_per_second
     frame_ms = 1000 / fps
     extra_ms = min(CHAIN_GAP_FRAMES * frame_ms, max(0.0, needed_s - speech_s) * 1000)
-    return max(base_ms, math.ceil(extra_ms + MIN_GAP_FRAMES * frame_ms) + 1) if extra_ms > 0 else base_ms
+    return max(base_ms, math.ceil(extra_ms + MIN_GAP_FRAMES * frame_ms + lead_ms) + 1) if extra_ms > 0 else base_ms
 
 
 def _ms(value: timedelta) -> int:

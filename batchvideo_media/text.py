@@ -16,9 +16,13 @@ _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "vs", "e.g", "i.e
                   "approx", "dept", "est", "vol", "gen", "col", "lt", "sgt", "capt", "rev", "hon", "ph.d", "cf",
                   "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ave",
                   "calif", "nr", "ca", "hr", "fr", "frl", "z.b", "d.h", "u.a", "bzw", "mio", "mrd", "str", "sra",
-                  "srta", "dra", "ud", "uds", "núm", "pág", "avda", "ee.uu", "mme", "mlle", "av", "bd"}
-# Abbreviations that also close sentences: a sentence end when a capital letter follows.
-_FINAL_ABBREVIATIONS = {"etc", "usw", "inc", "ltd", "co", "jr", "a.m", "p.m", "al", "corp"}
+                  "srta", "dra", "ud", "uds", "núm", "pág", "avda", "ee.uu", "mme", "mlle", "av", "bd",
+                  "mind", "inkl", "ggf", "evtl", "vgl", "zzgl", "tel", "env", "aprox", "p.ej", "dña", "sres",
+                  "gov", "sen", "rep", "pres", "ft", "apt", "tsp", "tbsp", "cda", "cdas", "cdta", "máx", "mín"}
+# Abbreviations that also close sentences: a sentence end when a capital letter follows (units too:
+# "10 min. until midnight", "3 min. por cada lado", but "… 60 Min. Danach …").
+_FINAL_ABBREVIATIONS = {"etc", "usw", "inc", "ltd", "co", "jr", "a.m", "p.m", "al", "corp",
+                        "min", "std", "sek", "hrs", "sec", "max", "oz", "lbs", "in"}
 # "am 12. Mai", "im 21. Jahrhundert": a German ordinal, not a number ending a sentence.
 _ORDINAL_NOUN = re.compile(r"\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|"
                            r"November|Dezember|Jahrhunderts?|Jahrtausends?|Klasse|Stock|Platz|Mal|Tag|Etage)\b")
@@ -104,7 +108,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if not word or before[:len(before) - len(word[0])][-1:].isdigit():
         return False  # "the 21st." is an ordinal ending the sentence
     token = word[0].lower()
-    if token in _FINAL_ABBREVIATIONS:
+    # a unit after a number or a slash ("90 km/h.", "6 h.") ends the sentence when a capital follows
+    unit = len(token) == 1 and re.search(r"(?:\d\s?|/)$", before[:len(before) - 1])
+    if token in _FINAL_ABBREVIATIONS or unit:
         return not re.match(r"[\s\"'’”)\]]*[A-ZÀ-Þ]", after) and after.strip() != ""
     # Single initials ("J. K. Rowling", "z. B.") and dotted acronyms ("U.S.") do not end a sentence.
     return (token in _ABBREVIATIONS or len(token) == 1

@@ -140,13 +140,14 @@ def _pauses(plan: list[list[Cue]], texts: list[str], seconds: list[float], langu
         flat = [index for cue in cues for index in cue.parts]
         ending = {cue.parts[-1]: cue for cue in cues}
 
-        def pause_after(index: int, base_ms: int) -> int:
+        def pause_after(index: int, base_ms: int, lead_ms: int = 0) -> int:
             cue = ending.get(index)
             return base_ms if cue is None else reading_pause_ms(
-                cue.text, sum(seconds[p] for p in cue.parts), language, base_ms)
+                cue.text, sum(seconds[p] for p in cue.parts), language, base_ms, lead_ms=lead_ms)
 
-        for a in flat[:-1]:
-            pauses.append(pause_after(a, CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS))
+        for a in flat[:-1]:  # the next cue of the sentence shows SWITCH_LEAD_MS before its sound
+            pauses.append(pause_after(a, CLAUSE_PAUSE_MS if ends_clause(texts[a]) else WORD_PAUSE_MS,
+                                      SWITCH_LEAD_MS))
         if cues_index < len(plan) - 1:
             pauses.append(pause_after(flat[-1], SENTENCE_PAUSE_MS))
         else:  # the last cue may need silence after it too
