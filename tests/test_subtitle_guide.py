@@ -38,7 +38,8 @@ CORPUS = [json.loads(line) for line in
 # What a number is read with, written independently of the code under test.
 _LATIN_GROUP = re.compile(
     r"[$€]\s?\d[\d.,]*(?:\s(?:billion|million))?|\d+(?:[.,:]\d+)*(?:\s\d{3})*\s?"
-    r"(?:%|€|GHz|GW|kW|W\b|km\b|a\.m\.|p\.m\.|Uhr|horas|Mio\.(?:\s€)?|h\s\d\d)")
+    r"(?:%|€|\$|GHz|GW|kW|W\b|km\b|km/h|a\.m\.|p\.m\.|Uhr|horas|Std\.|min\.|kcal|Mio\.(?:\s€)?|h\s\d\d)"
+    r"|\b(?:ICE|AVE|TGV|BA|UA)\s\d+")
 _CJK_GROUP = re.compile(r"\d+(?:[.,:]\d+)*(?:%|℃|[万亿萬億]?(?:公里|个|個|辆|輛|元|年|升|架|人|円|台|万|億|명|원|년|킬로미터|キロ))")
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.\w+|(?:www\.)?[\w-]+\.(?:gov|de|com|org)\b")
 

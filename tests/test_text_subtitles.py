@@ -300,12 +300,18 @@ def test_strip_pictographs_keeps_text():
     ("Am 12. Mai kam Dr. Müller nach Hause, sagte er uns.", 1),
     ("Obst, z. B. Äpfel und Birnen, ist gesund für alle hier.", 1),
     ("We sell apples, pears, etc. The shop opens at 9 a.m. Come early please.", 3),
+    ("Danach sollte er mind. 4 Std. im Kühlschrank ruhen, sagte sie.", 1),
+    ("Les bus passent toutes les 10 min. jusqu'à midi, dit-il.", 1),
+    ("Une part apporte env. 450 kcal selon le chef du restaurant.", 1),
+    ("Hay vientos de 90 km/h. Mañana llegará la calma a la costa.", 2),
+    ("Der Kuchen backt 60 Min. Danach kühlt er auf dem Gitter ab.", 2),
 ])
 def test_abbreviations_and_ordinals_end_a_sentence_only_when_one_ends(text, expected):
     assert len(split_sentences(text, min_width=1)) == expected, split_sentences(text, min_width=1)
 
 
-@pytest.mark.parametrize("group", ["8:45 a.m.", "3.5 GHz", "89,90 €", "15 h 30", "1,3 %", "$18,000"])
+@pytest.mark.parametrize("group", ["8:45 a.m.", "3.5 GHz", "89,90 €", "15 h 30", "1,3 %", "$18,000", "82,35 $",
+                                   "ICE 577", "4 Std.", "450 kcal"])
 def test_a_number_stays_with_its_unit_on_one_line_and_in_one_cue(group):
     sentence = f"The figure we keep coming back to in this report is {group}, and it matters a lot to us."
     for limit in (24, 42):
