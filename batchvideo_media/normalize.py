@@ -15,7 +15,9 @@ measurement on tests/data/readings.jsonl (figures in docs/narration.md):
   abbreviations below.
 
 Acronyms (two or three capitals, or capitals without a vowel) are spelled letter by letter in
-every language; the letters are read by the language's own voice (in Korean, as Hangul).
+every language, but for the few short ones a language says as words (RAM, ONU); the letters are read
+by the language's own voice (in Korean, as Hangul). In en, de, fr and es Roman numerals, fractions,
+versions, scores and service numbers are read by shared helpers (`_romans`, `_fractions`, …).
 """
 
 from __future__ import annotations
