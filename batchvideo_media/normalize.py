@@ -592,7 +592,7 @@ def _romans(text: str, lang: str) -> str:
 _VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
            "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
 _FRACTION = re.compile(r"(?<![\d/.,])(?:(\d+)(?:\s?(?=[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|\s(?=[1-9]/)))?"
-                       r"(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<![\d/.,])([1-9])/([2-9]|1[0-2])(?![\d/]))")
+                       r"(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<![\d/.,])([1-9])/([2-9]|10)(?![\d/]))")
 # Measure nouns of the other gender than the default (for "half": "une demi-heure", "media taza").
 _FR_FEMININE = {"heure", "tasse", "cuillère", "livre", "bouteille", "douzaine", "journée", "page", "part", "pinte",
                 "portion", "minute", "seconde", "tonne", "semaine", "année", "personne", "fois"} - {"fois"}
@@ -695,7 +695,10 @@ _EUROPEAN = {
                           (r"\bo\.\s?Ä\.", "oder Ähnliches"), (r"\bJh\.", "Jahrhundert"), (r"\bHbf\.?(?!\w)", "Hauptbahnhof"),
                           (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
                           (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
-                          (r"\bBsp\.", "Beispiel"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal")],
+                          (r"\bBsp\.", "Beispiel"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
+                          (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
+                          (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
+                          (r"\bo\.\s?g\.", "oben genannt"), (r"\bu\.\s?U\.", "unter Umständen")],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
                   "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
@@ -726,7 +729,7 @@ _EUROPEAN = {
                           (r"\bjanv\.", "janvier"), (r"\bfévr\.", "février"), (r"\bavr\.", "avril"),
                           (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
                           (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
-                          (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"),
+                          (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
                           (r"(?<=\d)\s?Mds?\b\.?", " milliards"), (r"(?<=\d)\s?Md\b\.?", " milliard"),
                           (r"(?<=\d)\s?M€", " millions €"), (r"(?<=\d)\s?Md€", " milliards €"),
                           (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement")],
@@ -757,7 +760,10 @@ _EUROPEAN = {
                           (r"\bmáx\.", "máximo"), (r"\bmín\.", "mínimo"), (r"\bizq(?:da)?\.", "izquierda"),
                           (r"\bdcha\.", "derecha"), (r"\bprov\.", "provincia"), (r"\bEdo\.", "estado"),
                           (r"\bsept?\.", "septiembre"), (r"\bene\.", "enero"), (r"\bfeb\.", "febrero"),
-                          (r"\bdic\.", "diciembre"), (r"\bExcmo\.", "excelentísimo"), (r"\bCía\.", "compañía")],
+                          (r"\bdic\.", "diciembre"), (r"\bExcmo\.", "excelentísimo"), (r"\bCía\.", "compañía"),
+                          (r"\ba\.\s?C\.", "antes de Cristo"), (r"\bd\.\s?C\.", "después de Cristo"),
+                          (r"\bSto\.", "santo"), (r"\bSta\.", "santa"), (r"\bIng\.", "ingeniero"),
+                          (r"\bLic\.", "licenciado"), (r"\bGral\.", "general"), (r"\bPdte\.", "presidente")],
         "units": {"km": "kilómetros", "m": "metros", "cm": "centímetros", "kg": "kilos", "g": "gramos",
                   "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios", "kWh": "kilovatios hora",
                   "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento",
@@ -934,7 +940,8 @@ _ES_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octub
 
 
 _EU_NOT_NOUNS = {"de": {"punkt", "komma", "zu", "bis", "mal"},
-                 "fr": {"point", "virgule", "à", "et", "ou", "de", "du", "des", "sur", "pour", "par"},
+                 "fr": {"point", "virgule", "à", "et", "ou", "de", "du", "des", "sur", "pour", "par", "elle", "elles",
+                        "il", "ils", "le", "la", "les", "en", "au", "aux", "qui", "que", "ce", "cette"},
                  "es": _ES_NOT_NOUN | {"punto", "coma", "menos", "más", "por", "sobre", "entre", "hasta"}}
 
 
@@ -984,7 +991,9 @@ def _scores(text: str, lang: str) -> str:
     second number is the larger is a range instead (handled with the ranges)."""
     word = _SCORE_WORD[lang]
     text = re.sub(r"(?<![\d:.,])(\d{1,2}):(\d)(?![\d:])", rf"\1{word}\2", text)
-    return re.sub(r"(?<![\w.,\-−/:])([1-9]\d{0,2}|0)\s?[-–]([1-9]\d{0,2}|0)(?![\w\-−/]|[.,:]\d)",
+    # (not hours: "10–8 Uhr", "de 22-6 h" are ranges of time)
+    return re.sub(r"(?<![\w.,\-−/:])([1-9]\d{0,2}|0)\s?[-–]([1-9]\d{0,2}|0)(?![\w\-−/]|[.,:]\d)"
+                  r"(?!\s?(?:Uhr|h\b|heures?|horas?|hours|o'clock|[ap]\.?m\b|[AP]M\b))",
                   lambda m: f"{m.group(1)}{word}{m.group(2)}" if int(m.group(1)) >= int(m.group(2)) else m.group(),
                   text)
 
@@ -1032,8 +1041,8 @@ def _european(text: str, lang: str) -> str:
         text = re.sub(r"(?<![\d/.])(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])(?:/(\d{4}|\d{2}))?(?![\d/])",
                       lambda m: _eu_slash_date(m, lang), text)
     text = _versions(text, lang)
+    text = _scores(text, lang)  # before ranges: "3–1" is a result, "1–3" a range
     text = re.sub(r"(?<=\d)\s*[~～〜–—]\s*(?=\d)", spec["range"], text)
-    text = _scores(text, lang)
     text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
     if lang == "fr":
@@ -1079,8 +1088,10 @@ def _european(text: str, lang: str) -> str:
 
     text = re.sub(rf"({number})\s?({units})(?![\w])", unit, text)
     text = _split_codes(text)
+    # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")
     text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)",
-                  lambda m: _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
+                  lambda m: _eu_number(m.group(1), lang) if re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
+                  else _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
     return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
 
 
