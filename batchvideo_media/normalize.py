@@ -346,6 +346,8 @@ def _english(text: str) -> str:
     text = _hyphen_ranges(text, " to ")
     # Phone numbers before years ("555-1234" is not the year 1234): "(212) 555-0142", "1-800-555-0199".
     text = re.sub(r"(?<![\w.+\-])(?:\+?1[-\s])?(?:\(\d{3}\)\s?|\d{3}-)?\d{3}-\d{4}(?![\w\-]|[.,]\d)", _en_phone, text)
+    text = re.sub(r"(?<![\w.+\-])(?:\+1[\s.-]\d{3}[\s.-]|\d{3}\.)\d{3}[\s.-]\d{4}(?![\w\-]|[.,]\d)",
+                  lambda m: ("plus " if m.group().startswith("+") else "") + _en_phone(m), text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d0)s\b", lambda m: _en_year(m.group(1))[:-1] + "ies", text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d\d|20\d\d)\b(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles))",
                   lambda m: _en_year(m.group(1)), text)
@@ -372,6 +374,7 @@ def _english(text: str) -> str:
     text = re.sub(r"(\d+) ?ft\.? (\d+) ?in\b\.?", r"\1 feet \2 inches", text)  # "5 ft 10 in"
     text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
+    text = _per(text, "en")
     text = _split_codes(text)
     text = re.sub(_NUMBER, lambda m: _en_number(m.group()), text)
     return text.replace("&", " and ")
@@ -876,11 +879,27 @@ def _de_date(m: re.Match) -> str:
     return spoken + (f" {_eu_number(year, 'de')}" if year else "")
 
 
+_EU_CURRENCY_WORDS = {"de": "Euro|Dollar|Pfund", "fr": "euros?|dollars?|livres?", "es": "euros?|dólares|dólar|libras?"}
+_EU_CURRENCY_WORD_SYMBOL = {"euro": "€", "dollar": "$", "pfund": "£", "livre": "£", "dólar": "$", "dólare": "$",
+                            "libra": "£"}
+# "9,99 €/Monat", "$5/month": the slash of a rate is said ("pro Monat", "par mois", "al mes", "per month").
+_PER = {"de": "pro", "fr": "par", "es": "por", "en": "per"}
+_PER_WORDS = (r"month|year|day|week|hour|night|person|mois|an|année|jour|semaine|heure|nuit|personne|mes|año|día|"
+              r"semana|hora|noche|persona|Monat|Jahr|Tag|Woche|Stunde|Nacht|Person|Stück|kg|km|m²")
 _EU_CENTS = {"de": "Cent", "fr": "centimes", "es": "céntimos"}
 
 
-def _eu_money(m: re.Match, lang: str) -> str:
-    amount, symbol = m.group("amount"), m.group("symbol")
+def _per(text: str, lang: str) -> str:
+    def replace(m: re.Match) -> str:
+        if lang == "es" and re.match(r"(?:mes|año|día)\b", m.string[m.end():]):
+            return " al "
+        return f" {_PER[lang]} "
+
+    return re.sub(rf"(?<=[\w€$£])\s?/\s?(?=(?:{_PER_WORDS})\b)", replace, text)
+
+
+def _eu_money(m: re.Match | dict, lang: str) -> str:
+    amount, symbol = m["amount"], m["symbol"]
     one, many, joiner = _EUROPEAN[lang]["currency"][symbol]
     whole, _, cents = re.sub(r"[.\s\u00a0\u202f](?=\d{3})", "", amount).partition(",")
     if int(whole) == 0 and cents and int(cents):  # "0,99 €" neunundneunzig Cent
@@ -898,6 +917,8 @@ def _eu_time(m: re.Match, lang: str) -> str:
         words = _words(hour, lang).replace("uno", "una")
         if minute == 0:
             return words
+        if hour > 12:  # the 24-hour clock of timetables: "las catorce treinta y cinco"
+            return f"{words} {_words(minute, lang)}"
         extra = {15: "y cuarto", 30: "y media"}.get(minute, f"y {_words(minute, lang)}")
         return f"{words} {extra}"
     spoken = f"{_words(hour, lang)} {_EUROPEAN[lang]['hour'] if lang == 'de' or hour != 1 else 'heure'}"
@@ -1054,11 +1075,16 @@ def _european(text: str, lang: str) -> str:
                   text)
     # Money: "89,90 €", "€ 10", "2,5 Mio. €".
     text = re.sub(rf"(?P<amount>{number})\s?(?P<symbol>[€$£])", lambda m: _eu_money(m, lang), text)
+    # an amount with cents before the currency's name is said as money too: "4,99 Euro" vier Euro neunundneunzig
+    text = re.sub(rf"(?P<amount>\d+(?:[.\s]\d{{3}})*,\d\d)\s(?P<word>{_EU_CURRENCY_WORDS[lang]})\b",
+                  lambda m: _eu_money({"amount": m.group("amount"), "symbol": _EU_CURRENCY_WORD_SYMBOL[
+                      m.group("word").lower().rstrip("s")]}, lang), text)
     text = re.sub(rf"(?P<symbol>[€$£])\s?(?P<amount>{number})", lambda m: _eu_money(m, lang), text)
     text = re.sub(r"(?<=[a-z]) ([€$£])", lambda m: " " + spec["currency"][m.group(1)][1], text)
     if lang == "fr":  # "3 milliards €" trois milliards d'euros
         text = re.sub(r"\b(millions?|milliards?) (euros|dollars|livres)\b",
                       lambda m: f"{m.group(1)} {'d’' if m.group(2)[0] in 'e' else 'de '}{m.group(2)}".replace("’", "'"), text)
+    text = _per(text, lang)
     # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
     if lang == "de":
         text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])",
