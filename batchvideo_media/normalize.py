@@ -115,6 +115,20 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
     return _ACRONYM.sub(spell, text)
 
 
+# A lower-case letter before capitals, "iOS", "eSIM": said letter by letter as well (the capitals alone
+# would be spelled and the "i" left to be read as a word).
+_MIXED_ACRONYM = re.compile(r"(?<![A-Za-z])([a-z])([A-Z]{2,4})(?![A-Za-z])")
+
+
+def _spell_mixed_case(text: str, letters: dict[str, str] | None = None) -> str:
+    def spell(m: re.Match) -> str:
+        if letters:
+            return "".join(letters[c.upper()] for c in m.group())
+        return " ".join(m.group())
+
+    return _MIXED_ACRONYM.sub(spell, text)
+
+
 @functools.lru_cache(maxsize=None)
 def _num2words():
     from num2words import num2words
@@ -130,6 +144,81 @@ def _replace_abbreviations(text: str, table: list[tuple[str, str]]) -> str:
     for pattern, replacement in table:
         text = re.sub(pattern, replacement, text)
     return text
+
+
+# --- Chinese, Japanese, Korean: shared shapes ----------------------------------------------------
+# Each finder below hands the numbers it finds to the language's own words; where a library reads
+# the shape wrongly (wetext reads "2/3" as a date-like split, Open JTalk drops "-" and reads
+# "2.1.3" as a decimal), the shape is rewritten into the words a reader says before the library runs.
+
+_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
+           "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
+# "2½", "⅓", and "2/3" when it can only be a fraction: the top smaller than the bottom and the bottom
+# at most 10 or a power of ten ("3/15" or "12/25" is a date), not a chain ("1/2/3") nor a rate ("km/h").
+_FRACTION = re.compile(r"(?<![\d/.])(?:(\d+)\s?)?(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<!\d)(\d+)/(\d+)(?![\d/]|\.\d|\s?[(（]))")
+
+
+def _fractions(text: str, say) -> str:
+    """say(whole or None, top, bottom) gives the words: 三分之二, さんぶんのに, 삼분의 이."""
+    def replace(m: re.Match) -> str:
+        whole, vulgar, top, bottom = m.groups()
+        if vulgar:
+            top, bottom = _VULGAR[vulgar]
+            return say(whole, top, bottom)
+        if whole is not None:  # "2 2/3" is not written in running CJK text; "1/2" after a number is
+            return m.group()
+        top, bottom = int(top), int(bottom)
+        if not 0 < top < bottom or not (bottom <= 10 or str(bottom).strip("0") == "1"):
+            return m.group()
+        return say(None, top, bottom)
+
+    return _FRACTION.sub(replace, text)
+
+
+# A version or a chain of dotted numbers, "2.1.3", "v1.10.2" (not a date: those are read first).
+_DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.]|\.\d)")
+# A score, "3-1", "2:0": with a colon when the second number has one digit (a time has two), with a
+# hyphen when the first is not smaller (a range goes up: "3-5天") or a word of play is near.
+_SCORE = re.compile(r"(?<![\d.:\-/])(\d{1,3})\s?([-:‐–])\s?(\d{1,3})(?![\d.:\-/]|\.\d)")
+
+
+def _scores(text: str, say, play: str) -> str:
+    """say(first, second) gives the words: 三比一, さんたいいち, 삼 대 일."""
+    def replace(m: re.Match) -> str:
+        first, mark, second = m.groups()
+        if mark == ":" and len(second) == 2:
+            return m.group()  # a time
+        if mark != ":" and int(first) < int(second) and not re.search(play, text):
+            return m.group()  # a range
+        return say(first, second)
+
+    return _SCORE.sub(replace, text)
+
+
+# A negative number not joined to a word or another number ("-5℃", "−0.2%"; not "GPT-4", "3-1").
+_NEGATIVE = re.compile(r"(?<![A-Za-z\d.\-−])[-−](?=\d)")
+# Aircraft (and other makers') model numbers are said digit by digit: "747" ななよんなな, "A320".
+_MODEL = re.compile(r"(?:(?<=ボーイング)|(?<=エアバス)|(?<=波音)|(?<=空客)|(?<=보잉)|(?<=에어버스)|(?<=Boeing)|(?<=Airbus)"
+                    r"|(?<=^[AB])|(?<=[^A-Za-z][AB]))(\s?)(\d{3})(?![\d.])")
+# A time range "9:00-17:00" (a hyphen there is not a minus): the time reader sees "9:00 ~ 17:00".
+_TIME_RANGE = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)\s?[-‐–]\s?(?=\d{1,2}:\d\d(?!\d))")
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+# A Roman numeral before a regnal or ordinal word (エリザベスII世, 路易XIV世, 제II차): NFKC turns Ⅱ into II.
+_ROMAN_BEFORE = re.compile(r"(?<![A-Za-z])([IVXLC]+)(?=\s?(?:世|期|章|巻|卷|部|次|세|차|기|장|권))")
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _cjk_shapes(text: str) -> str:
+    """NFKC for the Roman-numeral characters and full-width digits, then Roman numerals as numbers."""
+    import unicodedata
+
+    text = "".join(unicodedata.normalize("NFKC", c) if "\u2160" <= c <= "\u217f" or "０" <= c <= "９" else c
+                   for c in text)
+    return _ROMAN_BEFORE.sub(lambda m: str(_roman(m.group(1))), text)
 
 
 # --- Chinese ----------------------------------------------------------------------------------
@@ -150,7 +239,11 @@ def _cn_two() -> re.Pattern:
     """Classifiers from jieba's dictionary (words tagged q), plus the common ones it tags otherwise."""
     import jieba
 
-    words = {"件", "只", "种", "辆", "条", "本", "块", "岁", "倍", "年", "点", "周", "小时", "分钟", "秒"}
+    words = {"件", "只", "种", "辆", "条", "本", "块", "岁", "倍", "年", "点", "周", "小时", "分钟", "秒",
+             # counted things jieba tags otherwise ("2栋楼" 两栋楼); not 层/楼/期 (二层 is the second floor)
+             "间", "栋", "幢", "所", "项", "趟", "遍", "回", "个月", "颗", "枚", "双", "把", "支", "根", "首", "门",
+             "艘", "头", "部", "瓶", "包", "吨", "升", "英里", "轮", "局", "套", "户", "份", "场", "架", "匹", "棵",
+             "朵", "盏", "扇", "顶", "节", "封", "句", "笔", "处", "位", "名", "杯", "碗", "盒", "箱", "袋", "天", "人"}
     with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as dictionary:
         for line in dictionary:
             parts = line.split()
@@ -170,12 +263,33 @@ def _digits_zh(number: str) -> str:
     return "".join(_CN_DIGITS[int(d)] if d.isdigit() else " " for d in number)
 
 
+def _cn_number(number: str | int) -> str:
+    return _wetext_zh().normalize(str(number))
+
+
+# Data sizes and rates are said by their letters ("12GB" 十二G B), as Chinese speakers read them.
+_CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])")
+_CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|战平|落后|领先|踢|球"
+
+
 def _chinese(text: str) -> str:
-    text = _THOUSANDS.sub("", text)
+    text = _cjk_shapes(_THOUSANDS.sub("", text))
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _CN_YEAR.sub(lambda m: _digits_zh(m.group()), text)
+    text = re.sub(r"(?<=[零一二三四五六七八九])\s*-\s*(?=[零一二三四五六七八九])", "到", text)  # "1998-2003年"
+    text = _DOTTED.sub(lambda m: "点".join(_cn_number(int(n)) for n in m.group().split(".")), text)
+    text = _MODEL.sub(lambda m: m.group(1) + _digits_zh(m.group(2)), text)
+    text = _scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
+    text = _fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
+                      + f"{_cn_number(bottom)}分之{_cn_number(top)}")
+    text = _CN_LETTER_UNITS.sub(lambda m: " ".join(m.group(1)), text)
+    text = re.sub(r"(?<=\d)\s?㎡", "平方米", text)
+    # "-0.2%" is 负百分之零点二 (wetext puts the sign inside: 百分之负零点二).
+    text = re.sub(r"(?<![A-Za-z\d.\-−])[-−](?=\d+(?:\.\d+)?\s?[%％])", "负", text)
+    text = _spell_mixed_case(text)
     text = _CODE.sub(lambda m: _digits_zh(m.group()), text)
     text = _cn_two().sub("两", text)
+    text = re.sub(r"两(?=世)", "二", text)  # 伊丽莎白二世: a regnal number is an ordinal
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
         # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
@@ -400,27 +514,75 @@ def _ko_number(number: str) -> str:
 
 
 # Service numbers said digit by digit (일일구), not as quantities: emergency and public lines.
-_KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)(?![\d.,]|\s*[%명개원년월일시분초])")
+_KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)"
+                                 r"(?![\d.,]|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/])")  # "120km/h" is a quantity
+
+
+# Rates and energy after a number, read as Korean reads them (오백 메가비피에스, 삼백 킬로칼로리).
+_KO_UNITS.update({"kcal": "킬로칼로리", "cal": "칼로리", "kbps": "킬로비피에스", "Mbps": "메가비피에스",
+                  "Gbps": "기가비피에스", "㎢": "제곱킬로미터", "㎖": "밀리리터", "MWh": "메가와트시", "ppm": "피피엠"})
+# Word acronyms a Korean reads as a word, in Hangul (the voice would spell Latin letters).
+_KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코", "UNICEF": "유니세프", "OPEC": "오펙",
+                     "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
+                     "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
+                     "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥"}
+_KO_PLAY = r"경기|이겼|졌|승리|패배|비겼|스코어|득점|골|역전|리드|앞서|꺾"
+
+
+def _ko_digits(number: str) -> str:
+    return "".join(_KO_DIGITS[int(d)] for d in number)
+
+
+def _ko_and(word: str) -> str:
+    """"and" in a mixed number: 과 after a final consonant, 와 after a vowel (이와 이분의 일)."""
+    return word + ("과" if (ord(word[-1]) - 0xAC00) % 28 else "와")
 
 
 def _korean(text: str) -> str:
-    text = _THOUSANDS.sub("", text)
+    text = _cjk_shapes(_THOUSANDS.sub("", text))
+    # Dates written with dashes, slashes or dots: "2024-12-25", "2024.12.25".
+    text = _ISO_DATE.sub(lambda m: f"{m.group(1)}년 {int(m.group(2))}월 {int(m.group(3))}일", text)
+    text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
+    text = _MODEL.sub(lambda m: m.group(1) + _ko_digits(m.group(2)), text)
+    text = _TIME_RANGE.sub(r"\1 ~ ", text)
+    text = _scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
+    text = _fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
+                      + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
+    # Earthquake magnitude "M6.1" 규모 육 점 일.
+    text = re.sub(r"(?:규모\s?)?(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "규모 ", text)
+    text = re.sub(r"(?<![A-Za-z])(" + "|".join(_KO_WORD_ACRONYMS) + r")(?![A-Za-z])",
+                  lambda m: _KO_WORD_ACRONYMS[m.group(1)], text)
+    text = _spell_mixed_case(text, _KO_LETTERS)
+    # A model letter joined to its number: "S24" 에스 이십사, "A4" 에이 사.
+    text = re.sub(r"(?<![A-Za-z])([A-Z])(?=\d|[공일이삼사오육칠팔구]{3})", lambda m: _KO_LETTERS[m.group(1)] + " ", text)
     text = re.sub(r"[(（]주[)）]|㈜", "주식회사 ", text)  # a company's legal form, as it is read
     text = _KO_SERVICE_NUMBERS.sub(lambda m: "".join(_KO_DIGITS[int(d)] for d in m.group()), text)
     text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
                                             for group in m.group().split("-")), text)
     text = _hyphen_ranges(text, " ~ ")
     text = _RANGE.sub(" ~ ", text).replace(" ~ ", "에서 ")
+    # Times after the ranges (a range's "~" needs the digits): "15:30" 열다섯 시 삼십 분.
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
+                  lambda m: f"{int(m.group(1))}시" + (f" {int(m.group(2))}분" if int(m.group(2)) else ""), text)
     # A weekday in brackets after a date: "5일(화)" 오 일 화요일.
     text = re.sub(r"(?<=[일\d])\s*[(（]([월화수목금토일])[)）]", r" \1요일", text)
     # 6월 and 10월 drop a sound: 유월, 시월.
     text = re.sub(r"(?<![\d.])(6|10)\s?월", lambda m: "유월" if m.group(1) == "6" else "시월", text)
     symbols = "|".join(map(re.escape, sorted(_KO_CURRENCY, key=len, reverse=True)))
-    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", lambda m: f"{m.group(2)} {_KO_CURRENCY[m.group(1)]}", text)
+
+    def money(m: re.Match) -> str:
+        unit, (whole, _, cents) = _KO_CURRENCY[m.group(1)], m.group(2).partition(".")
+        if len(cents) == 2 and unit in ("달러", "유로"):  # "$12.50" 십이 달러 오십 센트
+            return f"{whole} {unit}" + (f" {int(cents)} 센트" if int(cents) else "")
+        return f"{m.group(2)} {unit}"
+
+    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", money, text)
+    text = re.sub(r"(?<!\d)1\s?번째", "첫 번째", text)  # the first is 첫 번째, not 한 번째
     speeds = "|".join(map(re.escape, _KO_SPEEDS))
     text = re.sub(rf"(시속\s*|초속\s*)?(\d+(?:\.\d+)?)\s?({speeds})",
                   lambda m: f"{_KO_SPEEDS[m.group(3)][0]} {_ko_number(m.group(2))} {_KO_SPEEDS[m.group(3)][1]}", text)
-    text = re.sub(r"(?<![\w.])[-−](?=\d+(?:\.\d+)?\s?(?:°C|℃|°))", "영하 ", text)
+    text = re.sub(r"(?<![\w.])[-−](?=\d+(?:\.\d+)?\s?(?:°C|℃|°|도))", "영하 ", text)
+    text = _NEGATIVE.sub("마이너스 ", text)
     units = "|".join(map(re.escape, sorted(_KO_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(\d+(?:\.\d+)?)\s?({units})(?![A-Za-z])",
                   lambda m: f"{_ko_number(m.group(1))} {_KO_UNITS[m.group(2)]}", text)
