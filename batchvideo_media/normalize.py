@@ -444,13 +444,73 @@ def _hiragana(text: str) -> str:
 _JA_NUMERALS = set("〇一二三四五六七八九十百千万億兆０１２３４５６７８９")
 
 
+# Digits one by one as a phone number is read (katakana, so Open JTalk takes ハチ as a word, not は+ち).
+_JA_DIGITS = "ゼロ イチ ニー サン ヨン ゴー ロク ナナ ハチ キュウ".split()
+# Phone numbers: a trunk 0 and three groups ("03-1234-5678", "0120-123-456", "090-1234-5678"),
+# read group by group with の between.
+_JA_PHONE = re.compile(r"(?<![\d\-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d\-])")
+# Emergency and service numbers said digit by digit (119 いちいちきゅう); 110 is ひゃくとお.
+_JA_SERVICE = re.compile(r"(?<![\d.,])(110|119|117|118|171|177|189)(?![\d.,]|\s?[人円個年月日時分秒%％度回歳A-Za-z])")
+_JA_CURRENCY = {"$": ("ドル", "セント"), "US$": ("ドル", "セント"), "€": ("ユーロ", "セント"), "£": ("ポンド", "ペンス"),
+                "¥": ("円", ""), "￥": ("円", ""), "₩": ("ウォン", "")}
+# Units Open JTalk misreads or leaves as symbols ("2GB" つーじーびー, "㎡").
+_JA_UNITS = {"m²": "平方メートル", "㎡": "平方メートル", "km²": "平方キロメートル", "㎢": "平方キロメートル",
+             "cm²": "平方センチメートル", "m³": "立方メートル", "㎥": "立方メートル", "KB": "キロバイト", "kB": "キロバイト",
+             "MB": "メガバイト", "GB": "ギガバイト", "TB": "テラバイト", "Mbps": "メガビーピーエス",
+             "Gbps": "ギガビーピーエス", "kbps": "キロビーピーエス", "GHz": "ギガヘルツ", "MHz": "メガヘルツ",
+             "kcal": "キロカロリー", "mAh": "ミリアンペアアワー", "km": "キロメートル", "㎞": "キロメートル",
+             "kg": "キログラム", "㎏": "キログラム", "mg": "ミリグラム", "mL": "ミリリットル", "ml": "ミリリットル",
+             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル"}
+_JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得点|ゴール|決勝|逆転"
+# Counters whose reading changes with the number ("3日" みっか, "2人" ふたり): in a range each number
+# keeps its counter, "3〜5日" みっかからいつか.
+_JA_IRREGULAR_COUNTERS = "日|人|つ"
+
+
+def _ja_money(m: re.Match) -> str:
+    unit, cent = _JA_CURRENCY[m.group(1)]
+    whole, _, cents = m.group(2).partition(".")
+    if cent and len(cents) == 2:  # "$12.50" 12ドル50セント
+        return f"{whole}{unit}" + (f"{int(cents)}{cent}" if int(cents) else "")
+    return f"{m.group(2)}{unit}"
+
+
+def _ja_shapes(text: str) -> str:
+    """What Open JTalk reads wrongly or not at all, written as a reader says it."""
+    text = _cjk_shapes(_THOUSANDS.sub("", text))
+    text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
+                                             for group in m.group().split("-")), text)
+    text = _JA_SERVICE.sub(lambda m: "ヒャクトオ" if m.group(1) == "110"
+                           else "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(1)), text)
+    text = _DOTTED.sub(lambda m: "点".join(str(int(n)) for n in m.group().split(".")), text)
+    text = _MODEL.sub(lambda m: m.group(1) + "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(2)), text)
+    # An earthquake's magnitude, "M6.1" マグニチュード6.1 (not Apple's "M1").
+    if re.search(r"地震|震度|震源|津波|余震", text):
+        text = re.sub(r"(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "マグニチュード", text)
+    symbols = "|".join(map(re.escape, sorted(_JA_CURRENCY, key=len, reverse=True)))
+    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", _ja_money, text)
+    text = _TIME_RANGE.sub(r"\1〜", text)
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
+                  lambda m: f"{int(m.group(1))}時" + (f"{int(m.group(2))}分" if int(m.group(2)) else ""), text)
+    text = _scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
+    text = _fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
+    text = re.sub(r"(時速\s?)?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|キロ/時)", r"時速\2キロメートル", text)
+    units = "|".join(map(re.escape, sorted(_JA_UNITS, key=len, reverse=True)))
+    text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)], text)
+    text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
+    text = _NEGATIVE.sub("マイナス", text)
+    # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
+    text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
+    text = _hyphen_ranges(text, "から")
+    return re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
+
+
 def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
-    text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", _THOUSANDS.sub("", text))
-    # A range "3〜5日", "2020〜2022年": から between the numbers (Open JTalk drops the wave dash).
-    text = re.sub(r"(?<=\d)\s*[〜～~]\s*(?=\d)", "から", text)
+    text = _ja_shapes(text)
     for word in _openjtalk().run_frontend(text):
         if word["pos"] == "記号" and word["pron"] == "、":
             # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
