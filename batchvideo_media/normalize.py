@@ -228,7 +228,12 @@ _CN_CURRENCY = (("[¥￥]", "元"), (r"\$|US\$", "美元"), ("€", "欧元"), (
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
 # A year is read digit by digit before 年, in a range ending in 年, and at the end of a title
 # (《年鉴2024》); WeTextProcessing reads the last two as quantities.
-_CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*)?年|》)")
+# Two years in a range without 年 ("2020—2024") are years too, when nothing counted follows them
+# ("1500-2000元" is an amount).
+_YEAR_END = r"(?![\d.])(?=\s*(?:$|[，。、；：！？,.;:!?）)」』]|间|期间|的|是|为))"
+_CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*)?年|》)"
+                      rf"|(?<![\d.]){_YEAR}(?=\s*[—–~～〜-]\s*{_YEAR}{_YEAR_END})"
+                      rf"|(?<={_YEAR}[—–~～〜-]){_YEAR}{_YEAR_END}")
 # 两, not 二, before a measure word or 万/千/亿 ("2次" 两次, "2万人" 两万人), but not in ordinals
 # (第2次), dates (2月2日) or larger numbers.
 _CN_TWO = r"(?<![\d.第])2(?![\d.:])(?=\s*(?:[万千亿]|{}))"
@@ -263,12 +268,21 @@ def _digits_zh(number: str) -> str:
     return "".join(_CN_DIGITS[int(d)] if d.isdigit() else " " for d in number)
 
 
+def _cn_amount(amount: str) -> str:
+    """"12.50" is said 十二点五 (元): trailing zeros of an amount are not read."""
+    return amount.rstrip("0").rstrip(".") if "." in amount else amount
+
+
 def _cn_number(number: str | int) -> str:
     return _wetext_zh().normalize(str(number))
 
 
 # Data sizes and rates are said by their letters ("12GB" 十二G B), as Chinese speakers read them.
 _CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])")
+# Units wetext leaves as letters ("100g", "60W"), said as Chinese names them.
+_CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "kWh": "千瓦时", "MW": "兆瓦", "GW": "吉瓦",
+             "V": "伏", "mA": "毫安", "mAh": "毫安时", "Hz": "赫兹", "kHz": "千赫兹", "MHz": "兆赫兹", "GHz": "吉赫兹",
+             "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"}
 _CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|战平|落后|领先|踢|球"
 
 
@@ -280,10 +294,19 @@ def _chinese(text: str) -> str:
     text = _DOTTED.sub(lambda m: "点".join(_cn_number(int(n)) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _digits_zh(m.group(2)), text)
     text = _scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
+    text = _hyphen_ranges(text, "到")  # "1500-2000元" (a code, "400-1234", is left to the reader below)
     text = _fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
                       + f"{_cn_number(bottom)}分之{_cn_number(top)}")
     text = _CN_LETTER_UNITS.sub(lambda m: " ".join(m.group(1)), text)
-    text = re.sub(r"(?<=\d)\s?㎡", "平方米", text)
+    units = "|".join(map(re.escape, sorted(_CN_UNITS, key=len, reverse=True)))
+    text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _CN_UNITS[m.group(1)], text)
+    # A speed after 时速 is 时速一百二十公里 (wetext would add its own 每小时).
+    text = re.sub(r"(时速|每小时)\s?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|公里/小时)", r"\1\2公里", text)
+    # A range from a percentage, "10%-20%" (the hyphen is not a minus).
+    text = re.sub(r"(?<=[%％])\s?[-‐–]\s?(?=\d)", "到", text)
+    # A range of temperatures below zero, "-3~5℃" 零下三到五摄氏度.
+    text = re.sub(r"(?<![A-Za-z\d.\-−])[-−](?=\d+(?:\.\d+)?\s*(?:[~～〜到至]|-\s*\d)\s*-?\d+(?:\.\d+)?\s*(?:℃|°C))",
+                  "零下", text)
     # "-0.2%" is 负百分之零点二 (wetext puts the sign inside: 百分之负零点二).
     text = re.sub(r"(?<![A-Za-z\d.\-−])[-−](?=\d+(?:\.\d+)?\s?[%％])", "负", text)
     text = _spell_mixed_case(text)
@@ -293,7 +316,8 @@ def _chinese(text: str) -> str:
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
         # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
-                      lambda m, unit=unit: _wetext_zh().normalize(f"{m.group(1)}{m.group(2)}元")[:-1] + unit, text)
+                      lambda m, unit=unit: _wetext_zh().normalize(f"{_cn_amount(m.group(1))}{m.group(2)}元")[:-1] + unit,
+                      text)
     text = _RANGE.sub("到", text)
     text = re.sub(r"(?<=[零一二三四五六七八九])\s*[—–~～〜]\s*(?=[零一二三四五六七八九])", "到", text)
     text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
@@ -460,7 +484,7 @@ _JA_UNITS = {"m²": "平方メートル", "㎡": "平方メートル", "km²": "
              "Gbps": "ギガビーピーエス", "kbps": "キロビーピーエス", "GHz": "ギガヘルツ", "MHz": "メガヘルツ",
              "kcal": "キロカロリー", "mAh": "ミリアンペアアワー", "km": "キロメートル", "㎞": "キロメートル",
              "kg": "キログラム", "㎏": "キログラム", "mg": "ミリグラム", "mL": "ミリリットル", "ml": "ミリリットル",
-             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル"}
+             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル", "L": "リットル", "dL": "デシリットル"}
 _JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得点|ゴール|決勝|逆転"
 # Counters whose reading changes with the number ("3日" みっか, "2人" ふたり): in a range each number
 # keeps its counter, "3〜5日" みっかからいつか.
@@ -500,6 +524,7 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)], text)
     text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
     text = _NEGATIVE.sub("マイナス", text)
+    text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
     # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
     text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
     text = _hyphen_ranges(text, "から")
@@ -537,7 +562,7 @@ def _japanese(text: str) -> str:
 # Counters read with native numerals below 100 (세 개, 두 시, 다섯 명): g2pK's list of bound nouns
 # plus 명, 시간, 사람, 잔, 장, 가지, 달.
 _KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 발짝 방 번 벌 보루 살 술 시 시간 쌈 움큼 정 짝 채 척 첩 "
-                       "축 켤레 톨 통 명 사람 잔 장 가지 달").split()
+                       "축 켤레 톨 통 명 사람 잔 장 가지 달 배 병 곳 그릇 송이 알 조각 봉지 상자 바퀴 판 마디 걸음 줄").split()
 _KO_ONES = ["", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉"]
 _KO_TENS = ["", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔"]
 # Latin letters as Korean says them (an acronym read by the Korean voice, not the English one).
@@ -620,7 +645,11 @@ def _korean(text: str) -> str:
     text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
                                             for group in m.group().split("-")), text)
     text = _hyphen_ranges(text, " ~ ")
-    text = _RANGE.sub(" ~ ", text).replace(" ~ ", "에서 ")
+    text = _RANGE.sub(" ~ ", text)
+    # A range before a native counter repeats it, "10~20명" 열 명에서 스무 명 (each number takes its form).
+    counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
+    text = re.sub(rf"(\d{{1,2}}) ~ (\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])", r"\1\3 ~ \2\3", text)
+    text = text.replace(" ~ ", "에서 ")
     # Times after the ranges (a range's "~" needs the digits): "15:30" 열다섯 시 삼십 분.
     text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
                   lambda m: f"{int(m.group(1))}시" + (f" {int(m.group(2))}분" if int(m.group(2)) else ""), text)
