@@ -212,6 +212,10 @@ def _roman(numeral: str) -> int:
     return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
 
 
+# "ver.2.0", "Ver 3": the abbreviation of version, said as the word (版本, バージョン, 버전).
+_VERSION = re.compile(r"(?<![A-Za-z])[Vv]er\.?\s?(?=\d)")
+
+
 def _cjk_shapes(text: str) -> str:
     """NFKC for the Roman-numeral characters and full-width digits, then Roman numerals as numbers."""
     import unicodedata
@@ -287,7 +291,7 @@ _CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|战平|�
 
 
 def _chinese(text: str) -> str:
-    text = _cjk_shapes(_THOUSANDS.sub("", text))
+    text = _VERSION.sub("版本", _cjk_shapes(_THOUSANDS.sub("", text)))
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _CN_YEAR.sub(lambda m: _digits_zh(m.group()), text)
     text = re.sub(r"(?<=[零一二三四五六七八九])\s*-\s*(?=[零一二三四五六七八九])", "到", text)  # "1998-2003年"
@@ -311,6 +315,9 @@ def _chinese(text: str) -> str:
     text = re.sub(r"(?<![A-Za-z\d.\-−])[-−](?=\d+(?:\.\d+)?\s?[%％])", "负", text)
     text = _spell_mixed_case(text)
     text = _CODE.sub(lambda m: _digits_zh(m.group()), text)
+    # Ranges before 两: "1~2年" 一到两年 (两 needs the 2 to stand alone before its classifier).
+    text = _RANGE.sub("到", text)
+    text = re.sub(r"(\d[\u4e00-\u9fff]{1,2})\s*[~～〜]\s*(?=\d)", r"\1到", text)  # "9点~17点"
     text = _cn_two().sub("两", text)
     text = re.sub(r"两(?=世)", "二", text)  # 伊丽莎白二世: a regnal number is an ordinal
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
@@ -318,7 +325,6 @@ def _chinese(text: str) -> str:
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
                       lambda m, unit=unit: _wetext_zh().normalize(f"{_cn_amount(m.group(1))}{m.group(2)}元")[:-1] + unit,
                       text)
-    text = _RANGE.sub("到", text)
     text = re.sub(r"(?<=[零一二三四五六七八九])\s*[—–~～〜]\s*(?=[零一二三四五六七八九])", "到", text)
     text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
     text = re.sub(r"([A-Za-z])-(?=\d)", r"\1 ", text)  # "GPT-4" is not minus four
@@ -501,7 +507,7 @@ def _ja_money(m: re.Match) -> str:
 
 def _ja_shapes(text: str) -> str:
     """What Open JTalk reads wrongly or not at all, written as a reader says it."""
-    text = _cjk_shapes(_THOUSANDS.sub("", text))
+    text = _VERSION.sub("バージョン", _cjk_shapes(_THOUSANDS.sub("", text)))
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
                                              for group in m.group().split("-")), text)
@@ -517,6 +523,8 @@ def _ja_shapes(text: str) -> str:
     text = _TIME_RANGE.sub(r"\1〜", text)
     text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
                   lambda m: f"{int(m.group(1))}時" + (f"{int(m.group(2))}分" if int(m.group(2)) else ""), text)
+    # Midnight is れいじ, as announcers say it (Open JTalk says ぜろじ except in 零時 alone).
+    text = re.sub(r"(?<![\d.])0時", "レイジ", text)
     text = _scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
     text = _fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
     text = re.sub(r"(時速\s?)?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|キロ/時)", r"時速\2キロメートル", text)
@@ -595,7 +603,10 @@ def _ko_native(n: int) -> str:
 
 
 def _ko_number(number: str) -> str:
-    return _words(float(number) if "." in number else int(number), "ko")
+    whole, _, fraction = number.partition(".")
+    if fraction:  # digit by digit after 점, every digit said ("2.0" 이 점 영; num2words drops a final 0)
+        return f"{_words(int(whole), 'ko')} 점 " + " ".join("영" if d == "0" else _words(int(d), "ko") for d in fraction)
+    return _words(int(number), "ko")
 
 
 # Service numbers said digit by digit (일일구), not as quantities: emergency and public lines.
@@ -611,7 +622,9 @@ _KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코
                      "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
                      "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
                      "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥"}
-_KO_PLAY = r"경기|이겼|졌|승리|패배|비겼|스코어|득점|골|역전|리드|앞서|꺾"
+_KO_PLAY = r"경기|이겼|이기|졌|승리|패배|패했|패하|비겼|무승부|스코어|득점|골|역전|리드|앞서|꺾|완승|완패|대승|대파"
+# "20대" (in their twenties) is a decade of age, said in Sino-Korean (이십 대), not twenty machines.
+_KO_MACHINES = r"차량|자동차|대수|버스|트럭|택시|비행기|항공기|컴퓨터|기계|로봇|드론|카메라|스마트폰|휴대폰"
 
 
 def _ko_digits(number: str) -> str:
@@ -624,13 +637,12 @@ def _ko_and(word: str) -> str:
 
 
 def _korean(text: str) -> str:
-    text = _cjk_shapes(_THOUSANDS.sub("", text))
+    text = _VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text)))
     # Dates written with dashes, slashes or dots: "2024-12-25", "2024.12.25".
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}년 {int(m.group(2))}월 {int(m.group(3))}일", text)
     text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _ko_digits(m.group(2)), text)
     text = _TIME_RANGE.sub(r"\1 ~ ", text)
-    text = _scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
     text = _fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
                       + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
     # Earthquake magnitude "M6.1" 규모 육 점 일.
@@ -644,8 +656,17 @@ def _korean(text: str) -> str:
     text = _KO_SERVICE_NUMBERS.sub(lambda m: "".join(_KO_DIGITS[int(d)] for d in m.group()), text)
     text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
                                             for group in m.group().split("-")), text)
+    text = _scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
+    text = re.sub(r"(?<![\d.])(\d{1,3})\s?대\s?(\d{1,3})(?![\d.])",  # a score written "3대 1"
+                  lambda m: f"{_ko_number(m.group(1))} 대 {_ko_number(m.group(2))}", text)
+    if not re.search(_KO_MACHINES, text):
+        text = re.sub(r"(?<![\d.])([1-9]0)(?=\s?대)", lambda m: _ko_number(m.group(1)) + " ", text)
+    # 만, 천 and 백 alone are one of them: "1만 원" 만 원, "1천만" 천만 (but 일억).
+    text = re.sub(r"(?<![\d.])1\s?(?=[천백만])", "", text)
     text = _hyphen_ranges(text, " ~ ")
     text = _RANGE.sub(" ~ ", text)
+    # A range after a number's counter, "9시~17시", "3일~5일".
+    text = re.sub(r"(\d\s?[가-힣]{1,2})\s*[~～〜]\s*(?=\d)", r"\1 ~ ", text)
     # A range before a native counter repeats it, "10~20명" 열 명에서 스무 명 (each number takes its form).
     counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
     text = re.sub(rf"(\d{{1,2}}) ~ (\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])", r"\1\3 ~ \2\3", text)
