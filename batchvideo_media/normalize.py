@@ -71,7 +71,11 @@ def spoken_form(text: str, language: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-def _hyphen_ranges(text: str, to: str, decimal: str = ".") -> str:
+# The same range in CJK text, where the number follows a word with no space ("约3-5天").
+_CJK_HYPHEN_RANGE = re.compile(r"(?<![A-Za-z\d.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
+
+
+def _hyphen_ranges(text: str, to: str, decimal: str = ".", pattern: re.Pattern = _HYPHEN_RANGE) -> str:
     """Hyphenated ranges with the language's "to"; what only looks like one is left for the code reader.
 
     It is a range when the second number is the larger (or a year's last two digits, "2020-21"),
@@ -95,7 +99,7 @@ def _hyphen_ranges(text: str, to: str, decimal: str = ".") -> str:
                 return f"{first}{to}{second}"
         return f"{first}{to}{second}" if value(first) < value(second) else m.group()
 
-    return _HYPHEN_RANGE.sub(replace, text)
+    return pattern.sub(replace, text)
 
 
 def _spell_acronyms(text: str, letters: dict[str, str] | None = None) -> str:
@@ -287,7 +291,7 @@ _CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])"
 _CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "kWh": "千瓦时", "MW": "兆瓦", "GW": "吉瓦",
              "V": "伏", "mA": "毫安", "mAh": "毫安时", "Hz": "赫兹", "kHz": "千赫兹", "MHz": "兆赫兹", "GHz": "吉赫兹",
              "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"}
-_CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|战平|落后|领先|踢|球"
+_CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|不敌|战平|打平|落后|领先|逆转|对阵|进球|踢|球|队"
 
 
 def _chinese(text: str) -> str:
@@ -297,8 +301,11 @@ def _chinese(text: str) -> str:
     text = re.sub(r"(?<=[零一二三四五六七八九])\s*-\s*(?=[零一二三四五六七八九])", "到", text)  # "1998-2003年"
     text = _DOTTED.sub(lambda m: "点".join(_cn_number(int(n)) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _digits_zh(m.group(2)), text)
+    # Times as 点 and 分 (wetext reads "0:30" as the ratio 零比三十).
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])", lambda m: f"{_cn_number(int(m.group(1)))}点" + (
+        f"{'零' if m.group(2)[0] == '0' else ''}{_cn_number(int(m.group(2)))}分" if int(m.group(2)) else ""), text)
     text = _scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
-    text = _hyphen_ranges(text, "到")  # "1500-2000元" (a code, "400-1234", is left to the reader below)
+    text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
     text = _fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
                       + f"{_cn_number(bottom)}分之{_cn_number(top)}")
     text = _CN_LETTER_UNITS.sub(lambda m: " ".join(m.group(1)), text)
@@ -535,7 +542,7 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
     # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
     text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
-    text = _hyphen_ranges(text, "から")
+    text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
     return re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
 
 
@@ -663,7 +670,7 @@ def _korean(text: str) -> str:
         text = re.sub(r"(?<![\d.])([1-9]0)(?=\s?대)", lambda m: _ko_number(m.group(1)) + " ", text)
     # 만, 천 and 백 alone are one of them: "1만 원" 만 원, "1천만" 천만 (but 일억).
     text = re.sub(r"(?<![\d.])1\s?(?=[천백만])", "", text)
-    text = _hyphen_ranges(text, " ~ ")
+    text = _hyphen_ranges(text, " ~ ", pattern=_CJK_HYPHEN_RANGE)
     text = _RANGE.sub(" ~ ", text)
     # A range after a number's counter, "9시~17시", "3일~5일".
     text = re.sub(r"(\d\s?[가-힣]{1,2})\s*[~～〜]\s*(?=\d)", r"\1 ~ ", text)
