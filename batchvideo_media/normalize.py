@@ -236,9 +236,9 @@ _CN_CURRENCY = (("[¥￥]", "元"), (r"\$|US\$", "美元"), ("€", "欧元"), (
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
 # A year is read digit by digit before 年, in a range ending in 年, and at the end of a title
 # (《年鉴2024》); WeTextProcessing reads the last two as quantities.
-# Two years in a range without 年 ("2020—2024") are years too, when nothing counted follows them
+# Two years in a range without 年 ("2020—2024") are years too, unless what follows counts them
 # ("1500-2000元" is an amount).
-_YEAR_END = r"(?![\d.])(?=\s*(?:$|[，。、；：！？,.;:!?）)」』]|间|期间|的|是|为))"
+_YEAR_END = r"(?![\d.])(?!\s*(?:[元块人个万千百亿名台件辆米克吨%％]|美元|公里|平方|英尺))"
 _CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*)?年|》)"
                       rf"|(?<![\d.]){_YEAR}(?=\s*[—–~～〜-]\s*{_YEAR}{_YEAR_END})"
                       rf"|(?<={_YEAR}[—–~～〜-]){_YEAR}{_YEAR_END}")
@@ -326,7 +326,8 @@ def _chinese(text: str) -> str:
     text = _RANGE.sub("到", text)
     text = re.sub(r"(\d[\u4e00-\u9fff]{1,2})\s*[~～〜]\s*(?=\d)", r"\1到", text)  # "9点~17点"
     text = _cn_two().sub("两", text)
-    text = re.sub(r"两(?=世)", "二", text)  # 伊丽莎白二世: a regnal number is an ordinal
+    # 伊丽莎白二世: a regnal number is an ordinal, never 两 (wetext writes 两世).
+    text = re.sub(r"(?<![\d.])(\d{1,2})(?=世)", lambda m: _cn_number(m.group(1)), text)
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
         # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",

@@ -21,7 +21,12 @@ pytestmark = pytest.mark.unit
 # readings.jsonl was written before the normalisers were chosen and tuned on (its last 64 probes were
 # added with the fixes for the categories a held-back corpus found); readings_later.jsonl was written
 # afterwards and never tuned on (a check against overfitting, not an independent corpus).
-CORPORA = ("readings.jsonl", "readings_later.jsonl")
+# readings_cjk.jsonl holds Chinese, Japanese and Korean probes written with the fixes for the
+# categories the third held-back corpus's dev half found (and their neighbours): it shows the
+# categories stay covered, not how well unseen text is read.
+CORPORA = ("readings.jsonl", "readings_later.jsonl", "readings_cjk.jsonl")
+# Corpora that cover only some languages, and which.
+PARTIAL = {"readings_cjk.jsonl": ("zh", "ja", "ko")}
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 _ROWS = {"a": "あかさたなはまやらわがざだばぱぁゃゎ", "i": "いきしちにひみりぎじぢびぴぃ", "u": "うくすつぬふむゆるぐずづぶぷぅゅ",
          "e": "えけせてねへめれげぜでべぺぇ", "o": "おこそとのほもよろをごぞどぼぽぉょ"}
@@ -74,6 +79,7 @@ def test_readings_right_in_at_least_95_percent_per_language(corpus, capsys):
             misses.append(f"{probe['language']}: {probe['text']!r} -> {spoken!r}, expected {probe['expected'][0]!r}")
     with capsys.disabled():
         print(f"\n{corpus}: readings right / total: " + ", ".join(f"{f} {right[f]}/{total[f]}" for f in total))
-    assert set(SEEDED) <= set(total), "every seeded language has probes"
-    low = [f for f in SEEDED if right[f] < 0.95 * total[f]]
+    languages = PARTIAL.get(corpus, SEEDED)
+    assert set(languages) <= set(total), "every language the corpus covers has probes"
+    low = [f for f in languages if right[f] < 0.95 * total[f]]
     assert not low, f"under 95 % in {low}:\n" + "\n".join(misses)
