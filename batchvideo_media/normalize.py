@@ -220,6 +220,14 @@ def _roman(numeral: str) -> int:
 _VERSION = re.compile(r"(?<![A-Za-z])[Vv]er\.?\s?(?=\d)")
 
 
+# "3:30 pm", "9am": the half of the day goes before the time, as CJK says it (下午三点, 午後3時, 오후 3시).
+_AMPM = re.compile(r"(?<![\d:])(\d{1,2})(:[0-5]\d)?\s?([AaPp])\.?[Mm]\.?(?![A-Za-z])")
+
+
+def _ampm(text: str, am: str, pm: str, hour: str) -> str:
+    return _AMPM.sub(lambda m: (pm if m.group(3) in "Pp" else am) + m.group(1) + (m.group(2) or hour), text)
+
+
 def _cjk_shapes(text: str) -> str:
     """NFKC for the Roman-numeral characters and full-width digits, then Roman numerals as numbers."""
     import unicodedata
@@ -295,7 +303,7 @@ _CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|不敌|�
 
 
 def _chinese(text: str) -> str:
-    text = _VERSION.sub("版本", _cjk_shapes(_THOUSANDS.sub("", text)))
+    text = _ampm(_VERSION.sub("版本", _cjk_shapes(_THOUSANDS.sub("", text))), "上午", "下午", "点")
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _CN_YEAR.sub(lambda m: _digits_zh(m.group()), text)
     text = re.sub(r"(?<=[零一二三四五六七八九])\s*-\s*(?=[零一二三四五六七八九])", "到", text)  # "1998-2003年"
@@ -328,6 +336,10 @@ def _chinese(text: str) -> str:
     text = _cn_two().sub("两", text)
     # 伊丽莎白二世: a regnal number is an ordinal, never 两 (wetext writes 两世).
     text = re.sub(r"(?<![\d.])(\d{1,2})(?=世)", lambda m: _cn_number(m.group(1)), text)
+    # An amount before a currency's name, "12.50美元" 十二点五美元, read as an amount of 元 (wetext
+    # reads "12.5美元" as a date and "120美元" as a hotline).
+    text = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(美元|欧元|英镑|港元|日元|韩元|元)",
+                  lambda m: _wetext_zh().normalize(f"{_cn_amount(m.group(1))}元")[:-1] + m.group(2), text)
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
         # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
@@ -515,7 +527,7 @@ def _ja_money(m: re.Match) -> str:
 
 def _ja_shapes(text: str) -> str:
     """What Open JTalk reads wrongly or not at all, written as a reader says it."""
-    text = _VERSION.sub("バージョン", _cjk_shapes(_THOUSANDS.sub("", text)))
+    text = _ampm(_VERSION.sub("バージョン", _cjk_shapes(_THOUSANDS.sub("", text))), "午前", "午後", "時")
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
                                              for group in m.group().split("-")), text)
@@ -528,6 +540,8 @@ def _ja_shapes(text: str) -> str:
         text = re.sub(r"(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "マグニチュード", text)
     symbols = "|".join(map(re.escape, sorted(_JA_CURRENCY, key=len, reverse=True)))
     text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", _ja_money, text)
+    text = re.sub(r"(\d+)\.(\d\d)\s?(ドル|ユーロ)", lambda m: f"{m.group(1)}{m.group(3)}"  # "12.50ドル"
+                  + (f"{int(m.group(2))}セント" if int(m.group(2)) else ""), text)
     text = _TIME_RANGE.sub(r"\1〜", text)
     text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
                   lambda m: f"{int(m.group(1))}時" + (f"{int(m.group(2))}分" if int(m.group(2)) else ""), text)
@@ -645,7 +659,7 @@ def _ko_and(word: str) -> str:
 
 
 def _korean(text: str) -> str:
-    text = _VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text)))
+    text = _ampm(_VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text))), "오전 ", "오후 ", "시")
     # Dates written with dashes, slashes or dots: "2024-12-25", "2024.12.25".
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}년 {int(m.group(2))}월 {int(m.group(3))}일", text)
     text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
@@ -654,7 +668,8 @@ def _korean(text: str) -> str:
     text = _fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
                       + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
     # Earthquake magnitude "M6.1" 규모 육 점 일.
-    text = re.sub(r"(?:규모\s?)?(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "규모 ", text)
+    if re.search(r"지진|진도|진앙|진원|여진|쓰나미|해일", text):  # not Apple's "M1"
+        text = re.sub(r"(?:규모\s?)?(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "규모 ", text)
     text = re.sub(r"(?<![A-Za-z])(" + "|".join(_KO_WORD_ACRONYMS) + r")(?![A-Za-z])",
                   lambda m: _KO_WORD_ACRONYMS[m.group(1)], text)
     text = _spell_mixed_case(text, _KO_LETTERS)
@@ -695,6 +710,8 @@ def _korean(text: str) -> str:
         return f"{m.group(2)} {unit}"
 
     text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", money, text)
+    text = re.sub(r"(\d+)\.(\d\d)\s?(달러|유로)", lambda m: f"{m.group(1)} {m.group(3)}"  # "12.50달러"
+                  + (f" {int(m.group(2))} 센트" if int(m.group(2)) else ""), text)
     text = re.sub(r"(?<!\d)1\s?번째", "첫 번째", text)  # the first is 첫 번째, not 한 번째
     speeds = "|".join(map(re.escape, _KO_SPEEDS))
     text = re.sub(rf"(시속\s*|초속\s*)?(\d+(?:\.\d+)?)\s?({speeds})",
