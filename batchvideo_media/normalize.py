@@ -179,6 +179,14 @@ def _fractions(text: str, say) -> str:
     return _FRACTION.sub(replace, text)
 
 
+# A month and day with a slash, "3/15", "7/1(月)", where it is not a fraction (those are read first).
+_SLASH_DATE = re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])(?![\d/]|\.\d)")
+
+
+def _slash_dates(text: str, month: str, day: str) -> str:
+    return _SLASH_DATE.sub(lambda m: f"{int(m.group(1))}{month}{int(m.group(2))}{day}", text)
+
+
 # A version or a chain of dotted numbers, "2.1.3", "v1.10.2" (not a date: those are read first).
 _DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.]|\.\d)")
 # A score, "3-1", "2:0": with a colon when the second number has one digit (a time has two), with a
@@ -316,9 +324,15 @@ def _chinese(text: str) -> str:
     text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
     text = _fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
                       + f"{_cn_number(bottom)}分之{_cn_number(top)}")
+    text = _slash_dates(text, "月", "日")
+    text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: " ".join(m.group(1)) + "每秒", text)
     text = _CN_LETTER_UNITS.sub(lambda m: " ".join(m.group(1)), text)
     units = "|".join(map(re.escape, sorted(_CN_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _CN_UNITS[m.group(1)], text)
+    # A unit after 万 or 亿 ("38万km"), which wetext only reads straight after a digit.
+    text = re.sub(r"(?<=\d[万亿])\s?(km|kg|m|t|kW|MW|GW|kWh)(?![A-Za-z/])",
+                  lambda m: {"km": "公里", "kg": "千克", "m": "米", "kW": "千瓦", "kWh": "千瓦时"}.get(
+                      m.group(1), _CN_UNITS.get(m.group(1), m.group(1))), text)
     # A speed after 时速 is 时速一百二十公里 (wetext would add its own 每小时).
     text = re.sub(r"(时速|每小时)\s?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|公里/小时)", r"\1\2公里", text)
     # A range from a percentage, "10%-20%" (the hyphen is not a minus).
@@ -549,6 +563,9 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(?<![\d.])0時", "レイジ", text)
     text = _scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
     text = _fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
+    text = _slash_dates(text, "月", "日")
+    text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)] + "毎秒", text)
+    text = re.sub(r"\bNo\.\s?1(?!\d)", "ナンバーワン", text)
     text = re.sub(r"(時速\s?)?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|キロ/時)", r"時速\2キロメートル", text)
     units = "|".join(map(re.escape, sorted(_JA_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)], text)
@@ -610,10 +627,13 @@ _KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "�
              "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
              "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르"}
 # Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
-_KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터")}
+_KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터"),
+              "KB/s": ("초당", "킬로바이트"), "MB/s": ("초당", "메가바이트"), "GB/s": ("초당", "기가바이트")}
 _KO_CURRENCY = {"$": "달러", "US$": "달러", "€": "유로", "¥": "엔", "£": "파운드", "₩": "원"}
 # Sino-Korean words that begin like a native counter (달러 is not 달, 번지 is not 번).
-_KO_NOT_COUNTERS = ("달러", "번지", "정도", "대학", "시즌")
+_KO_NOT_COUNTERS = ("달러", "번지", "정도", "대학", "시즌", "개국", "개사", "개소", "개교")
+# A number before 번 and one of these is a label, said in Sino-Korean: "3번 출구" 삼 번 출구 (세 번 is three times).
+_KO_NUMBERED = r"출구|버스|게이트|타자|선수|홀|트랙|채널|국도|고속도로|문제|방|라인|승강장|창구|좌석|레인|테이블|카드|환자"
 _KO_DIGITS = "공일이삼사오육칠팔구"  # digit by digit, 0 as 공 (phone numbers)
 # Phone numbers: area or mobile prefix with 0 ("02-123-4567", "010-1234-5678") and the
 # nationwide 15xx-18xx hotlines ("1588-1234").
@@ -667,6 +687,7 @@ def _korean(text: str) -> str:
     text = _TIME_RANGE.sub(r"\1 ~ ", text)
     text = _fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
                       + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
+    text = _slash_dates(text, "월 ", "일")
     # Earthquake magnitude "M6.1" 규모 육 점 일.
     if re.search(r"지진|진도|진앙|진원|여진|쓰나미|해일", text):  # not Apple's "M1"
         text = re.sub(r"(?:규모\s?)?(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "규모 ", text)
@@ -713,6 +734,7 @@ def _korean(text: str) -> str:
     text = re.sub(r"(\d+)\.(\d\d)\s?(달러|유로)", lambda m: f"{m.group(1)} {m.group(3)}"  # "12.50달러"
                   + (f" {int(m.group(2))} 센트" if int(m.group(2)) else ""), text)
     text = re.sub(r"(?<!\d)1\s?번째", "첫 번째", text)  # the first is 첫 번째, not 한 번째
+    text = re.sub(rf"(?<![\d.])(\d+)\s?번(?=\s?(?:{_KO_NUMBERED}))", lambda m: f"{_ko_number(m.group(1))} 번", text)
     speeds = "|".join(map(re.escape, _KO_SPEEDS))
     text = re.sub(rf"(시속\s*|초속\s*)?(\d+(?:\.\d+)?)\s?({speeds})",
                   lambda m: f"{_KO_SPEEDS[m.group(3)][0]} {_ko_number(m.group(2))} {_KO_SPEEDS[m.group(3)][1]}", text)
