@@ -155,19 +155,19 @@ def _replace_abbreviations(text: str, table: list[tuple[str, str]]) -> str:
 # the shape wrongly (wetext reads "2/3" as a date-like split, Open JTalk drops "-" and reads
 # "2.1.3" as a decimal), the shape is rewritten into the words a reader says before the library runs.
 
-_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
+_CJK_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
            "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
 # "2½", "⅓", and "2/3" when it can only be a fraction: the top smaller than the bottom and the bottom
 # at most 10 or a power of ten ("3/15" or "12/25" is a date), not a chain ("1/2/3") nor a rate ("km/h").
-_FRACTION = re.compile(r"(?<![\d/.])(?:(\d+)\s?)?(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<!\d)(\d+)/(\d+)(?![\d/]|\.\d|\s?[(（]))")
+_CJK_FRACTION = re.compile(r"(?<![\d/.])(?:(\d+)\s?)?(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<!\d)(\d+)/(\d+)(?![\d/]|\.\d|\s?[(（]))")
 
 
-def _fractions(text: str, say) -> str:
+def _cjk_fractions(text: str, say) -> str:
     """say(whole or None, top, bottom) gives the words: 三分之二, さんぶんのに, 삼분의 이."""
     def replace(m: re.Match) -> str:
         whole, vulgar, top, bottom = m.groups()
         if vulgar:
-            top, bottom = _VULGAR[vulgar]
+            top, bottom = _CJK_VULGAR[vulgar]
             return say(whole, top, bottom)
         if whole is not None:  # "2 2/3" is not written in running CJK text; "1/2" after a number is
             return m.group()
@@ -176,7 +176,7 @@ def _fractions(text: str, say) -> str:
             return m.group()
         return say(None, top, bottom)
 
-    return _FRACTION.sub(replace, text)
+    return _CJK_FRACTION.sub(replace, text)
 
 
 # A month and day with a slash, "3/15", "7/1(月)", where it is not a fraction (those are read first).
@@ -194,7 +194,7 @@ _DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.]|\.\d)")
 _SCORE = re.compile(r"(?<![\d.:\-/])(\d{1,3})\s?([-:‐–])\s?(\d{1,3})(?![\d.:\-/]|\.\d)")
 
 
-def _scores(text: str, say, play: str) -> str:
+def _cjk_scores(text: str, say, play: str) -> str:
     """say(first, second) gives the words: 三比一, さんたいいち, 삼 대 일."""
     def replace(m: re.Match) -> str:
         first, mark, second = m.groups()
@@ -214,13 +214,13 @@ _MODEL = re.compile(r"(?:(?<=ボーイング)|(?<=エアバス)|(?<=波音)|(?<=
                     r"|(?<=^[AB])|(?<=[^A-Za-z][AB]))(\s?)(\d{3})(?![\d.])")
 # A time range "9:00-17:00" (a hyphen there is not a minus): the time reader sees "9:00 ~ 17:00".
 _TIME_RANGE = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)\s?[-‐–]\s?(?=\d{1,2}:\d\d(?!\d))")
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_CJK_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 # A Roman numeral before a regnal or ordinal word (エリザベスII世, 路易XIV世, 제II차): NFKC turns Ⅱ into II.
-_ROMAN_BEFORE = re.compile(r"(?<![A-Za-z])([IVXLC]+)(?=\s?(?:世|期|章|巻|卷|部|次|세|차|기|장|권))")
+_CJK_ROMAN_BEFORE = re.compile(r"(?<![A-Za-z])([IVXLC]+)(?=\s?(?:世|期|章|巻|卷|部|次|세|차|기|장|권))")
 
 
-def _roman(numeral: str) -> int:
-    values = [_ROMAN[c] for c in numeral]
+def _cjk_roman(numeral: str) -> int:
+    values = [_CJK_ROMAN[c] for c in numeral]
     return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
 
 
@@ -242,7 +242,7 @@ def _cjk_shapes(text: str) -> str:
 
     text = "".join(unicodedata.normalize("NFKC", c) if "\u2160" <= c <= "\u217f" or "０" <= c <= "９" else c
                    for c in text)
-    return _ROMAN_BEFORE.sub(lambda m: str(_roman(m.group(1))), text)
+    return _CJK_ROMAN_BEFORE.sub(lambda m: str(_cjk_roman(m.group(1))), text)
 
 
 # --- Chinese ----------------------------------------------------------------------------------
@@ -321,9 +321,9 @@ def _chinese(text: str) -> str:
     # Times as 点 and 分 (wetext reads "0:30" as the ratio 零比三十).
     text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])", lambda m: f"{_cn_number(int(m.group(1)))}点" + (
         f"{'零' if m.group(2)[0] == '0' else ''}{_cn_number(int(m.group(2)))}分" if int(m.group(2)) else ""), text)
-    text = _scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
+    text = _cjk_scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
     text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
-    text = _fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
+    text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
                       + f"{_cn_number(bottom)}分之{_cn_number(top)}")
     text = _slash_dates(text, "月", "日")
     text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: " ".join(m.group(1)) + "每秒", text)
@@ -562,8 +562,8 @@ def _ja_shapes(text: str) -> str:
                   lambda m: f"{int(m.group(1))}時" + (f"{int(m.group(2))}分" if int(m.group(2)) else ""), text)
     # Midnight is れいじ, as announcers say it (Open JTalk says ぜろじ except in 零時 alone).
     text = re.sub(r"(?<![\d.])0時", "レイジ", text)
-    text = _scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
-    text = _fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
+    text = _cjk_scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
+    text = _cjk_fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
     text = _slash_dates(text, "月", "日")
     text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)] + "毎秒", text)
     text = re.sub(r"\bNo\.\s?1(?!\d)", "ナンバーワン", text)
@@ -686,7 +686,7 @@ def _korean(text: str) -> str:
     text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _ko_digits(m.group(2)), text)
     text = _TIME_RANGE.sub(r"\1 ~ ", text)
-    text = _fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
+    text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
                       + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
     text = _slash_dates(text, "월 ", "일")
     # Earthquake magnitude "M6.1" 규모 육 점 일.
@@ -701,7 +701,7 @@ def _korean(text: str) -> str:
     text = _KO_SERVICE_NUMBERS.sub(lambda m: "".join(_KO_DIGITS[int(d)] for d in m.group()), text)
     text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
                                             for group in m.group().split("-")), text)
-    text = _scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
+    text = _cjk_scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
     text = re.sub(r"(?<![\d.])(\d{1,3})\s?대\s?(\d{1,3})(?![\d.])",  # a score written "3대 1"
                   lambda m: f"{_ko_number(m.group(1))} 대 {_ko_number(m.group(2))}", text)
     if not re.search(_KO_MACHINES, text):
