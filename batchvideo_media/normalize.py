@@ -236,6 +236,18 @@ def _ampm(text: str, am: str, pm: str, hour: str) -> str:
     return _AMPM.sub(lambda m: (pm if m.group(3) in "Pp" else am) + m.group(1) + (m.group(2) or hour), text)
 
 
+# A run of nine or more digits with no separators is an id, account or phone number, never a
+# quantity (CJK writes large quantities with 万/億/만): digit by digit.
+_LONG_DIGITS = re.compile(r"(?<![\d,.])\d{9,}(?![\d,.])")
+# Currency codes after or before an amount ("100 USD", "USD 100"), by each language's currency names.
+_CURRENCY_CODES = re.compile(r"(?<![A-Za-z])(USD|EUR|JPY|CNY|RMB|KRW|GBP|HKD)\s?(\d+(?:\.\d+)?)(?![\d.])"
+                             r"|(?<![\d.])(\d+(?:\.\d+)?)\s?(USD|EUR|JPY|CNY|RMB|KRW|GBP|HKD)(?![A-Za-z])")
+
+
+def _currency_codes(text: str, names: dict[str, str], space: str = "") -> str:
+    return _CURRENCY_CODES.sub(lambda m: f"{m.group(2) or m.group(3)}{space}{names[m.group(1) or m.group(4)]}", text)
+
+
 def _cjk_shapes(text: str) -> str:
     """NFKC for the Roman-numeral characters and full-width digits, then Roman numerals as numbers."""
     import unicodedata
@@ -311,7 +323,17 @@ _CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|不敌|�
 
 
 def _chinese(text: str) -> str:
+    # (wetext itself reads a mobile number, eleven digits, with 幺: only longer runs are taken here)
+    text = _LONG_DIGITS.sub(lambda m: _digits_zh(m.group()) if len(m.group()) > 11 else m.group(), text)
     text = _ampm(_VERSION.sub("版本", _cjk_shapes(_THOUSANDS.sub("", text))), "上午", "下午", "点")
+    text = _currency_codes(text, {"USD": "美元", "EUR": "欧元", "JPY": "日元", "CNY": "元", "RMB": "元", "KRW": "韩元",
+                                  "GBP": "英镑", "HKD": "港元"})
+    # Codes said digit by digit: after 邮编/编号/卡号…, and a train or flight number after its letters
+    # ("G1234次" G一二三四次, "CA1234").
+    text = re.sub(r"(邮编|邮政编码|编号|代码|账号|卡号|单号|工号|学号|房间号|密码|验证码)(\s?(?:[:：]|为|是)?\s?)(\d+)",
+                  lambda m: m.group(1) + m.group(2) + _digits_zh(m.group(3)), text)
+    text = re.sub(r"(?<=[A-Z])\d{3,}(?![\d.])", lambda m: _digits_zh(m.group()), text)
+    text = _TIME_RANGE.sub(r"\1到", text)
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _CN_YEAR.sub(lambda m: _digits_zh(m.group()), text)
     text = re.sub(r"(?<=公元)(前?)(\d{1,4})(?=年)", lambda m: m.group(1) + _digits_zh(m.group(2)), text)  # 公元前二二一年
@@ -542,7 +564,10 @@ def _ja_money(m: re.Match) -> str:
 
 def _ja_shapes(text: str) -> str:
     """What Open JTalk reads wrongly or not at all, written as a reader says it."""
+    text = _LONG_DIGITS.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
     text = _ampm(_VERSION.sub("バージョン", _cjk_shapes(_THOUSANDS.sub("", text))), "午前", "午後", "時")
+    text = _currency_codes(text, {"USD": "ドル", "EUR": "ユーロ", "JPY": "円", "CNY": "人民元", "RMB": "人民元",
+                                  "KRW": "ウォン", "GBP": "ポンド", "HKD": "香港ドル"})
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
                                              for group in m.group().split("-")), text)
@@ -680,7 +705,10 @@ def _ko_and(word: str) -> str:
 
 
 def _korean(text: str) -> str:
+    text = _LONG_DIGITS.sub(lambda m: _ko_digits(m.group()), text)
     text = _ampm(_VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text))), "오전 ", "오후 ", "시")
+    text = _currency_codes(text, {"USD": "달러", "EUR": "유로", "JPY": "엔", "CNY": "위안", "RMB": "위안", "KRW": "원",
+                                  "GBP": "파운드", "HKD": "홍콩달러"}, " ")
     # Dates written with dashes, slashes or dots: "2024-12-25", "2024.12.25".
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}년 {int(m.group(2))}월 {int(m.group(3))}일", text)
     text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
