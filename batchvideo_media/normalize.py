@@ -248,6 +248,13 @@ def _currency_codes(text: str, names: dict[str, str], space: str = "") -> str:
     return _CURRENCY_CODES.sub(lambda m: f"{m.group(2) or m.group(3)}{space}{names[m.group(1) or m.group(4)]}", text)
 
 
+# A number written with a leading zero is a code ("06236", "007"), said digit by digit.
+_LEADING_ZERO = re.compile(r"(?<![\d.,:/\-])0\d{2,}(?![\d.]|[/:\-]\d)")
+# A hyphen between a number's counter and the next number is a range, not a minus:
+# "12月25日-1月3日", "3일-5일".
+_COUNTER_HYPHEN = re.compile(r"(?<=\d)([\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3%％℃]{1,2})\s?[-‐–]\s?(?=\d)")
+
+
 def _cjk_shapes(text: str) -> str:
     """NFKC for the Roman-numeral characters and full-width digits, then Roman numerals as numbers."""
     import unicodedata
@@ -334,6 +341,8 @@ def _chinese(text: str) -> str:
                   lambda m: m.group(1) + m.group(2) + _digits_zh(m.group(3)), text)
     text = re.sub(r"(?<=[A-Z])\d{3,}(?![\d.])", lambda m: _digits_zh(m.group()), text)
     text = _TIME_RANGE.sub(r"\1到", text)
+    text = _COUNTER_HYPHEN.sub(r"\1到", text)
+    text = _LEADING_ZERO.sub(lambda m: _digits_zh(m.group()), text)
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _CN_YEAR.sub(lambda m: _digits_zh(m.group()), text)
     text = re.sub(r"(?<=公元)(前?)(\d{1,4})(?=年)", lambda m: m.group(1) + _digits_zh(m.group(2)), text)  # 公元前二二一年
@@ -571,6 +580,13 @@ def _ja_shapes(text: str) -> str:
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
                                              for group in m.group().split("-")), text)
+    text = _COUNTER_HYPHEN.sub(r"\1〜", text)
+    # Numbers that name, not count: after 番号/コード, or with a leading zero ("郵便番号は100-0001").
+    text = re.sub(r"(番号|コード|ID)(\s?(?:[:：]|は|が)?\s?〒?\s?)(\d+(?:-\d+)*)", lambda m: m.group(1) + m.group(2).replace("〒", "")
+                  + "の".join("".join(_JA_DIGITS[int(d)] for d in g) for g in m.group(3).split("-")), text)
+    text = _LEADING_ZERO.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
+    text = text.replace("±", "プラスマイナス")
+    text = re.sub(r"(?<=\d)\s?°(?![CF])", "度", text)  # an angle
     text = _JA_SERVICE.sub(lambda m: "ヒャクトオ" if m.group(1) == "110"
                            else "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(1)), text)
     text = _DOTTED.sub(lambda m: "点".join(str(int(n)) for n in m.group().split(".")), text)
@@ -714,6 +730,10 @@ def _korean(text: str) -> str:
     text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _ko_digits(m.group(2)), text)
     text = _TIME_RANGE.sub(r"\1 ~ ", text)
+    text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
+    text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
+    text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
+    text = text.replace("±", "플러스마이너스 ")
     text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
                       + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
     text = _slash_dates(text, "월 ", "일")
