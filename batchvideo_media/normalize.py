@@ -9,7 +9,10 @@ measurement on tests/data/readings.jsonl (figures in docs/narration.md):
   for what it reads as quantities but a listener expects digit by digit (years in ranges and
   titles, phone numbers), 两 before measure words (jieba's classifier tags) and currency symbols;
 - Japanese: Open JTalk's dictionary and rules (`pyopenjtalk-plus`): kanji words, counters
-  (1人 ひとり, 1日 ついたち, 3つ みっつ) and numbers to kana; particles as pronounced (は わ, へ え);
+  (1人 ひとり, 1日 ついたち, 3つ みっつ) and numbers to kana; particles as pronounced (は わ, へ え),
+  after a pass for the shapes it misreads (times, phone groups, currency signs, units, ranges);
+- Chinese, Japanese and Korean share finders for fractions, versions, scores, model and Roman
+  numerals, codes and long digit runs, each number then read by the language;
 - every other language: `num2words` (cardinals, ordinals, years, decimals) placed by the
   language's patterns for times, dates, ranges, phone numbers, money, percentages, units and
   abbreviations below.
