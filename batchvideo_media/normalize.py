@@ -637,6 +637,8 @@ def _japanese(text: str) -> str:
             # The pronunciation has the sound changes of counters (ハッピャク, ジュップン) and
             # particles (は ワ, へ エ); its long-vowel marks are spelled as the reading spells them.
             pron, read = word["pron"].replace("’", ""), word["read"]
+            if word["string"].startswith("十日"):
+                read = read.replace("トウカ", "トオカ")  # 十日 is spelled とおか (the dictionary writes トウカ)
             if pron == read + "ー" and word["string"] in _JA_NUMERALS:
                 # Open JTalk lengthens a one-mora digit before テン or another digit (ニー, ゴー), as in
                 # a phone number; in a number ("12.5" じゅうにてんご) it is said short. Digits of a
