@@ -219,7 +219,7 @@ _MODEL = re.compile(r"(?:(?<=ボーイング)|(?<=エアバス)|(?<=波音)|(?<=
 _TIME_RANGE = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)\s?[-‐–]\s?(?=\d{1,2}:\d\d(?!\d))")
 _CJK_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 # A Roman numeral before a regnal or ordinal word (エリザベスII世, 路易XIV世, 제II차): NFKC turns Ⅱ into II.
-_CJK_ROMAN_BEFORE = re.compile(r"(?<![A-Za-z])([IVXLC]+)(?=\s?(?:世|期|章|巻|卷|部|次|세|차|기|장|권))")
+_CJK_ROMAN_BEFORE = re.compile(r"(?<![A-Za-z])([IVXLC]+)(?=\s?(?:世|期|章|巻|卷|部|次|型|号|類|类|级|級|세|차|기|장|권|형|호))")
 
 
 def _cjk_roman(numeral: str) -> int:
@@ -710,7 +710,8 @@ _KO_UNITS.update({"kcal": "킬로칼로리", "cal": "칼로리", "kbps": "킬로
 _KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코", "UNICEF": "유니세프", "OPEC": "오펙",
                      "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
                      "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
-                     "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥"}
+                     "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥",
+                     "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타", "UNICEF": "유니세프"}
 _KO_PLAY = r"경기|이겼|이기|졌|승리|패배|패했|패하|비겼|무승부|스코어|득점|골|역전|리드|앞서|꺾|완승|완패|대승|대파"
 # "20대" (in their twenties) is a decade of age, said in Sino-Korean (이십 대), not twenty machines.
 _KO_MACHINES = r"차량|자동차|대수|버스|트럭|택시|비행기|항공기|컴퓨터|기계|로봇|드론|카메라|스마트폰|휴대폰"
@@ -718,6 +719,12 @@ _KO_MACHINES = r"차량|자동차|대수|버스|트럭|택시|비행기|항공�
 
 def _ko_digits(number: str) -> str:
     return "".join(_KO_DIGITS[int(d)] for d in number)
+
+
+def _ko_years(span: str) -> bool:
+    """"1990-2000" is a range of years, not a 15xx-19xx hotline: both years, the second later."""
+    first, _, second = span.partition("-")
+    return len(first) == len(second) == 4 and 1900 <= int(first) < int(second) < 2100
 
 
 def _ko_and(word: str) -> str:
@@ -752,8 +759,8 @@ def _korean(text: str) -> str:
     text = re.sub(r"(?<![A-Za-z])([A-Z])(?=\d|[공일이삼사오육칠팔구]{3})", lambda m: _KO_LETTERS[m.group(1)] + " ", text)
     text = re.sub(r"[(（]주[)）]|㈜", "주식회사 ", text)  # a company's legal form, as it is read
     text = _KO_SERVICE_NUMBERS.sub(lambda m: "".join(_KO_DIGITS[int(d)] for d in m.group()), text)
-    text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
-                                            for group in m.group().split("-")), text)
+    text = _KO_PHONE.sub(lambda m: m.group() if _ko_years(m.group()) else ", ".join(
+        "".join(_KO_DIGITS[int(d)] for d in group) for group in m.group().split("-")), text)
     text = _cjk_scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
     text = re.sub(r"(?<![\d.])(\d{1,3})\s?대\s?(\d{1,3})(?![\d.])",  # a score written "3대 1"
                   lambda m: f"{_ko_number(m.group(1))} 대 {_ko_number(m.group(2))}", text)
