@@ -711,7 +711,7 @@ _KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코
                      "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
                      "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
                      "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥",
-                     "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타", "UNICEF": "유니세프"}
+                     "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타"}
 _KO_PLAY = r"경기|이겼|이기|졌|승리|패배|패했|패하|비겼|무승부|스코어|득점|골|역전|리드|앞서|꺾|완승|완패|대승|대파"
 # "20대" (in their twenties) is a decade of age, said in Sino-Korean (이십 대), not twenty machines.
 _KO_MACHINES = r"차량|자동차|대수|버스|트럭|택시|비행기|항공기|컴퓨터|기계|로봇|드론|카메라|스마트폰|휴대폰"
