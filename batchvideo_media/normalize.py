@@ -353,7 +353,8 @@ def _chinese(text: str) -> str:
     text = _DOTTED.sub(lambda m: "点".join(_cn_number(int(n)) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _digits_zh(m.group(2)), text)
     # Times as 点 and 分 (wetext reads "0:30" as the ratio 零比三十).
-    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])", lambda m: f"{_cn_number(int(m.group(1)))}点" + (
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])", lambda m: (
+        "两" if int(m.group(1)) == 2 else _cn_number(int(m.group(1)))) + "点" + (
         f"{'零' if m.group(2)[0] == '0' else ''}{_cn_number(int(m.group(2)))}分" if int(m.group(2)) else ""), text)
     text = _cjk_scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
     text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
