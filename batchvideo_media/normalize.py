@@ -9,7 +9,10 @@ measurement on tests/data/readings.jsonl (figures in docs/narration.md):
   for what it reads as quantities but a listener expects digit by digit (years in ranges and
   titles, phone numbers), 两 before measure words (jieba's classifier tags) and currency symbols;
 - Japanese: Open JTalk's dictionary and rules (`pyopenjtalk-plus`): kanji words, counters
-  (1人 ひとり, 1日 ついたち, 3つ みっつ) and numbers to kana; particles as pronounced (は わ, へ え);
+  (1人 ひとり, 1日 ついたち, 3つ みっつ) and numbers to kana; particles as pronounced (は わ, へ え),
+  after a pass for the shapes it misreads (times, phone groups, currency signs, units, ranges);
+- Chinese, Japanese and Korean share finders for fractions, versions, scores, model and Roman
+  numerals, codes and long digit runs, each number then read by the language;
 - every other language: `num2words` (cardinals, ordinals, years, decimals) placed by the
   language's patterns for times, dates, ranges, phone numbers, money, percentages, units and
   abbreviations below.
@@ -73,7 +76,11 @@ def spoken_form(text: str, language: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-def _hyphen_ranges(text: str, to: str, decimal: str = ".") -> str:
+# The same range in CJK text, where the number follows a word with no space ("约3-5天").
+_CJK_HYPHEN_RANGE = re.compile(r"(?<![A-Za-z\d.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
+
+
+def _hyphen_ranges(text: str, to: str, decimal: str = ".", pattern: re.Pattern = _HYPHEN_RANGE) -> str:
     """Hyphenated ranges with the language's "to"; what only looks like one is left for the code reader.
 
     It is a range when the second number is the larger (or a year's last two digits, "2020-21"),
@@ -97,7 +104,7 @@ def _hyphen_ranges(text: str, to: str, decimal: str = ".") -> str:
                 return f"{first}{to}{second}"
         return f"{first}{to}{second}" if value(first) < value(second) else m.group()
 
-    return _HYPHEN_RANGE.sub(replace, text)
+    return pattern.sub(replace, text)
 
 
 def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: frozenset[str] = frozenset()) -> str:
@@ -124,6 +131,20 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
     return _ACRONYM.sub(spell, text)
 
 
+# A lower-case letter before capitals, "iOS", "eSIM": said letter by letter as well (the capitals alone
+# would be spelled and the "i" left to be read as a word).
+_MIXED_ACRONYM = re.compile(r"(?<![A-Za-z])([a-z])([A-Z]{2,4})(?![A-Za-z])")
+
+
+def _spell_mixed_case(text: str, letters: dict[str, str] | None = None) -> str:
+    def spell(m: re.Match) -> str:
+        if letters:
+            return "".join(letters[c.upper()] for c in m.group())
+        return " ".join(m.group())
+
+    return _MIXED_ACRONYM.sub(spell, text)
+
+
 @functools.lru_cache(maxsize=None)
 def _num2words():
     from num2words import num2words
@@ -141,6 +162,120 @@ def _replace_abbreviations(text: str, table: list[tuple[str, str]]) -> str:
     return text
 
 
+# --- Chinese, Japanese, Korean: shared shapes ----------------------------------------------------
+# Each finder below hands the numbers it finds to the language's own words; where a library reads
+# the shape wrongly (wetext reads "2/3" as a date-like split, Open JTalk drops "-" and reads
+# "2.1.3" as a decimal), the shape is rewritten into the words a reader says before the library runs.
+
+_CJK_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
+           "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
+# "2½", "⅓", and "2/3" when it can only be a fraction: the top smaller than the bottom and the bottom
+# at most 10 or a power of ten ("3/15" or "12/25" is a date), not a chain ("1/2/3") nor a rate ("km/h").
+_CJK_FRACTION = re.compile(r"(?<![\d/.])(?:(\d+)\s?)?(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<!\d)(\d+)/(\d+)(?![\d/]|\.\d|\s?[(（]))")
+
+
+def _cjk_fractions(text: str, say) -> str:
+    """say(whole or None, top, bottom) gives the words: 三分之二, さんぶんのに, 삼분의 이."""
+    def replace(m: re.Match) -> str:
+        whole, vulgar, top, bottom = m.groups()
+        if vulgar:
+            top, bottom = _CJK_VULGAR[vulgar]
+            return say(whole, top, bottom)
+        if whole is not None:  # "2 2/3" is not written in running CJK text; "1/2" after a number is
+            return m.group()
+        top, bottom = int(top), int(bottom)
+        if not 0 < top < bottom or not (bottom <= 10 or str(bottom).strip("0") == "1"):
+            return m.group()
+        return say(None, top, bottom)
+
+    return _CJK_FRACTION.sub(replace, text)
+
+
+# A month and day with a slash, "3/15", "7/1(月)", where it is not a fraction (those are read first).
+_SLASH_DATE = re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])(?![\d/]|\.\d)")
+
+
+def _slash_dates(text: str, month: str, day: str) -> str:
+    return _SLASH_DATE.sub(lambda m: f"{int(m.group(1))}{month}{int(m.group(2))}{day}", text)
+
+
+# A version or a chain of dotted numbers, "2.1.3", "v1.10.2" (not a date: those are read first).
+_DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.]|\.\d)")
+# A score, "3-1", "2:0": with a colon when the second number has one digit (a time has two), with a
+# hyphen when the first is not smaller (a range goes up: "3-5天") or a word of play is near.
+_SCORE = re.compile(r"(?<![\d.:\-/])(\d{1,3})\s?([-:‐–])\s?(\d{1,3})(?![\d.:\-/]|\.\d)")
+
+
+def _cjk_scores(text: str, say, play: str) -> str:
+    """say(first, second) gives the words: 三比一, さんたいいち, 삼 대 일."""
+    def replace(m: re.Match) -> str:
+        first, mark, second = m.groups()
+        if mark == ":" and len(second) == 2:
+            return m.group()  # a time
+        if mark != ":" and int(first) < int(second) and not re.search(play, text):
+            return m.group()  # a range
+        return say(first, second)
+
+    return _SCORE.sub(replace, text)
+
+
+# A negative number not joined to a word or another number ("-5℃", "−0.2%"; not "GPT-4", "3-1").
+_NEGATIVE = re.compile(r"(?<![A-Za-z\d.\-−])[-−](?=\d)")
+# Aircraft (and other makers') model numbers are said digit by digit: "747" ななよんなな, "A320".
+_MODEL = re.compile(r"(?:(?<=ボーイング)|(?<=エアバス)|(?<=波音)|(?<=空客)|(?<=보잉)|(?<=에어버스)|(?<=Boeing)|(?<=Airbus)"
+                    r"|(?<=^[AB])|(?<=[^A-Za-z][AB]))(\s?)(\d{3})(?![\d.])")
+# A time range "9:00-17:00" (a hyphen there is not a minus): the time reader sees "9:00 ~ 17:00".
+_TIME_RANGE = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)\s?[-‐–]\s?(?=\d{1,2}:\d\d(?!\d))")
+_CJK_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+# A Roman numeral before a regnal or ordinal word (エリザベスII世, 路易XIV世, 제II차): NFKC turns Ⅱ into II.
+_CJK_ROMAN_BEFORE = re.compile(r"(?<![A-Za-z])([IVXLC]+)(?=\s?(?:世|期|章|巻|卷|部|次|型|号|類|类|级|級|세|차|기|장|권|형|호))")
+
+
+def _cjk_roman(numeral: str) -> int:
+    values = [_CJK_ROMAN[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+# "ver.2.0", "Ver 3": the abbreviation of version, said as the word (版本, バージョン, 버전).
+_VERSION = re.compile(r"(?<![A-Za-z])[Vv]er\.?\s?(?=\d)")
+
+
+# "3:30 pm", "9am": the half of the day goes before the time, as CJK says it (下午三点, 午後3時, 오후 3시).
+_AMPM = re.compile(r"(?<![\d:])(\d{1,2})(:[0-5]\d)?\s?([AaPp])\.?[Mm]\.?(?![A-Za-z])")
+
+
+def _ampm(text: str, am: str, pm: str, hour: str) -> str:
+    return _AMPM.sub(lambda m: (pm if m.group(3) in "Pp" else am) + m.group(1) + (m.group(2) or hour), text)
+
+
+# A run of nine or more digits with no separators is an id, account or phone number, never a
+# quantity (CJK writes large quantities with 万/億/만): digit by digit.
+_LONG_DIGITS = re.compile(r"(?<![\d,.])\d{9,}(?![\d,.])")
+# Currency codes after or before an amount ("100 USD", "USD 100"), by each language's currency names.
+_CURRENCY_CODES = re.compile(r"(?<![A-Za-z])(USD|EUR|JPY|CNY|RMB|KRW|GBP|HKD)\s?(\d+(?:\.\d+)?)(?![\d.])"
+                             r"|(?<![\d.])(\d+(?:\.\d+)?)\s?(USD|EUR|JPY|CNY|RMB|KRW|GBP|HKD)(?![A-Za-z])")
+
+
+def _currency_codes(text: str, names: dict[str, str], space: str = "") -> str:
+    return _CURRENCY_CODES.sub(lambda m: f"{m.group(2) or m.group(3)}{space}{names[m.group(1) or m.group(4)]}", text)
+
+
+# A number written with a leading zero is a code ("06236", "007"), said digit by digit.
+_LEADING_ZERO = re.compile(r"(?<![\d.,:/\-])0\d{2,}(?![\d.]|[/:\-]\d)")
+# A hyphen between a number's counter and the next number is a range, not a minus:
+# "12月25日-1月3日", "3일-5일".
+_COUNTER_HYPHEN = re.compile(r"(?<=\d)([\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3%％℃]{1,2})\s?[-‐–]\s?(?=\d)")
+
+
+def _cjk_shapes(text: str) -> str:
+    """NFKC for the Roman-numeral characters and full-width digits, then Roman numerals as numbers."""
+    import unicodedata
+
+    text = "".join(unicodedata.normalize("NFKC", c) if "\u2160" <= c <= "\u217f" or "０" <= c <= "９" else c
+                   for c in text)
+    return _CJK_ROMAN_BEFORE.sub(lambda m: str(_cjk_roman(m.group(1))), text)
+
+
 # --- Chinese ----------------------------------------------------------------------------------
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -148,7 +283,12 @@ _CN_CURRENCY = (("[¥￥]", "元"), (r"\$|US\$", "美元"), ("€", "欧元"), (
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
 # A year is read digit by digit before 年, in a range ending in 年, and at the end of a title
 # (《年鉴2024》); WeTextProcessing reads the last two as quantities.
-_CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*)?年|》)")
+# Two years in a range without 年 ("2020—2024") are years too, unless what follows counts them
+# ("1500-2000元" is an amount).
+_YEAR_END = r"(?![\d.])(?!\s*(?:[元块人个万千百亿名台件辆米克吨%％]|美元|公里|平方|英尺))"
+_CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*)?年|》)"
+                      rf"|(?<![\d.]){_YEAR}(?=\s*[—–~～〜-]\s*{_YEAR}{_YEAR_END})"
+                      rf"|(?<={_YEAR}[—–~～〜-]){_YEAR}{_YEAR_END}")
 # 两, not 二, before a measure word or 万/千/亿 ("2次" 两次, "2万人" 两万人), but not in ordinals
 # (第2次), dates (2月2日) or larger numbers.
 _CN_TWO = r"(?<![\d.第])2(?![\d.:])(?=\s*(?:[万千亿]|{}))"
@@ -159,7 +299,11 @@ def _cn_two() -> re.Pattern:
     """Classifiers from jieba's dictionary (words tagged q), plus the common ones it tags otherwise."""
     import jieba
 
-    words = {"件", "只", "种", "辆", "条", "本", "块", "岁", "倍", "年", "点", "周", "小时", "分钟", "秒"}
+    words = {"件", "只", "种", "辆", "条", "本", "块", "岁", "倍", "年", "点", "周", "小时", "分钟", "秒",
+             # counted things jieba tags otherwise ("2栋楼" 两栋楼); not 层/楼/期 (二层 is the second floor)
+             "间", "栋", "幢", "所", "项", "趟", "遍", "回", "个月", "颗", "枚", "双", "把", "支", "根", "首", "门",
+             "艘", "头", "部", "瓶", "包", "吨", "升", "英里", "轮", "局", "套", "户", "份", "场", "架", "匹", "棵",
+             "朵", "盏", "扇", "顶", "节", "封", "句", "笔", "处", "位", "名", "杯", "碗", "盒", "箱", "袋", "天", "人"}
     with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as dictionary:
         for line in dictionary:
             parts = line.split()
@@ -179,17 +323,87 @@ def _digits_zh(number: str) -> str:
     return "".join(_CN_DIGITS[int(d)] if d.isdigit() else " " for d in number)
 
 
+def _cn_amount(amount: str) -> str:
+    """"12.50" is said 十二点五 (元): trailing zeros of an amount are not read."""
+    return amount.rstrip("0").rstrip(".") if "." in amount else amount
+
+
+def _cn_number(number: str | int) -> str:
+    return _wetext_zh().normalize(str(number))
+
+
+# Data sizes and rates are said by their letters ("12GB" 十二G B), as Chinese speakers read them.
+_CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])")
+# Units wetext leaves as letters ("100g", "60W"), said as Chinese names them.
+_CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "kWh": "千瓦时", "MW": "兆瓦", "GW": "吉瓦",
+             "V": "伏", "mA": "毫安", "mAh": "毫安时", "Hz": "赫兹", "kHz": "千赫兹", "MHz": "兆赫兹", "GHz": "吉赫兹",
+             "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"}
+_CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|不敌|战平|打平|落后|领先|逆转|对阵|进球|踢|球|队"
+
+
 def _chinese(text: str) -> str:
-    text = _THOUSANDS.sub("", text)
+    # (wetext itself reads a mobile number, eleven digits, with 幺: only longer runs are taken here)
+    text = _LONG_DIGITS.sub(lambda m: _digits_zh(m.group()) if len(m.group()) > 11 else m.group(), text)
+    text = _ampm(_VERSION.sub("版本", _cjk_shapes(_THOUSANDS.sub("", text))), "上午", "下午", "点")
+    text = _currency_codes(text, {"USD": "美元", "EUR": "欧元", "JPY": "日元", "CNY": "元", "RMB": "元", "KRW": "韩元",
+                                  "GBP": "英镑", "HKD": "港元"})
+    # Codes said digit by digit: after 邮编/编号/卡号…, and a train or flight number after its letters
+    # ("G1234次" G一二三四次, "CA1234").
+    text = re.sub(r"(邮编|邮政编码|编号|代码|账号|卡号|单号|工号|学号|房间号|密码|验证码)(\s?(?:[:：]|为|是)?\s?)(\d+)",
+                  lambda m: m.group(1) + m.group(2) + _digits_zh(m.group(3)), text)
+    text = re.sub(r"(?<=[A-Z])\d{3,}(?![\d.])", lambda m: _digits_zh(m.group()), text)
+    text = _TIME_RANGE.sub(r"\1到", text)
+    text = _COUNTER_HYPHEN.sub(r"\1到", text)
+    text = _LEADING_ZERO.sub(lambda m: _digits_zh(m.group()), text)
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
     text = _CN_YEAR.sub(lambda m: _digits_zh(m.group()), text)
+    text = re.sub(r"(?<=公元)(前?)(\d{1,4})(?=年)", lambda m: m.group(1) + _digits_zh(m.group(2)), text)  # 公元前二二一年
+    text = re.sub(r"(?<=[零一二三四五六七八九])\s*-\s*(?=[零一二三四五六七八九])", "到", text)  # "1998-2003年"
+    text = _DOTTED.sub(lambda m: "点".join(_cn_number(int(n)) for n in m.group().split(".")), text)
+    text = _MODEL.sub(lambda m: m.group(1) + _digits_zh(m.group(2)), text)
+    # Times as 点 and 分 (wetext reads "0:30" as the ratio 零比三十).
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])", lambda m: (
+        "两" if int(m.group(1)) == 2 else _cn_number(int(m.group(1)))) + "点" + (
+        f"{'零' if m.group(2)[0] == '0' else ''}{_cn_number(int(m.group(2)))}分" if int(m.group(2)) else ""), text)
+    text = _cjk_scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
+    text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
+    text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
+                      + f"{_cn_number(bottom)}分之{_cn_number(top)}")
+    text = _slash_dates(text, "月", "日")
+    text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: " ".join(m.group(1)) + "每秒", text)
+    text = _CN_LETTER_UNITS.sub(lambda m: " ".join(m.group(1)), text)
+    units = "|".join(map(re.escape, sorted(_CN_UNITS, key=len, reverse=True)))
+    text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _CN_UNITS[m.group(1)], text)
+    # A unit after 万 or 亿 ("38万km"), which wetext only reads straight after a digit.
+    text = re.sub(r"(?<=\d[万亿])\s?(km|kg|m|t|kW|MW|GW|kWh)(?![A-Za-z/])",
+                  lambda m: {"km": "公里", "kg": "千克", "m": "米", "kW": "千瓦", "kWh": "千瓦时"}.get(
+                      m.group(1), _CN_UNITS.get(m.group(1), m.group(1))), text)
+    # A speed after 时速 is 时速一百二十公里 (wetext would add its own 每小时).
+    text = re.sub(r"(时速|每小时)\s?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|公里/小时)", r"\1\2公里", text)
+    # A range from a percentage, "10%-20%" (the hyphen is not a minus).
+    text = re.sub(r"(?<=[%％])\s?[-‐–]\s?(?=\d)", "到", text)
+    # A range of temperatures below zero, "-3~5℃" 零下三到五摄氏度.
+    text = re.sub(r"(?<![A-Za-z\d.\-−])[-−](?=\d+(?:\.\d+)?\s*(?:[~～〜到至]|-\s*\d)\s*-?\d+(?:\.\d+)?\s*(?:℃|°C))",
+                  "零下", text)
+    # "-0.2%" is 负百分之零点二 (wetext puts the sign inside: 百分之负零点二).
+    text = re.sub(r"(?<![A-Za-z\d.\-−])[-−](?=\d+(?:\.\d+)?\s?[%％])", "负", text)
+    text = _spell_mixed_case(text)
     text = _CODE.sub(lambda m: _digits_zh(m.group()), text)
+    # Ranges before 两: "1~2年" 一到两年 (两 needs the 2 to stand alone before its classifier).
+    text = _RANGE.sub("到", text)
+    text = re.sub(r"(\d[\u4e00-\u9fff]{1,2})\s*[~～〜]\s*(?=\d)", r"\1到", text)  # "9点~17点"
     text = _cn_two().sub("两", text)
+    # 伊丽莎白二世: a regnal number is an ordinal, never 两 (wetext writes 两世).
+    text = re.sub(r"(?<![\d.])(\d{1,2})(?=世)", lambda m: _cn_number(m.group(1)), text)
+    # An amount before a currency's name, "12.50美元" 十二点五美元, read as an amount of 元 (wetext
+    # reads "12.5美元" as a date and "120美元" as a hotline).
+    text = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(美元|欧元|英镑|港元|日元|韩元|元)",
+                  lambda m: _wetext_zh().normalize(f"{_cn_amount(m.group(1))}元")[:-1] + m.group(2), text)
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
         # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
-                      lambda m, unit=unit: _wetext_zh().normalize(f"{m.group(1)}{m.group(2)}元")[:-1] + unit, text)
-    text = _RANGE.sub("到", text)
+                      lambda m, unit=unit: _wetext_zh().normalize(f"{_cn_amount(m.group(1))}{m.group(2)}元")[:-1] + unit,
+                      text)
     text = re.sub(r"(?<=[零一二三四五六七八九])\s*[—–~～〜]\s*(?=[零一二三四五六七八九])", "到", text)
     text = re.sub(r"(?<![\dA-Za-z.])[-−](\d+(?:\.\d+)?)\s*(?=℃|°C)", r"零下\1", text)
     text = re.sub(r"([A-Za-z])-(?=\d)", r"\1 ", text)  # "GPT-4" is not minus four
@@ -396,13 +610,91 @@ def _hiragana(text: str) -> str:
 _JA_NUMERALS = set("〇一二三四五六七八九十百千万億兆０１２３４５６７８９")
 
 
+# Digits one by one as a phone number is read (katakana, so Open JTalk takes ハチ as a word, not は+ち).
+_JA_DIGITS = "ゼロ イチ ニー サン ヨン ゴー ロク ナナ ハチ キュウ".split()
+# Phone numbers: a trunk 0 and three groups ("03-1234-5678", "0120-123-456", "090-1234-5678"),
+# read group by group with の between.
+_JA_PHONE = re.compile(r"(?<![\d\-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d\-])")
+# Emergency and service numbers said digit by digit (119 いちいちきゅう); 110 is ひゃくとお.
+_JA_SERVICE = re.compile(r"(?<![\d.,])(110|119|117|118|171|177|189)(?![\d.,]|\s?[人円個年月日時分秒%％度回歳A-Za-z])")
+_JA_CURRENCY = {"$": ("ドル", "セント"), "US$": ("ドル", "セント"), "€": ("ユーロ", "セント"), "£": ("ポンド", "ペンス"),
+                "¥": ("円", ""), "￥": ("円", ""), "₩": ("ウォン", "")}
+# Units Open JTalk misreads or leaves as symbols ("2GB" つーじーびー, "㎡").
+_JA_UNITS = {"m²": "平方メートル", "㎡": "平方メートル", "km²": "平方キロメートル", "㎢": "平方キロメートル",
+             "cm²": "平方センチメートル", "m³": "立方メートル", "㎥": "立方メートル", "KB": "キロバイト", "kB": "キロバイト",
+             "MB": "メガバイト", "GB": "ギガバイト", "TB": "テラバイト", "Mbps": "メガビーピーエス",
+             "Gbps": "ギガビーピーエス", "kbps": "キロビーピーエス", "GHz": "ギガヘルツ", "MHz": "メガヘルツ",
+             "kcal": "キロカロリー", "mAh": "ミリアンペアアワー", "km": "キロメートル", "㎞": "キロメートル",
+             "kg": "キログラム", "㎏": "キログラム", "mg": "ミリグラム", "mL": "ミリリットル", "ml": "ミリリットル",
+             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル", "L": "リットル", "dL": "デシリットル"}
+_JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得点|ゴール|決勝|逆転"
+# Counters whose reading changes with the number ("3日" みっか, "2人" ふたり): in a range each number
+# keeps its counter, "3〜5日" みっかからいつか.
+_JA_IRREGULAR_COUNTERS = "日|人|つ"
+
+
+def _ja_money(m: re.Match) -> str:
+    unit, cent = _JA_CURRENCY[m.group(1)]
+    whole, _, cents = m.group(2).partition(".")
+    if cent and len(cents) == 2:  # "$12.50" 12ドル50セント
+        return f"{whole}{unit}" + (f"{int(cents)}{cent}" if int(cents) else "")
+    return f"{m.group(2)}{unit}"
+
+
+def _ja_shapes(text: str) -> str:
+    """What Open JTalk reads wrongly or not at all, written as a reader says it."""
+    text = _LONG_DIGITS.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
+    text = _ampm(_VERSION.sub("バージョン", _cjk_shapes(_THOUSANDS.sub("", text))), "午前", "午後", "時")
+    text = _currency_codes(text, {"USD": "ドル", "EUR": "ユーロ", "JPY": "円", "CNY": "人民元", "RMB": "人民元",
+                                  "KRW": "ウォン", "GBP": "ポンド", "HKD": "香港ドル"})
+    text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
+                                             for group in m.group().split("-")), text)
+    text = _COUNTER_HYPHEN.sub(r"\1〜", text)
+    # Numbers that name, not count: after 番号/コード, or with a leading zero ("郵便番号は100-0001").
+    text = re.sub(r"(番号|コード|ID)(\s?(?:[:：]|は|が)?\s?〒?\s?)(\d+(?:-\d+)*)", lambda m: m.group(1) + m.group(2).replace("〒", "")
+                  + "の".join("".join(_JA_DIGITS[int(d)] for d in g) for g in m.group(3).split("-")), text)
+    text = _LEADING_ZERO.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
+    text = text.replace("±", "プラスマイナス")
+    text = re.sub(r"(?<=\d)\s?°(?![CF])", "度", text)  # an angle
+    text = _JA_SERVICE.sub(lambda m: "ヒャクトオ" if m.group(1) == "110"
+                           else "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(1)), text)
+    text = _DOTTED.sub(lambda m: "点".join(str(int(n)) for n in m.group().split(".")), text)
+    text = _MODEL.sub(lambda m: m.group(1) + "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(2)), text)
+    # An earthquake's magnitude, "M6.1" マグニチュード6.1 (not Apple's "M1").
+    if re.search(r"地震|震度|震源|津波|余震", text):
+        text = re.sub(r"(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "マグニチュード", text)
+    symbols = "|".join(map(re.escape, sorted(_JA_CURRENCY, key=len, reverse=True)))
+    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", _ja_money, text)
+    text = re.sub(r"(\d+)\.(\d\d)\s?(ドル|ユーロ)", lambda m: f"{m.group(1)}{m.group(3)}"  # "12.50ドル"
+                  + (f"{int(m.group(2))}セント" if int(m.group(2)) else ""), text)
+    text = _TIME_RANGE.sub(r"\1〜", text)
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
+                  lambda m: f"{int(m.group(1))}時" + (f"{int(m.group(2))}分" if int(m.group(2)) else ""), text)
+    # Midnight is れいじ, as announcers say it (Open JTalk says ぜろじ except in 零時 alone).
+    text = re.sub(r"(?<![\d.])0時", "レイジ", text)
+    text = _cjk_scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
+    text = _cjk_fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
+    text = _slash_dates(text, "月", "日")
+    text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)] + "毎秒", text)
+    text = re.sub(r"\bNo\.\s?1(?!\d)", "ナンバーワン", text)
+    text = re.sub(r"(時速\s?)?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|キロ/時)", r"時速\2キロメートル", text)
+    units = "|".join(map(re.escape, sorted(_JA_UNITS, key=len, reverse=True)))
+    text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)], text)
+    text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
+    text = _NEGATIVE.sub("マイナス", text)
+    text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
+    # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
+    text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
+    text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
+    return re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
+
+
 def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
-    text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", _THOUSANDS.sub("", text))
-    # A range "3〜5日", "2020〜2022年": から between the numbers (Open JTalk drops the wave dash).
-    text = re.sub(r"(?<=\d)\s*[〜～~]\s*(?=\d)", "から", text)
+    text = _ja_shapes(text)
     for word in _openjtalk().run_frontend(text):
         if word["pos"] == "記号" and word["pron"] == "、":
             # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
@@ -412,6 +704,8 @@ def _japanese(text: str) -> str:
             # The pronunciation has the sound changes of counters (ハッピャク, ジュップン) and
             # particles (は ワ, へ エ); its long-vowel marks are spelled as the reading spells them.
             pron, read = word["pron"].replace("’", ""), word["read"]
+            if word["string"].startswith("十日"):
+                read = read.replace("トウカ", "トオカ")  # 十日 is spelled とおか (the dictionary writes トウカ)
             if pron == read + "ー" and word["string"] in _JA_NUMERALS:
                 # Open JTalk lengthens a one-mora digit before テン or another digit (ニー, ゴー), as in
                 # a phone number; in a number ("12.5" じゅうにてんご) it is said short. Digits of a
@@ -429,7 +723,7 @@ def _japanese(text: str) -> str:
 # Counters read with native numerals below 100 (세 개, 두 시, 다섯 명): g2pK's list of bound nouns
 # plus 명, 시간, 사람, 잔, 장, 가지, 달.
 _KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 발짝 방 번 벌 보루 살 술 시 시간 쌈 움큼 정 짝 채 척 첩 "
-                       "축 켤레 톨 통 명 사람 잔 장 가지 달").split()
+                       "축 켤레 톨 통 명 사람 잔 장 가지 달 배 병 곳 그릇 송이 알 조각 봉지 상자 바퀴 판 마디 걸음 줄").split()
 _KO_ONES = ["", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉"]
 _KO_TENS = ["", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔"]
 # Latin letters as Korean says them (an acronym read by the Korean voice, not the English one).
@@ -447,10 +741,13 @@ _KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "�
              "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
              "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르"}
 # Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
-_KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터")}
+_KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터"),
+              "KB/s": ("초당", "킬로바이트"), "MB/s": ("초당", "메가바이트"), "GB/s": ("초당", "기가바이트")}
 _KO_CURRENCY = {"$": "달러", "US$": "달러", "€": "유로", "¥": "엔", "£": "파운드", "₩": "원"}
 # Sino-Korean words that begin like a native counter (달러 is not 달, 번지 is not 번).
-_KO_NOT_COUNTERS = ("달러", "번지", "정도", "대학", "시즌")
+_KO_NOT_COUNTERS = ("달러", "번지", "정도", "대학", "시즌", "개국", "개사", "개소", "개교")
+# A number before 번 and one of these is a label, said in Sino-Korean: "3번 출구" 삼 번 출구 (세 번 is three times).
+_KO_NUMBERED = r"출구|버스|게이트|타자|선수|홀|트랙|채널|국도|고속도로|문제|방|라인|승강장|창구|좌석|레인|테이블|카드|환자"
 _KO_DIGITS = "공일이삼사오육칠팔구"  # digit by digit, 0 as 공 (phone numbers)
 # Phone numbers: area or mobile prefix with 0 ("02-123-4567", "010-1234-5678") and the
 # nationwide 15xx-18xx hotlines ("1588-1234").
@@ -462,31 +759,115 @@ def _ko_native(n: int) -> str:
 
 
 def _ko_number(number: str) -> str:
-    return _words(float(number) if "." in number else int(number), "ko")
+    whole, _, fraction = number.partition(".")
+    if fraction:  # digit by digit after 점, every digit said ("2.0" 이 점 영; num2words drops a final 0)
+        return f"{_words(int(whole), 'ko')} 점 " + " ".join("영" if d == "0" else _words(int(d), "ko") for d in fraction)
+    return _words(int(number), "ko")
 
 
 # Service numbers said digit by digit (일일구), not as quantities: emergency and public lines.
-_KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)(?![\d.,]|\s*[%명개원년월일시분초])")
+_KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)"
+                                 r"(?![\d.,]|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/])")  # "120km/h" is a quantity
+
+
+# Rates and energy after a number, read as Korean reads them (오백 메가비피에스, 삼백 킬로칼로리).
+_KO_UNITS.update({"kcal": "킬로칼로리", "cal": "칼로리", "kbps": "킬로비피에스", "Mbps": "메가비피에스",
+                  "Gbps": "기가비피에스", "㎢": "제곱킬로미터", "㎖": "밀리리터", "MWh": "메가와트시", "ppm": "피피엠"})
+# Word acronyms a Korean reads as a word, in Hangul (the voice would spell Latin letters).
+_KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코", "UNICEF": "유니세프", "OPEC": "오펙",
+                     "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
+                     "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
+                     "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥",
+                     "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타"}
+_KO_PLAY = r"경기|이겼|이기|졌|승리|패배|패했|패하|비겼|무승부|스코어|득점|골|역전|리드|앞서|꺾|완승|완패|대승|대파"
+# "20대" (in their twenties) is a decade of age, said in Sino-Korean (이십 대), not twenty machines.
+_KO_MACHINES = r"차량|자동차|대수|버스|트럭|택시|비행기|항공기|컴퓨터|기계|로봇|드론|카메라|스마트폰|휴대폰"
+
+
+def _ko_digits(number: str) -> str:
+    return "".join(_KO_DIGITS[int(d)] for d in number)
+
+
+def _ko_years(span: str) -> bool:
+    """"1990-2000" is a range of years, not a 15xx-19xx hotline: both years, the second later."""
+    first, _, second = span.partition("-")
+    return len(first) == len(second) == 4 and 1900 <= int(first) < int(second) < 2100
+
+
+def _ko_and(word: str) -> str:
+    """"and" in a mixed number: 과 after a final consonant, 와 after a vowel (이와 이분의 일)."""
+    return word + ("과" if (ord(word[-1]) - 0xAC00) % 28 else "와")
 
 
 def _korean(text: str) -> str:
-    text = _THOUSANDS.sub("", text)
+    text = _LONG_DIGITS.sub(lambda m: _ko_digits(m.group()), text)
+    text = _ampm(_VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text))), "오전 ", "오후 ", "시")
+    text = _currency_codes(text, {"USD": "달러", "EUR": "유로", "JPY": "엔", "CNY": "위안", "RMB": "위안", "KRW": "원",
+                                  "GBP": "파운드", "HKD": "홍콩달러"}, " ")
+    # Dates written with dashes, slashes or dots: "2024-12-25", "2024.12.25".
+    text = _ISO_DATE.sub(lambda m: f"{m.group(1)}년 {int(m.group(2))}월 {int(m.group(3))}일", text)
+    text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
+    text = _MODEL.sub(lambda m: m.group(1) + _ko_digits(m.group(2)), text)
+    text = _TIME_RANGE.sub(r"\1 ~ ", text)
+    text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
+    text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
+    text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
+    text = text.replace("±", "플러스마이너스 ")
+    text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
+                      + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
+    text = _slash_dates(text, "월 ", "일")
+    # Earthquake magnitude "M6.1" 규모 육 점 일.
+    if re.search(r"지진|진도|진앙|진원|여진|쓰나미|해일", text):  # not Apple's "M1"
+        text = re.sub(r"(?:규모\s?)?(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "규모 ", text)
+    text = re.sub(r"(?<![A-Za-z])(" + "|".join(_KO_WORD_ACRONYMS) + r")(?![A-Za-z])",
+                  lambda m: _KO_WORD_ACRONYMS[m.group(1)], text)
+    text = _spell_mixed_case(text, _KO_LETTERS)
+    # A model letter joined to its number: "S24" 에스 이십사, "A4" 에이 사.
+    text = re.sub(r"(?<![A-Za-z])([A-Z])(?=\d|[공일이삼사오육칠팔구]{3})", lambda m: _KO_LETTERS[m.group(1)] + " ", text)
     text = re.sub(r"[(（]주[)）]|㈜", "주식회사 ", text)  # a company's legal form, as it is read
     text = _KO_SERVICE_NUMBERS.sub(lambda m: "".join(_KO_DIGITS[int(d)] for d in m.group()), text)
-    text = _KO_PHONE.sub(lambda m: ", ".join("".join(_KO_DIGITS[int(d)] for d in group)
-                                            for group in m.group().split("-")), text)
-    text = _hyphen_ranges(text, " ~ ")
-    text = _RANGE.sub(" ~ ", text).replace(" ~ ", "에서 ")
+    text = _KO_PHONE.sub(lambda m: m.group() if _ko_years(m.group()) else ", ".join(
+        "".join(_KO_DIGITS[int(d)] for d in group) for group in m.group().split("-")), text)
+    text = _cjk_scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
+    text = re.sub(r"(?<![\d.])(\d{1,3})\s?대\s?(\d{1,3})(?![\d.])",  # a score written "3대 1"
+                  lambda m: f"{_ko_number(m.group(1))} 대 {_ko_number(m.group(2))}", text)
+    if not re.search(_KO_MACHINES, text):
+        text = re.sub(r"(?<![\d.])([1-9]0)(?=\s?대)", lambda m: _ko_number(m.group(1)) + " ", text)
+    # 만, 천 and 백 alone are one of them: "1만 원" 만 원, "1천만" 천만 (but 일억).
+    text = re.sub(r"(?<![\d.])1\s?(?=[천백만])", "", text)
+    text = _hyphen_ranges(text, " ~ ", pattern=_CJK_HYPHEN_RANGE)
+    text = _RANGE.sub(" ~ ", text)
+    # A range after a number's counter, "9시~17시", "3일~5일".
+    text = re.sub(r"(\d\s?[가-힣]{1,2})\s*[~～〜]\s*(?=\d)", r"\1 ~ ", text)
+    # A range before a native counter repeats it, "10~20명" 열 명에서 스무 명 (each number takes its form).
+    counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
+    text = re.sub(rf"(\d{{1,2}}) ~ (\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])", r"\1\3 ~ \2\3", text)
+    text = text.replace(" ~ ", "에서 ")
+    # Times after the ranges (a range's "~" needs the digits): "15:30" 열다섯 시 삼십 분.
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
+                  lambda m: f"{int(m.group(1))}시" + (f" {int(m.group(2))}분" if int(m.group(2)) else ""), text)
     # A weekday in brackets after a date: "5일(화)" 오 일 화요일.
     text = re.sub(r"(?<=[일\d])\s*[(（]([월화수목금토일])[)）]", r" \1요일", text)
     # 6월 and 10월 drop a sound: 유월, 시월.
     text = re.sub(r"(?<![\d.])(6|10)\s?월", lambda m: "유월" if m.group(1) == "6" else "시월", text)
     symbols = "|".join(map(re.escape, sorted(_KO_CURRENCY, key=len, reverse=True)))
-    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", lambda m: f"{m.group(2)} {_KO_CURRENCY[m.group(1)]}", text)
+
+    def money(m: re.Match) -> str:
+        unit, (whole, _, cents) = _KO_CURRENCY[m.group(1)], m.group(2).partition(".")
+        if len(cents) == 2 and unit in ("달러", "유로"):  # "$12.50" 십이 달러 오십 센트
+            return f"{whole} {unit}" + (f" {int(cents)} 센트" if int(cents) else "")
+        return f"{m.group(2)} {unit}"
+
+    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", money, text)
+    text = re.sub(r"(\d+)\.(\d\d)\s?(달러|유로)", lambda m: f"{m.group(1)} {m.group(3)}"  # "12.50달러"
+                  + (f" {int(m.group(2))} 센트" if int(m.group(2)) else ""), text)
+    text = re.sub(r"(?<!\d)1\s?번째", "첫 번째", text)  # the first is 첫 번째, not 한 번째
+    text = re.sub(rf"(?<![\d.])(\d+)\s?번(?=\s?(?:{_KO_NUMBERED}))", lambda m: f"{_ko_number(m.group(1))} 번", text)
     speeds = "|".join(map(re.escape, _KO_SPEEDS))
     text = re.sub(rf"(시속\s*|초속\s*)?(\d+(?:\.\d+)?)\s?({speeds})",
                   lambda m: f"{_KO_SPEEDS[m.group(3)][0]} {_ko_number(m.group(2))} {_KO_SPEEDS[m.group(3)][1]}", text)
-    text = re.sub(r"(?<![\w.])[-−](?=\d+(?:\.\d+)?\s?(?:°C|℃|°))", "영하 ", text)
+    text = re.sub(r"(?<![\w.])[-−](?=\d+(?:\.\d+)?\s?(?:°C|℃|°|도))", "영하 ", text)
+    text = _NEGATIVE.sub("마이너스 ", text)
     units = "|".join(map(re.escape, sorted(_KO_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(\d+(?:\.\d+)?)\s?({units})(?![A-Za-z])",
                   lambda m: f"{_ko_number(m.group(1))} {_KO_UNITS[m.group(2)]}", text)

@@ -24,8 +24,12 @@ pytestmark = pytest.mark.unit
 # readings_latin.jsonl holds the Latin-script languages' own probes for the categories a third held-back
 # corpus found missing (Roman numerals, fractions, versions, scores, areas, rates, service numbers…),
 # written with those fixes in other sentences than the corpus's.
+# readings_cjk.jsonl holds Chinese, Japanese and Korean probes for the categories a third held-back
+# corpus found missing (fractions, versions, scores, units and rates, times, phone groups, ranges
+# after a counter…), written with those fixes in other sentences than the corpus's.
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
-CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es")}
+CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
+           "readings_cjk.jsonl": ("zh", "ja", "ko")}
 _ROWS = {"a": "あかさたなはまやらわがざだばぱぁゃゎ", "i": "いきしちにひみりぎじぢびぴぃ", "u": "うくすつぬふむゆるぐずづぶぷぅゅ",
          "e": "えけせてねへめれげぜでべぺぇ", "o": "おこそとのほもよろをごぞどぼぽぉょ"}
 _LONG = {"a": "あ", "i": "い", "u": "う", "e": "い", "o": "う"}
