@@ -13,7 +13,13 @@ command breaking later. What each is for:
 - the scripts sensor records facet observations with a data version (`DATA_VERSION_TAG`) and asks which
   of a page's partitions exist in one indexed query (`DynamicPartitionsTable`, `SqlEventLogStorage`: the
   public calls list every partition or make a round trip per key);
-- the `script` step records the facets it read during the step (`forget_input_version`).
+- the `script` step records the facets it read during the step (`forget_input_version`);
+- the pooled PostgreSQL storage (`pg_storage`) hands dagster-postgres's run, event log and schedule
+  storages its engine (`use_engine`: they keep it in `_engine` and open every connection from it), and
+  writes a run's planned events in one batch: the event log, asset key and asset check tables
+  (`SqlEventLogStorageTable`, `AssetKeyTable`, `AssetCheckExecutionsTable`,
+  `AssetCheckExecutionRecordStatus`, the asset key index columns' migration name `ASSET_KEY_INDEX_COLS`) and the storage's own row builders (`prepare_insert_event_batch`,
+  `_get_asset_entry_values`, `_event_insert_timestamp`).
 """
 
 from dagster._cli.workspace.cli_target import (
@@ -29,7 +35,14 @@ from dagster._core.definitions.selector import JobSubsetSelector
 from dagster._core.errors import DagsterExecutionInterruptedError, DagsterUserCodeUnreachableError
 from dagster._core.executor.in_process import InProcessExecutor
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
-from dagster._core.storage.event_log.schema import DynamicPartitionsTable
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from dagster._core.storage.event_log.migration import ASSET_KEY_INDEX_COLS
+from dagster._core.storage.event_log.schema import (
+    AssetCheckExecutionsTable,
+    AssetKeyTable,
+    DynamicPartitionsTable,
+    SqlEventLogStorageTable,
+)
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from dagster._core.storage.tags import GRPC_INFO_TAG
 from dagster._daemon.controller import get_daemon_statuses
@@ -47,10 +60,19 @@ def forget_input_version(context, asset_key) -> None:
         step.wipe_input_asset_version_info(asset_key)
 
 
+def use_engine(storage, engine) -> None:
+    """Make a dagster-postgres storage open its connections from `engine` (it builds a NullPool engine
+    of its own in `__init__`, kept in `_engine`, and every statement connects through it)."""
+    if not hasattr(storage, "_engine"):
+        raise TypeError(f"{type(storage).__name__} keeps no `_engine`: this Dagster release changed it")
+    storage._engine = engine  # noqa: SLF001 - the one place this private attribute is set
+
+
 __all__ = [
+    "ASSET_KEY_INDEX_COLS", "AssetCheckExecutionRecordStatus", "AssetCheckExecutionsTable", "AssetKeyTable", "SqlEventLogStorageTable",
     "DATA_VERSION_TAG", "DynamicPartitionsTable", "SqlEventLogStorage", "forget_input_version", "GRPC_INFO_TAG", "CanCancelExecutionRequest", "CanCancelExecutionResult",
     "CheckRunHealthResult", "DagsterGrpcClient", "DagsterUserCodeUnreachableError", "DefaultRunLauncher",
-    "JobSubsetSelector", "WorkerStatus", "WorkspaceOpts", "deserialize_value", "get_code_location_from_workspace",
+    "JobSubsetSelector", "use_engine", "WorkerStatus", "WorkspaceOpts", "deserialize_value", "get_code_location_from_workspace",
     "get_daemon_statuses", "get_remote_job_from_remote_repo", "get_remote_repository_from_code_location",
     "get_workspace_from_cli_opts", "IN_PROC_CONFIG", "_core_in_process_executor_creation",
     "DagsterExecutionInterruptedError", "InProcessExecutor", "check_captured_interrupt",

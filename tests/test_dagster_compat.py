@@ -66,3 +66,23 @@ def test_the_step_context_still_has_the_hooks_the_script_step_uses():
 
     assert callable(StepExecutionContext.wipe_input_asset_version_info)
     assert {"partitions_def_name", "partition"} <= set(dagster_compat.DynamicPartitionsTable.c.keys())
+
+
+def test_the_pooled_storage_overrides_and_calls_methods_that_exist():
+    """batchvideo_assets/pg_storage.py answers these schema checks once and builds planned-event rows with
+    these helpers of dagster-postgres's storages (tests/test_pg_storage.py runs them on PostgreSQL)."""
+    from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
+
+    for name in ("has_run_stats_index_cols", "has_backfill_id_column", "has_bulk_actions_selector_cols",
+                 "has_bulk_action_job_name_column", "has_backfill_tags_table"):
+        assert callable(getattr(PostgresRunStorage, name)), name
+    for name in ("has_table", "has_asset_key_col", "store_event_batch", "prepare_insert_event_batch",
+                 "index_transaction", "has_secondary_index", "_event_insert_timestamp"):
+        assert callable(getattr(PostgresEventLogStorage, name)), name
+    assert list(inspect.signature(PostgresEventLogStorage._get_asset_entry_values).parameters) == \
+        ["self", "event", "event_id", "has_asset_key_index_cols"]
+    assert {"asset_key", "check_name", "partition", "run_id", "execution_status", "evaluation_event",
+            "evaluation_event_timestamp", "evaluation_event_storage_id"} <= set(
+        dagster_compat.AssetCheckExecutionsTable.c.keys())
+    with pytest.raises(TypeError, match="keeps no `_engine`"):
+        dagster_compat.use_engine(object(), None)

@@ -109,9 +109,11 @@ def evaluate(label: str, prod, run_id: str, event_type: dg.DagsterEventType) -> 
 # --------------------------------------------------------------------------- the instance itself
 def test_production_instance_is_postgres_queued_monitored_with_gpu_pool(prod):
     instance = prod.instance
-    assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-    assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
-    assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+    # dagster-postgres's storages, on one pooled engine (batchvideo_assets/pg_storage.py)
+    assert type(instance.run_storage).__name__ == "PooledPostgresRunStorage"
+    assert type(instance.event_log_storage).__name__ == "PooledPostgresEventLogStorage"
+    assert type(instance.schedule_storage).__name__ == "PooledPostgresScheduleStorage"
+    assert instance.run_storage._engine is instance.event_log_storage._engine
     assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
     assert type(instance.compute_log_manager).__name__ == "S3ComputeLogManager"
     assert type(instance.run_launcher).__name__ == "MonitoredRunLauncher"
@@ -128,7 +130,10 @@ def test_production_instance_is_postgres_queued_monitored_with_gpu_pool(prod):
 def test_production_yaml_takes_every_credential_from_the_environment():
     raw = PROD_YAML.read_text()
     config = yaml.safe_load(raw)
-    db = config["storage"]["postgres"]["postgres_db"]
+    storage = config["storage"]["custom"]
+    assert (storage["module"], storage["class"]) == ("batchvideo_assets.pg_storage", "PooledPostgresStorage")
+    assert storage["config"]["pool_size"] >= 8  # the daemon's submit and sensor threads at once
+    db = storage["config"]["postgres_db"]
     for field in ("hostname", "username", "password", "db_name", "port"):
         assert set(db[field]) == {"env"}, field
     assert "max_concurrent_runs" not in config["run_coordinator"].get("config", {})  # lives under concurrency:
