@@ -29,10 +29,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DAGSTER_HOME", tempfile.mkdtemp(prefix="bench-scale-home-"))
 
 
+# Databases are named `<DB_PREFIX>_<what>_<random>` (--db-prefix), so benches run side by side on one
+# server without touching each other's databases.
+DB_PREFIX = "bench_scale"
+
+
 def _database(admin_url: str, prefix: str) -> str:
     from sqlalchemy import create_engine, text
 
-    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
+    name = f"{DB_PREFIX}_{prefix}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -82,8 +87,8 @@ def run(rows: int, admin_url: str) -> dict:
     from batchvideo_assets.definitions import build_definitions
     from batchvideo_resources.db import Script, engine_for, session_scope, upgrade
 
-    scripts_url = _database(admin_url, "bench_scale_scripts")
-    dagster_url = _database(admin_url, "bench_scale_dagster")
+    scripts_url = _database(admin_url, "scripts")
+    dagster_url = _database(admin_url, "dagster")
     try:
         upgrade(scripts_url)
         with session_scope(scripts_url) as session:
@@ -125,10 +130,20 @@ def run(rows: int, admin_url: str) -> dict:
         _drop(admin_url, dagster_url)
 
 
+# The instance's storage on the real-daemon path (--storage): dagster-postgres as it ships (a new
+# connection per statement); the pooled storage (batchvideo_assets/pg_storage.py); or the pooled storage
+# with the daemon batching each run's planned events (DAGSTER_EVENT_BATCH_SIZE), as production runs it.
+POOLED = ("storage:\n  custom:\n    module: batchvideo_assets.pg_storage\n    class: PooledPostgresStorage\n"
+          "    config:\n      postgres_url: {url}\n")
+STORAGES = {"postgres": "storage:\n  postgres:\n    postgres_url: {url}\n", "pooled": POOLED, "batched": POOLED}
+BATCH_ENV = {"batched": {"DAGSTER_EVENT_BATCH_SIZE": "100"}}
+
+
+def status_env(limit: int) -> dict:
+    """How many runs each run-status sensor tick writes back (Dagster's default is 5 per tick: 0.5 runs/s
+    at a 10-s interval); production sets 100 (docker-compose.yml, deploy/k8s/batchvideo-env.yaml)."""
+    return {"DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT": str(limit), "DAGSTER_RUN_STATUS_SENSOR_FETCH_LIMIT": str(limit)}
 DAEMON_YAML = """
-storage:
-  postgres:
-    postgres_url: {url}
 run_coordinator:
   module: dagster._core.run_coordinator
   class: QueuedRunCoordinator
@@ -138,10 +153,16 @@ concurrency:
 sensors:
   use_threads: true
   num_workers: 4
-  num_submit_workers: 4
+  num_submit_workers: {submit_workers}
 telemetry:
   enabled: false
 """
+
+
+def daemon_yaml(url: str, storage: str = "postgres", submit_workers: int = 4) -> str:
+    return STORAGES[storage].format(url=url) + DAEMON_YAML.format(submit_workers=submit_workers)
+
+
 PROD_RUNS = {"max_concurrent_runs": 8, "tag_concurrency_limits": [
     {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
     {"key": "dagster/priority", "value": {"applyLimitPerUniqueValue": True}, "limit": 6}]}
@@ -187,23 +208,24 @@ def top_up_queue(instance, target: int) -> int:
     return instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
 
 
-def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float = 1800) -> dict:
+def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float = 1800, storage: str = "postgres",
+                   submit_workers: int = 4, status_limit: int = 100) -> dict:
     """`dagster-daemon run` on a fresh PostgreSQL instance whose queue launches nothing: rows inserted,
     the daemon's sensor ticks queue every run; meanwhile a queued run is canceled every 5 s (a finished
     run) and the time until `script_runs` shows it CANCELED is the write-back latency."""
     import dagster as dg
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select
 
     from batchvideo_app.catalog import seed_reference_data
     from batchvideo_app.local_daemon import start_daemon, stop_group
     from batchvideo_resources.db import Script, ScriptRun, engine_for, session_scope, upgrade
 
-    scripts_url = _database(admin_url, "bench_scale_scripts")
-    dagster_url = _database(admin_url, "bench_scale_dagster")
+    scripts_url = _database(admin_url, "scripts")
+    dagster_url = _database(admin_url, "dagster")
     home = Path(tempfile.mkdtemp(prefix="bench-scale-daemon-"))
-    (home / "dagster.yaml").write_text(DAEMON_YAML.format(url=dagster_url))
+    (home / "dagster.yaml").write_text(daemon_yaml(dagster_url, storage, submit_workers))
     env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
-           "BATCHVIDEO_DATA_DIR": str(home / "data"),
+           "BATCHVIDEO_DATA_DIR": str(home / "data"), **BATCH_ENV.get(storage, {}), **status_env(status_limit),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     log = home / "daemon.log"
     daemon = None
@@ -231,13 +253,18 @@ def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float 
             probes: dict[str, float] = {}
             latencies: list[float] = []
             next_probe = time.monotonic() + 5
-            queued_s = None
+            queued_s = first_s = None
+            written = 0
             while True:
                 now = time.monotonic()
                 queued = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
                 canceled = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.CANCELED]))
+                if first_s is None and queued + canceled:
+                    first_s = now - start
                 if queued_s is None and queued + canceled >= rows:
                     queued_s = now - start
+                    with session_scope(scripts_url) as session:  # how far the QUEUED write-back got
+                        written = session.execute(select(func.count(func.distinct(ScriptRun.run_id)))).scalar()
                 if now >= next_probe and queued_s is None and queued:
                     (run,) = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]), limit=1)
                     instance.report_run_canceling(run, message="bench probe")
@@ -262,7 +289,9 @@ def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float 
         queue_s, launchable = queue_pass_s(dagster_url)
         latencies.sort()
         p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else float("nan")
-        return {"rows": rows, "queued_s": queued_s, "partitions": partitions, "probes": len(latencies),
+        return {"rows": rows, "queued_s": queued_s, "first_s": first_s, "written": written,
+                "runs_per_s": (rows - 1) / max(queued_s - first_s, 1e-9), "partitions": partitions,
+                "probes": len(latencies), "storage": storage, "submit_workers": submit_workers, "status_limit": status_limit,
                 "writeback_p95_s": p95, "writeback_max_s": max(latencies, default=float("nan")),
                 "queue_pass_s": queue_s, "launchable": launchable, "queued_runs": queued_runs}
     finally:
@@ -289,10 +318,10 @@ def through_backfill(rows: int, admin_url: str, timeout_s: float = 900) -> dict:
     from batchvideo_assets.definitions import build_definitions
     from batchvideo_resources.db import engine_for, upgrade
 
-    scripts_url = _database(admin_url, "bench_scale_scripts")
-    dagster_url = _database(admin_url, "bench_scale_dagster")
+    scripts_url = _database(admin_url, "scripts")
+    dagster_url = _database(admin_url, "dagster")
     home = Path(tempfile.mkdtemp(prefix="bench-scale-backfill-"))
-    (home / "dagster.yaml").write_text(DAEMON_YAML.format(url=dagster_url) +
+    (home / "dagster.yaml").write_text(daemon_yaml(dagster_url) +
                                        "backfills:\n  use_threads: true\n  num_workers: 4\n  num_submit_workers: 4\n")
     env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
            "BATCHVIDEO_DATA_DIR": str(home / "data"),
@@ -366,7 +395,17 @@ def main() -> None:
                         help="also time run creation through a backfill (for_asset_graph_subset) of this many")
     parser.add_argument("--pg", default=os.environ.get("BATCHVIDEO_TEST_PG",
                                                        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--storage", nargs="+", default=["batched"], choices=sorted(STORAGES),
+                        help="instance storage(s) for the real-daemon path: `batched` (production's: pooled, planned "
+                             "events batched), `pooled` (pooled only), `postgres` (dagster-postgres as shipped)")
+    parser.add_argument("--submit-workers", type=int, nargs="+", default=[4],
+                        help="the sensor daemon's submit threads (num_submit_workers) on the real-daemon path")
+    parser.add_argument("--status-limit", type=int, nargs="+", default=[100],
+                        help="runs each run-status sensor tick writes back (DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT; "
+                             "production 100, Dagster's default 5)")
+    parser.add_argument("--db-prefix", default=DB_PREFIX, help="prefix of the databases this bench creates and drops")
     args = parser.parse_args()
+    globals()["DB_PREFIX"] = args.db_prefix
     print("Sensor evaluated tick after tick (the daemon's way; run submission not included):")
     print(f"{'rows':>7} {'insert r/s':>10} {'drain s':>8} {'ticks':>5} {'sensor s':>8} {'partitions s':>12} "
           f"{'idle tick s':>11} {'edit tick s':>11} {'cursor B':>8}")
@@ -377,13 +416,19 @@ def main() -> None:
               f"{r['partition_writes_s']:>12.1f} {r['idle_tick_s']:>11.3f} {r['edit_tick_s']:>11.3f} "
               f"{r['cursor_bytes']:>8}", flush=True)
     if args.daemon_rows:
-        print("Real dagster-daemon (sensor thread pool, 4 submit workers), runs kept queued:")
-        print(f"{'rows':>7} {'all queued s':>12} {'runs/s':>7} {'write-back p95 s':>16} {'max s':>6} {'probes':>6} "
-              f"{'queue pass s (runs)':>20}")
+        print("Real dagster-daemon (sensor thread pool), runs kept queued; runs/s from the first run queued to "
+              "the last; script_runs: runs with a row when the last was queued:")
+        print(f"{'rows':>7} {'storage':>8} {'submit':>6} {'status':>6} {'first s':>7} {'all queued s':>12} {'runs/s':>7} "
+              f"{'script_runs':>11} {'write-back p95 s':>16} {'max s':>6} {'probes':>6} {'queue pass s (runs)':>20}")
     for rows in args.daemon_rows:
-        r = through_daemon(rows, args.pg, args.queue_runs)
-        print(f"{r['rows']:>7} {r['queued_s']:>12.1f} {rows / r['queued_s']:>7.1f} {r['writeback_p95_s']:>16.1f} "
-              f"{r['writeback_max_s']:>6.1f} {r['probes']:>6} {r['queue_pass_s']:>12.2f} ({r['queued_runs']})", flush=True)
+        for storage in args.storage:
+            for workers, limit in [(w, n) for w in args.submit_workers for n in args.status_limit]:
+                r = through_daemon(rows, args.pg, args.queue_runs, storage=storage, submit_workers=workers,
+                                   status_limit=limit)
+                print(f"{r['rows']:>7} {storage:>8} {workers:>6} {limit:>6} {r['first_s']:>7.1f} {r['queued_s']:>12.1f} "
+                      f"{r['runs_per_s']:>7.1f} {r['written']:>11} {r['writeback_p95_s']:>16.1f} "
+                      f"{r['writeback_max_s']:>6.1f} {r['probes']:>6} {r['queue_pass_s']:>12.2f} ({r['queued_runs']})",
+                      flush=True)
     for rows in args.backfill_rows:
         r = through_backfill(rows, args.pg)
         print(f"Backfill (for_asset_graph_subset) of {rows} partitions: {r['queued']} runs queued in "
