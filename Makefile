@@ -91,7 +91,9 @@ bench-cli: setup-dev
 	$(PY) bench/cli.py $(BENCH_ARGS)
 
 # The front door at scale on PostgreSQL (127.0.0.1:5432, or BATCHVIDEO_TEST_PG): a backlog of 1k/10k new
-# scripts through the scripts sensor, idle and one-edit ticks, cursor size (BENCH_ARGS="--rows 100000").
+# scripts through the scripts sensor, idle and one-edit ticks, cursor size (BENCH_ARGS="--rows 100000");
+# then 1k runs queued by a real daemon (BENCH_ARGS="--daemon-rows 10000" for the 10k backlog, ~10 min;
+# "--storage batched postgres" to compare with dagster-postgres as shipped).
 bench-scale: setup-dev
 	$(PY) bench/scale.py $(BENCH_ARGS)
 

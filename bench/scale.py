@@ -6,11 +6,17 @@ lives in the CLI, which another change is making fast, so it is not timed here),
 `scripts_sensor` evaluated tick after tick the way the daemon does (a fresh context per tick seeded
 with the stored cursor; its partition requests applied as the daemon applies them: one
 `has_dynamic_partition` per key, then one bulk add) until the backlog is drained; then an idle tick
-and a one-edit tick, and the cursor's size. Run creation and submission (the daemon's per-run
-execution plan + create_run + enqueue) are NOT included: this measures what the sensor decides and
-the partition writes, not the run queue.
+and a one-edit tick, and the cursor's size. Run creation and submission are NOT included there: that
+path measures what the sensor decides and the partition writes.
+
+Then the real-daemon path (--daemon-rows): `dagster-daemon run` creates and queues every run of a
+backlog (kept queued), with the instance storage production uses (--storage batched) or another
+(`pooled`, `postgres` = dagster-postgres as shipped) for comparison: runs/s, how far the QUEUED
+write-back got, the write-back latency of finished runs, and a queue-daemon pass.
 
     python bench/scale.py --rows 1000 10000
+    python bench/scale.py --rows --daemon-rows 10000
+    python bench/scale.py --rows --daemon-rows 1000 --storage batched postgres
 """
 
 from __future__ import annotations
