@@ -82,7 +82,9 @@ def pooled_engine(postgres_url: str, token_provider=None, *, pool_size: int = PO
                   max_overflow: int = POOL_DEFAULTS["max_overflow"],
                   pool_recycle_seconds: int = POOL_DEFAULTS["pool_recycle_seconds"]):
     """This process's pooled engine for `postgres_url` (AUTOCOMMIT, as dagster-postgres's own)."""
-    key = (postgres_url, id(token_provider) if token_provider else None, pool_size, max_overflow,
+    # Keyed by the provider's kind, not the object: every instance built from the same config makes a new
+    # (equivalent) provider, and a pool per instance would leak connections.
+    key = (postgres_url, type(token_provider).__qualname__ if token_provider else None, pool_size, max_overflow,
            pool_recycle_seconds)
     with _lock:
         engine = _engines.get(key)
