@@ -19,7 +19,11 @@ command breaking later. What each is for:
   writes a run's planned events in one batch: the event log, asset key and asset check tables
   (`SqlEventLogStorageTable`, `AssetKeyTable`, `AssetCheckExecutionsTable`,
   `AssetCheckExecutionRecordStatus`, the asset key index columns' migration name `ASSET_KEY_INDEX_COLS`) and the storage's own row builders (`prepare_insert_event_batch`,
-  `_get_asset_entry_values`, `_event_insert_timestamp`).
+  `_get_asset_entry_values`, `_event_insert_timestamp`);
+- the code server starts run workers from a preloaded forkserver (`batchvideo_assets/run_workers.py`):
+  `DagsterApiServer` keeps the multiprocessing context it starts them with in `_mp_ctx` (set to
+  `spawn` in its constructor), and the multiprocess executor adds its own module to a forkserver's
+  preload (`MULTIPROCESS_EXECUTOR_MODULE`).
 """
 
 from dagster._cli.workspace.cli_target import (
@@ -47,6 +51,7 @@ from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from dagster._core.storage.tags import GRPC_INFO_TAG
 from dagster._daemon.controller import get_daemon_statuses
 from dagster._grpc.client import DagsterGrpcClient
+from dagster._grpc.server import DagsterApiServer
 from dagster._grpc.types import CanCancelExecutionRequest, CanCancelExecutionResult
 from dagster._serdes import deserialize_value
 from dagster._utils.interrupts import check_captured_interrupt
@@ -68,9 +73,24 @@ def use_engine(storage, engine) -> None:
     storage._engine = engine  # noqa: SLF001 - the one place this private attribute is set
 
 
+# `MultiprocessExecutor.execute` prepends this module to a forkserver's preload when it is missing.
+MULTIPROCESS_EXECUTOR_MODULE = "dagster._core.executor.multiprocess"
+
+
+def set_run_worker_context(context) -> None:
+    """Make every Dagster code server in this process start its run workers with `context` (an object
+    with the `Queue`, `Event` and `Process` of a multiprocessing context) instead of `spawn`.
+
+    `DagsterApiServer.__init__` assigns `self._mp_ctx`; a property on the class takes precedence over
+    that instance attribute, so it applies to a server already constructed (the code location is
+    imported while the server is being built) and ignores the constructor's assignment."""
+    DagsterApiServer._mp_ctx = property(lambda self: context, lambda self, value: None)
+
+
 __all__ = [
     "ASSET_KEY_INDEX_COLS", "AssetCheckExecutionRecordStatus", "AssetCheckExecutionsTable", "AssetKeyTable", "SqlEventLogStorageTable",
     "DATA_VERSION_TAG", "DynamicPartitionsTable", "SqlEventLogStorage", "forget_input_version", "GRPC_INFO_TAG", "CanCancelExecutionRequest", "CanCancelExecutionResult",
+    "DagsterApiServer", "MULTIPROCESS_EXECUTOR_MODULE", "set_run_worker_context",
     "CheckRunHealthResult", "DagsterGrpcClient", "DagsterUserCodeUnreachableError", "DefaultRunLauncher",
     "JobSubsetSelector", "use_engine", "WorkerStatus", "WorkspaceOpts", "deserialize_value", "get_code_location_from_workspace",
     "get_daemon_statuses", "get_remote_job_from_remote_repo", "get_remote_repository_from_code_location",

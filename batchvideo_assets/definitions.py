@@ -22,3 +22,9 @@ def build_definitions() -> dg.Definitions:
     """Load the `defs/` folder anew: configuration is read at load time, so tests call this after
     changing the environment."""
     return dg.load_from_defs_folder(project_root=Path(__file__).resolve().parent.parent)
+
+
+# In a Dagster code server, run workers start from a preloaded forkserver (see run_workers.py).
+from batchvideo_assets import run_workers  # noqa: E402
+
+run_workers.install()

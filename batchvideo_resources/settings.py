@@ -231,6 +231,10 @@ class ExecutorSettings(Section):
     docker_volumes: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                            description="name:/path, comma-separated")
     docker_gpus: str | None = Field(default=None, description="'all' or device IDs '0,1'")
+    run_workers: Literal["preloaded", "spawn"] = Field(
+        default="preloaded", validation_alias="BATCHVIDEO_RUN_WORKERS",
+        description="how a code server starts multiprocess runs: forked from its preloaded forkserver, or "
+                    "Dagster's own fresh interpreter (batchvideo_assets/run_workers.py)")
 
     @field_validator("docker_volumes", mode="before")
     @classmethod

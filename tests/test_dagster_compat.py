@@ -86,3 +86,20 @@ def test_the_pooled_storage_overrides_and_calls_methods_that_exist():
         dagster_compat.AssetCheckExecutionsTable.c.keys())
     with pytest.raises(TypeError, match="keeps no `_engine`"):
         dagster_compat.use_engine(object(), None)
+
+
+def test_the_code_server_starts_run_workers_with_the_context_it_keeps():
+    """`set_run_worker_context` replaces `DagsterApiServer._mp_ctx`: the server must still set it in its
+    constructor and start run workers only through its Queue, Event and Process."""
+    server = dagster_compat.DagsterApiServer
+    assert "self._mp_ctx = multiprocessing.get_context(" in inspect.getsource(server.__init__)
+    start_run = inspect.getsource(server.StartRun)
+    assert {"self._mp_ctx.Queue()", "self._mp_ctx.Event()", "self._mp_ctx.Process("} <= set(
+        re.findall(r"self\._mp_ctx\.\w+\(\)?", start_run))
+    assert "get_context(" not in start_run and "multiprocessing.Process(" not in start_run  # no other context
+
+
+def test_the_multiprocess_executor_adds_its_module_to_a_forkserver_preload():
+    source = inspect.getsource(importlib.import_module(dagster_compat.MULTIPROCESS_EXECUTOR_MODULE))
+    assert f'"{dagster_compat.MULTIPROCESS_EXECUTOR_MODULE}" not in preload' in source
+    assert "set_forkserver_preload(list(preload))" in source
