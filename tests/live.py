@@ -68,8 +68,9 @@ def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""
     home.mkdir()
     (home / "dagster.yaml").write_text(
         "storage:\n  postgres:\n    postgres_url: " + dagster_url.replace("+psycopg2", "") + "\n"
-        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n"
-        "telemetry:\n  enabled: false\n" + queue)
+        + ("" if "run_coordinator:" in queue  # the shipped local instance's own (its dequeue interval)
+           else "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n")
+        + "telemetry:\n  enabled: false\n" + queue)
     env = {**os.environ, "DAGSTER_HOME": str(home), "BATCHVIDEO_DB_URL": scripts_url,
            "BATCHVIDEO_EXECUTOR": "in_process", "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     port = free_port()

@@ -469,6 +469,9 @@ def test_docker_gpu_request_forms():
 
 
 def test_local_defaults_untouched():
-    """The SQLite dagster_home stays the default for `make demo` / `make dev`."""
+    """The SQLite dagster_home stays the default for `make demo` / `make dev`: default storage, Dagster's
+    queued coordinator with only its dequeue interval shortened (the run limits are `concurrency`'s)."""
     local = yaml.safe_load((ROOT / "dagster_home" / "dagster.yaml").read_text())
-    assert "storage" not in local and "run_coordinator" not in local
+    assert "storage" not in local
+    coordinator = local["run_coordinator"]
+    assert coordinator["class"] == "QueuedRunCoordinator" and set(coordinator["config"]) == {"dequeue_interval_seconds"}
