@@ -11,8 +11,14 @@ For each path it prints:
 - per video: run wall time, the sum of its step durations (the work), their ratio and the overhead
   (wall − work) as a share of the work;
 - check time: the seconds the stage checks spent, as a share of the seconds of the stages they check;
-- peak RSS of the whole process tree (daemon, code server, run workers, step processes, ffmpeg).
-The last line printed is one JSON object with every figure.
+- peak RSS of the whole process tree (daemon, code server, run workers, step processes, ffmpeg);
+- on the daemon path, where each run's time outside its steps goes, from its event log: run creation →
+  enqueued (the run's planned events written) → dequeued (the queue daemon's pass; a run that waits
+  for a free slot waits here too) → run worker started (launch) → first step started (executor start),
+  and between steps; creation → first step; and the fixed cost per run: its wall time from launch to
+  end less the sum of its step durations.
+`--short` renders ~10-second videos instead (the fixed cost per run matters most there); `--daemon-only`
+skips the in-process pass. The last line printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -46,6 +53,14 @@ SCRIPTS = [
          content="月亮自己不会发光，我们看到的是它反射的太阳光。月亮绕着地球转，一圈大约二十九天半。"
                  "太阳、地球和月亮的位置一直在变，我们看到的亮面也跟着变。新月的时候，亮面背对着我们。"
                  "满月的时候，整个亮面都朝向地球。古人根据月亮的变化制定了历法。"),
+]
+# ~10 s of narration each: the videos whose runs the fixed cost per run weighs on most.
+SHORT_SCRIPTS = [
+    dict(title="为什么天空是蓝的", language="zh-CN", topic="science", account="plain",
+         content="阳光里有各种颜色的光。蓝光的波长短，被空气散射得最多，所以我们抬头看到的天空是蓝色的。"),
+    dict(title="Why bread rises", language="en-US", topic="science", account="plain",
+         content="Yeast in the dough eats sugar and breathes out gas. The gas makes tiny bubbles, and the "
+                 "bread rises in the oven."),
 ]
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 
@@ -113,6 +128,56 @@ def run_figures(instance, run_id: str) -> dict:
             "start": stats.start_time, "end": stats.end_time}
 
 
+def run_phases(instance, run_id: str) -> dict:
+    """Where a run's time outside its steps goes, in seconds, from its record and event log."""
+    import dagster as dg
+
+    record = instance.get_run_records(dg.RunsFilter(run_ids=[run_id]))[0]
+    created = record.create_timestamp.timestamp()
+    first: dict[str, float] = {}
+    step_spans: list[tuple[float, float]] = []
+    started: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        kind = event.event_type_value
+        first.setdefault(kind, entry.timestamp)
+        if kind == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            step_spans.append((started.pop(event.step_key), entry.timestamp))
+    end = max(first.get(k, 0.0) for k in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED"))
+    enqueued, launched = first.get("PIPELINE_ENQUEUED", created), first["PIPELINE_STARTING"]
+    worker, first_step = first["PIPELINE_START"], first["STEP_START"]
+    # Time between steps: moments after the first step starts when no step is running.
+    idle, busy_until = 0.0, first_step
+    for start, stop in sorted(step_spans):
+        idle += max(0.0, start - busy_until)
+        busy_until = max(busy_until, stop)
+    work = sum(stop - start for start, stop in step_spans)
+    return {"enqueue_s": round(enqueued - created, 2), "dequeue_s": round(launched - enqueued, 2),
+            "launch_s": round(worker - launched, 2), "executor_start_s": round(first_step - worker, 2),
+            "between_steps_s": round(idle, 2), "after_last_step_s": round(end - busy_until, 2),
+            "creation_to_first_step_s": round(first_step - created, 2),
+            "fixed_s": round((end - launched) - work, 2)}
+
+
+PHASES = ("enqueue_s", "dequeue_s", "launch_s", "executor_start_s", "between_steps_s", "after_last_step_s",
+          "creation_to_first_step_s", "fixed_s")
+
+
+def summarise_phases(phases: list[dict]) -> dict:
+    """Per phase, the median and the worst of the runs."""
+    import statistics
+
+    summary = {k: {"median": round(statistics.median(p[k] for p in phases), 2),
+                   "max": round(max(p[k] for p in phases), 2)} for k in PHASES}
+    print("  where the time outside the steps goes (median / max over the runs, s):")
+    print("    " + "  ".join(f"{k[:-2]} {v['median']:.2f}/{v['max']:.2f}" for k, v in summary.items()))
+    return summary
+
+
 def summarise(label: str, runs: list[dict], peak_rss: int) -> dict:
     span = max(r["end"] for r in runs) - min(r["start"] for r in runs)
     work = sum(r["step_work_s"] for r in runs)
@@ -137,11 +202,16 @@ def summarise(label: str, runs: list[dict], peak_rss: int) -> dict:
     return summary
 
 
-def prepare(root: Path) -> None:
+def prepare(root: Path, dequeue_interval: int | None = None) -> None:
     os.environ.update({"BATCHVIDEO_DATA_DIR": str(root / "data"), "DAGSTER_HOME": str(root / "dagster_home")})
     home = root / "dagster_home"
     home.mkdir(parents=True)
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")  # the local default instance
+    config = (ROOT / "dagster_home" / "dagster.yaml").read_text()  # the local default instance
+    if dequeue_interval is not None:
+        config, found = re.subn(r"dequeue_interval_seconds: \d+", f"dequeue_interval_seconds: {dequeue_interval}",
+                                config)
+        assert found == 1, "dagster_home/dagster.yaml sets no dequeue_interval_seconds"
+    (home / "dagster.yaml").write_text(config)
     from batchvideo_app.catalog import default_asset_root, ensure_sample_assets, seed_reference_data
     from batchvideo_resources import settings
     from batchvideo_resources.db import session_scope, upgrade
@@ -154,7 +224,8 @@ def prepare(root: Path) -> None:
     create_sample_library(settings.stock_dir())
 
 
-def through_daemon(instance, count: int, log: Path, timeout_s: float) -> tuple[list[str], list[dict], int]:
+def through_daemon(instance, scripts: list[dict], count: int, log: Path,
+                   timeout_s: float) -> tuple[list[str], list[dict], int]:
     """Start the daemon, add `count` scripts, let the sensor launch their runs, wait for them all."""
     import dagster as dg
 
@@ -175,7 +246,7 @@ def through_daemon(instance, count: int, log: Path, timeout_s: float) -> tuple[l
                     raise SystemExit(f"dagster-daemon did not come up:\n{log.read_text()[-2000:]}")
                 time.sleep(1)
             with session_scope(settings.db_url()) as session:
-                ids = [str(add_script(session, dict(SCRIPTS[i % len(SCRIPTS)])).id) for i in range(count)]
+                ids = [str(add_script(session, dict(scripts[i % len(scripts)])).id) for i in range(count)]
             print(f"daemon up; added scripts {ids}; waiting for the sensor's runs", flush=True)
             deadline = time.monotonic() + timeout_s
             while True:
@@ -189,7 +260,8 @@ def through_daemon(instance, count: int, log: Path, timeout_s: float) -> tuple[l
             peak = rss.peak
     finally:
         stop_group(daemon, grace_s=30)
-    return ids, [run_figures(instance, runs[sid][0].run_id) for sid in ids], peak
+    return ids, [{**run_figures(instance, runs[sid][0].run_id), "phases": run_phases(instance, runs[sid][0].run_id)}
+                 for sid in ids], peak
 
 
 def in_process(instance, ids: list[str]) -> tuple[list[dict], int]:
@@ -205,11 +277,16 @@ def main() -> None:
     parser.add_argument("--scripts", type=int, default=3, help="scripts to render on each path")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the daemon's runs")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance and data")
+    parser.add_argument("--short", action="store_true", help="~10-second videos instead of 30–60-second ones")
+    parser.add_argument("--daemon-only", action="store_true", help="skip the in-process pass")
+    parser.add_argument("--dequeue-interval", type=int, help="the queue daemon's interval instead of the "
+                        "instance's (5 is Dagster's default); BATCHVIDEO_RUN_WORKERS=spawn starts run "
+                        "workers Dagster's way")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="batchvideo-backfill-"))
     try:
-        prepare(root)
+        prepare(root, args.dequeue_interval)
         import dagster as dg
 
         from batchvideo_resources.settings import load_settings
@@ -219,12 +296,17 @@ def main() -> None:
               f"(max {executor.max_concurrent_for(executor.name) if executor.name != 'in_process' else 1} steps at once)",
               flush=True)
         with dg.DagsterInstance.get() as instance:
-            ids, daemon_runs, daemon_rss = through_daemon(instance, args.scripts, root / "daemon.log", args.timeout)
+            ids, daemon_runs, daemon_rss = through_daemon(instance, SHORT_SCRIPTS if args.short else SCRIPTS,
+                                                          args.scripts, root / "daemon.log", args.timeout)
             daemon_summary = summarise(f"daemon + {executor.name} executor", daemon_runs, daemon_rss)
-            inproc_runs, inproc_rss = in_process(instance, ids)
-            inproc_summary = summarise("in-process", inproc_runs, inproc_rss)
+            daemon_summary["phases"] = summarise_phases([r["phases"] for r in daemon_runs])
+            inproc_summary = None
+            if not args.daemon_only:
+                inproc_runs, inproc_rss = in_process(instance, ids)
+                inproc_summary = summarise("in-process", inproc_runs, inproc_rss)
         print(json.dumps({"executor": executor.name, "cores": len(os.sched_getaffinity(0)),
-                          "daemon": daemon_summary, "in_process": inproc_summary}))
+                          "run_workers": os.environ.get("BATCHVIDEO_RUN_WORKERS", "preloaded"),
+                          "short": args.short, "daemon": daemon_summary, "in_process": inproc_summary}))
     finally:
         if args.keep:
             print(f"kept {root}")
