@@ -83,7 +83,8 @@ bench: setup-dev
 	$(PY) bench/compose.py
 
 # N scripts through a real daemon on a fresh instance, then in-process: videos/hour, wall vs step work,
-# check time, peak RSS of the process tree (BENCH_ARGS="--scripts 3").
+# check time, peak RSS of the process tree, creation → first step and fixed cost per run, phase by phase
+# (BENCH_ARGS="--scripts 3"; "--short --daemon-only" for ~10-s videos through the daemon only).
 bench-backfill: setup-dev
 	$(PY) bench/backfill.py $(BENCH_ARGS)
 
