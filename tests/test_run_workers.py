@@ -89,6 +89,7 @@ def stack(prepared_db, tmp_path_factory):
            "BATCHVIDEO_EXECUTOR": "multiprocess"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    _EARLIER.update(p.pid for p in psutil.Process().children(recursive=True))
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance, \
                 open_workspace(instance) as (workspace, remote_job):
@@ -106,13 +107,27 @@ def stack(prepared_db, tmp_path_factory):
                 os.environ[key] = value
 
 
+def _cmdline(process: psutil.Process) -> str:
+    """A process's command line, or "" for one that exited or is a zombie (other tests in this worker leave
+    children that are being reaped)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
+# Children this worker process had before the stack started (other test modules' servers).
+_EARLIER: set[int] = set()
+
+
 def code_servers() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if "grpc" in " ".join(p.cmdline())]
+    return [p for p in psutil.Process().children(recursive=True)
+            if p.pid not in _EARLIER and "grpc" in _cmdline(p)]
 
 
 def shared_forkserver() -> psutil.Process:
     (server,) = code_servers()
-    (forkserver,) = [p for p in server.children() if "multiprocessing.forkserver" in " ".join(p.cmdline())]
+    (forkserver,) = [p for p in server.children() if "multiprocessing.forkserver" in _cmdline(p)]
     return forkserver
 
 
