@@ -132,15 +132,18 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
 
 
 # A lower-case letter before capitals, "iOS", "eSIM": said letter by letter as well (the capitals alone
-# would be spelled and the "i" left to be read as a word).
-_MIXED_ACRONYM = re.compile(r"(?<![A-Za-z])([a-z])([A-Z]{2,4})(?![A-Za-z])")
+# would be spelled and the "i" left to be read as a word). A longer lower-case head is a word said as
+# one, and only the capitals after it are spelled: "macOS" mac O S, "watchOS", "iPadOS" iPad O S.
+_MIXED_ACRONYM = re.compile(r"(?<![A-Za-z])([a-z](?:[a-z]*[A-Z]?[a-z]+)?)([A-Z]{2,4})(?![A-Za-z])")
 
 
 def _spell_mixed_case(text: str, letters: dict[str, str] | None = None) -> str:
     def spell(m: re.Match) -> str:
-        if letters:
-            return "".join(letters[c.upper()] for c in m.group())
-        return " ".join(m.group())
+        head, capitals = m.group(1), m.group(2)
+        # a head without a vowel ("tvOS") is letters too
+        spelled = m.group() if len(head) == 1 or not re.search(r"[aeiouy]", head.lower()) else capitals
+        said = "".join(letters[c.upper()] for c in spelled) if letters else " ".join(spelled)
+        return said if spelled == m.group() else f"{head} {said}"
 
     return _MIXED_ACRONYM.sub(spell, text)
 
@@ -290,7 +293,7 @@ _CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*
                       rf"|(?<![\d.]){_YEAR}(?=\s*[—–~～〜-]\s*{_YEAR}{_YEAR_END})"
                       rf"|(?<={_YEAR}[—–~～〜-]){_YEAR}{_YEAR_END}")
 # 两, not 二, before a measure word or 万/千/亿 ("2次" 两次, "2万人" 两万人), but not in ordinals
-# (第2次), dates (2月2日) or larger numbers.
+# (第2次), dates (2月2日) or larger numbers, nor in a label of an address (2单元 二单元, like 2号楼 二号楼).
 _CN_TWO = r"(?<![\d.第])2(?![\d.:])(?=\s*(?:[万千亿]|{}))"
 
 
@@ -352,6 +355,8 @@ def _chinese(text: str) -> str:
     text = re.sub(r"(邮编|邮政编码|编号|代码|账号|卡号|单号|工号|学号|房间号|密码|验证码)(\s?(?:[:：]|为|是)?\s?)(\d+)",
                   lambda m: m.group(1) + m.group(2) + _digits_zh(m.group(3)), text)
     text = re.sub(r"(?<=[A-Z])\d{3,}(?![\d.])", lambda m: _digits_zh(m.group()), text)
+    # A room number is a label, said digit by digit ("501室" 五零一室, "1203房间").
+    text = re.sub(r"(?<![\d.])\d{3,4}(?=\s?(?:室|房间|号房))", lambda m: _digits_zh(m.group()), text)
     text = _TIME_RANGE.sub(r"\1到", text)
     text = _COUNTER_HYPHEN.sub(r"\1到", text)
     text = _LEADING_ZERO.sub(lambda m: _digits_zh(m.group()), text)
@@ -393,6 +398,7 @@ def _chinese(text: str) -> str:
     text = _RANGE.sub("到", text)
     text = re.sub(r"(\d[\u4e00-\u9fff]{1,2})\s*[~～〜]\s*(?=\d)", r"\1到", text)  # "9点~17点"
     text = _cn_two().sub("两", text)
+    text = re.sub(r"(?<![\d.])2(?=\s?单元)", "二", text)  # (wetext itself writes 两单元)
     # 伊丽莎白二世: a regnal number is an ordinal, never 两 (wetext writes 两世).
     text = re.sub(r"(?<![\d.])(\d{1,2})(?=世)", lambda m: _cn_number(m.group(1)), text)
     # An amount before a currency's name, "12.50美元" 十二点五美元, read as an amount of 元 (wetext
@@ -449,6 +455,11 @@ _EN_WORDS = {"Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April"
              "Miss": "Mississippi", "Mo": "Missouri", "Mont": "Montana", "Neb": "Nebraska", "Nev": "Nevada",
              "Okla": "Oklahoma", "Ore": "Oregon", "Pa": "Pennsylvania", "Tenn": "Tennessee", "Va": "Virginia",
              "Vt": "Vermont", "Wash": "Washington", "Wis": "Wisconsin", "Wyo": "Wyoming"}
+# Abbreviated weekdays ("Mon.", "Tues.", AP style), read in full when they end in a full stop or stand in
+# a range ("Mon.–Sat.", "Mon-Fri"); a range of days is "Monday through Saturday".
+_EN_DAYS = {"Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+            "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday"}
+_EN_DAY_NAMES = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters", "m": "meters",
              "mi": "miles", "mph": "miles per hour", "km/h": "kilometers per hour", "W": "watts", "kW": "kilowatts",
              "MW": "megawatts", "GW": "gigawatts", "kWh": "kilowatt hours", "GB": "gigabytes", "TB": "terabytes",
@@ -478,10 +489,12 @@ def _en_singular(name: str) -> str:
 
 # Emergency and information lines said digit by digit ("call nine one one").
 _EN_SERVICE = re.compile(r"(?<![\d.,$])\b(911|999|112|988|311|411|211|111)\b(?![.,]?\d|\s?%)")
+# The words after a service number that show it is one ("the 911 call", "a 999 operator").
+_EN_SERVICE_AFTER = r"\s+(?:emergency|hotline|line|operator|dispatch\w*|call\w*|centers?|centres?|system|services?)\b"
 # Flight, room, route and model numbers of three or four digits said in pairs, as years are ("Flight 857"
 # eight fifty-seven, "Boeing 747", "Room 305" three oh five, "A380", "RTX 4090").
 _EN_IDENTIFIER = re.compile(r"(\b(?:Flight|flight|Boeing|Airbus|Room|room|Suite|suite|Bus|bus|Route|route|Train|train|"
-                            r"Gate|gate|Platform|platform|Model|model)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
+                            r"Gate|gate|Platform|platform|Model|model|Porsche)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
                             r"([1-9]\d{2,3})(?![\d,]|\.\d)")
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 _EN_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
@@ -524,6 +537,12 @@ def _en_phone(match: re.Match) -> str:
                      else " ".join(_en_number(d) for d in group) for i, group in enumerate(groups))
 
 
+def _seconds(text: str, unit: str) -> str:
+    """"9.58 s", "12 s": the symbol for seconds, written as the language's abbreviation its units read.
+    Only with a space or after a decimal: "the 80s" is a decade."""
+    return re.sub(r"(?<![\w.,])(\d+[.,]\d+\s?|\d+\s)s\b(?!['’]|\.\w)", lambda m: m.group(1).rstrip() + " " + unit, text)
+
+
 def _english(text: str) -> str:
     # Street suffixes first: "Elm Dr." is Drive, "Dr. Elm" Doctor; one before a capitalised word
     # ("Hello Dr. Smith", "St. Louis") is left to the titles below.
@@ -537,11 +556,18 @@ def _english(text: str) -> str:
 
     text = _EN_STREET.sub(street, text)
     text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
-    text = re.sub(r"\b({})\.(?=\s|$)".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
+    days = "|".join(sorted(_EN_DAYS, key=len, reverse=True))
+    text = re.sub(rf"\b({days})\.?\s?[–—-]\s?({days})\b\.?", lambda m: f"{_EN_DAYS[m.group(1)]}–{_EN_DAYS[m.group(2)]}", text)
+    # ("the Sun." is the star)
+    text = re.sub(rf"(?<!\bthe )\b({days})\.(?=\s|$|[,;)–—-])", lambda m: _EN_DAYS[m.group(1)], text)
+    text = re.sub(rf"\b({_EN_DAY_NAMES})\s?[–—-]\s?(?=(?:{_EN_DAY_NAMES})\b)", r"\1 through ", text)
+    text = re.sub(r"\b({})\.(?=\s|$|[–—-])".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
+    # a range of times, "7 a.m.–3 p.m." (the range finder below wants a digit before the dash)
+    text = re.sub(r"\b([ap] m|[AP] M)\s?[–—-]\s?(?=\d)", r"\1 to ", text)
     text = _romans(text, "en")
     text = _EN_SERVICE.sub(lambda m: " ".join(_en_number(d) for d in m.group()) if re.search(
         r"\b(?:[Cc]all|[Dd]ial|[Tt]ext|[Rr]ing|[Pp]hone|[Cc]ontact)\w*\s+(?:the\s+)?$", m.string[:m.start()])
-        or re.match(r"\s+(?:emergency|hotline|line|operator|dispatch)", m.string[m.end():]) else m.group(), text)
+        or re.match(_EN_SERVICE_AFTER, m.string[m.end():]) else m.group(), text)
     text = _EN_IDENTIFIER.sub(lambda m: m.group(1) + ("" if m.group(1).endswith(" ") else " ")
                               + _words(int(m.group(2)), "en", to="year"), text)
     text = _fractions(text, "en", _EN_UNITS)
@@ -553,9 +579,12 @@ def _english(text: str) -> str:
     text = _versions(text, "en")
     text = _scores(text, "en")
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
+    text = _spell_mixed_case(text)
     text = _spell_acronyms(text, words=frozenset({"RAM", "ROM", "PIN", "SIM"}))
-    text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
-                  lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}", text)
+    # "Nov. 5–7": a range of days in a month is November fifth to seventh
+    text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?(?:\s?[–—-]\s?(\d{{1,2}})(?:st|nd|rd|th)?)?\b(?![:\d])",
+                  lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}" + (
+                      f" to {_words(int(m.group(3)), 'en', to='ordinal')}" if m.group(3) else ""), text)
     text = _RANGE.sub(" to ", text)
     text = _hyphen_ranges(text, " to ")
     # Phone numbers before years ("555-1234" is not the year 1234): "(212) 555-0142", "1-800-555-0199".
@@ -563,6 +592,7 @@ def _english(text: str) -> str:
     text = re.sub(r"(?<![\w.+\-])(?:\+1[\s.-]\d{3}[\s.-]|\d{3}\.)\d{3}[\s.-]\d{4}(?![\w\-]|[.,]\d)",
                   lambda m: ("plus " if m.group().startswith("+") else "") + _en_phone(m), text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d0)s\b", lambda m: _en_year(m.group(1))[:-1] + "ies", text)
+    text = re.sub(r"(?<![\w.$])['’]?([2-9]0)s\b", lambda m: _en_number(m.group(1))[:-1] + "ies", text)  # "the '80s"
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d\d|20\d\d)\b(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles))",
                   lambda m: _en_year(m.group(1)), text)
     text = _THOUSANDS.sub("", text)
@@ -586,6 +616,9 @@ def _english(text: str) -> str:
         return f"{m.group(1)} {_en_singular(name) if singular else name}"
 
     text = re.sub(r"(\d+) ?ft\.? (\d+) ?in\b\.?", r"\1 feet \2 inches", text)  # "5 ft 10 in"
+    # "a 900-lb trailer", "a 5-kg bag": a number and unit joined by a hyphen are an adjective, singular
+    text = re.sub(rf"({_NUMBER})-({units})\b(?!-?\d)", lambda m: f"{m.group(1)} {_en_singular(_EN_UNITS[m.group(2)])}", text)
+    text = _seconds(text, "sec")
     text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
     text = _per(text, "en")
