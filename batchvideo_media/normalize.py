@@ -1013,7 +1013,9 @@ _FRACTION = re.compile(r"(?<![\d/.,])(?:(\d+)(?:\s?(?=[½⅓⅔¼¾⅕⅖⅗⅘�
 # Measure nouns of the other gender than the default (for "half": "une demi-heure", "media taza").
 _FR_FEMININE = {"heure", "tasse", "cuillère", "livre", "bouteille", "douzaine", "journée", "page", "part", "pinte",
                 "portion", "minute", "seconde", "tonne", "semaine", "année", "personne", "fois"} - {"fois"}
-_ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta"}
+_ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta",
+                   # the short names of data sizes stand for masculine nouns (megabyte): "setecientos megas"
+                   "mega", "giga", "tera"}
 
 
 def _es_feminine(noun: str) -> bool:
@@ -1112,7 +1114,8 @@ _EUROPEAN = {
                           (r"\bo\.\s?Ä\.", "oder Ähnliches"), (r"\bJh\.", "Jahrhundert"), (r"\bHbf\.?(?!\w)", "Hauptbahnhof"),
                           (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
                           (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
-                          (r"\bBsp\.", "Beispiel"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
+                          (r"\bBsp\.", "Beispiel"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
+                          (r"\bwöch(?:entl)?\.", "wöchentlich"), (r"\bjährl\.", "jährlich"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
                           (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
                           (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
                           (r"\bo\.\s?g\.", "oben genannt"), (r"\bu\.\s?U\.", "unter Umständen")],
@@ -1127,7 +1130,8 @@ _EUROPEAN = {
                   "Gbit/s": "Gigabit pro Sekunde", "MB/s": "Megabyte pro Sekunde", "kcal": "Kilokalorien",
                   "kJ": "Kilojoule", "MW": "Megawatt", "V": "Volt", "Hz": "Hertz", "MHz": "Megahertz",
                   "mAh": "Milliamperestunden", "ha": "Hektar", "°F": "Grad Fahrenheit", "°": "Grad",
-                  "EL": "Esslöffel", "TL": "Teelöffel", "Mrd.": "Milliarden", "L": "Liter"},
+                  "EL": "Esslöffel", "TL": "Teelöffel", "Mrd.": "Milliarden", "L": "Liter", "s": "Sekunden",
+                  "ms": "Millisekunden"},
         "singular": {"Stunden": "Stunde", "Minuten": "Minute", "Sekunden": "Sekunde", "Tonnen": "Tonne",
                      "Kilowattstunden": "Kilowattstunde", "Kilokalorien": "Kilokalorie",
                      "Milliamperestunden": "Milliamperestunde", "Millionen": "Million", "Milliarden": "Milliarde",
@@ -1147,8 +1151,6 @@ _EUROPEAN = {
                           (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
                           (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
                           (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
-                          (r"(?<=\d)\s?Mds?\b\.?", " milliards"), (r"(?<=\d)\s?Md\b\.?", " milliard"),
-                          (r"(?<=\d)\s?M€", " millions €"), (r"(?<=\d)\s?Md€", " milliards €"),
                           (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
                   "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
@@ -1160,7 +1162,8 @@ _EUROPEAN = {
                   "Gbit/s": "gigabits par seconde", "Mo/s": "mégaoctets par seconde", "kcal": "kilocalories",
                   "cal": "calories", "MW": "mégawatts", "V": "volts", "Hz": "hertz", "MHz": "mégahertz",
                   "mAh": "milliampères-heures", "ha": "hectares", "°F": "degrés Fahrenheit", "°": "degrés",
-                  "GB": "gigaoctets", "MB": "mégaoctets", "L": "litres", "h": "heures"},
+                  "GB": "gigaoctets", "MB": "mégaoctets", "L": "litres", "h": "heures", "s": "secondes",
+                  "ms": "millisecondes"},
         "singular": {},
         "currency": {"€": ("euro", "euros", ""), "$": ("dollar", "dollars", ""), "£": ("livre", "livres", "")},
         "range": " à ", "hour": "heures", "decimal": ",", "thousands": " ",
@@ -1191,7 +1194,7 @@ _EUROPEAN = {
                   "kcal": "kilocalorías", "cal": "calorías", "MW": "megavatios", "V": "voltios", "Hz": "hercios",
                   "MHz": "megahercios", "mAh": "miliamperios hora", "ha": "hectáreas", "°F": "grados Fahrenheit",
                   "°": "grados", "cdas.": "cucharadas", "cda.": "cucharadas", "cdtas.": "cucharaditas",
-                  "cdta.": "cucharaditas", "L": "litros"},
+                  "cdta.": "cucharaditas", "L": "litros", "s": "segundos", "ms": "milisegundos"},
         "singular": {},
         "currency": {"€": ("euro", "euros", "con"), "$": ("dólar", "dólares", "con"), "£": ("libra", "libras", "con")},
         "range": " a ", "hour": "horas", "decimal": ",", "thousands": ".",
@@ -1266,7 +1269,7 @@ _DE_WEAK_N = {"dem", "den", "des", "am", "im", "vom", "zum", "zur", "beim", "bis
 _DE_MONTHS = ("Januar Februar März April Mai Juni Juli August September Oktober November Dezember").split()
 # A numeric date, "12.08.1990", "3.5.24", "am 12.08.": without a year only when the month has two
 # digits or a word that governs a date comes before it ("Version 2.5." is not a date).
-_DE_DATE = re.compile(r"(\b\w+\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
+_DE_DATE = re.compile(r"(\b\w+,?\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
 
 
 def _de_ordinal(number: int, before: str) -> str:
@@ -1285,6 +1288,10 @@ def _de_ordinal(number: int, before: str) -> str:
 
 def _de_date(m: re.Match) -> str:
     before, day, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4)
+    if before.rstrip().rstrip(",") in _EU_DAYS["de"][0].values():
+        # "Samstag, 14.6." is read "Samstag, (den) vierzehnten Juni": the accusative of a date
+        return f"{before}{_words(day, 'de', to='ordinal')}n {_DE_MONTHS[month - 1]}" + (
+            f" {_eu_number(year, 'de')}" if year else "")
     governed = before.strip().lower() in _DE_WEAK_N | _DE_WEAK_E or before.strip().lower().startswith(
         _DE_EIN_WORDS + _DE_DER_WORDS)
     if not year and len(m.group(3)) < 2 and not governed:
@@ -1358,8 +1365,9 @@ def _es_ordinal(m: re.Match) -> str:
 
 
 # Short acronyms said as words, not spelled ("la ONU", "l'OTAN", "die UNO").
-_EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX"}), "fr": frozenset({"ONU", "ENA", "CAF"}),
-                     "es": frozenset({"ONU", "IVA", "ETA", "AVE"})}
+_EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}),
+                     "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA"}),
+                     "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"})}
 # Emergency and public service numbers, said digit by digit after the words that introduce a number
 # ("wählen Sie die 112" eins eins zwei, "llame al 112" uno uno dos); French says them as numbers.
 _EU_SERVICE = {"de": (r"110|112|115|116116|116117|19222", r"(?:die|der|Notruf\w*|unter|wählen|anrufen|Nummer|Rufnummer)"),
@@ -1451,11 +1459,106 @@ def _split_codes(text: str) -> str:
     return re.sub(r"(?<=\d)(?=[A-Za-z]\b)", " ", text)
 
 
+# Abbreviated weekdays: read in full in a range ("Mo.–Fr.", "du lun. au ven.", "lun.-ven.") or where the
+# words around them show a day: a date after them ("Sa., 14.6.", "mar. 5 mars"), or a word that governs a
+# day before them ("außer Mo.", "le sam.", "el dom."). `weak` lists those that are also words or other
+# abbreviations ("Fr." Frau, "mer." the sea, "jeu." a game, "mar." marzo or el mar): they need a date or a range.
+_EU_DAYS = {
+    "de": ({"Mo": "Montag", "Di": "Dienstag", "Mi": "Mittwoch", "Do": "Donnerstag", "Fr": "Freitag", "Sa": "Samstag",
+            "So": "Sonntag"}, {"Fr", "So"}, " bis ", "",
+           r"am|ab|bis|außer|jeden|vom|und|oder|sowie|nur|auch|immer|nächsten|letzten"),
+    "fr": ({"lun": "lundi", "mar": "mardi", "mer": "mercredi", "jeu": "jeudi", "ven": "vendredi", "sam": "samedi",
+            "dim": "dimanche"}, {"mer", "jeu"}, " au ", "du ", r"le|du|au|sauf|et|ou|chaque|dès|jusqu'au|ce"),
+    "es": ({"lun": "lunes", "mar": "martes", "mié": "miércoles", "miér": "miércoles", "mier": "miércoles",
+            "jue": "jueves", "vie": "viernes", "sáb": "sábado", "sab": "sábado", "dom": "domingo"}, {"mar"}, " a ", "de ",
+           r"el|los|del|al|y|o|hasta|cada|excepto|salvo|menos|este|próximo"),
+}
+_EU_RANGE_START = {"de": r"von|vom", "fr": r"du|de", "es": r"de|del"}
+
+
+def _eu_days(text: str, lang: str) -> str:
+    days, weak, to, start, before = _EU_DAYS[lang]
+    names = "|".join(sorted(days, key=len, reverse=True))
+
+    def day_range(m: re.Match) -> str:
+        opened = re.search(rf"\b(?:{_EU_RANGE_START[lang]})\s+$", m.string[:m.start()], re.IGNORECASE)
+        return f"{'' if opened or not start else start}{days[m.group(1)]}{to}{days[m.group(2)]}"
+
+    # "Mo.–Fr.", "Mo-Fr", "lun.-ven.": a dash between two days
+    text = re.sub(rf"(?<![\w.])({names})\.?\s?[–—-]\s?({names})(?![\w])\.?", day_range, text)
+    # "du lun. au ven.", "Mo. bis Fr.", "de lun. a vie.": two days around the language's "to"
+    text = re.sub(rf"(?<![\w.])({names})\.(\s+(?:{to.strip()}|à|bis|a|al)\s+)({names})\.",
+                  lambda m: days[m.group(1)] + m.group(2) + days[m.group(3)], text)
+
+    def one(m: re.Match) -> str:
+        rest, head = m.string[m.end():], m.string[:m.start()]
+        dated = re.match(r",?\s*\d{1,2}\b(?!\s?(?:h\b|Uhr|%|€|[.,]\d\d\d))|\s+(?:bis|ab|von|dès|desde|hasta)\s", rest)
+        # ("am Fr." is a day, "Fr. Müller" Frau)
+        free = m.group(1) not in weak or (lang == "de" and not re.match(r"\s+[A-ZÄÖÜ][a-zäöüß]", rest))
+        governed = free and re.search(rf"(?:^|\s)(?:{before})\s+$|[–—-]\s*$", head, re.IGNORECASE)
+        if lang == "es" and m.group(1) == "mar" and re.search(r"\d\s+$", head):
+            return m.group()  # "5 mar." is marzo
+        return days[m.group(1)] if dated or governed else m.group()
+
+    return re.sub(rf"(?<![\w.])({names})\.(?!\w)", one, text)
+
+
+# Months abbreviated with a full stop where the language's own list in the abbreviations lacks them, read
+# after a day ("5. Jan.", "5 ago.") or before a year or day ("Jan. 2025", "ago. 2024"); "Jan" alone is a name.
+_EU_MONTHS = {
+    "de": {"Jan": "Januar", "Feb": "Februar", "Mär": "März", "Mrz": "März", "Apr": "April", "Jun": "Juni",
+           "Jul": "Juli", "Aug": "August", "Sep": "September", "Sept": "September", "Okt": "Oktober",
+           "Nov": "November", "Dez": "Dezember"},
+    "fr": {"fév": "février", "janv": "janvier", "févr": "février", "avr": "avril", "juil": "juillet"},
+    "es": {"abr": "abril", "ago": "agosto", "oct": "octubre", "nov": "noviembre", "jun": "junio", "jul": "julio",
+           "mar": "marzo", "may": "mayo"},
+}
+
+
+def _eu_months(text: str, lang: str) -> str:
+    months = _EU_MONTHS[lang]
+    names = "|".join(sorted(months, key=len, reverse=True))
+    return re.sub(rf"(?<=\d)(\.?\s?(?:de\s)?)({names})\.(?!\w)|(?<![\w.])({names})\.(?=\s?(?:de\s)?\d)",
+                  lambda m: ((" de " if lang == "es" and "de" not in m.group(1) else m.group(1)) + months[m.group(2)])
+                  if m.group(2) else months[m.group(3)], text)
+
+
+# Scales written short after an amount: "2,6 Bio. €", "4,5 Md€", "3 Mds €", "750 M€", "50 k€", "1.200 M€",
+# "3 mil M€". The scale word is written out (the amount and the currency are read by the rules after);
+# French keeps it singular under 2 ("1,5 milliard"), German and Spanish only for one.
+_EU_SCALES = {
+    "de": ((r"Tsd\.", "Tausend", "Tausend"), (r"Mio\.?", "Million", "Millionen"),
+           (r"Mrd\.?", "Milliarde", "Milliarden"), (r"Bio\.?", "Billion", "Billionen")),
+    "fr": ((r"k(?=\s?€)", "mille", "mille"), (r"M(?=\s?€)|Mio\b\.?", "million", "millions"),
+           (r"Mds?(?=\b|€)\.?", "milliard", "milliards")),
+    "es": ((r"k(?=\s?€)", "mil", "mil"), (r"(?:mil\s?M|MM)(?=\s?€)|mil\s?mill\.", "mil millones", "mil millones"),
+           (r"M(?=\s?€)|mill\.", "millón", "millones")),
+}
+
+
+def _eu_scales(text: str, lang: str, number: str) -> str:
+    for abbreviation, one, many in _EU_SCALES[lang]:
+        def replace(m: re.Match, one=one, many=many) -> str:
+            amount = m.group(1)
+            value = float(re.sub(r"[^\d,]", "", amount).replace(",", "."))
+            single = value < 2 if lang == "fr" else amount == "1"
+            return f"{amount} {one if single else many}" + (" " if m.string[m.end():m.end() + 1] in "€$£" else "")
+
+        text = re.sub(rf"({number})\s?(?:{abbreviation})(?!\w)", replace, text)
+    if lang == "es":  # "3 mil millones €" tres mil millones de euros
+        text = re.sub(r"\b(millón|millones) ?([€$£])", lambda m: f"{m.group(1)} de {_EUROPEAN['es']['currency'][m.group(2)][1]}", text)
+    return text
+
+
 def _european(text: str, lang: str) -> str:
     spec = _EUROPEAN[lang]
     number = rf"\d{{1,3}}(?:[{re.escape(spec['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
+    text = _eu_scales(text, lang, number)
+    text = _eu_days(text, lang)
+    text = _eu_months(text, lang)
     text = _replace_abbreviations(text, spec["abbreviations"])
     text = _romans(text, lang)
+    text = _spell_mixed_case(text)
     text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
     text = _eu_phone(text, lang)
     text = _service_numbers(text, lang)
