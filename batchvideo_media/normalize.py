@@ -46,8 +46,9 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
 _ACRONYM = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}(?![A-Za-z])")
 # A longer all-capitals word is said as a word when it can be (NASA, UNESCO, AIDS) and spelled when it
-# cannot: no vowel (SNCF), three consonants in a row (HDMI), or two at the end without an s (RATP).
-_UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$")
+# cannot: no vowel (SNCF), three consonants in a row (HDMI), two at the end without an s (RATP), or
+# three vowels in a row (IEEE).
+_UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$|[AEIOUY]{3}")
 
 
 def language_family(language: str) -> str:
@@ -428,7 +429,7 @@ _EN_ABBREVIATIONS = [
     (r"\bSt\.(?=\s+[A-Z][a-z])", "Saint"), (r"\bvs\.?(?=\s)", "versus"),
     (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
     (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
-    (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"),
+    (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"), (r"(?<=\d)([ap])m\b", r" \1 m"),
     (r"\b[Aa]pprox\.", lambda m: m.group()[0] + "pproximately"), (r"\bApt\.?(?=\s*\d)", "Apartment"),
     (r"\bapt\.?(?=\s*\d)", "apartment"), (r"\bSte\.?(?=\s*\d)", "Suite"), (r"\bGov\.(?=\s+[A-Z])", "Governor"),
     (r"\bSen\.(?=\s+[A-Z])", "Senator"), (r"\bRep\.(?=\s+[A-Z])", "Representative"),
@@ -585,6 +586,7 @@ def _english(text: str) -> str:
     text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?(?:\s?[–—-]\s?(\d{{1,2}})(?:st|nd|rd|th)?)?\b(?![:\d])",
                   lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}" + (
                       f" to {_words(int(m.group(3)), 'en', to='ordinal')}" if m.group(3) else ""), text)
+    text = re.sub(rf"\b((?:{_MONTHS}) [a-z-]+)\s?[–—-]\s?(?=(?:{_MONTHS})\b)", r"\1 to ", text)  # "Nov. 28–Dec. 2"
     text = _RANGE.sub(" to ", text)
     text = _hyphen_ranges(text, " to ")
     # Phone numbers before years ("555-1234" is not the year 1234): "(212) 555-0142", "1-800-555-0199".
@@ -1629,6 +1631,9 @@ def _european(text: str, lang: str) -> str:
                             for i, w in enumerate(name.split(" ")))
         return f"{_eu_agree(_eu_number('1', lang), name.split(' ')[0], lang)} {name}"
 
+    if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
+        text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
+                      lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
     text = re.sub(rf"({number})\s?({units})(?![\w])", unit, text)
     text = _split_codes(text)
     # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")
