@@ -49,6 +49,8 @@ _ACRONYM = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}(?![A-Za-z])")
 # cannot: no vowel (SNCF), three consonants in a row (HDMI), two at the end without an s (RATP), or
 # three vowels in a row (IEEE).
 _UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$|[AEIOUY]{3}")
+# Sayable ones that are spelled all the same by convention (the OECD's French and Spanish name).
+_SPELLED = frozenset({"OCDE"})
 
 
 def language_family(language: str) -> str:
@@ -125,7 +127,7 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
         if set(m.group()) <= set("IVXLCDM") and set(m.group()) & set("IVX") \
                 and re.search(r"[A-Z][a-z]+\s+$", text[:m.start()]):
             return m.group()
-        if len(m.group()) >= 4 and not _UNSAYABLE.search(m.group()):
+        if len(m.group()) >= 4 and not _UNSAYABLE.search(m.group()) and m.group() not in _SPELLED:
             return m.group()
         return "".join(letters[c] for c in m.group()) if letters else " ".join(m.group())
 
@@ -560,7 +562,8 @@ def _english(text: str) -> str:
     days = "|".join(sorted(_EN_DAYS, key=len, reverse=True))
     text = re.sub(rf"\b({days})\.?\s?[–—-]\s?({days})\b\.?", lambda m: f"{_EN_DAYS[m.group(1)]}–{_EN_DAYS[m.group(2)]}", text)
     # ("the Sun." is the star)
-    text = re.sub(rf"(?<!\bthe )\b({days})\.(?=\s|$|[,;)–—-])", lambda m: _EN_DAYS[m.group(1)], text)
+    text = re.sub(rf"(?<!\bthe )\b({days})\.(?=\s|$|[,;)/–—-])", lambda m: _EN_DAYS[m.group(1)], text)
+    text = re.sub(rf"\b({_EN_DAY_NAMES})\s?/\s?(?=(?:{_EN_DAY_NAMES})\b)", r"\1 and ", text)  # "Sat./Sun."
     text = re.sub(rf"\b({_EN_DAY_NAMES})\s?[–—-]\s?(?=(?:{_EN_DAY_NAMES})\b)", r"\1 through ", text)
     text = re.sub(r"\b({})\.(?=\s|$|[–—-])".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
     # a range of times, "7 a.m.–3 p.m." (the range finder below wants a digit before the dash)
@@ -1448,6 +1451,9 @@ def _service_numbers(text: str, lang: str) -> str:
         numbers, before = _EU_SERVICE[lang]
         text = re.sub(rf"(\b{before}\s+(?:(?:die|der|el|al)\s+)?)({numbers})(?![\d%]|[.,]\d|\s?[%€$])",
                       lambda m: m.group(1) + " ".join(_words(int(d), lang) for d in m.group(2)), text)
+        # before the word for the service: "der 112-Notruf", "el 112 de emergencias"
+        text = re.sub(rf"(?<![\d.,])({numbers})(?=-?(?:Notruf|Hotline|Leitstelle)|\s(?:de emergencias?|atendió))",
+                      lambda m: " ".join(_words(int(d), lang) for d in m.group(1)), text)
     # a short number with a leading zero is a code, said digit by digit ("091", "0800")
     if lang != "fr":
         text = re.sub(r"(?<![\d.,:/\-+])0\d{1,3}(?![\d.,:/\-]|\s?[%€$£])",
@@ -1481,6 +1487,7 @@ _EU_RANGE_START = {"de": r"von|vom", "fr": r"du|de", "es": r"de|del"}
 def _eu_days(text: str, lang: str) -> str:
     days, weak, to, start, before = _EU_DAYS[lang]
     names = "|".join(sorted(days, key=len, reverse=True))
+    pair = {"de": "und|oder", "fr": "et|ou", "es": "y|o"}[lang]
 
     def day_range(m: re.Match) -> str:
         opened = re.search(rf"\b(?:{_EU_RANGE_START[lang]})\s+$", m.string[:m.start()], re.IGNORECASE)
@@ -1495,14 +1502,20 @@ def _eu_days(text: str, lang: str) -> str:
     def one(m: re.Match) -> str:
         rest, head = m.string[m.end():], m.string[:m.start()]
         dated = re.match(r",?\s*\d{1,2}\b(?!\s?(?:h\b|Uhr|%|€|[.,]\d\d\d))|\s+(?:bis|ab|von|dès|desde|hasta)\s", rest)
+        # one of a list of days: "Mo., Mi. und Fr.", "sam./dim.", "lun. et mar."
+        listed = re.match(rf"\s*(?:,|/|\s(?:{pair})\s)\s*(?:{names})\.", rest) or re.search(
+            rf"(?<![\w.])(?:{names})\.?\s*(?:,|/|\s(?:{pair})\s)\s*$", head)
         # ("am Fr." is a day, "Fr. Müller" Frau)
         free = m.group(1) not in weak or (lang == "de" and not re.match(r"\s+[A-ZÄÖÜ][a-zäöüß]", rest))
         governed = free and re.search(rf"(?:^|\s)(?:{before})\s+$|[–—-]\s*$", head, re.IGNORECASE)
         if lang == "es" and m.group(1) == "mar" and re.search(r"\d\s+$", head):
             return m.group()  # "5 mar." is marzo
-        return days[m.group(1)] if dated or governed else m.group()
+        return days[m.group(1)] if dated or governed or listed else m.group()
 
-    return re.sub(rf"(?<![\w.])({names})\.(?!\w)", one, text)
+    text = re.sub(rf"(?<![\w.])({names})\.(?!\w)", one, text)
+    # "Sa./So. geschlossen": a pair of days is "Samstag und Sonntag"
+    full = "|".join(days.values())
+    return re.sub(rf"\b({full})\s?/\s?(?=(?:{full})\b)", rf"\1 {pair.split('|')[0]} ", text)
 
 
 # Months abbreviated with a full stop where the language's own list in the abbreviations lacks them, read
