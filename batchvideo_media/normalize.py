@@ -440,6 +440,8 @@ _EN_ABBREVIATIONS = [
     (r"\bCorp\.", "Corporation"), (r"\bLtd\.", "Limited"), (r"\bdept\.", "department"), (r"\bDept\.", "Department"),
     (r"\bSr\.", "Senior"), (r"\bp\.(?=\s?\d)", "page"), (r"\bpp\.(?=\s?\d)", "pages"), (r"\bvol\.(?=\s?\d)", "volume"),
     (r"\bVol\.(?=\s?\d)", "Volume"), (r"\bch\.(?=\s?\d)", "chapter"), (r"\bfig\.(?=\s?\d)", "figure"),
+    (r"\bCh\.(?=\s?\d)", "Chapter"), (r"\bFig\.(?=\s?\d)", "Figure"), (r"\b[Ss]ec\.(?=\s?\d)", lambda m: m.group()[0] + "ection"),
+    (r"\bEp\.(?=\s?\d)", "Episode"), (r"\b24/7\b", "twenty-four seven"), (r"(?<![\d/])9/11\b", "nine eleven"),
 ]
 # Street suffixes as the USPS abbreviates them (Publication 28, appendix C1), read in full after a
 # street's name or number ("Elm St.", "5th Ave.", "Sunset Blvd"); "Dr." before a name is Doctor.
@@ -567,7 +569,8 @@ def _english(text: str) -> str:
     text = re.sub(rf"\b({_EN_DAY_NAMES})\s?[–—-]\s?(?=(?:{_EN_DAY_NAMES})\b)", r"\1 through ", text)
     text = re.sub(r"\b({})\.(?=\s|$|[–—-])".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
     # a range of times, "7 a.m.–3 p.m." (the range finder below wants a digit before the dash)
-    text = re.sub(r"\b([ap] m|[AP] M)\s?[–—-]\s?(?=\d)", r"\1 to ", text)
+    text = re.sub(r"\b([ap] m|[AP] M|noon|midnight)\s?[–—-]\s?(?=\d|noon|midnight)", r"\1 to ", text)
+    text = re.sub(r"\b(\d+(?:st|nd|rd|th))\s?[–—-]\s?(?=\d+(?:st|nd|rd|th)\b)", r"\1 to ", text)  # "1st–3rd"
     text = _romans(text, "en")
     text = _EN_SERVICE.sub(lambda m: " ".join(_en_number(d) for d in m.group()) if re.search(
         r"\b(?:[Cc]all|[Dd]ial|[Tt]ext|[Rr]ing|[Pp]hone|[Cc]ontact)\w*\s+(?:the\s+)?$", m.string[:m.start()])
@@ -1119,7 +1122,7 @@ _EUROPEAN = {
                           (r"\bo\.\s?Ä\.", "oder Ähnliches"), (r"\bJh\.", "Jahrhundert"), (r"\bHbf\.?(?!\w)", "Hauptbahnhof"),
                           (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
                           (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
-                          (r"\bBsp\.", "Beispiel"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
+                          (r"\bBsp\.", "Beispiel"), (r"\bKW\s?(?=\d)", "Kalenderwoche "), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
                           (r"\bwöch(?:entl)?\.", "wöchentlich"), (r"\bjährl\.", "jährlich"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
                           (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
                           (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
@@ -1544,10 +1547,10 @@ def _eu_months(text: str, lang: str) -> str:
 _EU_SCALES = {
     "de": ((r"Tsd\.", "Tausend", "Tausend"), (r"Mio\.?", "Million", "Millionen"),
            (r"Mrd\.?", "Milliarde", "Milliarden"), (r"Bio\.?", "Billion", "Billionen")),
-    "fr": ((r"k(?=\s?€)", "mille", "mille"), (r"M(?=\s?€)|Mio\b\.?", "million", "millions"),
+    "fr": ((r"k(?=\s?[€$£])", "mille", "mille"), (r"M(?=\s?[€$£])|Mio\b\.?", "million", "millions"),
            (r"Mds?(?=\b|€)\.?", "milliard", "milliards")),
-    "es": ((r"k(?=\s?€)", "mil", "mil"), (r"(?:mil\s?M|MM)(?=\s?€)|mil\s?mill\.", "mil millones", "mil millones"),
-           (r"M(?=\s?€)|mill\.", "millón", "millones")),
+    "es": ((r"k(?=\s?[€$£])", "mil", "mil"), (r"(?:mil\s?M|MM)(?=\s?[€$£])|mil\s?mill\.", "mil millones", "mil millones"),
+           (r"M(?=\s?[€$£])|mill\.", "millón", "millones")),
 }
 
 
@@ -1599,10 +1602,15 @@ def _european(text: str, lang: str) -> str:
     text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
     if lang == "fr":
+        # "24 h/24", "7j/7": round the clock, every day
+        text = re.sub(r"(?<![\d,])(\d+)\s?([hj])\s?/\s?(\d+)(?![\d,])",
+                      lambda m: f"{m.group(1)} {'heures' if m.group(2) == 'h' else 'jours'} sur {m.group(3)}", text)
+        # "9h-17h", "9 h – 17 h 30": a range of hours
+        text = re.sub(r"(?<![\d:])(\d{1,2}\s?h(?:\s?[0-5]\d)?)\s?[-–—]\s?(?=\d{1,2}\s?h\b)", r"\1 à ", text)
         text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d))?\b", lambda m: _eu_time(m, lang), text)
-    hour_word = spec["hour"]
-    text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?{hour_word}\b)?",
-                  lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00"
+    hour_word = spec["hour"] + ("|h" if lang == "es" else "")  # "de 9:00 a 14:00 h"
+    text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?(?:{hour_word})\b)?",
+                  lambda m: _eu_time(m, lang) + (f" {spec['hour']}" if lang == "es" and m.group(2) == "00"
                                                  and int(m.group(1)) != 1 else ""),
                   text)
     # Money: "89,90 €", "€ 10", "2,5 Mio. €".
