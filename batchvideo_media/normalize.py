@@ -725,6 +725,9 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
     text = _NEGATIVE.sub("マイナス", text)
     text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
+    # A range of weekdays, "月〜金" 月曜日から金曜日 (Open JTalk reads 月 alone as つき); not months ("1月〜3月").
+    text = re.sub(r"(?<![\d０-９\u4e00-\u9fff])([月火水木金土日])(曜日?)?\s*[〜～~\-－]\s*([月火水木金土日])(曜日?)?(?![曜\u4e00-\u9fff])",
+                  lambda m: f"{m.group(1)}{m.group(2) or '曜日'}から{m.group(3)}{m.group(4) or '曜日'}", text)
     # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
     text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
     text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
@@ -850,6 +853,9 @@ def _korean(text: str) -> str:
     text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _ko_digits(m.group(2)), text)
     text = _TIME_RANGE.sub(r"\1 ~ ", text)
+    # A range of weekdays, "월~금" 월요일부터 금요일까지; not months or days ("3월~5월").
+    text = re.sub(r"(?<![\d가-힣])([월화수목금토일])(?:요일)?\s*[~〜～\-]\s*([월화수목금토일])(?:요일)?(?![가-힣])",
+                  r"\1요일부터 \2요일까지", text)
     text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
     text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
     text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
