@@ -284,6 +284,16 @@ def _cjk_shapes(text: str) -> str:
 
 # --- Chinese ----------------------------------------------------------------------------------
 
+# The symbols of time after a number ("9.58s", "2h", "30min"), as the language's own word, which its
+# reader then counts ("2時間" にじかん, "2시간" 두 시간); not after a product's name ("iPhone 6s").
+_CJK_TIME_UNIT = re.compile(r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s?(ms|min|s|h)(?![A-Za-z])")
+
+
+def _cjk_time_units(text: str, names: dict[str, str]) -> str:
+    return _CJK_TIME_UNIT.sub(lambda m: m.group() if re.search(r"[A-Za-z]\s*$", m.string[:m.start()])
+                              else m.group(1) + names[m.group(2)], text)
+
+
 _CN_DIGITS = "零一二三四五六七八九"
 _CN_CURRENCY = (("[¥￥]", "元"), (r"\$|US\$", "美元"), ("€", "欧元"), ("£", "英镑"), ("HK\\$", "港元"))
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
@@ -408,6 +418,8 @@ def _chinese(text: str) -> str:
     # reads "12.5美元" as a date and "120美元" as a hotline).
     text = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(美元|欧元|英镑|港元|日元|韩元|元)",
                   lambda m: _wetext_zh().normalize(f"{_cn_amount(m.group(1))}元")[:-1] + m.group(2), text)
+    # A symbol after the amount and its scale, "4.5亿€" 四点五亿欧元
+    text = re.sub(r"(?<=[\d万千][万亿])\s?(€|£|\$|[¥￥])", lambda m: {"€": "欧元", "£": "英镑", "$": "美元"}.get(m.group(1), "元"), text)
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
         # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
@@ -738,7 +750,7 @@ def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
-    text = _ja_shapes(text)
+    text = _ja_shapes(_cjk_time_units(text, {"ms": "ミリ秒", "min": "分", "s": "秒", "h": "時間"}))
     for word in _openjtalk().run_frontend(text):
         if word["pos"] == "記号" and word["pron"] == "、":
             # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
@@ -844,6 +856,7 @@ def _ko_and(word: str) -> str:
 
 
 def _korean(text: str) -> str:
+    text = _cjk_time_units(text, {"ms": "밀리초", "min": "분", "s": "초", "h": "시간"})
     text = _LONG_DIGITS.sub(lambda m: _ko_digits(m.group()), text)
     text = _ampm(_VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text))), "오전 ", "오후 ", "시")
     text = _currency_codes(text, {"USD": "달러", "EUR": "유로", "JPY": "엔", "CNY": "위안", "RMB": "위안", "KRW": "원",
