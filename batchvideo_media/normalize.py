@@ -1523,7 +1523,7 @@ def _eu_days(text: str, lang: str) -> str:
 
     def one(m: re.Match) -> str:
         rest, head = m.string[m.end():], m.string[:m.start()]
-        dated = re.match(r",?\s*\d{1,2}\b(?!\s?(?:h\b|Uhr|%|€|[.,]\d\d\d))|\s+(?:bis|ab|von|dès|desde|hasta)\s", rest)
+        dated = re.match(r",?\s*\d{1,2}(?!\d|\s?(?:%|€|[.,]\d\d\d))|\s+(?:bis|ab|von|dès|desde|hasta)\s", rest)
         # one of a list of days: "Mo., Mi. und Fr.", "sam./dim.", "lun. et mar."
         listed = re.match(rf"\s*(?:,|/|\s(?:{pair})\s)\s*(?:{names})\.", rest) or re.search(
             rf"(?<![\w.])(?:{names})\.?\s*(?:,|/|\s(?:{pair})\s)\s*$", head)
