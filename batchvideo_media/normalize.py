@@ -1313,6 +1313,22 @@ def _de_ordinal(number: int, before: str) -> str:
     return word + "r"  # "ein/mein dritter", "dritter Platz"
 
 
+# A range of days, "vom 5.–7. Mai", "12.–14.9.": both ordinals in the dative of "vom … bis …".
+_DE_DAY_RANGE = re.compile(r"(\b\w+\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?[–—-]\s?(0?[1-9]|[12]\d|3[01])\."
+                           r"(?:\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}))?(?!\d)|(?=\s+(?:" + "|".join(_DE_MONTHS) + r")\b))")
+
+
+def _de_day_range(m: re.Match) -> str:
+    before, first, last, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4), m.group(5)
+    word = before.strip().lower()
+    governed = word in _DE_WEAK_N | _DE_WEAK_E or word.startswith(_DE_EIN_WORDS + _DE_DER_WORDS)
+    spoken = (f"{before}{_de_ordinal(first, before) if governed else _words(first, 'de', to='ordinal') + 'n'} bis "
+              f"{_words(last, 'de', to='ordinal')}n")
+    if month:
+        spoken += f" {_DE_MONTHS[int(month) - 1]}" + (f" {_eu_number(year, 'de')}" if year else "")
+    return spoken
+
+
 def _de_date(m: re.Match) -> str:
     before, day, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4)
     if before.rstrip().rstrip(",") in _EU_DAYS["de"][0].values():
@@ -1548,7 +1564,8 @@ _EU_MONTHS = {
            "Nov": "November", "Dez": "Dezember"},
     "fr": {"fév": "février", "janv": "janvier", "févr": "février", "avr": "avril", "juil": "juillet"},
     "es": {"abr": "abril", "ago": "agosto", "oct": "octubre", "nov": "noviembre", "jun": "junio", "jul": "julio",
-           "mar": "marzo", "may": "mayo"},
+           "mar": "marzo", "may": "mayo", "ene": "enero", "feb": "febrero", "sep": "septiembre", "sept": "septiembre",
+           "dic": "diciembre"},
 }
 
 
@@ -1610,6 +1627,7 @@ def _european(text: str, lang: str) -> str:
                       lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang),
                       text)
     if lang == "de":
+        text = _DE_DAY_RANGE.sub(_de_day_range, text)
         text = _DE_DATE.sub(_de_date, text)
     text = _fractions(text, lang, spec["units"])
     if lang in ("fr", "es"):
