@@ -453,7 +453,7 @@ _EN_ABBREVIATIONS = [
     (r"\bSr\.", "Senior"), (r"\bp\.(?=\s?\d)", "page"), (r"\bpp\.(?=\s?\d)", "pages"), (r"\bvol\.(?=\s?\d)", "volume"),
     (r"\bVol\.(?=\s?\d)", "Volume"), (r"\bch\.(?=\s?\d)", "chapter"), (r"\bfig\.(?=\s?\d)", "figure"),
     (r"\bCh\.(?=\s?\d)", "Chapter"), (r"\bFig\.(?=\s?\d)", "Figure"), (r"\b[Ss]ec\.(?=\s?\d)", lambda m: m.group()[0] + "ection"),
-    (r"\bEp\.(?=\s?\d)", "Episode"), (r"\b24/7\b", "twenty-four seven"), (r"(?<![\d/])9/11\b", "nine eleven"),
+    (r"\bEp\.(?=\s?\d)", "Episode"), (r"(?<![\d.,])1 pts?\.", "1 point"), (r"(?<=\d )pts?\.", "points"), (r"\bc(?:a)?\.\s?(?=\d{3,4}\b)", "circa "), (r"\b24/7\b", "twenty-four seven"), (r"(?<![\d/])9/11\b", "nine eleven"),
 ]
 # Street suffixes as the USPS abbreviates them (Publication 28, appendix C1), read in full after a
 # street's name or number ("Elm St.", "5th Ave.", "Sunset Blvd"); "Dr." before a name is Doctor.
@@ -1141,7 +1141,8 @@ _EUROPEAN = {
                           (r"\bo\.\s?Ä\.", "oder Ähnliches"), (r"\bJh\.", "Jahrhundert"), (r"\bHbf\.?(?!\w)", "Hauptbahnhof"),
                           (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
                           (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
-                          (r"\bBsp\.", "Beispiel"), (r"\bKW\s?(?=\d)", "Kalenderwoche "), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
+                          (r"\bBsp\.", "Beispiel"), (r"\bKW\s?(?=\d)", "Kalenderwoche "), (r"\berm\.", "ermäßigt"),
+                          (r"(?<![\d,])(?<=1 )J\.", "Jahr"), (r"(?<=\d )J\.", "Jahre"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
                           (r"\bwöch(?:entl)?\.", "wöchentlich"), (r"\bjährl\.", "jährlich"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
                           (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
                           (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
@@ -1393,7 +1394,9 @@ def _eu_time(m: re.Match, lang: str) -> str:
 
 # Words after which a masculine ordinal stands alone ("el 1.º de mayo", "el 3.º llegó"): before
 # anything else it stands before its noun and is apocopated ("1.º piso" primer piso).
-_ES_NOT_NOUN = set("de del y e o u a al en con por para que como es son fue fueron será era ha han".split())
+_ES_NOT_NOUN = set("de del y e o u a al en con por para que como es son fue fueron será era ha han".split()
+                   # a flat's side after its floor: "3.º izq." tercero izquierda
+                   + "izquierda derecha izda izq dcha centro".split())
 
 
 def _es_ordinal(m: re.Match) -> str:
@@ -1409,7 +1412,7 @@ def _es_ordinal(m: re.Match) -> str:
 
 # Short acronyms said as words, not spelled ("la ONU", "l'OTAN", "die UNO").
 _EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}),
-                     "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA"}),
+                     "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA", "CAC"}),
                      "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"})}
 # Emergency and public service numbers, said digit by digit after the words that introduce a number
 # ("wählen Sie die 112" eins eins zwei, "llame al 112" uno uno dos); French says them as numbers.
