@@ -290,8 +290,10 @@ _CJK_TIME_UNIT = re.compile(r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s?(ms|min|s|h)(?![
 
 
 def _cjk_time_units(text: str, names: dict[str, str]) -> str:
-    return _CJK_TIME_UNIT.sub(lambda m: m.group() if re.search(r"[A-Za-z]\s*$", m.string[:m.start()])
-                              else m.group(1) + names[m.group(2)], text)
+    for _ in range(2):  # twice: "2h30min" has its minutes after the hours' letter
+        text = _CJK_TIME_UNIT.sub(lambda m: m.group() if re.search(r"[A-Za-z]\s*$", m.string[:m.start()])
+                                  else m.group(1) + names[m.group(2)], text)
+    return text
 
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -369,7 +371,10 @@ def _chinese(text: str) -> str:
                   lambda m: m.group(1) + m.group(2) + _digits_zh(m.group(3)), text)
     text = re.sub(r"(?<=[A-Z])\d{3,}(?![\d.])", lambda m: _digits_zh(m.group()), text)
     # A room number is a label, said digit by digit ("501室" 五零一室, "1203房间").
-    text = re.sub(r"(?<![\d.])\d{3,4}(?=\s?(?:室|房间|号房))", lambda m: _digits_zh(m.group()), text)
+    text = re.sub(r"(?<![\d.])\d{3,4}(?=\s?(?:室|房间|号房|会议室|教室|办公室|病房))", lambda m: _digits_zh(m.group()), text)
+    # and so is a flat's number after its building or entrance ("2号楼1506" 一五零六)
+    text = re.sub(r"(?:(?<=号楼)|(?<=单元)|(?<=[栋座幢]))\s?(\d{3,4})(?![\d.])(?!\s*(?:[人元个块名米吨%％]|平方))",
+                  lambda m: _digits_zh(m.group(1)), text)
     text = _TIME_RANGE.sub(r"\1到", text)
     text = _COUNTER_HYPHEN.sub(r"\1到", text)
     text = _LEADING_ZERO.sub(lambda m: _digits_zh(m.group()), text)
