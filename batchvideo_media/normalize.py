@@ -46,8 +46,11 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
 _ACRONYM = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}(?![A-Za-z])")
 # A longer all-capitals word is said as a word when it can be (NASA, UNESCO, AIDS) and spelled when it
-# cannot: no vowel (SNCF), three consonants in a row (HDMI), or two at the end without an s (RATP).
-_UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$")
+# cannot: no vowel (SNCF), three consonants in a row (HDMI), two at the end without an s (RATP), or
+# three vowels in a row (IEEE).
+_UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$|[AEIOUY]{3}")
+# Sayable ones that are spelled all the same by convention (the OECD's French and Spanish name).
+_SPELLED = frozenset({"OCDE"})
 
 
 def language_family(language: str) -> str:
@@ -124,7 +127,7 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
         if set(m.group()) <= set("IVXLCDM") and set(m.group()) & set("IVX") \
                 and re.search(r"[A-Z][a-z]+\s+$", text[:m.start()]):
             return m.group()
-        if len(m.group()) >= 4 and not _UNSAYABLE.search(m.group()):
+        if len(m.group()) >= 4 and not _UNSAYABLE.search(m.group()) and m.group() not in _SPELLED:
             return m.group()
         return "".join(letters[c] for c in m.group()) if letters else " ".join(m.group())
 
@@ -132,15 +135,18 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
 
 
 # A lower-case letter before capitals, "iOS", "eSIM": said letter by letter as well (the capitals alone
-# would be spelled and the "i" left to be read as a word).
-_MIXED_ACRONYM = re.compile(r"(?<![A-Za-z])([a-z])([A-Z]{2,4})(?![A-Za-z])")
+# would be spelled and the "i" left to be read as a word). A longer lower-case head is a word said as
+# one, and only the capitals after it are spelled: "macOS" mac O S, "watchOS", "iPadOS" iPad O S.
+_MIXED_ACRONYM = re.compile(r"(?<![A-Za-z])([a-z](?:[a-z]*[A-Z]?[a-z]+)?)([A-Z]{2,4})(?![A-Za-z])")
 
 
 def _spell_mixed_case(text: str, letters: dict[str, str] | None = None) -> str:
     def spell(m: re.Match) -> str:
-        if letters:
-            return "".join(letters[c.upper()] for c in m.group())
-        return " ".join(m.group())
+        head, capitals = m.group(1), m.group(2)
+        # a head without a vowel ("tvOS") is letters too
+        spelled = m.group() if len(head) == 1 or not re.search(r"[aeiouy]", head.lower()) else capitals
+        said = "".join(letters[c.upper()] for c in spelled) if letters else " ".join(spelled)
+        return said if spelled == m.group() else f"{head} {said}"
 
     return _MIXED_ACRONYM.sub(spell, text)
 
@@ -278,6 +284,18 @@ def _cjk_shapes(text: str) -> str:
 
 # --- Chinese ----------------------------------------------------------------------------------
 
+# The symbols of time after a number ("9.58s", "2h", "30min"), as the language's own word, which its
+# reader then counts ("2時間" にじかん, "2시간" 두 시간); not after a product's name ("iPhone 6s").
+_CJK_TIME_UNIT = re.compile(r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s?(ms|min|s|h)(?![A-Za-z])")
+
+
+def _cjk_time_units(text: str, names: dict[str, str]) -> str:
+    for _ in range(2):  # twice: "2h30min" has its minutes after the hours' letter
+        text = _CJK_TIME_UNIT.sub(lambda m: m.group() if re.search(r"[A-Za-z]\s*$", m.string[:m.start()])
+                                  else m.group(1) + names[m.group(2)], text)
+    return text
+
+
 _CN_DIGITS = "零一二三四五六七八九"
 _CN_CURRENCY = (("[¥￥]", "元"), (r"\$|US\$", "美元"), ("€", "欧元"), ("£", "英镑"), ("HK\\$", "港元"))
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
@@ -290,7 +308,7 @@ _CN_YEAR = re.compile(rf"(?<![\d.]){_YEAR}(?=\s*(?:[—–~～〜-]\s*{_YEAR}\s*
                       rf"|(?<![\d.]){_YEAR}(?=\s*[—–~～〜-]\s*{_YEAR}{_YEAR_END})"
                       rf"|(?<={_YEAR}[—–~～〜-]){_YEAR}{_YEAR_END}")
 # 两, not 二, before a measure word or 万/千/亿 ("2次" 两次, "2万人" 两万人), but not in ordinals
-# (第2次), dates (2月2日) or larger numbers.
+# (第2次), dates (2月2日) or larger numbers, nor in a label of an address (2单元 二单元, like 2号楼 二号楼).
 _CN_TWO = r"(?<![\d.第])2(?![\d.:])(?=\s*(?:[万千亿]|{}))"
 
 
@@ -352,6 +370,11 @@ def _chinese(text: str) -> str:
     text = re.sub(r"(邮编|邮政编码|编号|代码|账号|卡号|单号|工号|学号|房间号|密码|验证码)(\s?(?:[:：]|为|是)?\s?)(\d+)",
                   lambda m: m.group(1) + m.group(2) + _digits_zh(m.group(3)), text)
     text = re.sub(r"(?<=[A-Z])\d{3,}(?![\d.])", lambda m: _digits_zh(m.group()), text)
+    # A room number is a label, said digit by digit ("501室" 五零一室, "1203房间").
+    text = re.sub(r"(?<![\d.])\d{3,4}(?=\s?(?:室|房间|号房|会议室|教室|办公室|病房))", lambda m: _digits_zh(m.group()), text)
+    # and so is a flat's number after its building or entrance ("2号楼1506" 一五零六)
+    text = re.sub(r"(?:(?<=号楼)|(?<=单元)|(?<=[栋座幢]))\s?(\d{3,4})(?![\d.])(?!\s*(?:[人元个块名米吨%％]|平方))",
+                  lambda m: _digits_zh(m.group(1)), text)
     text = _TIME_RANGE.sub(r"\1到", text)
     text = _COUNTER_HYPHEN.sub(r"\1到", text)
     text = _LEADING_ZERO.sub(lambda m: _digits_zh(m.group()), text)
@@ -393,12 +416,15 @@ def _chinese(text: str) -> str:
     text = _RANGE.sub("到", text)
     text = re.sub(r"(\d[\u4e00-\u9fff]{1,2})\s*[~～〜]\s*(?=\d)", r"\1到", text)  # "9点~17点"
     text = _cn_two().sub("两", text)
+    text = re.sub(r"(?<![\d.])2(?=\s?单元)", "二", text)  # (wetext itself writes 两单元)
     # 伊丽莎白二世: a regnal number is an ordinal, never 两 (wetext writes 两世).
     text = re.sub(r"(?<![\d.])(\d{1,2})(?=世)", lambda m: _cn_number(m.group(1)), text)
     # An amount before a currency's name, "12.50美元" 十二点五美元, read as an amount of 元 (wetext
     # reads "12.5美元" as a date and "120美元" as a hotline).
     text = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(美元|欧元|英镑|港元|日元|韩元|元)",
                   lambda m: _wetext_zh().normalize(f"{_cn_amount(m.group(1))}元")[:-1] + m.group(2), text)
+    # A symbol after the amount and its scale, "4.5亿€" 四点五亿欧元
+    text = re.sub(r"(?<=[\d万千][万亿])\s?(€|£|\$|[¥￥])", lambda m: {"€": "欧元", "£": "英镑", "$": "美元"}.get(m.group(1), "元"), text)
     for symbol, unit in _CN_CURRENCY[::-1]:  # HK$ before $
         # The amount is read as an amount of 元 (wetext reads "120美元" as the hotline 幺二零).
         text = re.sub(rf"(?:{symbol})\s?(\d+(?:\.\d+)?)\s*([万亿]?)",
@@ -422,7 +448,7 @@ _EN_ABBREVIATIONS = [
     (r"\bSt\.(?=\s+[A-Z][a-z])", "Saint"), (r"\bvs\.?(?=\s)", "versus"),
     (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
     (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
-    (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"),
+    (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"), (r"(?<=\d)([ap])m\b", r" \1 m"),
     (r"\b[Aa]pprox\.", lambda m: m.group()[0] + "pproximately"), (r"\bApt\.?(?=\s*\d)", "Apartment"),
     (r"\bapt\.?(?=\s*\d)", "apartment"), (r"\bSte\.?(?=\s*\d)", "Suite"), (r"\bGov\.(?=\s+[A-Z])", "Governor"),
     (r"\bSen\.(?=\s+[A-Z])", "Senator"), (r"\bRep\.(?=\s+[A-Z])", "Representative"),
@@ -431,6 +457,8 @@ _EN_ABBREVIATIONS = [
     (r"\bCorp\.", "Corporation"), (r"\bLtd\.", "Limited"), (r"\bdept\.", "department"), (r"\bDept\.", "Department"),
     (r"\bSr\.", "Senior"), (r"\bp\.(?=\s?\d)", "page"), (r"\bpp\.(?=\s?\d)", "pages"), (r"\bvol\.(?=\s?\d)", "volume"),
     (r"\bVol\.(?=\s?\d)", "Volume"), (r"\bch\.(?=\s?\d)", "chapter"), (r"\bfig\.(?=\s?\d)", "figure"),
+    (r"\bCh\.(?=\s?\d)", "Chapter"), (r"\bFig\.(?=\s?\d)", "Figure"), (r"\b[Ss]ec\.(?=\s?\d)", lambda m: m.group()[0] + "ection"),
+    (r"\bEp\.(?=\s?\d)", "Episode"), (r"(?<![\d.,])1 pts?\.", "1 point"), (r"(?<=\d )pts?\.", "points"), (r"\bc(?:a)?\.\s?(?=\d{3,4}\b)", "circa "), (r"\b24/7\b", "twenty-four seven"), (r"(?<![\d/])9/11\b", "nine eleven"),
 ]
 # Street suffixes as the USPS abbreviates them (Publication 28, appendix C1), read in full after a
 # street's name or number ("Elm St.", "5th Ave.", "Sunset Blvd"); "Dr." before a name is Doctor.
@@ -449,6 +477,11 @@ _EN_WORDS = {"Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April"
              "Miss": "Mississippi", "Mo": "Missouri", "Mont": "Montana", "Neb": "Nebraska", "Nev": "Nevada",
              "Okla": "Oklahoma", "Ore": "Oregon", "Pa": "Pennsylvania", "Tenn": "Tennessee", "Va": "Virginia",
              "Vt": "Vermont", "Wash": "Washington", "Wis": "Wisconsin", "Wyo": "Wyoming"}
+# Abbreviated weekdays ("Mon.", "Tues.", AP style), read in full when they end in a full stop or stand in
+# a range ("Mon.–Sat.", "Mon-Fri"); a range of days is "Monday through Saturday".
+_EN_DAYS = {"Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+            "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday"}
+_EN_DAY_NAMES = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters", "m": "meters",
              "mi": "miles", "mph": "miles per hour", "km/h": "kilometers per hour", "W": "watts", "kW": "kilowatts",
              "MW": "megawatts", "GW": "gigawatts", "kWh": "kilowatt hours", "GB": "gigabytes", "TB": "terabytes",
@@ -478,10 +511,12 @@ def _en_singular(name: str) -> str:
 
 # Emergency and information lines said digit by digit ("call nine one one").
 _EN_SERVICE = re.compile(r"(?<![\d.,$])\b(911|999|112|988|311|411|211|111)\b(?![.,]?\d|\s?%)")
+# The words after a service number that show it is one ("the 911 call", "a 999 operator").
+_EN_SERVICE_AFTER = r"\s+(?:emergency|hotline|line|operator|dispatch\w*|call\w*|centers?|centres?|system|services?)\b"
 # Flight, room, route and model numbers of three or four digits said in pairs, as years are ("Flight 857"
 # eight fifty-seven, "Boeing 747", "Room 305" three oh five, "A380", "RTX 4090").
 _EN_IDENTIFIER = re.compile(r"(\b(?:Flight|flight|Boeing|Airbus|Room|room|Suite|suite|Bus|bus|Route|route|Train|train|"
-                            r"Gate|gate|Platform|platform|Model|model)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
+                            r"Gate|gate|Platform|platform|Model|model|Porsche)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
                             r"([1-9]\d{2,3})(?![\d,]|\.\d)")
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 _EN_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
@@ -524,6 +559,12 @@ def _en_phone(match: re.Match) -> str:
                      else " ".join(_en_number(d) for d in group) for i, group in enumerate(groups))
 
 
+def _seconds(text: str, unit: str) -> str:
+    """"9.58 s", "12 s": the symbol for seconds, written as the language's abbreviation its units read.
+    Only with a space or after a decimal: "the 80s" is a decade."""
+    return re.sub(r"(?<![\w.,])(\d+[.,]\d+\s?|\d+\s)s\b(?!['’]|\.\w)", lambda m: m.group(1).rstrip() + " " + unit, text)
+
+
 def _english(text: str) -> str:
     # Street suffixes first: "Elm Dr." is Drive, "Dr. Elm" Doctor; one before a capitalised word
     # ("Hello Dr. Smith", "St. Louis") is left to the titles below.
@@ -537,11 +578,20 @@ def _english(text: str) -> str:
 
     text = _EN_STREET.sub(street, text)
     text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
-    text = re.sub(r"\b({})\.(?=\s|$)".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
+    days = "|".join(sorted(_EN_DAYS, key=len, reverse=True))
+    text = re.sub(rf"\b({days})\.?\s?[–—-]\s?({days})\b\.?", lambda m: f"{_EN_DAYS[m.group(1)]}–{_EN_DAYS[m.group(2)]}", text)
+    # ("the Sun." is the star)
+    text = re.sub(rf"(?<!\bthe )\b({days})\.(?=\s|$|[,;)/–—-])", lambda m: _EN_DAYS[m.group(1)], text)
+    text = re.sub(rf"\b({_EN_DAY_NAMES})\s?/\s?(?=(?:{_EN_DAY_NAMES})\b)", r"\1 and ", text)  # "Sat./Sun."
+    text = re.sub(rf"\b({_EN_DAY_NAMES})\s?[–—-]\s?(?=(?:{_EN_DAY_NAMES})\b)", r"\1 through ", text)
+    text = re.sub(r"\b({})\.(?=\s|$|[–—-])".format("|".join(_EN_WORDS)), lambda m: _EN_WORDS[m.group(1)], text)
+    # a range of times, "7 a.m.–3 p.m." (the range finder below wants a digit before the dash)
+    text = re.sub(r"\b([ap] m|[AP] M|noon|midnight)\s?[–—-]\s?(?=\d|noon|midnight)", r"\1 to ", text)
+    text = re.sub(r"\b(\d+(?:st|nd|rd|th))\s?[–—-]\s?(?=\d+(?:st|nd|rd|th)\b)", r"\1 to ", text)  # "1st–3rd"
     text = _romans(text, "en")
     text = _EN_SERVICE.sub(lambda m: " ".join(_en_number(d) for d in m.group()) if re.search(
         r"\b(?:[Cc]all|[Dd]ial|[Tt]ext|[Rr]ing|[Pp]hone|[Cc]ontact)\w*\s+(?:the\s+)?$", m.string[:m.start()])
-        or re.match(r"\s+(?:emergency|hotline|line|operator|dispatch)", m.string[m.end():]) else m.group(), text)
+        or re.match(_EN_SERVICE_AFTER, m.string[m.end():]) else m.group(), text)
     text = _EN_IDENTIFIER.sub(lambda m: m.group(1) + ("" if m.group(1).endswith(" ") else " ")
                               + _words(int(m.group(2)), "en", to="year"), text)
     text = _fractions(text, "en", _EN_UNITS)
@@ -553,9 +603,13 @@ def _english(text: str) -> str:
     text = _versions(text, "en")
     text = _scores(text, "en")
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
+    text = _spell_mixed_case(text)
     text = _spell_acronyms(text, words=frozenset({"RAM", "ROM", "PIN", "SIM"}))
-    text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
-                  lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}", text)
+    # "Nov. 5–7": a range of days in a month is November fifth to seventh
+    text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?(?:\s?[–—-]\s?(\d{{1,2}})(?:st|nd|rd|th)?)?\b(?![:\d])",
+                  lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}" + (
+                      f" to {_words(int(m.group(3)), 'en', to='ordinal')}" if m.group(3) else ""), text)
+    text = re.sub(rf"\b((?:{_MONTHS}) [a-z-]+)\s?[–—-]\s?(?=(?:{_MONTHS})\b)", r"\1 to ", text)  # "Nov. 28–Dec. 2"
     text = _RANGE.sub(" to ", text)
     text = _hyphen_ranges(text, " to ")
     # Phone numbers before years ("555-1234" is not the year 1234): "(212) 555-0142", "1-800-555-0199".
@@ -563,6 +617,7 @@ def _english(text: str) -> str:
     text = re.sub(r"(?<![\w.+\-])(?:\+1[\s.-]\d{3}[\s.-]|\d{3}\.)\d{3}[\s.-]\d{4}(?![\w\-]|[.,]\d)",
                   lambda m: ("plus " if m.group().startswith("+") else "") + _en_phone(m), text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d0)s\b", lambda m: _en_year(m.group(1))[:-1] + "ies", text)
+    text = re.sub(r"(?<![\w.$])['’]?([2-9]0)s\b", lambda m: _en_number(m.group(1))[:-1] + "ies", text)  # "the '80s"
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d\d|20\d\d)\b(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles))",
                   lambda m: _en_year(m.group(1)), text)
     text = _THOUSANDS.sub("", text)
@@ -586,6 +641,9 @@ def _english(text: str) -> str:
         return f"{m.group(1)} {_en_singular(name) if singular else name}"
 
     text = re.sub(r"(\d+) ?ft\.? (\d+) ?in\b\.?", r"\1 feet \2 inches", text)  # "5 ft 10 in"
+    # "a 900-lb trailer", "a 5-kg bag": a number and unit joined by a hyphen are an adjective, singular
+    text = re.sub(rf"({_NUMBER})-({units})\b(?!-?\d)", lambda m: f"{m.group(1)} {_en_singular(_EN_UNITS[m.group(2)])}", text)
+    text = _seconds(text, "sec")
     text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
     text = _per(text, "en")
@@ -684,6 +742,9 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
     text = _NEGATIVE.sub("マイナス", text)
     text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
+    # A range of weekdays, "月〜金" 月曜日から金曜日 (Open JTalk reads 月 alone as つき); not months ("1月〜3月").
+    text = re.sub(r"(?<![\d０-９\u4e00-\u9fff])([月火水木金土日])(曜日?)?\s*[〜～~\-－]\s*([月火水木金土日])(曜日?)?(?![曜\u4e00-\u9fff])",
+                  lambda m: f"{m.group(1)}{m.group(2) or '曜日'}から{m.group(3)}{m.group(4) or '曜日'}", text)
     # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
     text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
     text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
@@ -694,7 +755,7 @@ def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
-    text = _ja_shapes(text)
+    text = _ja_shapes(_cjk_time_units(text, {"ms": "ミリ秒", "min": "分", "s": "秒", "h": "時間"}))
     for word in _openjtalk().run_frontend(text):
         if word["pos"] == "記号" and word["pron"] == "、":
             # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
@@ -800,6 +861,7 @@ def _ko_and(word: str) -> str:
 
 
 def _korean(text: str) -> str:
+    text = _cjk_time_units(text, {"ms": "밀리초", "min": "분", "s": "초", "h": "시간"})
     text = _LONG_DIGITS.sub(lambda m: _ko_digits(m.group()), text)
     text = _ampm(_VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text))), "오전 ", "오후 ", "시")
     text = _currency_codes(text, {"USD": "달러", "EUR": "유로", "JPY": "엔", "CNY": "위안", "RMB": "위안", "KRW": "원",
@@ -809,6 +871,9 @@ def _korean(text: str) -> str:
     text = _DOTTED.sub(lambda m: " 점 ".join(_ko_number(n) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + _ko_digits(m.group(2)), text)
     text = _TIME_RANGE.sub(r"\1 ~ ", text)
+    # A range of weekdays, "월~금" 월요일부터 금요일까지; not months or days ("3월~5월").
+    text = re.sub(r"(?<![\d가-힣])([월화수목금토일])(?:요일)?\s*[~〜～\-]\s*([월화수목금토일])(?:요일)?(?![가-힣])",
+                  r"\1요일부터 \2요일까지", text)
     text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
     text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
     text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
@@ -980,7 +1045,9 @@ _FRACTION = re.compile(r"(?<![\d/.,])(?:(\d+)(?:\s?(?=[½⅓⅔¼¾⅕⅖⅗⅘�
 # Measure nouns of the other gender than the default (for "half": "une demi-heure", "media taza").
 _FR_FEMININE = {"heure", "tasse", "cuillère", "livre", "bouteille", "douzaine", "journée", "page", "part", "pinte",
                 "portion", "minute", "seconde", "tonne", "semaine", "année", "personne", "fois"} - {"fois"}
-_ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta"}
+_ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta",
+                   # the short names of data sizes stand for masculine nouns (megabyte): "setecientos megas"
+                   "mega", "giga", "tera"}
 
 
 def _es_feminine(noun: str) -> bool:
@@ -1079,7 +1146,9 @@ _EUROPEAN = {
                           (r"\bo\.\s?Ä\.", "oder Ähnliches"), (r"\bJh\.", "Jahrhundert"), (r"\bHbf\.?(?!\w)", "Hauptbahnhof"),
                           (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
                           (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
-                          (r"\bBsp\.", "Beispiel"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
+                          (r"\bBsp\.", "Beispiel"), (r"\bKW\s?(?=\d)", "Kalenderwoche "), (r"\berm\.", "ermäßigt"),
+                          (r"(?<![\d,])(?<=1 )J\.", "Jahr"), (r"(?<=\d )J\.", "Jahre"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
+                          (r"\bwöch(?:entl)?\.", "wöchentlich"), (r"\bjährl\.", "jährlich"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
                           (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
                           (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
                           (r"\bo\.\s?g\.", "oben genannt"), (r"\bu\.\s?U\.", "unter Umständen")],
@@ -1094,7 +1163,8 @@ _EUROPEAN = {
                   "Gbit/s": "Gigabit pro Sekunde", "MB/s": "Megabyte pro Sekunde", "kcal": "Kilokalorien",
                   "kJ": "Kilojoule", "MW": "Megawatt", "V": "Volt", "Hz": "Hertz", "MHz": "Megahertz",
                   "mAh": "Milliamperestunden", "ha": "Hektar", "°F": "Grad Fahrenheit", "°": "Grad",
-                  "EL": "Esslöffel", "TL": "Teelöffel", "Mrd.": "Milliarden", "L": "Liter"},
+                  "EL": "Esslöffel", "TL": "Teelöffel", "Mrd.": "Milliarden", "L": "Liter", "s": "Sekunden",
+                  "ms": "Millisekunden"},
         "singular": {"Stunden": "Stunde", "Minuten": "Minute", "Sekunden": "Sekunde", "Tonnen": "Tonne",
                      "Kilowattstunden": "Kilowattstunde", "Kilokalorien": "Kilokalorie",
                      "Milliamperestunden": "Milliamperestunde", "Millionen": "Million", "Milliarden": "Milliarde",
@@ -1114,8 +1184,6 @@ _EUROPEAN = {
                           (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
                           (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
                           (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
-                          (r"(?<=\d)\s?Mds?\b\.?", " milliards"), (r"(?<=\d)\s?Md\b\.?", " milliard"),
-                          (r"(?<=\d)\s?M€", " millions €"), (r"(?<=\d)\s?Md€", " milliards €"),
                           (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
                   "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
@@ -1127,7 +1195,8 @@ _EUROPEAN = {
                   "Gbit/s": "gigabits par seconde", "Mo/s": "mégaoctets par seconde", "kcal": "kilocalories",
                   "cal": "calories", "MW": "mégawatts", "V": "volts", "Hz": "hertz", "MHz": "mégahertz",
                   "mAh": "milliampères-heures", "ha": "hectares", "°F": "degrés Fahrenheit", "°": "degrés",
-                  "GB": "gigaoctets", "MB": "mégaoctets", "L": "litres", "h": "heures"},
+                  "GB": "gigaoctets", "MB": "mégaoctets", "L": "litres", "h": "heures", "s": "secondes",
+                  "ms": "millisecondes"},
         "singular": {},
         "currency": {"€": ("euro", "euros", ""), "$": ("dollar", "dollars", ""), "£": ("livre", "livres", "")},
         "range": " à ", "hour": "heures", "decimal": ",", "thousands": " ",
@@ -1158,7 +1227,7 @@ _EUROPEAN = {
                   "kcal": "kilocalorías", "cal": "calorías", "MW": "megavatios", "V": "voltios", "Hz": "hercios",
                   "MHz": "megahercios", "mAh": "miliamperios hora", "ha": "hectáreas", "°F": "grados Fahrenheit",
                   "°": "grados", "cdas.": "cucharadas", "cda.": "cucharadas", "cdtas.": "cucharaditas",
-                  "cdta.": "cucharaditas", "L": "litros"},
+                  "cdta.": "cucharaditas", "L": "litros", "s": "segundos", "ms": "milisegundos"},
         "singular": {},
         "currency": {"€": ("euro", "euros", "con"), "$": ("dólar", "dólares", "con"), "£": ("libra", "libras", "con")},
         "range": " a ", "hour": "horas", "decimal": ",", "thousands": ".",
@@ -1233,7 +1302,7 @@ _DE_WEAK_N = {"dem", "den", "des", "am", "im", "vom", "zum", "zur", "beim", "bis
 _DE_MONTHS = ("Januar Februar März April Mai Juni Juli August September Oktober November Dezember").split()
 # A numeric date, "12.08.1990", "3.5.24", "am 12.08.": without a year only when the month has two
 # digits or a word that governs a date comes before it ("Version 2.5." is not a date).
-_DE_DATE = re.compile(r"(\b\w+\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
+_DE_DATE = re.compile(r"(\b\w+,?\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
 
 
 def _de_ordinal(number: int, before: str) -> str:
@@ -1250,8 +1319,28 @@ def _de_ordinal(number: int, before: str) -> str:
     return word + "r"  # "ein/mein dritter", "dritter Platz"
 
 
+# A range of days, "vom 5.–7. Mai", "12.–14.9.": both ordinals in the dative of "vom … bis …".
+_DE_DAY_RANGE = re.compile(r"(\b\w+\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?[–—-]\s?(0?[1-9]|[12]\d|3[01])\."
+                           r"(?:\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}))?(?!\d)|(?=\s+(?:" + "|".join(_DE_MONTHS) + r")\b))")
+
+
+def _de_day_range(m: re.Match) -> str:
+    before, first, last, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4), m.group(5)
+    word = before.strip().lower()
+    governed = word in _DE_WEAK_N | _DE_WEAK_E or word.startswith(_DE_EIN_WORDS + _DE_DER_WORDS)
+    spoken = (f"{before}{_de_ordinal(first, before) if governed else _words(first, 'de', to='ordinal') + 'n'} bis "
+              f"{_words(last, 'de', to='ordinal')}n")
+    if month:
+        spoken += f" {_DE_MONTHS[int(month) - 1]}" + (f" {_eu_number(year, 'de')}" if year else "")
+    return spoken
+
+
 def _de_date(m: re.Match) -> str:
     before, day, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4)
+    if before.rstrip().rstrip(",") in _EU_DAYS["de"][0].values():
+        # "Samstag, 14.6." is read "Samstag, (den) vierzehnten Juni": the accusative of a date
+        return f"{before}{_words(day, 'de', to='ordinal')}n {_DE_MONTHS[month - 1]}" + (
+            f" {_eu_number(year, 'de')}" if year else "")
     governed = before.strip().lower() in _DE_WEAK_N | _DE_WEAK_E or before.strip().lower().startswith(
         _DE_EIN_WORDS + _DE_DER_WORDS)
     if not year and len(m.group(3)) < 2 and not governed:
@@ -1310,7 +1399,9 @@ def _eu_time(m: re.Match, lang: str) -> str:
 
 # Words after which a masculine ordinal stands alone ("el 1.º de mayo", "el 3.º llegó"): before
 # anything else it stands before its noun and is apocopated ("1.º piso" primer piso).
-_ES_NOT_NOUN = set("de del y e o u a al en con por para que como es son fue fueron será era ha han".split())
+_ES_NOT_NOUN = set("de del y e o u a al en con por para que como es son fue fueron será era ha han".split()
+                   # a flat's side after its floor: "3.º izq." tercero izquierda
+                   + "izquierda derecha izda izq dcha centro".split())
 
 
 def _es_ordinal(m: re.Match) -> str:
@@ -1325,8 +1416,9 @@ def _es_ordinal(m: re.Match) -> str:
 
 
 # Short acronyms said as words, not spelled ("la ONU", "l'OTAN", "die UNO").
-_EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX"}), "fr": frozenset({"ONU", "ENA", "CAF"}),
-                     "es": frozenset({"ONU", "IVA", "ETA", "AVE"})}
+_EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}),
+                     "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA", "CAC"}),
+                     "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"})}
 # Emergency and public service numbers, said digit by digit after the words that introduce a number
 # ("wählen Sie die 112" eins eins zwei, "llame al 112" uno uno dos); French says them as numbers.
 _EU_SERVICE = {"de": (r"110|112|115|116116|116117|19222", r"(?:die|der|Notruf\w*|unter|wählen|anrufen|Nummer|Rufnummer)"),
@@ -1405,6 +1497,9 @@ def _service_numbers(text: str, lang: str) -> str:
         numbers, before = _EU_SERVICE[lang]
         text = re.sub(rf"(\b{before}\s+(?:(?:die|der|el|al)\s+)?)({numbers})(?![\d%]|[.,]\d|\s?[%€$])",
                       lambda m: m.group(1) + " ".join(_words(int(d), lang) for d in m.group(2)), text)
+        # before the word for the service: "der 112-Notruf", "el 112 de emergencias"
+        text = re.sub(rf"(?<![\d.,])({numbers})(?=-?(?:Notruf|Hotline|Leitstelle)|\s(?:de emergencias?|atendió))",
+                      lambda m: " ".join(_words(int(d), lang) for d in m.group(1)), text)
     # a short number with a leading zero is a code, said digit by digit ("091", "0800")
     if lang != "fr":
         text = re.sub(r"(?<![\d.,:/\-+])0\d{1,3}(?![\d.,:/\-]|\s?[%€$£])",
@@ -1418,11 +1513,114 @@ def _split_codes(text: str) -> str:
     return re.sub(r"(?<=\d)(?=[A-Za-z]\b)", " ", text)
 
 
+# Abbreviated weekdays: read in full in a range ("Mo.–Fr.", "du lun. au ven.", "lun.-ven.") or where the
+# words around them show a day: a date after them ("Sa., 14.6.", "mar. 5 mars"), or a word that governs a
+# day before them ("außer Mo.", "le sam.", "el dom."). `weak` lists those that are also words or other
+# abbreviations ("Fr." Frau, "mer." the sea, "jeu." a game, "mar." marzo or el mar): they need a date or a range.
+_EU_DAYS = {
+    "de": ({"Mo": "Montag", "Di": "Dienstag", "Mi": "Mittwoch", "Do": "Donnerstag", "Fr": "Freitag", "Sa": "Samstag",
+            "So": "Sonntag"}, {"Fr", "So"}, " bis ", "",
+           r"am|ab|bis|außer|jeden|vom|und|oder|sowie|nur|auch|immer|nächsten|letzten"),
+    "fr": ({"lun": "lundi", "mar": "mardi", "mer": "mercredi", "jeu": "jeudi", "ven": "vendredi", "sam": "samedi",
+            "dim": "dimanche"}, {"mer", "jeu"}, " au ", "du ", r"le|du|au|sauf|et|ou|chaque|dès|jusqu'au|ce"),
+    "es": ({"lun": "lunes", "mar": "martes", "mié": "miércoles", "miér": "miércoles", "mier": "miércoles",
+            "jue": "jueves", "vie": "viernes", "sáb": "sábado", "sab": "sábado", "dom": "domingo"}, {"mar"}, " a ", "de ",
+           r"el|los|del|al|y|o|hasta|cada|excepto|salvo|menos|este|próximo"),
+}
+_EU_RANGE_START = {"de": r"von|vom", "fr": r"du|de", "es": r"de|del"}
+
+
+def _eu_days(text: str, lang: str) -> str:
+    days, weak, to, start, before = _EU_DAYS[lang]
+    names = "|".join(sorted(days, key=len, reverse=True))
+    pair = {"de": "und|oder", "fr": "et|ou", "es": "y|o"}[lang]
+
+    def day_range(m: re.Match) -> str:
+        opened = re.search(rf"\b(?:{_EU_RANGE_START[lang]})\s+$", m.string[:m.start()], re.IGNORECASE)
+        return f"{'' if opened or not start else start}{days[m.group(1)]}{to}{days[m.group(2)]}"
+
+    # "Mo.–Fr.", "Mo-Fr", "lun.-ven.": a dash between two days
+    text = re.sub(rf"(?<![\w.])({names})\.?\s?[–—-]\s?({names})(?![\w])\.?", day_range, text)
+    # "du lun. au ven.", "Mo. bis Fr.", "de lun. a vie.": two days around the language's "to"
+    text = re.sub(rf"(?<![\w.])({names})\.(\s+(?:{to.strip()}|à|bis|a|al)\s+)({names})\.",
+                  lambda m: days[m.group(1)] + m.group(2) + days[m.group(3)], text)
+
+    def one(m: re.Match) -> str:
+        rest, head = m.string[m.end():], m.string[:m.start()]
+        dated = re.match(r",?\s*\d{1,2}(?!\d|\s?(?:%|€|[.,]\d\d\d))|\s+(?:bis|ab|von|dès|desde|hasta)\s", rest)
+        # one of a list of days: "Mo., Mi. und Fr.", "sam./dim.", "lun. et mar."
+        listed = re.match(rf"\s*(?:,|/|\s(?:{pair})\s)\s*(?:{names})\.", rest) or re.search(
+            rf"(?<![\w.])(?:{names})\.?\s*(?:,|/|\s(?:{pair})\s)\s*$", head)
+        # ("am Fr." is a day, "Fr. Müller" Frau)
+        free = m.group(1) not in weak or (lang == "de" and not re.match(r"\s+[A-ZÄÖÜ][a-zäöüß]", rest))
+        governed = free and re.search(rf"(?:^|\s)(?:{before})\s+$|[–—-]\s*$", head, re.IGNORECASE)
+        if lang == "es" and m.group(1) == "mar" and re.search(r"\d\s+$", head):
+            return m.group()  # "5 mar." is marzo
+        return days[m.group(1)] if dated or governed or listed else m.group()
+
+    text = re.sub(rf"(?<![\w.])({names})\.(?!\w)", one, text)
+    # "Sa./So. geschlossen": a pair of days is "Samstag und Sonntag"
+    full = "|".join(days.values())
+    return re.sub(rf"\b({full})\s?/\s?(?=(?:{full})\b)", rf"\1 {pair.split('|')[0]} ", text)
+
+
+# Months abbreviated with a full stop where the language's own list in the abbreviations lacks them, read
+# after a day ("5. Jan.", "5 ago.") or before a year or day ("Jan. 2025", "ago. 2024"); "Jan" alone is a name.
+_EU_MONTHS = {
+    "de": {"Jan": "Januar", "Feb": "Februar", "Mär": "März", "Mrz": "März", "Apr": "April", "Jun": "Juni",
+           "Jul": "Juli", "Aug": "August", "Sep": "September", "Sept": "September", "Okt": "Oktober",
+           "Nov": "November", "Dez": "Dezember"},
+    "fr": {"fév": "février", "janv": "janvier", "févr": "février", "avr": "avril", "juil": "juillet"},
+    "es": {"abr": "abril", "ago": "agosto", "oct": "octubre", "nov": "noviembre", "jun": "junio", "jul": "julio",
+           "mar": "marzo", "may": "mayo", "ene": "enero", "feb": "febrero", "sep": "septiembre", "sept": "septiembre",
+           "dic": "diciembre"},
+}
+
+
+def _eu_months(text: str, lang: str) -> str:
+    months = _EU_MONTHS[lang]
+    names = "|".join(sorted(months, key=len, reverse=True))
+    return re.sub(rf"(?<=\d)(\.?\s?(?:de\s)?)({names})\.(?!\w)|(?<![\w.])({names})\.(?=\s?(?:de\s)?\d)",
+                  lambda m: ((" de " if lang == "es" and "de" not in m.group(1) else m.group(1)) + months[m.group(2)])
+                  if m.group(2) else months[m.group(3)], text)
+
+
+# Scales written short after an amount: "2,6 Bio. €", "4,5 Md€", "3 Mds €", "750 M€", "50 k€", "1.200 M€",
+# "3 mil M€". The scale word is written out (the amount and the currency are read by the rules after);
+# French keeps it singular under 2 ("1,5 milliard"), German and Spanish only for one.
+_EU_SCALES = {
+    "de": ((r"Tsd\.", "Tausend", "Tausend"), (r"Mio\.?", "Million", "Millionen"),
+           (r"Mrd\.?", "Milliarde", "Milliarden"), (r"Bio\.?", "Billion", "Billionen")),
+    "fr": ((r"k(?=\s?[€$£])", "mille", "mille"), (r"M(?=\s?[€$£])|Mio\b\.?", "million", "millions"),
+           (r"Mds?(?=\b|€)\.?", "milliard", "milliards")),
+    "es": ((r"k(?=\s?[€$£])", "mil", "mil"), (r"(?:mil\s?M|MM)(?=\s?[€$£])|mil\s?mill\.", "mil millones", "mil millones"),
+           (r"M(?=\s?[€$£])|mill\.", "millón", "millones")),
+}
+
+
+def _eu_scales(text: str, lang: str, number: str) -> str:
+    for abbreviation, one, many in _EU_SCALES[lang]:
+        def replace(m: re.Match, one=one, many=many) -> str:
+            amount = m.group(1)
+            value = float(re.sub(r"[^\d,]", "", amount).replace(",", "."))
+            single = value < 2 if lang == "fr" else amount == "1"
+            return f"{amount} {one if single else many}" + (" " if m.string[m.end():m.end() + 1] in "€$£" else "")
+
+        text = re.sub(rf"({number})\s?(?:{abbreviation})(?!\w)", replace, text)
+    if lang == "es":  # "3 mil millones €" tres mil millones de euros
+        text = re.sub(r"\b(millón|millones) ?([€$£])", lambda m: f"{m.group(1)} de {_EUROPEAN['es']['currency'][m.group(2)][1]}", text)
+    return text
+
+
 def _european(text: str, lang: str) -> str:
     spec = _EUROPEAN[lang]
     number = rf"\d{{1,3}}(?:[{re.escape(spec['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
+    text = _eu_scales(text, lang, number)
+    text = _eu_days(text, lang)
+    text = _eu_months(text, lang)
     text = _replace_abbreviations(text, spec["abbreviations"])
     text = _romans(text, lang)
+    text = _spell_mixed_case(text)
     text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
     text = _eu_phone(text, lang)
     text = _service_numbers(text, lang)
@@ -1437,6 +1635,7 @@ def _european(text: str, lang: str) -> str:
                       lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang),
                       text)
     if lang == "de":
+        text = _DE_DAY_RANGE.sub(_de_day_range, text)
         text = _DE_DATE.sub(_de_date, text)
     text = _fractions(text, lang, spec["units"])
     if lang in ("fr", "es"):
@@ -1448,10 +1647,15 @@ def _european(text: str, lang: str) -> str:
     text = _hyphen_ranges(text, spec["range"], spec["decimal"])
     # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
     if lang == "fr":
+        # "24 h/24", "7j/7": round the clock, every day
+        text = re.sub(r"(?<![\d,])(\d+)\s?([hj])\s?/\s?(\d+)(?![\d,])",
+                      lambda m: f"{m.group(1)} {'heures' if m.group(2) == 'h' else 'jours'} sur {m.group(3)}", text)
+        # "9h-17h", "9 h – 17 h 30": a range of hours
+        text = re.sub(r"(?<![\d:])(\d{1,2}\s?h(?:\s?[0-5]\d)?)\s?[-–—]\s?(?=\d{1,2}\s?h\b)", r"\1 à ", text)
         text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d))?\b", lambda m: _eu_time(m, lang), text)
-    hour_word = spec["hour"]
-    text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?{hour_word}\b)?",
-                  lambda m: _eu_time(m, lang) + (f" {hour_word}" if lang == "es" and m.group(2) == "00"
+    hour_word = spec["hour"] + ("|h" if lang == "es" else "")  # "de 9:00 a 14:00 h"
+    text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?(?:{hour_word})\b)?",
+                  lambda m: _eu_time(m, lang) + (f" {spec['hour']}" if lang == "es" and m.group(2) == "00"
                                                  and int(m.group(1)) != 1 else ""),
                   text)
     # Money: "89,90 €", "€ 10", "2,5 Mio. €".
@@ -1493,6 +1697,9 @@ def _european(text: str, lang: str) -> str:
                             for i, w in enumerate(name.split(" ")))
         return f"{_eu_agree(_eu_number('1', lang), name.split(' ')[0], lang)} {name}"
 
+    if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
+        text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
+                      lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
     text = re.sub(rf"({number})\s?({units})(?![\w])", unit, text)
     text = _split_codes(text)
     # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")

@@ -23,10 +23,13 @@ pytestmark = pytest.mark.unit
 # afterwards and never tuned on (a check against overfitting, not an independent corpus).
 # readings_latin.jsonl holds the Latin-script languages' own probes for the categories a third held-back
 # corpus found missing (Roman numerals, fractions, versions, scores, areas, rates, service numbers…),
-# written with those fixes in other sentences than the corpus's.
+# written with those fixes in other sentences than the corpus's; its later probes do the same for what that
+# corpus's kept-back half found (abbreviated days and months, ranges of times and days, scales with a
+# currency, seconds, number-unit adjectives, macOS-style names, word acronyms).
 # readings_cjk.jsonl holds Chinese, Japanese and Korean probes for the categories a third held-back
 # corpus found missing (fractions, versions, scores, units and rates, times, phone groups, ranges
-# after a counter…), written with those fixes in other sentences than the corpus's.
+# after a counter…), written with those fixes in other sentences than the corpus's; its later probes cover
+# the kept-back half's room numbers and 二单元, and ranges of weekdays and time symbols in ja/ko.
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
            "readings_cjk.jsonl": ("zh", "ja", "ko")}
