@@ -68,6 +68,7 @@ def test_the_role_can_do_nothing_else(business, statement):
         conn.execute(text(statement))
 
 
+@pytest.mark.db  # `init` migrates and seeds a SQLite database first
 def test_sqlite_has_no_roles(tmp_path):
     result = CliRunner().invoke(main, ["init", "--business-role", "someone"],
                                 env={"BATCHVIDEO_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})

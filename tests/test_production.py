@@ -360,6 +360,7 @@ def _recon():
                                                 working_directory=str(ROOT)).get_reconstructable_job("render_video")
 
 
+@pytest.mark.e2e  # a Dagster instance (instance_for_test), not pure logic
 def test_k8s_step_jobs_put_gpu_steps_on_a100_nodes(monkeypatch, tmp_path):
     """Render the Kubernetes Jobs the k8s executor would create (K8sRunLauncher instance as with the
     Helm chart; only the API call is captured): `images` with in-process Flux on an A100 node with a
@@ -424,6 +425,7 @@ def test_k8s_step_jobs_put_gpu_steps_on_a100_nodes(monkeypatch, tmp_path):
         assert pod.containers[0].resources.requests == {"cpu": "1", "memory": "2Gi"}
 
 
+@pytest.mark.e2e  # a Dagster instance (instance_for_test), not pure logic
 def test_docker_step_containers_get_the_gpu_and_environment(monkeypatch):
     """Render the `containers.create` call of the docker executor (client captured): network,
     environment by name, and the NVIDIA device request docker-py turns into `--gpus all`."""
