@@ -56,7 +56,7 @@ def spoken_form(text: str, language: str) -> str:
     are written out for the language so no engine can misread them."""
     text = strip_pictographs(text)
     family = language_family(language)
-    handler = {"zh": _chinese, "ja": _japanese, "en": _english, "ko": _korean,
+    handler = {"zh": _chinese, "ja": _japanese, "en": lambda text: _english(text, language), "ko": _korean,
                "de": _german, "fr": _french, "es": _spanish}.get(family)
     if handler:
         text = handler(text)

@@ -27,7 +27,6 @@ from batchvideo_media.normalize.latin import (
     _versions,
 )
 
-
 _EN_ABBREVIATIONS = [
     (r"\bDr\.(?=\s+[A-Z])", "Doctor"), (r"\bMr\.", "Mister"), (r"\bMrs\.", "Missus"), (r"\bMs\.", "Miz"),
     (r"\bProf\.(?=\s+[A-Z])", "Professor"), (r"\bMt\.(?=\s+[A-Z])", "Mount"), (r"\bJr\.", "Junior"),
@@ -35,7 +34,7 @@ _EN_ABBREVIATIONS = [
     (r"\be\.g\.", "for example"), (r"\bi\.e\.", "that is"), (r"\betc\.", "et cetera"),
     (r"\bNo\.\s?(?=\d)", "number "), (r"#(?=\d)", "number "),
     (r"\b([ap])\.m\.", r"\1 m"), (r"\b([AP])M\b", r"\1 M"), (r"(?<=\d)([ap])m\b", r" \1 m"),
-    (r"\b[Aa]pprox\.", lambda m: m.group()[0] + "pproximately"), (r"\bApt\.?(?=\s*\d)", "Apartment"),
+    (r"\b[Aa]pprox\.", lambda m: m.group()[0] + "pproximately"), (r"\bApt\.?(?=\s*\d)", "Apartment"), (r"\bRm\.?(?=\s*\d)", "Room"),
     (r"\bapt\.?(?=\s*\d)", "apartment"), (r"\bSte\.?(?=\s*\d)", "Suite"), (r"\bGov\.(?=\s+[A-Z])", "Governor"),
     (r"\bSen\.(?=\s+[A-Z])", "Senator"), (r"\bRep\.(?=\s+[A-Z])", "Representative"),
     (r"\bGen\.(?=\s+[A-Z])", "General"), (r"\bCapt\.(?=\s+[A-Z])", "Captain"), (r"\bLt\.(?=\s+[A-Z])", "Lieutenant"),
@@ -82,7 +81,7 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
              "hr": "hours", "hrs": "hours", "h": "hours", "min": "minutes", "mins": "minutes", "sec": "seconds",
              "mL": "milliliters", "gal": "gallons", "qt": "quarts", "yd": "yards", "mAh": "milliamp hours",
              "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees", "in.": "inches",
-             "inch": "inches"}
+             "inch": "inches", "mpg": "miles per gallon"}
 
 
 # Emergency and information lines said digit by digit ("call nine one one").
@@ -93,13 +92,47 @@ _EN_SERVICE_AFTER = r"\s+(?:emergency|hotline|line|operator|dispatch\w*|call\w*|
 # eight fifty-seven, "Boeing 747", "Room 305" three oh five, "A380", "RTX 4090").
 _EN_IDENTIFIER = re.compile(r"(\b(?:Flight|flight|Boeing|Airbus|Room|room|Suite|suite|Bus|bus|Route|route|Train|train|"
                             r"Gate|gate|Platform|platform|Model|model|Porsche)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
-                            r"([1-9]\d{2,3})(?![\d,]|\.\d)")
+                            r"([1-9]\d{2,3})(?!\d|[.,]\d)")
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 _EN_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
                 "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "", "")}
+# Determiners that make a number and its unit an adjective when a noun follows ("one 500 mg tablet"), and
+# the words after a unit that are not a noun it qualifies ("the 5 km to the finish", "the 3 m long rope").
+_EN_DETERMINER = r"\b(?:[Oo]ne|[Tt]he|[Tt]his|[Tt]hat|[Ee]ach|[Ee]very|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur|[Mm]y|[Yy]our|[Nn]o|[Aa]ny)\s+$"
+_EN_NOT_NOUNS = frozenset("""of to in on at from for per and or but than less more away long wide high tall deep thick ago
+    later each a an the is was are were be been by with into over under after before apart behind ahead north south east
+    west up down off out further farther across along around through daily so too as left short every""".split())
 _SCALE = r"(?:\s?(thousand|million|billion|trillion|[kKmMbB]n?)\b)?"
 _SCALE_WORDS = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion", "mn": "million"}
 _NUMBER = r"\d+(?:\.\d+)?"
+
+
+# USPS state codes, read as the state's name after a city ("Austin, TX"); the ones that are also English
+# words or common initialisms are taken only before a ZIP code ("Tulsa, OK 74103").
+_EN_STATES = dict(zip(
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
+    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split(),
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|"
+    "Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|"
+    "Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|"
+    "Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|"
+    "West Virginia|Wisconsin|Wyoming".split("|")))
+_EN_STATE_WORDS = {"HI", "ID", "IN", "ME", "OH", "OK", "OR"}
+_EN_STATE = re.compile(r"(?:(?<=[a-z], )|(?<=[a-z]\., ))({})(?:(\s+\d{{5}}(?:-\d{{4}})?)(?![\d-])|(?=[.,;:!?)]|\s+[a-z]|\s*$))".format(
+    "|".join(_EN_STATES)))
+# A house number of three or four digits before a street's name is said in pairs, as a year is ("4218 Elm
+# Street" forty-two eighteen, "9500 Wilshire Boulevard" ninety-five hundred, "305 Main Street" three oh five).
+_EN_HOUSE_NUMBER = re.compile(r"(?<![\w.,$#/:-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? )?(?:[A-Z][\w'’-]*|\d+(?:st|nd|rd|th)) "
+                              r"(?:[A-Z][\w'’-]* ){{0,2}}(?:{})\b)".format("|".join(set(_EN_STREETS.values()) | {"Way"})))
+# A race or running time, "2:08:34": hours, minutes and seconds.
+_EN_DURATION = re.compile(r"(?<![\d:])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:]|[.,]\d)")
+# The unit of a price after its slash, "$3.49/gal.", "$12/lb": per and the unit's singular name.
+_EN_PER_UNIT = {"gal": "gallon", "lb": "pound", "lbs": "pound", "oz": "ounce", "kg": "kilogram", "g": "gram",
+                "sq ft": "square foot", "ft": "foot", "mi": "mile", "km": "kilometer", "hr": "hour", "h": "hour",
+                "min": "minute", "mo": "month", "yr": "year", "wk": "week", "doz": "dozen", "qt": "quart", "pt": "pint",
+                "kWh": "kilowatt hour", "person": "person", "night": "night", "day": "day"}
+_EN_PER = re.compile(r"(?<=\d)\s?/\s?({})(\.)?(?![\w/])".format(
+    "|".join(sorted(map(re.escape, _EN_PER_UNIT), key=len, reverse=True))))
 
 
 def _en_money(match: re.Match) -> str:
@@ -154,6 +187,44 @@ def _en_abbreviations(text: str) -> str:
     text = re.sub(r"\b([ap] m|[AP] M|noon|midnight)\s?[–—-]\s?(?=\d|noon|midnight)", r"\1 to ", text)
     text = re.sub(r"\b(\d+(?:st|nd|rd|th))\s?[–—-]\s?(?=\d+(?:st|nd|rd|th)\b)", r"\1 to ", text)  # "1st–3rd"
     return text
+
+
+def _en_pairs(number: str) -> str:
+    """A house number in pairs: "4218" forty-two eighteen, "9500" ninety-five hundred, "305" three oh five."""
+    head, tail = _en_number(number[:-2]), number[-2:]
+    if tail == "00":
+        return f"{head} hundred"
+    return f"{head} oh {_en_number(tail[1])}" if tail[0] == "0" else f"{head} {_en_number(tail)}"
+
+
+def _en_duration(m: re.Match) -> str:
+    parts = [f"{_en_number(str(int(value)))} {unit}{'' if int(value) == 1 else 's'}"
+             for value, unit in zip(m.groups(), ("hour", "minute", "second")) if int(value)]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
+def _en_state(m: re.Match) -> str:
+    code, zip_code = m.group(1), m.group(2)
+    if not zip_code:
+        return m.group() if code in _EN_STATE_WORDS else _EN_STATES[code]
+    # a ZIP code digit by digit, 0 as "oh" ("nine oh two one oh")
+    digits = [" ".join("oh" if d == "0" else _en_number(d) for d in group) for group in zip_code.strip().split("-")]
+    return f"{_EN_STATES[code]} " + ", ".join(digits)
+
+
+def _en_places_and_durations(text: str) -> str:
+    """Addresses (states, ZIP codes, house numbers), race times and the unit of a price."""
+    text = _EN_STATE.sub(_en_state, text)
+    text = _EN_HOUSE_NUMBER.sub(lambda m: _en_pairs(m.group(1)), text)
+    text = _EN_DURATION.sub(_en_duration, text)
+
+    def per(m: re.Match) -> str:
+        # a full stop that also ends the sentence stays
+        rest = m.string[m.end():]
+        full_stop = m.group(2) and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
+        return f" per {_EN_PER_UNIT[m.group(1)]}" + ("." if full_stop else "")
+
+    return _EN_PER.sub(per, text)
 
 
 def _en_numbered_things(text: str) -> str:
@@ -213,8 +284,12 @@ def _en_ordinals_and_units(text: str) -> str:
 
     def unit(m: re.Match) -> str:
         name = _EN_UNITS[m.group(2)]
-        # "a 15 W bulb": after an article the number and unit are an adjective, singular
-        singular = m.group(1) == "1" or bool(re.search(r"\b(?:a|an|A|An)\s+$", m.string[:m.start()]))
+        # "a 15 W bulb": after an article the number and unit are an adjective, singular; so they are after
+        # another determiner when a noun follows ("one 500 mg tablet", "the 100 km race", not "the 5 km to go")
+        before, after = m.string[:m.start()], m.string[m.end():]
+        noun = re.match(r"\s+([a-z]+)\b(?![-'’])", after)
+        singular = m.group(1) == "1" or bool(re.search(r"\b(?:a|an|A|An)\s+$", before)) or bool(
+            noun and noun.group(1) not in _EN_NOT_NOUNS and re.search(_EN_DETERMINER, before))
         return f"{m.group(1)} {_en_singular(name) if singular else name}"
 
     text = re.sub(r"(\d+) ?ft\.? (\d+) ?in\b\.?", r"\1 feet \2 inches", text)  # "5 ft 10 in"
@@ -229,12 +304,27 @@ def _en_ordinals_and_units(text: str) -> str:
     return text.replace("&", " and ")
 
 
-_EN_PASSES = (_en_abbreviations, _en_numbered_things, _en_phones_years_money, _en_ordinals_and_units)
+# Where English says "and" inside a number ("one hundred and forty-eight", as num2words writes it): the
+# Commonwealth. Elsewhere (US, Canada, the bare "en") the number is said without it and without the pause
+# after "thousand": "one thousand two hundred fifty".
+_EN_AND_REGIONS = frozenset("GB UK IE AU NZ IN ZA SG HK MY NG KE PK JM MT".split())
+_EN_NUMBER_WORDS = "|".join(
+    [_words(n, "en") for n in range(1, 20)] + [_words(n, "en") for n in range(20, 100, 10)]
+    + [_words(n, "en", to="ordinal") for n in range(1, 20)] + [_words(n, "en", to="ordinal") for n in range(20, 100, 10)])
+_EN_NUMBER_AND = re.compile(rf"\b(hundred|thousand|million|billion|trillion),? and (?=(?:{_EN_NUMBER_WORDS})\b)"
+                            # (the comma num2words writes before a group of hundreds, not a writer's comma)
+                            rf"|\b(thousand|million|billion|trillion), (?=(?:{_EN_NUMBER_WORDS})(?:[ -]\w+)? "
+                            r"(?:hundred|thousand|million|billion)\b)")
 
 
-def _english(text: str) -> str:
+_EN_PASSES = (_en_abbreviations, _en_places_and_durations, _en_numbered_things, _en_phones_years_money, _en_ordinals_and_units)
+
+
+def _english(text: str, language: str = "en-US") -> str:
     """The passes in order: abbreviations first (their full stops would read as decimals), then
-    the shapes of numbers, the plain numbers last."""
+    the shapes of numbers, the plain numbers last. American English (every region but the
+    Commonwealth ones) says numbers without "and": "one hundred forty-eight"."""
     for step in _EN_PASSES:
         text = step(text)
-    return text
+    region = language.replace("_", "-").split("-")[1].upper() if "-" in language.replace("_", "-") else ""
+    return text if region in _EN_AND_REGIONS else _EN_NUMBER_AND.sub(lambda m: f"{m.group(1) or m.group(2)} ", text)

@@ -8,7 +8,6 @@ import re
 from batchvideo_media.normalize.common import _words
 from batchvideo_media.normalize.latin import _FR_FEMININE, _es_feminine
 
-
 _EUROPEAN = {
     "de": {
         "abbreviations": [(r"\bDr\.", "Doktor"), (r"\bProf\.", "Professor"), (r"\bz\.\s?B\.", "zum Beispiel"),

@@ -32,7 +32,6 @@ from batchvideo_media.normalize.common import (
     _words,
 )
 
-
 # Counters read with native numerals below 100 (세 개, 두 시, 다섯 명): g2pK's list of bound nouns
 # plus 명, 시간, 사람, 잔, 장, 가지, 달.
 _KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 발짝 방 번 벌 보루 살 술 시 시간 쌈 움큼 정 짝 채 척 첩 "
