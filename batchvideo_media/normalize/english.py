@@ -16,6 +16,7 @@ from batchvideo_media.normalize.common import (
     _words,
 )
 from batchvideo_media.normalize.latin import (
+    _LATIN_WORD_ACRONYMS,
     _en_number,
     _en_singular,
     _fractions,
@@ -244,7 +245,7 @@ def _en_numbered_things(text: str) -> str:
     text = _scores(text, "en")
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
     text = _spell_mixed_case(text)
-    text = _spell_acronyms(text, words=frozenset({"RAM", "ROM", "PIN", "SIM"}))
+    text = _spell_acronyms(text, words=_LATIN_WORD_ACRONYMS)
     # "Nov. 5–7": a range of days in a month is November fifth to seventh
     text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?(?:\s?[–—-]\s?(\d{{1,2}})(?:st|nd|rd|th)?)?\b(?![:\d])",
                   lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}" + (

@@ -28,7 +28,14 @@ from batchvideo_media.normalize.european_words import (
     _eu_slash_date,
     _eu_time,
 )
-from batchvideo_media.normalize.german import _DE_DATE, _DE_DAY_RANGE, _de_date, _de_day_range, _de_ordinal
+from batchvideo_media.normalize.german import (
+    _DE_DATE,
+    _DE_DAY_RANGE,
+    _de_date,
+    _de_day_range,
+    _de_ordinal,
+    _de_weekday_article,
+)
 from batchvideo_media.normalize.latin import (
     _MINUS_WORD,
     _fractions,
@@ -115,8 +122,9 @@ def _eu_money_and_ordinals(text: str, lang: str) -> str:
     text = _per(text, lang)
     # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
     if lang == "de":
-        text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ])",
-                      lambda m: m.group(1) + _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; ")), text)
+        # (and before "bis" and the other day: "vom 12. bis 14. Juni")
+        text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ]|\s+bis\s+(?:zum\s+)?(?:\d{1,2}\.|\w+ten)\s+[A-ZÄÖÜ])",
+                      lambda m: m.group(1) + _de_day_ordinal(m), text)
     elif lang == "fr":
         text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
         text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
@@ -155,6 +163,15 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
                   lambda m: _eu_number(m.group(1), lang) if re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
                   else _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
     return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
+
+
+def _de_day_ordinal(m: re.Match) -> str:
+    """"12." before a noun, with the ending the word before it asks for; after a weekday's comma with
+    the article of the date's case ("am Montag, dem dritten März")."""
+    article = _de_weekday_article(m.group(1), m.string[:m.start()])
+    if article is not None:
+        return f"{article}{_words(int(m.group(2)), 'de', to='ordinal')}n"
+    return _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; "))
 
 
 _EU_PASSES = (_eu_words, _eu_times_and_dates, _eu_money_and_ordinals, _eu_units_and_numbers)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from batchvideo_media.normalize.common import _words
-from batchvideo_media.normalize.latin import _FR_FEMININE, _es_feminine
+from batchvideo_media.normalize.latin import _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
 
+_DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
 _EUROPEAN = {
     "de": {
         "abbreviations": [(r"\bDr\.", "Doktor"), (r"\bProf\.", "Professor"), (r"\bz\.\s?B\.", "zum Beispiel"),
@@ -28,7 +29,10 @@ _EUROPEAN = {
                           (r"\bwöch(?:entl)?\.", "wöchentlich"), (r"\bjährl\.", "jährlich"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
                           (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
                           (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
-                          (r"\bo\.\s?g\.", "oben genannt"), (r"\bu\.\s?U\.", "unter Umständen")],
+                          (r"\bo\.\s?g\.", "oben genannt"), (r"\bu\.\s?U\.", "unter Umständen"),
+                          # floors after an ordinal or a preposition ("im 3. OG", "im EG"): not the EG of Brussels
+                          (r"(?:(?<=\d\.\s)|(?<=\d\.)|(?<=\b[iI]m )|(?<=\b[iI]ns )|(?<=\b[vV]om )|(?<=\b[zZ]um )|(?<=\bdem ))"
+                           r"(EG|OG|UG|DG)\b", lambda m: _DE_FLOORS[m.group(1)])],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
                   "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
@@ -223,9 +227,10 @@ def _es_ordinal(m: re.Match) -> str:
 
 
 # Short acronyms said as words, not spelled ("la ONU", "l'OTAN", "die UNO").
-_EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}),
-                     "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA", "CAC"}),
-                     "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"})}
+# The computing ones (RAM, ROM, PIN, SIM) are words in every one of these languages, as in English.
+_EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}) | _LATIN_WORD_ACRONYMS,
+                     "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA", "CAC"}) | _LATIN_WORD_ACRONYMS,
+                     "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"}) | _LATIN_WORD_ACRONYMS}
 # Feminine nouns for "eine"/"une"/"una": German by ending, French by ending and the measure nouns.
 _DE_FEMININE = re.compile(r"(?:e|ung|heit|keit|schaft|ion|tät|ik|ie)$")
 _FR_FEMININE_ENDING = re.compile(r"(?:tion|sion|ée|té|ure|elle|ette|ance|ence|ise|aine)s?$")

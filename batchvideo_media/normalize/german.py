@@ -50,11 +50,20 @@ def _de_day_range(m: re.Match) -> str:
     return spoken
 
 
+def _de_weekday_article(weekday: str, head: str) -> str | None:
+    """After a weekday and its comma a date is its apposition, with the article of its case: "am Montag,
+    dem dritten März" (dative, as "am"), "Samstag, den vierzehnten Juni" (accusative, a date standing
+    alone). None where `weekday` ("Montag, ") is not one; `head` is the text before it."""
+    if not weekday.endswith((", ", ",")) or weekday.rstrip().rstrip(",") not in _EU_DAYS["de"][0].values():
+        return None
+    return "dem " if re.search(r"\b[Aa]m\s+$", head) else "den "
+
+
 def _de_date(m: re.Match) -> str:
     before, day, month, year = m.group(1) or "", int(m.group(2)), int(m.group(3)), m.group(4)
-    if before.rstrip().rstrip(",") in _EU_DAYS["de"][0].values():
-        # "Samstag, 14.6." is read "Samstag, (den) vierzehnten Juni": the accusative of a date
-        return f"{before}{_words(day, 'de', to='ordinal')}n {_DE_MONTHS[month - 1]}" + (
+    article = _de_weekday_article(before, m.string[:m.start()])
+    if article is not None:
+        return f"{before}{article}{_words(day, 'de', to='ordinal')}n {_DE_MONTHS[month - 1]}" + (
             f" {_eu_number(year, 'de')}" if year else "")
     governed = before.strip().lower() in _DE_WEAK_N | _DE_WEAK_E or before.strip().lower().startswith(
         _DE_EIN_WORDS + _DE_DER_WORDS)
