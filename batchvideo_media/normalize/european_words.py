@@ -53,6 +53,8 @@ _EUROPEAN = {
         "currency": {"€": ("Euro", "Euro", ""), "$": ("Dollar", "Dollar", ""), "£": ("Pfund", "Pfund", "")},
         "range": " bis ", "hour": "Uhr", "decimal": ",", "thousands": ".",
     },
+    # km/h is "kilomètres par heure": the unit's own name, which the Académie française gives with "à
+    # l'heure" as correct (not "kilomètres-heure", a product of units); "à l'heure" is as common in speech.
     "fr": {
         "abbreviations": [(r"\bM\.(?=\s+[A-Z])", "Monsieur"), (r"\bMme\b\.?", "Madame"), (r"\bMlle\b\.?", "Mademoiselle"),
                           (r"\bDr\b\.?", "Docteur"), (r"\betc\.", "et cetera"), (r"\bn°\s?", "numéro "),
@@ -65,13 +67,17 @@ _EUROPEAN = {
                           (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
                           (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
                           (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
-                          (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement")],
+                          (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement"),
+                          (r"\bp\.\s?ex\.", "par exemple"),
+                          # "s." after a century ("XVIe s.", "19e s."): siècle; a full stop that ends the sentence stays
+                          (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?=\s*$)", r"\1 siècle."),
+                          (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?!\w)", r"\1 siècle")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
-                  "km/h": "kilomètres à l'heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
+                  "km/h": "kilomètres par heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
                   "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent",
                   "m²": "mètres carrés", "km²": "kilomètres carrés", "m³": "mètres cubes", "mm": "millimètres",
                   "ml": "millilitres", "cl": "centilitres", "dl": "décilitres", "mg": "milligrammes", "t": "tonnes",
-                  "min": "minutes", "mph": "miles à l'heure", "Mo": "mégaoctets", "To": "téraoctets",
+                  "min": "minutes", "mph": "miles par heure", "Mo": "mégaoctets", "To": "téraoctets",
                   "Ko": "kilooctets", "Mbit/s": "mégabits par seconde", "Mb/s": "mégabits par seconde",
                   "Gbit/s": "gigabits par seconde", "Mo/s": "mégaoctets par seconde", "kcal": "kilocalories",
                   "cal": "calories", "MW": "mégawatts", "V": "volts", "Hz": "hertz", "MHz": "mégahertz",
@@ -97,7 +103,9 @@ _EUROPEAN = {
                           (r"\bdic\.", "diciembre"), (r"\bExcmo\.", "excelentísimo"), (r"\bCía\.", "compañía"),
                           (r"\ba\.\s?C\.", "antes de Cristo"), (r"\bd\.\s?C\.", "después de Cristo"),
                           (r"\bSto\.", "santo"), (r"\bSta\.", "santa"), (r"\bIng\.", "ingeniero"),
-                          (r"\bLic\.", "licenciado"), (r"\bGral\.", "general"), (r"\bPdte\.", "presidente")],
+                          (r"\bLic\.", "licenciado"), (r"\bGral\.", "general"), (r"\bPdte\.", "presidente"),
+                          # "s. XII", "ss. XV-XVI": siglo before a Roman numeral
+                          (r"\bss\.\s?(?=[IVXLC]+\b)", "siglos "), (r"\bs\.\s?(?=[IVXLC]+\b)", "siglo ")],
         "units": {"km": "kilómetros", "m": "metros", "cm": "centímetros", "kg": "kilos", "g": "gramos",
                   "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios", "kWh": "kilovatios hora",
                   "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento",
@@ -176,6 +184,8 @@ def _eu_phone(text: str, lang: str) -> str:
 _EU_CURRENCY_WORDS = {"de": "Euro|Dollar|Pfund", "fr": "euros?|dollars?|livres?", "es": "euros?|dólares|dólar|libras?"}
 _EU_CURRENCY_WORD_SYMBOL = {"euro": "€", "dollar": "$", "pfund": "£", "livre": "£", "dólar": "$", "dólare": "$",
                             "libra": "£"}
+# The hundredth of each currency in Spanish, one and many: céntimo (euro), centavo (dollar), penique (pound).
+_ES_CENTS = {"€": ("céntimo", "céntimos"), "$": ("centavo", "centavos"), "£": ("penique", "peniques")}
 _EU_CENTS = {"de": "Cent", "fr": "centimes", "es": "céntimos"}
 
 
@@ -188,7 +198,11 @@ def _eu_money(m: re.Match | dict, lang: str) -> str:
     noun = one if whole == '1' else many
     spoken = f"{_eu_agree(_eu_number(whole, lang, year=False), noun, lang)} {noun}"
     if cents and int(cents):
-        spoken += f" {joiner + ' ' if joiner else ''}{_words(int(cents.ljust(2, '0')[:2]), lang)}"
+        value = int(cents.ljust(2, '0')[:2])
+        spoken += f" {joiner + ' ' if joiner else ''}{_words(value, lang)}"
+        if lang == "es":  # "doce euros con cincuenta céntimos": Spanish names the cents after "con"
+            name = _ES_CENTS[symbol][value != 1]
+            spoken = spoken.removesuffix(_words(value, lang)) + f"{_eu_agree(_words(value, lang), name, lang)} {name}"
     return spoken
 
 
