@@ -107,6 +107,11 @@ def _zh_codes(text: str) -> str:
     text = re.sub(r"(邮编|邮政编码|编号|代码|账号|卡号|单号|工号|学号|房间号|密码|验证码)(\s?(?:[:：]|为|是)?\s?)(\d+)",
                   lambda m: m.group(1) + m.group(2) + _digits_zh(m.group(3)), text)
     text = re.sub(r"(?<=[A-Z])\d{3,}(?![\d.])", lambda m: _digits_zh(m.group()), text)
+    # A phone number whose last group is set off by a space ("010-6552 1234"): every group digit by digit.
+    text = re.sub(r"(?<![\d.])0\d{2,3}-\d{3,4}\s\d{4}(?!\d)", lambda m: _digits_zh(m.group()), text)
+    # A sprint time's hundredths after 秒 ("10秒98" 十秒九八) are said digit by digit, like a decimal's.
+    text = re.sub(r"(?<=\d秒)(\d{1,2})(?![\d.])(?!\s*(?:[次个人名米分秒天年月日号岁元块%％]|公里))",
+                  lambda m: _digits_zh(m.group(1)), text)
     # A room number is a label, said digit by digit ("501室" 五零一室, "1203房间").
     text = re.sub(r"(?<![\d.])\d{3,4}(?=\s?(?:室|房间|号房|会议室|教室|办公室|病房))", lambda m: _digits_zh(m.group()), text)
     # and so is a flat's number after its building or entrance ("2号楼1506" 一五零六)
@@ -146,8 +151,10 @@ def _zh_scores_and_units(text: str) -> str:
     text = re.sub(r"(?<=\d[万亿])\s?(km|kg|m|t|kW|MW|GW|kWh)(?![A-Za-z/])",
                   lambda m: {"km": "公里", "kg": "千克", "m": "米", "kW": "千瓦", "kWh": "千瓦时"}.get(
                       m.group(1), _CN_UNITS.get(m.group(1), m.group(1))), text)
-    # A speed after 时速 is 时速一百二十公里 (wetext would add its own 每小时).
+    # A speed after 时速 is 时速一百二十公里 (wetext would add its own 每小时 before the number); with a verb
+    # between them the unit is read in its written order, after the number: "时速达350km/h" 时速达三百五十公里每小时.
     text = re.sub(r"(时速|每小时)\s?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|公里/小时)", r"\1\2公里", text)
+    text = re.sub(r"(时速[^\d，。；！？,;!?]{1,4}?)\s?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|公里/小时)", r"\1\2公里每小时", text)
     return text
 
 

@@ -78,6 +78,10 @@ def _ja_shapes(text: str) -> str:
     text = _currency_codes(text, {"USD": "ドル", "EUR": "ユーロ", "JPY": "円", "CNY": "人民元", "RMB": "人民元",
                                   "KRW": "ウォン", "GBP": "ポンド", "HKD": "香港ドル"})
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    # An address's block after its district, "丸の内1-9-1": 丁目, 番 and 号 (いっちょうめきゅうばんいちごう),
+    # not a range or a phone number (those start with 0).
+    text = re.sub(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])([1-9]\d?)-([1-9]\d{0,2})-([1-9]\d{0,3})(?![\d\-])",
+                  r"\1丁目\2番\3号", text)
     text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
                                              for group in m.group().split("-")), text)
     text = _COUNTER_HYPHEN.sub(r"\1〜", text)

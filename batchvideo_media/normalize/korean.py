@@ -51,7 +51,8 @@ _KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "�
              "㎖": "밀리리터", "°C": "도", "℃": "도", "°": "도", "%": "퍼센트", "％": "퍼센트", "Hz": "헤르츠",
              "kHz": "킬로헤르츠", "MHz": "메가헤르츠", "GHz": "기가헤르츠", "KB": "킬로바이트", "kB": "킬로바이트",
              "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
-             "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르"}
+             "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르",
+             "%p": "퍼센트포인트", "％p": "퍼센트포인트"}
 # Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
 _KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터"),
               "KB/s": ("초당", "킬로바이트"), "MB/s": ("초당", "메가바이트"), "GB/s": ("초당", "기가바이트")}
@@ -79,7 +80,8 @@ def _ko_number(number: str) -> str:
 
 # Service numbers said digit by digit (일일구), not as quantities: emergency and public lines.
 _KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)"
-                                 r"(?![\d.,]|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/])")  # "120km/h" is a quantity
+                                 # "120km/h" is a quantity; a comma or full stop after it ends a clause ("112, 119")
+                                 r"(?!\d|[.,]\d|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/])")
 
 
 # Rates and energy after a number, read as Korean reads them (오백 메가비피에스, 삼백 킬로칼로리).
@@ -90,7 +92,9 @@ _KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코
                      "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
                      "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
                      "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥",
-                     "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타"}
+                     "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타",
+                     # the letter C is 씨 when spelled (씨이오), but the OECD is written and said 오이시디
+                     "OECD": "오이시디"}
 _KO_PLAY = r"경기|이겼|이기|졌|승리|패배|패했|패하|비겼|무승부|스코어|득점|골|역전|리드|앞서|꺾|완승|완패|대승|대파"
 # "20대" (in their twenties) is a decade of age, said in Sino-Korean (이십 대), not twenty machines.
 _KO_MACHINES = r"차량|자동차|대수|버스|트럭|택시|비행기|항공기|컴퓨터|기계|로봇|드론|카메라|스마트폰|휴대폰"
@@ -192,7 +196,22 @@ def _ko_times_and_money(text: str) -> str:
     return text
 
 
+def _ko_counted(m: re.Match) -> str:
+    """A number before a native counter in native numerals (세 개, 두 시), but an hour of the 24-hour
+    clock from 13 on in Sino-Korean, as broadcasters say it ("23시" 이십삼 시; "3시" stays 세 시)."""
+    number, counter = int(m.group(1)), m.group(2)
+    if counter == "시" and 13 <= number <= 24:
+        return f"{_ko_number(m.group(1))} {counter}"
+    return f"{_ko_native(number)} {counter}" if 0 < number < 100 else m.group()
+
+
+# Baseball's counts are said with English numerals: "2아웃" 투 아웃, "3볼 2스트라이크" 쓰리 볼 투 스트라이크.
+_KO_BASEBALL = re.compile(r"(?<![\d.])([0-4])\s?(아웃|볼|스트라이크)")
+_KO_ENGLISH_NUMERALS = ("노", "원", "투", "쓰리", "포")
+
+
 def _ko_counters_and_units(text: str) -> str:
+    text = _KO_BASEBALL.sub(lambda m: f"{_KO_ENGLISH_NUMERALS[int(m.group(1))]} {m.group(2)}", text)
     text = re.sub(r"(?<!\d)1\s?번째", "첫 번째", text)  # the first is 첫 번째, not 한 번째
     text = re.sub(rf"(?<![\d.])(\d+)\s?번(?=\s?(?:{_KO_NUMBERED}))", lambda m: f"{_ko_number(m.group(1))} 번", text)
     speeds = "|".join(map(re.escape, _KO_SPEEDS))
@@ -206,9 +225,7 @@ def _ko_counters_and_units(text: str) -> str:
     text = _spell_acronyms(text, _KO_LETTERS)
     counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
     not_counters = "|".join(_KO_NOT_COUNTERS)
-    text = re.sub(rf"(?<![\d.제])(\d{{1,2}})\s?(?!{not_counters})({counters})(?![가-힣]*[일월년])",
-                  lambda m: f"{_ko_native(int(m.group(1)))} {m.group(2)}" if 0 < int(m.group(1)) < 100
-                  else m.group(), text)
+    text = re.sub(rf"(?<![\d.제])(\d{{1,2}})\s?(?!{not_counters})({counters})(?![가-힣]*[일월년])", _ko_counted, text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s?(?=[가-힣])", lambda m: _ko_number(m.group(1)) + " ", text)
     return re.sub(r"\d+(?:\.\d+)?", lambda m: _ko_number(m.group()), text)
 
