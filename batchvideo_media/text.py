@@ -1,4 +1,4 @@
-"""Narration text: normalisation, display width and sentence splitting (the spoken form is in normalize.py)."""
+"""Narration text: normalisation, display width and sentence splitting (the spoken form is in the normalize package)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,197 @@
+"""German, French and Spanish: the rewrite passes over a sentence, in order."""
+
+from __future__ import annotations
+
+import re
+
+from batchvideo_media.normalize.common import (
+    _hyphen_ranges,
+    _replace_abbreviations,
+    _spell_acronyms,
+    _spell_mixed_case,
+    _words,
+)
+from batchvideo_media.normalize.european_words import (
+    _EU_CURRENCY_WORD_SYMBOL,
+    _EU_CURRENCY_WORDS,
+    _EU_WORD_ACRONYMS,
+    _EUROPEAN,
+    _NBSP,
+    _es_ordinal,
+    _eu_agree,
+    _eu_days,
+    _eu_money,
+    _eu_months,
+    _eu_number,
+    _eu_phone,
+    _eu_scales,
+    _eu_slash_date,
+    _eu_time,
+)
+from batchvideo_media.normalize.german import (
+    _DE_DATE,
+    _DE_DAY_RANGE,
+    _de_date,
+    _de_day_range,
+    _de_ordinal,
+    _de_weekday_article,
+)
+from batchvideo_media.normalize.latin import (
+    _MINUS_WORD,
+    _fractions,
+    _per,
+    _romans,
+    _scores,
+    _service_numbers,
+    _split_codes,
+    _versions,
+)
+
+
+def _eu_number_pattern(lang: str) -> str:
+    """A number written the language's way: "1.234,5" (de, es), "1 234,5" (fr), "12"."""
+    return rf"\d{{1,3}}(?:[{re.escape(_EUROPEAN[lang]['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
+
+
+def _eu_words(text: str, lang: str) -> str:
+    spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    text = _eu_scales(text, lang, number)
+    text = _eu_days(text, lang)
+    text = _eu_months(text, lang)
+    text = _replace_abbreviations(text, spec["abbreviations"])
+    text = _romans(text, lang)
+    text = _spell_mixed_case(text)
+    text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
+    text = _eu_phone(text, lang)
+    text = _service_numbers(text, lang)
+    return text
+
+
+def _eu_times_and_dates(text: str, lang: str) -> str:
+    spec = _EUROPEAN[lang]
+    # Times with a dot: "8.15 Uhr", "17.30 h", "a las 9.30" (before dates and versions read the dot).
+    if lang == "de":
+        text = re.sub(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)\s?Uhr\b", lambda m: _eu_time(m, lang), text)
+        text = re.sub(r"(\bum\s+)([01]?\d|2[0-3])\.([0-5]\d)(?![\d.])",
+                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", f"{m.group(2)}:{m.group(3)}"), lang), text)
+    if lang == "es":
+        text = re.sub(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)\s?h\b", lambda m: _eu_time(m, lang), text)
+        text = re.sub(r"(\blas?\s+)([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.:])",
+                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang),
+                      text)
+    if lang == "de":
+        text = _DE_DAY_RANGE.sub(_de_day_range, text)
+        text = _DE_DATE.sub(_de_date, text)
+    text = _fractions(text, lang, spec["units"])
+    if lang in ("fr", "es"):
+        text = re.sub(r"(?<![\d/.])(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])(?:/(\d{4}|\d{2}))?(?![\d/])",
+                      lambda m: _eu_slash_date(m, lang), text)
+    text = _versions(text, lang)
+    text = _scores(text, lang)  # before ranges: "3–1" is a result, "1–3" a range
+    text = re.sub(r"(?<=\d)\s*[~～〜–—]\s*(?=\d)", spec["range"], text)
+    text = _hyphen_ranges(text, spec["range"], spec["decimal"])
+    # Times: "14:35 Uhr", "15:00 horas", "15 h 30", "15h".
+    if lang == "fr":
+        # "24 h/24", "7j/7": round the clock, every day
+        text = re.sub(r"(?<![\d,])(\d+)\s?([hj])\s?/\s?(\d+)(?![\d,])",
+                      lambda m: f"{m.group(1)} {'heures' if m.group(2) == 'h' else 'jours'} sur {m.group(3)}", text)
+        # "9h-17h", "9 h – 17 h 30": a range of hours
+        text = re.sub(r"(?<![\d:])(\d{1,2}\s?h(?:\s?[0-5]\d)?)\s?[-–—]\s?(?=\d{1,2}\s?h\b)", r"\1 à ", text)
+        text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d))?\b", lambda m: _eu_time(m, lang), text)
+    hour_word = spec["hour"] + ("|h" if lang == "es" else "")  # "de 9:00 a 14:00 h"
+    text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?(?:{hour_word})\b)?",
+                  lambda m: _eu_time(m, lang) + (f" {spec['hour']}" if lang == "es" and m.group(2) == "00"
+                                                 and int(m.group(1)) != 1 else ""),
+                  text)
+    return text
+
+
+def _eu_money_and_ordinals(text: str, lang: str) -> str:
+    spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    # Money: "89,90 €", "€ 10", "2,5 Mio. €".
+    text = re.sub(rf"(?P<amount>{number})\s?(?P<symbol>[€$£])", lambda m: _eu_money(m, lang), text)
+    # an amount with cents before the currency's name is said as money too: "4,99 Euro" vier Euro neunundneunzig
+    text = re.sub(rf"(?P<amount>\d+(?:[.\s]\d{{3}})*,\d\d)\s(?P<word>{_EU_CURRENCY_WORDS[lang]})\b",
+                  lambda m: _eu_money({"amount": m.group("amount"), "symbol": _EU_CURRENCY_WORD_SYMBOL[
+                      m.group("word").lower().rstrip("s")]}, lang), text)
+    text = re.sub(rf"(?P<symbol>[€$£])\s?(?P<amount>{number})", lambda m: _eu_money(m, lang), text)
+    text = re.sub(r"(?<=[a-z]) ([€$£])", lambda m: " " + spec["currency"][m.group(1)][1], text)
+    if lang == "fr":  # "3 milliards €" trois milliards d'euros
+        text = re.sub(r"\b(millions?|milliards?) (euros|dollars|livres)\b",
+                      lambda m: f"{m.group(1)} {'d’' if m.group(2)[0] in 'e' else 'de '}{m.group(2)}".replace("’", "'"), text)
+    text = _per(text, lang)
+    # Ordinals: "12. Mai" (de, dative after am/vom/zum), "21e" / "1er" (fr), "2.º" / "1.ª" (es).
+    if lang == "de":
+        # (and before "bis" and the other day: "vom 12. bis 14. Juni")
+        text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ]|\s+bis\s+(?:zum\s+)?(?:\d{1,2}\.|\w+ten)\s+[A-ZÄÖÜ])",
+                      lambda m: m.group(1) + _de_day_ordinal(m), text)
+    elif lang == "fr":
+        text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
+        text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
+    else:
+        text = re.sub(r"\b(\d+)\.?(?:([ºª])|(er)\b|(era)\b)", _es_ordinal, text)
+    if lang == "es":  # "la 1", "a la 1 de la tarde": the hour is feminine
+        text = re.sub(r"\b([Ll]a)\s+1(?![\d.,:])", r"\1 una", text)
+    # Negative numbers: "-7 °C" minus sieben, moins sept, menos siete.
+    text = re.sub(r"(?<![\w.,\-−/])[-−](?=\d)", _MINUS_WORD[lang], text)
+    return text
+
+
+def _eu_units_and_numbers(text: str, lang: str) -> str:
+    spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    units = "|".join(sorted(map(re.escape, spec["units"]), key=len, reverse=True))
+
+    def unit(m: re.Match) -> str:
+        name = spec["units"][m.group(2)]
+        if m.group(1) != "1":
+            return f"{_eu_agree(_eu_number(m.group(1), lang), name.split(' ')[0], lang)} {name}"
+        if lang == "de":
+            name = spec["singular"].get(name, name)
+        else:  # "un kilomètre", "un metro cuadrado", "una hora"
+            name = " ".join(w[:-1] if w.endswith("s") and w not in ("Celsius", "hertz", "gigahertz") and i < 2
+                            and not (lang == "fr" and w in ("tiers",)) else w
+                            for i, w in enumerate(name.split(" ")))
+        return f"{_eu_agree(_eu_number('1', lang), name.split(' ')[0], lang)} {name}"
+
+    if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
+        text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
+                      lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
+    text = re.sub(rf"({number})\s?({units})(?![\w])", unit, text)
+    text = _split_codes(text)
+    # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")
+    text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)",
+                  lambda m: _eu_number(m.group(1), lang) if re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
+                  else _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
+    return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
+
+
+def _de_day_ordinal(m: re.Match) -> str:
+    """"12." before a noun, with the ending the word before it asks for; after a weekday's comma with
+    the article of the date's case ("am Montag, dem dritten März")."""
+    article = _de_weekday_article(m.group(1), m.string[:m.start()])
+    if article is not None:
+        return f"{article}{_words(int(m.group(2)), 'de', to='ordinal')}n"
+    return _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; "))
+
+
+_EU_PASSES = (_eu_words, _eu_times_and_dates, _eu_money_and_ordinals, _eu_units_and_numbers)
+
+
+def _european(text: str, lang: str) -> str:
+    """The passes in order: words and abbreviations (their full stops would read as decimals), then
+    times, dates, fractions and ranges, money and ordinals, units and the numbers left."""
+    for step in _EU_PASSES:
+        text = step(text, lang)
+    return text
+
+
+def _german(text: str) -> str:
+    return _european(text, "de")
+
+
+def _french(text: str) -> str:
+    return _european(text, "fr")
+
+
+def _spanish(text: str) -> str:
+    return _european(text, "es")

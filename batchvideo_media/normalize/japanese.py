@@ -1,0 +1,155 @@
+"""Japanese: Open JTalk's readings in kana, after a pass for the shapes it misreads."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from batchvideo_media.normalize.cjk import (
+    _CJK_HYPHEN_RANGE,
+    _COUNTER_HYPHEN,
+    _DOTTED,
+    _LEADING_ZERO,
+    _LONG_DIGITS,
+    _MODEL,
+    _NEGATIVE,
+    _TIME_RANGE,
+    _VERSION,
+    _ampm,
+    _cjk_fractions,
+    _cjk_scores,
+    _cjk_shapes,
+    _cjk_time_units,
+    _currency_codes,
+    _slash_dates,
+)
+from batchvideo_media.normalize.common import _ISO_DATE, _THOUSANDS, _hyphen_ranges
+
+
+@functools.lru_cache(maxsize=1)
+def _openjtalk():
+    import pyopenjtalk
+
+    return pyopenjtalk
+
+
+def _hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+_JA_NUMERALS = set("〇一二三四五六七八九十百千万億兆０１２３４５６７８９")
+
+
+# Digits one by one as a phone number is read (katakana, so Open JTalk takes ハチ as a word, not は+ち).
+_JA_DIGITS = "ゼロ イチ ニー サン ヨン ゴー ロク ナナ ハチ キュウ".split()
+# Phone numbers: a trunk 0 and three groups ("03-1234-5678", "0120-123-456", "090-1234-5678"),
+# read group by group with の between.
+_JA_PHONE = re.compile(r"(?<![\d\-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d\-])")
+# Emergency and service numbers said digit by digit (119 いちいちきゅう); 110 is ひゃくとお.
+_JA_SERVICE = re.compile(r"(?<![\d.,])(110|119|117|118|171|177|189)(?![\d.,]|\s?[人円個年月日時分秒%％度回歳A-Za-z])")
+_JA_CURRENCY = {"$": ("ドル", "セント"), "US$": ("ドル", "セント"), "€": ("ユーロ", "セント"), "£": ("ポンド", "ペンス"),
+                "¥": ("円", ""), "￥": ("円", ""), "₩": ("ウォン", "")}
+# Units Open JTalk misreads or leaves as symbols ("2GB" つーじーびー, "㎡").
+_JA_UNITS = {"m²": "平方メートル", "㎡": "平方メートル", "km²": "平方キロメートル", "㎢": "平方キロメートル",
+             "cm²": "平方センチメートル", "m³": "立方メートル", "㎥": "立方メートル", "KB": "キロバイト", "kB": "キロバイト",
+             "MB": "メガバイト", "GB": "ギガバイト", "TB": "テラバイト", "Mbps": "メガビーピーエス",
+             "Gbps": "ギガビーピーエス", "kbps": "キロビーピーエス", "GHz": "ギガヘルツ", "MHz": "メガヘルツ",
+             "kcal": "キロカロリー", "mAh": "ミリアンペアアワー", "km": "キロメートル", "㎞": "キロメートル",
+             "kg": "キログラム", "㎏": "キログラム", "mg": "ミリグラム", "mL": "ミリリットル", "ml": "ミリリットル",
+             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル", "L": "リットル", "dL": "デシリットル"}
+_JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得点|ゴール|決勝|逆転"
+# Counters whose reading changes with the number ("3日" みっか, "2人" ふたり): in a range each number
+# keeps its counter, "3〜5日" みっかからいつか.
+_JA_IRREGULAR_COUNTERS = "日|人|つ"
+
+
+def _ja_money(m: re.Match) -> str:
+    unit, cent = _JA_CURRENCY[m.group(1)]
+    whole, _, cents = m.group(2).partition(".")
+    if cent and len(cents) == 2:  # "$12.50" 12ドル50セント
+        return f"{whole}{unit}" + (f"{int(cents)}{cent}" if int(cents) else "")
+    return f"{m.group(2)}{unit}"
+
+
+def _ja_shapes(text: str) -> str:
+    """What Open JTalk reads wrongly or not at all, written as a reader says it."""
+    text = _LONG_DIGITS.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
+    text = _ampm(_VERSION.sub("バージョン", _cjk_shapes(_THOUSANDS.sub("", text))), "午前", "午後", "時")
+    text = _currency_codes(text, {"USD": "ドル", "EUR": "ユーロ", "JPY": "円", "CNY": "人民元", "RMB": "人民元",
+                                  "KRW": "ウォン", "GBP": "ポンド", "HKD": "香港ドル"})
+    text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    # An address's block after its district, "丸の内1-9-1": 丁目, 番 and 号 (いっちょうめきゅうばんいちごう),
+    # not a range or a phone number (those start with 0).
+    text = re.sub(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])([1-9]\d?)-([1-9]\d{0,2})-([1-9]\d{0,3})(?![\d\-])",
+                  r"\1丁目\2番\3号", text)
+    text = _JA_PHONE.sub(lambda m: "の".join("".join(_JA_DIGITS[int(d)] for d in group)
+                                             for group in m.group().split("-")), text)
+    text = _COUNTER_HYPHEN.sub(r"\1〜", text)
+    # Numbers that name, not count: after 番号/コード, or with a leading zero ("郵便番号は100-0001").
+    text = re.sub(r"(番号|コード|ID)(\s?(?:[:：]|は|が)?\s?〒?\s?)(\d+(?:-\d+)*)", lambda m: m.group(1) + m.group(2).replace("〒", "")
+                  + "の".join("".join(_JA_DIGITS[int(d)] for d in g) for g in m.group(3).split("-")), text)
+    text = _LEADING_ZERO.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
+    text = text.replace("±", "プラスマイナス")
+    text = re.sub(r"(?<=\d)\s?°(?![CF])", "度", text)  # an angle
+    text = _JA_SERVICE.sub(lambda m: "ヒャクトオ" if m.group(1) == "110"
+                           else "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(1)), text)
+    text = _DOTTED.sub(lambda m: "点".join(str(int(n)) for n in m.group().split(".")), text)
+    text = _MODEL.sub(lambda m: m.group(1) + "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(2)), text)
+    # An earthquake's magnitude, "M6.1" マグニチュード6.1 (not Apple's "M1").
+    if re.search(r"地震|震度|震源|津波|余震", text):
+        text = re.sub(r"(?<![A-Za-z])M\s?(?=\d(?:\.\d)?(?![\d.]))", "マグニチュード", text)
+    symbols = "|".join(map(re.escape, sorted(_JA_CURRENCY, key=len, reverse=True)))
+    text = re.sub(rf"({symbols})\s?(\d+(?:\.\d+)?)", _ja_money, text)
+    text = re.sub(r"(\d+)\.(\d\d)\s?(ドル|ユーロ)", lambda m: f"{m.group(1)}{m.group(3)}"  # "12.50ドル"
+                  + (f"{int(m.group(2))}セント" if int(m.group(2)) else ""), text)
+    text = _TIME_RANGE.sub(r"\1〜", text)
+    text = re.sub(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
+                  lambda m: f"{int(m.group(1))}時" + (f"{int(m.group(2))}分" if int(m.group(2)) else ""), text)
+    # Midnight is れいじ, as announcers say it (Open JTalk says ぜろじ except in 零時 alone).
+    text = re.sub(r"(?<![\d.])0時", "レイジ", text)
+    text = _cjk_scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
+    text = _cjk_fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
+    text = _slash_dates(text, "月", "日")
+    text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)] + "毎秒", text)
+    text = re.sub(r"\bNo\.\s?1(?!\d)", "ナンバーワン", text)
+    text = re.sub(r"(時速\s?)?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|キロ/時)", r"時速\2キロメートル", text)
+    units = "|".join(map(re.escape, sorted(_JA_UNITS, key=len, reverse=True)))
+    text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)], text)
+    text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
+    text = _NEGATIVE.sub("マイナス", text)
+    text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
+    # A range of weekdays, "月〜金" 月曜日から金曜日 (Open JTalk reads 月 alone as つき); not months ("1月〜3月").
+    text = re.sub(r"(?<![\d０-９\u4e00-\u9fff])([月火水木金土日])(曜日?)?\s*[〜～~\-－]\s*([月火水木金土日])(曜日?)?(?![曜\u4e00-\u9fff])",
+                  lambda m: f"{m.group(1)}{m.group(2) or '曜日'}から{m.group(3)}{m.group(4) or '曜日'}", text)
+    # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
+    text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
+    text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
+    return re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
+
+
+def _japanese(text: str) -> str:
+    """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
+    "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
+    out = []
+    text = _ja_shapes(_cjk_time_units(text, {"ms": "ミリ秒", "min": "分", "s": "秒", "h": "時間"}))
+    for word in _openjtalk().run_frontend(text):
+        if word["pos"] == "記号" and word["pron"] == "、":
+            # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
+            # (a voice would read "−" as minus)
+            out.append("、" if word["string"] in "-−‐－" else word["string"])
+        else:
+            # The pronunciation has the sound changes of counters (ハッピャク, ジュップン) and
+            # particles (は ワ, へ エ); its long-vowel marks are spelled as the reading spells them.
+            pron, read = word["pron"].replace("’", ""), word["read"]
+            if word["string"].startswith("十日"):
+                read = read.replace("トウカ", "トオカ")  # 十日 is spelled とおか (the dictionary writes トウカ)
+            if pron == read + "ー" and word["string"] in _JA_NUMERALS:
+                # Open JTalk lengthens a one-mora digit before テン or another digit (ニー, ゴー), as in
+                # a phone number; in a number ("12.5" じゅうにてんご) it is said short. Digits of a
+                # phone number come long in the reading itself and keep it.
+                pron = read
+            elif len(pron) == len(read):
+                # only where the reading spells a long vowel: ゼロ said レー stays れー
+                pron = "".join(r if p == "ー" and r in "アイウエオ" else p for p, r in zip(pron, read))
+            out.append(pron)
+    return _hiragana("".join(out))

@@ -1,0 +1,290 @@
+"""Shared by the Latin-script languages (en, de, fr, es): Roman numerals, fractions, versions, scores,
+rates ("per"), service numbers and the singular of English units."""
+
+from __future__ import annotations
+
+import re
+
+from batchvideo_media.normalize.common import _words
+
+# Short acronyms of computing said as a word, not spelled, in English, German, French and Spanish alike
+# ("8 GB RAM", "la RAM", "die PIN", "la tarjeta SIM"); each language adds its own (ONU, UNO…).
+_LATIN_WORD_ACRONYMS = frozenset({"RAM", "ROM", "PIN", "SIM"})
+_EN_SINGULAR = {"feet": "foot", "inches": "inch", "horsepower": "horsepower", "hertz": "hertz"}
+
+
+def _en_singular(name: str) -> str:
+    """"miles per hour" mile per hour, "square feet" square foot, "kilowatt hours" kilowatt hour."""
+    head, per, tail = name.partition(" per ")
+    words = head.split(" ")
+    last = words[-1]
+    words[-1] = _EN_SINGULAR.get(last, last[:-1] if last.endswith("s") else last)
+    return " ".join(words) + (per + tail if per else "")
+
+
+def _en_number(number: str) -> str:
+    words = _words(float(number) if "." in number else int(number), "en")
+    return words.replace("-", " ") if "." not in number else words
+
+
+def _seconds(text: str, unit: str) -> str:
+    """"9.58 s", "12 s": the symbol for seconds, written as the language's abbreviation its units read.
+    Only with a space or after a decimal: "the 80s" is a decade."""
+    return re.sub(r"(?<![\w.,])(\d+[.,]\d+\s?|\d+\s)s\b(?!['’]|\.\w)", lambda m: m.group(1).rstrip() + " " + unit, text)
+
+
+
+_ROMAN = re.compile(r"(?<![\w.])(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![\w])"
+                    r"|(?<![\w.])([CLXVI]+)(?=(?:e|ème|è|er|re)\b)")
+_ROMAN_NUMERAL = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+# A capitalised word before a numeral that counts things rather than naming a ruler: "World War II",
+# "Teil III", "tome IV", "capítulo V" are read as cardinals; after a name the numeral is regnal.
+_ROMAN_COUNTED = {
+    "en": "War|Bowl|Part|Chapter|Volume|Vol|Act|Phase|Book|Level|Title|Article|Section|Stage|Class|Type|Apollo|Rocky|Episode",
+    "de": "Teil|Band|Kapitel|Akt|Artikel|Abschnitt|Klasse|Stufe|Phase|Buch|Titel|Liga",
+    "fr": "",  # French reads every regnal and counting numeral as a cardinal (Louis Quatorze, tome quatre)
+    "es": "Parte|Tomo|Capítulo|Volumen|Acto|Libro|Artículo|Título|Fase",
+}
+
+
+_ARTICLES = {"de": ("der", "die", "das", "dem", "den", "des", "im", "am", "zum", "zur", "vom", "beim"),
+             "es": ("el", "la", "los", "las", "del", "al")}
+
+
+def _roman_value(numeral: str) -> int:
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _de_regnal(value: int, before: str, feminine: bool) -> str:
+    """German: "Karl der Fünfte", "unter Karl dem Fünften", "für Karl den Fünften": the article and
+    ending by the preposition before the name (`before`: the text before it)."""
+    word = _words(value, "de", to="ordinal").capitalize()
+    governing = re.search(r"(\w+)\s+(?:[^\W\d_][\w-]*\s+)?$", before + " ")
+    case = governing.group(1).lower() if governing else ""
+    if case in ("mit", "von", "unter", "bei", "nach", "zu", "aus", "seit", "vor", "neben", "zwischen"):
+        return f"der {word}n" if feminine else f"dem {word}n"
+    if case in ("für", "gegen", "um", "durch", "ohne"):
+        return f"die {word}" if feminine else f"den {word}n"
+    return f"die {word}" if feminine else f"der {word}"
+
+
+def _romans(text: str, lang: str) -> str:
+    """Roman numerals after a name, a counted noun, "siglo", or with an ordinal ending ("XXe siècle"),
+    as they are said: "Henry the Eighth", "World War Two", "Louis Quatorze", "Felipe sexto",
+    "siglo diecinueve", "Karl der Fünfte", "vingtième siècle". A lone "I" in English is the pronoun."""
+    counted = _ROMAN_COUNTED[lang]
+
+    def replace(m: re.Match) -> str:
+        numeral = m.group(1) or m.group(2)
+        if m.group(2) and (lang != "fr" or not _ROMAN_NUMERAL.fullmatch(numeral)):
+            return m.group()
+        if not numeral or not set(numeral) & set("IVX"):
+            return m.group()
+        value = _roman_value(numeral)
+        before = text[:m.start()]
+        after = text[m.end():]
+        name = re.search(r"(?:^|[\s(])([^\W\d_][\w'’-]*)\s+$", before)
+        previous = name.group(1) if name else ""
+        if lang == "fr" and re.match(r"(?:e|ème|è)\b", after):
+            return _words(value, "fr", to="ordinal")  # suffix consumed below
+        if lang == "fr" and re.match(r"(?:er|re)\b", after) and value == 1:
+            return "premier" if after.startswith("er") else "première"
+        if lang == "es" and previous.lower() == "siglo":
+            return _words(value, "es") if value > 10 else _words(value, "es", to="ordinal")
+        noun = re.match(r"\.?\s+([A-ZÄÖÜÁÉÍÓÚ][^\W\d_]+)", after)
+        if previous.lower() in _ARTICLES.get(lang, ()) and noun:
+            # "La II Guerra Mundial" la segunda, "der II. Weltkrieg" (left to the ordinal rule as "2.")
+            if lang == "de":
+                return f"{value}" + ("" if after.startswith(".") else ".")
+            if lang == "es":
+                word = _words(value, "es", to="ordinal")
+                return re.sub(r"o\b", "a", word) if _es_feminine(noun.group(1)) else word
+        if not previous or not previous[0].isupper():
+            return m.group()
+        if numeral == "I" and lang == "en" and previous != "War":
+            return m.group()
+        if counted and re.fullmatch(counted, previous):
+            return _words(value, lang)
+        if lang == "en":
+            return "the " + _words(value, "en", to="ordinal")
+        if lang == "fr":
+            return "premier" if value == 1 else _words(value, "fr")
+        feminine = re.search(r"[ae]$", previous) or previous in ("Isabel", "Elisabeth", "Elizabeth")
+        if lang == "es":
+            if value > 10:
+                return _words(value, "es")
+            word = _words(value, "es", to="ordinal")
+            return re.sub(r"o\b", "a", word) if feminine and previous.endswith(("a", "Isabel")) else word
+        return _de_regnal(value, before[:len(before) - len(previous) - 1], bool(feminine))
+
+    text = _ROMAN.sub(replace, text)
+    if lang == "fr":  # the ordinal ending of "XXe", "Ier" after its numeral was written out
+        text = re.sub(r"(ième|premier|première)(?:e|ème|è|er|re)\b", r"\1", text)
+    if lang == "de":  # the full stop that marks the German ordinal ("Karl V."), unless it ends the sentence
+        text = re.sub(r"((?:der|die|dem|den) [A-ZÄÖÜ][a-zäöüß]+)\.(?=\s+[a-zäöüß])", r"\1", text)
+    return text
+
+
+# Fractions: "3/4", "¾", "2½", "2 1/2". The half, third and quarter have their own words; other
+# denominators are ordinals ("two fifths", "zwei Fünftel", "deux cinquièmes", "dos quintos").
+_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
+           "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
+_FRACTION = re.compile(r"(?<![\d/.,])(?:(\d+)(?:\s?(?=[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|\s(?=[1-9]/)))?"
+                       r"(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<![\d/.,])([1-9])/([2-9]|10)(?![\d/]))")
+# Measure nouns of the other gender than the default (for "half": "une demi-heure", "media taza").
+_FR_FEMININE = {"heure", "tasse", "cuillère", "livre", "bouteille", "douzaine", "journée", "page", "part", "pinte",
+                "portion", "minute", "seconde", "tonne", "semaine", "année", "personne", "fois"} - {"fois"}
+_ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta",
+                   # the short names of data sizes stand for masculine nouns (megabyte): "setecientos megas"
+                   "mega", "giga", "tera"}
+
+
+def _es_feminine(noun: str) -> bool:
+    noun = noun.lower()
+    singular = re.sub(r"(?<=[ió]n)es$|(?<=d)es$", "", noun).rstrip("s") if noun.endswith("es") else noun.rstrip("s")
+    return (singular.endswith("a") and singular not in _ES_MASCULINE_A) \
+        or singular.endswith(("ción", "sión", "dad", "tad", "tud", "umbre"))
+
+
+def _fraction_words(m: re.Match, lang: str, units: dict[str, str] | None) -> str | None:
+    """The words of the fraction `_fractions` found (None where it is a date, "le 3/9"); a half's gender
+    (fr, es) from the noun or unit after it."""
+    text = m.string
+    whole = m.group(1)
+    num, den = _VULGAR[m.group(2)] if m.group(2) else (int(m.group(3)), int(m.group(4)))
+    if num >= den or (m.group(3) and re.search(r"\b(?:le|du|au|el|del|on|am|vom)\s+$", text[:m.start()])):
+        return None  # "le 3/9", "on 3/4" are dates
+    noun_match = re.match(r"\s+(?:(?:de|of)\s+)?([^\W\d_]+)", text[m.end():])
+    noun = units[m.group("unit")].split(" ")[0] if m.group("unit") else noun_match.group(1) if noun_match else ""
+    plural = num > 1
+    if lang == "en":
+        name = {2: "half", 4: "quarter"}.get(den) or _words(den, "en", to="ordinal")
+        name = ("halves" if den == 2 else name + "s") if plural else name
+        if whole:
+            return f"{_en_number(whole)} and {'a' if num == 1 else _en_number(str(num))} {name}"
+        return f"{'one' if num == 1 else _en_number(str(num))} {name}"
+    if lang == "de":
+        if den == 2:
+            return f"{'ein' if whole == '1' else _words(int(whole), 'de')}einhalb" if whole else "ein halb"
+        name = _words(den, "de", to="ordinal")[:-1] + "el"  # "dritte" → "Drittel"
+        spoken = f"{'ein' if num == 1 else _words(num, 'de')} {name.capitalize()}"
+        return f"{_words(int(whole), 'de')} und {spoken}" if whole else spoken
+    if lang == "fr":
+        if den == 2 and num == 1:
+            if whole:  # "\x01" marks where the noun goes: "deux heures et demie"
+                return f"{_words(int(whole), 'fr')}\x01demi"
+            return ("une demi" if noun.lower().rstrip("s") in _FR_FEMININE else "un demi") + ("-" if noun else "")
+        name = {2: "demi", 3: "tiers", 4: "quart"}.get(den) or _words(den, "fr", to="ordinal")
+        name = name + "s" if plural and not name.endswith("s") else name
+        spoken = f"{'un' if num == 1 else _words(num, 'fr')} {name}"
+        return f"{_words(int(whole), 'fr')} et {spoken}" if whole else spoken
+    # Spanish: "media taza", "medio litro", "dos y medio", "tres cuartos"
+    if den == 2 and num == 1:
+        half = "media" if noun and _es_feminine(noun) else "medio"
+        return f"{_words(int(whole), 'es')}\x01{half}" if whole else half
+    name = {3: "tercio", 4: "cuarto"}.get(den) or _words(den, "es", to="ordinal")
+    spoken = f"{'un' if num == 1 else _words(num, 'es')} {name}{'s' if plural else ''}"
+    return f"{_words(int(whole), 'es')} y {spoken}" if whole else spoken
+
+
+def _fractions(text: str, lang: str, units: dict[str, str] | None = None) -> str:
+    """`units`: the language's unit abbreviations, written out after a fraction ("¾ l" drei Viertel Liter)."""
+    def replace(m: re.Match) -> str:
+        spoken = _fraction_words(m, lang, units)
+        if spoken is None:
+            return m.group()
+        if not m.group("unit"):
+            return spoken
+        unit = units[m.group("unit")]
+        if m.group(1):  # "2½ cups", "deux heures et demie" (the noun is placed below)
+            return f"{spoken} {unit}"
+        # less than one of the unit: "a quarter teaspoon", "trois quarts de litre", "tres cuartos de litro"
+        singular = " ".join(w[:-1] if w.endswith("s") and i < 2 and w not in ("Celsius", "hertz") else w
+                            for i, w in enumerate(unit.split(" ")))
+        if lang == "en":
+            return f"{spoken} {_en_singular(unit)}"
+        if lang in ("fr", "es") and not spoken.endswith(("-", "medio", "media")):
+            return f"{spoken} de {singular}"
+        return f"{spoken}{'' if spoken.endswith('-') else ' '}{singular if lang != 'de' else unit}"
+
+    unit_names = "|".join(sorted(map(re.escape, units or {}), key=len, reverse=True)) or "(?!)"
+    pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?!\w))?")
+
+    text = pattern.sub(replace, text)
+    # "deux heures et demie", "dos horas y media": the noun comes before the half
+    if lang == "fr":
+        text = re.sub(r"\x01demi (?:d')?([^\W\d_]+)", lambda m: f" {m.group(1)} et demi"
+                      + ("e" if m.group(1).lower().rstrip("s") in _FR_FEMININE else ""), text)
+    if lang == "es":
+        text = re.sub(r"\x01medi[oa] ([^\W\d_]+)", lambda m: f" {m.group(1)} y "
+                      + ("media" if _es_feminine(m.group(1)) else "medio"), text)
+    text = text.replace("\x01", {"fr": " et ", "es": " y "}.get(lang, " "))
+    return re.sub(r"\bdemi-\s+", "demi-", text) if lang == "fr" else text
+# "9,99 €/Monat", "$5/month": the slash of a rate is said ("pro Monat", "par mois", "al mes", "per month").
+_PER = {"de": "pro", "fr": "par", "es": "por", "en": "per"}
+_PER_WORDS = (r"month|year|day|week|hour|night|person|mois|an|année|jour|semaine|heure|nuit|personne|mes|año|día|"
+              r"semana|hora|noche|persona|Monat|Jahr|Tag|Woche|Stunde|Nacht|Person|Stück|kg|km|m²")
+
+
+def _per(text: str, lang: str) -> str:
+    def replace(m: re.Match) -> str:
+        if lang == "es" and re.match(r"(?:mes|año|día)\b", m.string[m.end():]):
+            return " al "
+        return f" {_PER[lang]} "
+
+    return re.sub(rf"(?<=[\w€$£])\s?/\s?(?=(?:{_PER_WORDS})\b)", replace, text)
+# Emergency and public service numbers, said digit by digit after the words that introduce a number
+# ("wählen Sie die 112" eins eins zwei, "llame al 112" uno uno dos); French says them as numbers.
+_EU_SERVICE = {"de": (r"110|112|115|116116|116117|19222", r"(?:die|der|Notruf\w*|unter|wählen|anrufen|Nummer|Rufnummer)"),
+               "es": (r"112|091|092|016|061|062|010|024|060", r"(?:al|el|número|teléfono|marque|llame|llamar)")}
+_SCORE_WORD = {"de": " zu ", "fr": " à ", "es": " a ", "en": " to "}
+_POINT_WORD = {"de": " Punkt ", "fr": " point ", "es": " punto ", "en": " point "}
+_MINUS_WORD = {"de": "minus ", "fr": "moins ", "es": "menos ", "en": "minus "}
+
+
+def _versions(text: str, lang: str) -> str:
+    """Version and section numbers, "2.3.1", "macOS 14.2", "Version 4.2": each part a number joined by
+    the word for the dot. In German, French and Spanish a decimal takes a comma, so any dotted pair
+    that is not a thousands group ("1.500"), a date or a time is one; in English only a chain."""
+    point = _POINT_WORD[lang]
+    text = re.sub(r"(?<![\d.,])\d+(?:\.\d+){2,}(?![\d]|\.\d)",
+                  lambda m: m.group() if any(len(p) == 4 for p in m.group().split(".")[1:])
+                  else point.join(m.group().split(".")), text)
+    if lang != "en":
+        text = re.sub(r"(?<![\d.,])(\d+)\.(\d{1,2})(?!\d|\.\d|\.?[ºª])", lambda m: f"{m.group(1)}{point}{m.group(2)}", text)
+    return text
+
+
+def _scores(text: str, lang: str) -> str:
+    """A result or ratio, "3:1", "2-1", "1-1": the language's "zu"/"à"/"a"/"to". A hyphen pair whose
+    second number is the larger is a range instead (handled with the ranges)."""
+    word = _SCORE_WORD[lang]
+    text = re.sub(r"(?<![\d:.,])(\d{1,2}):(\d)(?![\d:])", rf"\1{word}\2", text)
+    # (not hours: "10–8 Uhr", "de 22-6 h" are ranges of time)
+    return re.sub(r"(?<![\w.,\-−/:])([1-9]\d{0,2}|0)\s?[-–]([1-9]\d{0,2}|0)(?![\w\-−/]|[.,:]\d)"
+                  r"(?!\s?(?:Uhr|h\b|heures?|horas?|hours|o'clock|[ap]\.?m\b|[AP]M\b))",
+                  lambda m: f"{m.group(1)}{word}{m.group(2)}" if int(m.group(1)) >= int(m.group(2)) else m.group(),
+                  text)
+
+
+def _service_numbers(text: str, lang: str) -> str:
+    if lang in _EU_SERVICE:
+        numbers, before = _EU_SERVICE[lang]
+        text = re.sub(rf"(\b{before}\s+(?:(?:die|der|el|al)\s+)?)({numbers})(?![\d%]|[.,]\d|\s?[%€$])",
+                      lambda m: m.group(1) + " ".join(_words(int(d), lang) for d in m.group(2)), text)
+        # before the word for the service: "der 112-Notruf", "el 112 de emergencias"
+        text = re.sub(rf"(?<![\d.,])({numbers})(?=-?(?:Notruf|Hotline|Leitstelle)|\s(?:de emergencias?|atendió))",
+                      lambda m: " ".join(_words(int(d), lang) for d in m.group(1)), text)
+    # a short number with a leading zero is a code, said digit by digit ("091", "0800")
+    if lang != "fr":
+        text = re.sub(r"(?<![\d.,:/\-+])0\d{1,3}(?![\d.,:/\-]|\s?[%€$£])",
+                      lambda m: " ".join(_words(int(d), lang) for d in m.group()), text)
+    return text
+
+
+def _split_codes(text: str) -> str:
+    """Letters and digits of a model or flat number apart: "S24" S 24, "PS5", "4B", "A380"."""
+    text = re.sub(r"(?<=[A-Za-z])(?=\d)", " ", text)
+    return re.sub(r"(?<=\d)(?=[A-Za-z]\b)", " ", text)
