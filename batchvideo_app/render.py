@@ -19,17 +19,16 @@ from pathlib import Path
 import dagster as dg
 from sqlalchemy import select
 
-from batchvideo_assets.defs.automation.sensors import run_priority
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.resources import media_store
-from batchvideo_assets.writeback import PARTITION_TAG, REVISION_TAG, STATUS_LABELS, run_error, write_back
+from batchvideo_assets.video_runs import JOB_NAME, PARTITION_TAG, REVISION_TAG, run_priority, run_tags
+from batchvideo_assets.writeback import STATUS_LABELS, run_error, write_back
 from batchvideo_resources import settings
 from batchvideo_resources.db import Script, session_scope
 from batchvideo_resources.db.script_runs import latest_run
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.redaction import redact
 
-JOB_NAME = "render_video"
 # The run's full event log stays in the instance (and the UI); the terminal only gets warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # In this process a step failure would print its stack trace to this terminal: the JSON line and
@@ -184,15 +183,14 @@ def render_scripts(script_ids: list[str], instance: dg.DagsterInstance | None = 
         if not instance.has_dynamic_partition(scripts_partitions.name, key):
             instance.add_dynamic_partitions(scripts_partitions.name, [key])
     if ready:  # the facets this render reads: the baseline later edits are compared with (stale view)
-        from batchvideo_assets.defs.automation.sensors import observe_facets
+        from batchvideo_assets.facet_events import observe_facets
         from batchvideo_resources.database import DatabaseResource
 
         observe_facets(instance, DatabaseResource(url=db_url), [int(k) for k in ready])
 
     def tags_for(key: str) -> dict[str, str]:
         revision, priority = ready[key]
-        return {"dagster/partition": key, "batchvideo/script_id": key, REVISION_TAG: str(revision),
-                "dagster/priority": str(priority), "batchvideo/launched_by": "cli"}
+        return {PARTITION_TAG: key, **run_tags(key, revision, priority, launched_by="cli")}
 
     runs: dict[str, dg.DagsterRun] = {}
     if in_process:
@@ -292,7 +290,7 @@ def observe_edit(script_ids: list[int], instance: dg.DagsterInstance | None = No
     """After an account/topic/voice/language edit: record the scripts' new facets, so the UI shows the
     stages the edit made stale, and return the stages each script would render again."""
     from batchvideo_assets.definitions import build_definitions
-    from batchvideo_assets.defs.automation.sensors import observe_facets
+    from batchvideo_assets.facet_events import observe_facets
     from batchvideo_resources.database import DatabaseResource
 
     instance = instance or dg.DagsterInstance.get()

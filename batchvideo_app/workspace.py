@@ -12,9 +12,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from batchvideo_assets.video_runs import JOB_NAME
 from batchvideo_resources import settings
-
-JOB_NAME = "render_video"
 
 
 @contextmanager

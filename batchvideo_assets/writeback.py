@@ -9,6 +9,7 @@ import logging
 
 import dagster as dg
 
+from batchvideo_assets.video_runs import CANCEL_REASON_TAG, PARTITION_TAG, PRIORITY_TAG, REVISION_TAG
 from batchvideo_resources.db.script_runs import record_run
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.outputs import collect_outputs, prune_runs, publish
@@ -16,9 +17,6 @@ from batchvideo_resources.redaction import redact
 
 log = logging.getLogger(__name__)
 
-PARTITION_TAG = "dagster/partition"
-REVISION_TAG = "batchvideo/revision"
-CANCEL_REASON_TAG = "batchvideo/canceled_because"
 STATUS_LABELS = {dg.DagsterRunStatus.QUEUED: "QUEUED", dg.DagsterRunStatus.STARTED: "RUNNING",
                  dg.DagsterRunStatus.SUCCESS: "SUCCESS", dg.DagsterRunStatus.FAILURE: "FAILED",
                  dg.DagsterRunStatus.CANCELED: "CANCELED"}
@@ -49,7 +47,7 @@ def write_back(instance: dg.DagsterInstance, run: dg.DagsterRun, label: str, db_
             detail = unpublished_detail(instance, run)
     error = run_error(instance, run.run_id) if label == "FAILED" else None
     if label == "QUEUED":
-        detail = f"priority {run.tags.get('dagster/priority', '0')}"
+        detail = f"priority {run.tags.get(PRIORITY_TAG, '0')}"
     elif label == "CANCELED" and detail is None:
         detail = f"run canceled: {run.tags.get(CANCEL_REASON_TAG, 'by an operator')}"
     if run.tags.get(REVISION_TAG):

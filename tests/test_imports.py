@@ -126,6 +126,16 @@ def test_packages_depend_one_way():
     assert wrong == []
 
 
+def test_the_application_does_not_reach_into_the_code_location():
+    """`batchvideo_app` shares the job name, run tags, priority mapping and facet observation with the
+    sensor through modules outside `defs/` (video_runs, facet_events); it imports nothing from `defs/`."""
+    graph = import_graph()
+    reaching = [f"{module} imports {target}" for module, targets in graph.items() if module.startswith("batchvideo_app")
+                for target in targets if target.startswith("batchvideo_assets.defs")]
+    assert reaching == []
+    assert "batchvideo_assets.video_runs" in graph["batchvideo_app.render"]
+
+
 # A function longer than this is split where a name explains the part (the asset bodies in defs/ are
 # held to "read, call one stage function, store" instead, which is shorter still).
 MAX_FUNCTION_LINES = 60

@@ -28,18 +28,17 @@ from batchvideo_assets.defs.automation.tick_plan import (
     RunView,
     TickPlan,
     plan_tick,
-    run_priority,
 )
-from batchvideo_assets.facet_events import facet_observations, latest_observed
+from batchvideo_assets.facet_events import (
+    digests_of,
+    facet_observations,
+    latest_observed,
+    observe_facets,
+    stages_to_render,
+)
 from batchvideo_assets.partitions import scripts_partitions
-from batchvideo_assets.writeback import (
-    CANCEL_REASON_TAG,
-    PARTITION_TAG,
-    REVISION_TAG,
-    STATUS_LABELS,
-    script_id_of,
-    write_back,
-)
+from batchvideo_assets.video_runs import CANCEL_REASON_TAG, PARTITION_TAG, REVISION_TAG, run_priority, run_tags
+from batchvideo_assets.writeback import STATUS_LABELS, script_id_of, write_back
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script
 from batchvideo_resources.db.feed import (
@@ -51,7 +50,6 @@ from batchvideo_resources.db.feed import (
     read_holes,
     tracks_holes,
 )
-from batchvideo_resources.facets import FACET_READERS, FACETS, facet_digests
 from batchvideo_resources.media_store import MediaStore
 
 # Live changes (scripts to render) per tick; deletes do not count, but at most READS_PER_TICK reads of
@@ -116,46 +114,6 @@ def _run_view(run: dg.DagsterRun) -> RunView:
     return RunView(run.run_id, run.status.value, int(tag) if tag and tag.isdigit() else None, selection)
 
 
-def current_facets(session, script_id: int) -> dict[str, str] | None:
-    """Digests of the stored row's facets, or None when the row cannot be read (its render then fails
-    alone, naming the field)."""
-    try:
-        row = session.get(Script, script_id)
-        return facet_digests(row) if row is not None else None
-    except Exception:  # noqa: BLE001 - any unreadable value: render everything and let the run name it
-        session.rollback()
-        return None
-
-
-def load_rows(session, script_ids: list[int]) -> dict[int, Script]:
-    """The rows with their language, voice, topic and account, in one round of queries; empty when one
-    of them cannot be read, and each row is then read alone."""
-    from sqlalchemy.orm import selectinload
-
-    try:
-        query = (select(Script).where(Script.id.in_(script_ids))
-                 .options(*(selectinload(getattr(Script, r)) for r in ("language", "voice", "topic", "account"))))
-        return {row.id: row for row in session.scalars(query)}
-    except Exception:  # noqa: BLE001 - a value raw SQL made unreadable: fall back to row by row
-        session.rollback()
-        return {}
-
-
-def digests_of(session, script_ids: list[int]) -> dict[str, dict[str, str] | None]:
-    loaded = load_rows(session, script_ids) if script_ids else {}
-    return {str(i): facet_digests(loaded[i]) if i in loaded else current_facets(session, i) for i in script_ids}
-
-
-def stages_to_render(graph, changed: set[str]) -> list[dg.AssetKey] | None:
-    """The stages an edit of `changed` facets affects (their readers and everything downstream, plus
-    the `script` snapshot they all read); None means every stage."""
-    if "narration" in changed or graph is None:
-        return None
-    readers = {dg.AssetKey(asset) for facet in changed for asset in FACET_READERS[facet]}
-    selected = dg.AssetSelection.assets(*readers).downstream().resolve(graph) | {dg.AssetKey("script")}
-    return sorted(selected, key=lambda k: k.to_user_string())
-
-
 def _stages_for(graph):
     cache: dict[frozenset, tuple[str, ...] | None] = {}
 
@@ -166,28 +124,6 @@ def _stages_for(graph):
         return cache[changed]
 
     return stages_for
-
-
-def observe_facets(instance: dg.DagsterInstance, db: DatabaseResource, script_ids: list[int],
-                   graph=None) -> dict[str, list[dg.AssetKey] | None]:
-    """Record the current facets of these scripts (the UI then shows the stages an account or topic edit
-    made stale) and return, per script, the stages to render again (`stages_to_render`); scripts
-    with no changed facet are left out."""
-    keys = [str(i) for i in script_ids]
-    previous = latest_observed(instance, keys)
-    with db.session() as session:
-        digests = digests_of(session, script_ids)
-    selections, events = {}, []
-    for key in keys:
-        current, seen = digests[key], previous.get(key, {})
-        changed = set(FACETS) if current is None else {f for f in FACETS if seen.get(f) != current[f]}
-        if current is not None:
-            events += facet_observations(key, current, changed)
-        if changed:
-            selections[key] = stages_to_render(graph, changed)
-    for event in events:
-        instance.report_runless_asset_event(event)
-    return selections
 
 
 def read_page(session, position: Position, page_size: int) -> list[Change]:
@@ -304,7 +240,7 @@ def emit(instance: dg.DagsterInstance, plan: TickPlan) -> dg.SensorResult:
     requests = [dg.RunRequest(
         run_key=r.run_key, partition_key=r.key,
         asset_selection=None if r.selection is None else [dg.AssetKey.from_user_string(s) for s in r.selection],
-        tags={"dagster/priority": str(r.priority), "batchvideo/script_id": r.key, REVISION_TAG: str(r.revision)})
+        tags=run_tags(r.key, r.revision, r.priority))
         for r in plan.requests]
     return dg.SensorResult(run_requests=requests, cursor=plan.position.dump(),
                            dynamic_partitions_requests=partition_requests, asset_events=observations)

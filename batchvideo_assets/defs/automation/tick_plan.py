@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
+from batchvideo_assets.video_runs import run_priority
 from batchvideo_resources.db.feed import Change, Position, advance
 from batchvideo_resources.facets import FACETS
 
 # Dagster run statuses, by value (this module does not import Dagster).
 IN_FLIGHT = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 NOT_LAUNCHED = ("QUEUED", "NOT_STARTED")
-MAX_PRIORITY = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,14 +68,6 @@ class TickPlan:
     @property
     def empty(self) -> bool:
         return not (self.add_partitions or self.remove_partitions or self.cancel or self.observe or self.requests)
-
-
-def run_priority(value) -> int:
-    """`scripts.priority` as a run priority; a value raw SQL made unreadable counts as 0."""
-    try:
-        return max(-MAX_PRIORITY, min(MAX_PRIORITY, int(value)))
-    except (TypeError, ValueError, OverflowError):
-        return 0
 
 
 def _merge(selection: tuple[str, ...] | None, other: tuple[str, ...] | None) -> tuple[str, ...] | None:

@@ -10,7 +10,7 @@ from batchvideo_assets.dagster_compat import forget_input_version
 from batchvideo_assets.facet_events import facet_observations, latest_observed
 from batchvideo_assets.partitions import facet_key, scripts_partitions
 from batchvideo_assets.verdict import deliver
-from batchvideo_assets.writeback import REVISION_TAG
+from batchvideo_assets.video_runs import REVISION_TAG
 from batchvideo_resources.catalog_spec import build_spec, espeak_voice_exists
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Language, Script
