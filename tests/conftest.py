@@ -257,7 +257,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.nodeid.startswith(SOAK):
             item.add_marker(pytest.mark.soak)
-        if item.get_closest_marker("ui") or item.get_closest_marker("e2e"):
+        if any(item.get_closest_marker(layer) for layer in ("ui", "e2e", "db", "media")):  # marked by itself
             continue
         fixtures = set(item.fixturenames)
         layer = next((name for name, needs in LAYER_FIXTURES if fixtures & needs), None)
