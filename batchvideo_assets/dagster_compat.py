@@ -26,6 +26,8 @@ command breaking later. What each is for:
   preload (`MULTIPROCESS_EXECUTOR_MODULE`).
 """
 
+from types import SimpleNamespace
+
 from dagster._cli.workspace.cli_target import (
     WorkspaceOpts,
     get_code_location_from_workspace,
@@ -87,7 +89,23 @@ def set_run_worker_context(context) -> None:
     DagsterApiServer._mp_ctx = property(lambda self: context, lambda self, value: None)
 
 
+
+def bench_internals() -> SimpleNamespace:
+    """The daemon and backfill internals `bench/scale.py` measures with (the queue daemon's dequeue pass,
+    a hand-made backfill, run ids). Imported when called, so loading the code location does not load
+    the daemon's modules."""
+    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+    from dagster._core.definitions.events import AssetKeyPartitionKey
+    from dagster._core.execution.backfill import PartitionBackfill
+    from dagster._core.utils import make_new_backfill_id, make_new_run_id
+    from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
+
+    return SimpleNamespace(AssetGraphSubset=AssetGraphSubset, AssetKeyPartitionKey=AssetKeyPartitionKey,
+                           PartitionBackfill=PartitionBackfill, make_new_backfill_id=make_new_backfill_id,
+                           make_new_run_id=make_new_run_id, QueuedRunCoordinatorDaemon=QueuedRunCoordinatorDaemon)
+
 __all__ = [
+    "bench_internals",
     "ASSET_KEY_INDEX_COLS", "AssetCheckExecutionRecordStatus", "AssetCheckExecutionsTable", "AssetKeyTable", "SqlEventLogStorageTable",
     "DATA_VERSION_TAG", "DynamicPartitionsTable", "SqlEventLogStorage", "forget_input_version", "GRPC_INFO_TAG", "CanCancelExecutionRequest", "CanCancelExecutionResult",
     "DagsterApiServer", "MULTIPROCESS_EXECUTOR_MODULE", "set_run_worker_context",

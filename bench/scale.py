@@ -180,13 +180,14 @@ def queue_pass_s(dagster_url: str) -> tuple[float, int]:
     import logging
 
     import dagster as dg
-    from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
+
+    from batchvideo_assets.dagster_compat import bench_internals
 
     overrides = {"storage": {"postgres": {"postgres_url": dagster_url}},
                  "run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator"},
                  "concurrency": {"runs": PROD_RUNS}}
     with dg.instance_for_test(overrides=overrides) as instance:
-        daemon = QueuedRunCoordinatorDaemon(interval_seconds=5)
+        daemon = bench_internals().QueuedRunCoordinatorDaemon(interval_seconds=5)
         daemon._logger = logging.getLogger("bench.queue")  # noqa: SLF001 - set by the daemon controller
         start = time.perf_counter()
         batch = daemon._get_runs_to_dequeue(instance, instance.get_concurrency_config(), None)  # noqa: SLF001
@@ -200,7 +201,8 @@ def top_up_queue(instance, target: int) -> int:
     import random
 
     import dagster as dg
-    from dagster._core.utils import make_new_run_id
+
+    from batchvideo_assets.dagster_compat import bench_internals
 
     queued = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
     if queued >= target or not queued:
@@ -210,7 +212,7 @@ def top_up_queue(instance, target: int) -> int:
     for i in range(target - queued):
         tags = {**model.tags, "dagster/partition": f"copy-{i}", "dagster/priority": str(rng.randint(-2, 2))}
         tags.pop("dagster/run_key", None)
-        instance.add_run(model.with_tags(tags)._replace(run_id=make_new_run_id()))
+        instance.add_run(model.with_tags(tags)._replace(run_id=bench_internals().make_new_run_id()))
     return instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
 
 
@@ -314,13 +316,10 @@ def through_backfill(rows: int, admin_url: str, timeout_s: float = 900) -> dict:
     by the backfill daemon in chunks). Partitions are added directly and the scripts table is empty,
     so only the backfill creates runs; time until one run per partition is queued."""
     import dagster as dg
-    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-    from dagster._core.definitions.events import AssetKeyPartitionKey
-    from dagster._core.execution.backfill import PartitionBackfill
-    from dagster._core.utils import make_new_backfill_id
 
     from batchvideo_app.local_daemon import start_daemon, stop_group
     from batchvideo_app.render import daemon_is_running
+    from batchvideo_assets.dagster_compat import bench_internals
     from batchvideo_assets.definitions import build_definitions
     from batchvideo_resources.db import engine_for, upgrade
 
@@ -350,10 +349,11 @@ def through_backfill(rows: int, admin_url: str, timeout_s: float = 900) -> dict:
             start = time.monotonic()
             instance.add_dynamic_partitions("scripts", keys)
             stages = [k for k in graph.materializable_asset_keys]
-            subset = AssetGraphSubset.from_asset_partition_set(
-                {AssetKeyPartitionKey(k, p) for k in stages for p in keys}, graph)
-            instance.add_backfill(PartitionBackfill.from_asset_graph_subset(
-                backfill_id=make_new_backfill_id(), backfill_timestamp=time.time(), tags={},
+            private = bench_internals()
+            subset = private.AssetGraphSubset.from_asset_partition_set(
+                {private.AssetKeyPartitionKey(k, p) for k in stages for p in keys}, graph)
+            instance.add_backfill(private.PartitionBackfill.from_asset_graph_subset(
+                backfill_id=private.make_new_backfill_id(), backfill_timestamp=time.time(), tags={},
                 dynamic_partitions_store=instance, asset_graph_subset=subset, title=None, description=None,
                 run_config=None))
             while True:
