@@ -117,7 +117,20 @@ def _kwargs(inst_data, config_value) -> dict:
 
 
 class _Pooled:
-    """Swaps the storage's NullPool engine for the process's pool and remembers schema answers."""
+    """Swaps the storage's NullPool engine for the process's pool and remembers schema answers. First in
+    each storage's bases, so its constructor and config take the pool settings beside dagster-postgres's."""
+
+    def __init__(self, postgres_url, should_autocreate_tables=True, inst_data=None, token_provider=None, **pool):
+        super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
+        self._pool(postgres_url, token_provider, pool)
+
+    @classmethod
+    def config_type(cls):
+        return _config_type()
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls(**_kwargs(inst_data, config_value))
 
     def _pool(self, postgres_url, token_provider, pool: dict) -> None:
         use_engine(self, pooled_engine(postgres_url, token_provider, **pool))
@@ -133,18 +146,6 @@ class _Pooled:
 
 
 class PooledPostgresRunStorage(_Pooled, PostgresRunStorage):
-    def __init__(self, postgres_url, should_autocreate_tables=True, inst_data=None, token_provider=None, **pool):
-        super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
-        self._pool(postgres_url, token_provider, pool)
-
-    @classmethod
-    def config_type(cls):
-        return _config_type()
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value):
-        return cls(**_kwargs(inst_data, config_value))
-
     # Asked on every run read and every run event.
     def has_run_stats_index_cols(self) -> bool:
         return self._once("run_stats_cols", super().has_run_stats_index_cols)
@@ -163,18 +164,6 @@ class PooledPostgresRunStorage(_Pooled, PostgresRunStorage):
 
 
 class PooledPostgresEventLogStorage(_Pooled, PostgresEventLogStorage):
-    def __init__(self, postgres_url, should_autocreate_tables=True, inst_data=None, token_provider=None, **pool):
-        super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
-        self._pool(postgres_url, token_provider, pool)
-
-    @classmethod
-    def config_type(cls):
-        return _config_type()
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value):
-        return cls(**_kwargs(inst_data, config_value))
-
     # `supports_asset_checks` asks this for every check event; the asset key columns for every asset event.
     def has_table(self, table_name: str) -> bool:
         return self._once(("table", table_name), lambda: super(PooledPostgresEventLogStorage, self).has_table(
@@ -229,17 +218,7 @@ class PooledPostgresEventLogStorage(_Pooled, PostgresEventLogStorage):
 
 
 class PooledPostgresScheduleStorage(_Pooled, PostgresScheduleStorage):
-    def __init__(self, postgres_url, should_autocreate_tables=True, inst_data=None, token_provider=None, **pool):
-        super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
-        self._pool(postgres_url, token_provider, pool)
-
-    @classmethod
-    def config_type(cls):
-        return _config_type()
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value):
-        return cls(**_kwargs(inst_data, config_value))
+    """The schedule and sensor tick storage on the process's pool."""
 
 
 class PooledPostgresStorage(DagsterPostgresStorage):
