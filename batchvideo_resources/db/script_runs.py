@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from batchvideo_resources.db import ScriptRun, session_scope
@@ -19,7 +19,10 @@ def record_run(db_url: str, *, script_id: int, run_id: str, status: str, error: 
                outputs: dict | None = None, detail: str | None = None) -> None:
     """Upsert the row for `run_id`; status never moves backwards (QUEUED → RUNNING → SUCCESS/FAILED/CANCELED).
 
-    Safe when two sensors write the same run at once: a lost insert race is retried as an update."""
+    Safe when several sensors write the same run at once (the QUEUED, RUNNING and SUCCESS sensors tick
+    in their own threads, and a short run's events all reach them in the same second): the forward-only
+    rule is the WHERE clause of one UPDATE, so a writer that read the row before another's commit
+    cannot write its older status over the newer one; a lost insert race is retried as an update."""
     for attempt in range(3):
         try:
             _upsert(db_url, script_id=script_id, run_id=run_id, status=status, error=error, outputs=outputs,
@@ -30,27 +33,32 @@ def record_run(db_url: str, *, script_id: int, run_id: str, status: str, error: 
                 raise
 
 
+def may_follow(status: str) -> list[str]:
+    """The statuses a row may hold for `status` to be written over them (the forward-only rule)."""
+    rank = RANK.get(status, 1)
+    return [s for s in RANK if RANK[s] <= rank and not (s in FINAL and status not in FINAL)]
+
+
 def _upsert(db_url: str, *, script_id: int, run_id: str, status: str, error: str | None, outputs: dict | None,
             detail: str | None) -> None:
     now = utcnow()
+    values: dict = {"status": status, "status_detail": redact(detail)}
+    if status == "RUNNING" or status in FINAL:
+        values["started_at"] = func.coalesce(ScriptRun.started_at, now)
+    if status in FINAL:
+        values["finished_at"] = func.coalesce(ScriptRun.finished_at, now)
+    if error is not None:
+        values["error"] = redact(error)[:4000]
+    if outputs is not None:
+        values["outputs"] = outputs
     with session_scope(db_url) as session:
-        row = session.scalar(select(ScriptRun).where(ScriptRun.run_id == run_id))
-        if row is None:
-            row = ScriptRun(script_id=script_id, run_id=run_id, status=status)
-            session.add(row)
-        elif RANK.get(status, 1) < RANK.get(row.status, 1) or (row.status in FINAL and status not in FINAL):
-            return
-        row.status = status
-        row.status_detail = redact(detail)
-        if status == "RUNNING" and row.started_at is None:
-            row.started_at = now
-        if status in FINAL:
-            row.finished_at = row.finished_at or now
-            row.started_at = row.started_at or now
-        if error is not None:
-            row.error = redact(error)[:4000]
-        if outputs is not None:
-            row.outputs = outputs
+        moved = session.execute(update(ScriptRun).where(ScriptRun.run_id == run_id,
+                                                        ScriptRun.status.in_(may_follow(status)))
+                                .values(**values).execution_options(synchronize_session=False)).rowcount
+        if moved or session.scalar(select(ScriptRun.id).where(ScriptRun.run_id == run_id)) is not None:
+            return  # written, or the row already holds a later status
+        session.add(ScriptRun(script_id=script_id, run_id=run_id, **{
+            k: now if k in ("started_at", "finished_at") else v for k, v in values.items()}))
 
 
 def latest_run(db_url: str, script_id: int) -> ScriptRun | None:
