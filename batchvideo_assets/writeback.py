@@ -4,13 +4,16 @@ The run-status sensors call `write_back` for every run that renders a script par
 render` calls it too, only when it stands in for a daemon that is not running (so the row is still
 written, by the same code)."""
 
+import dataclasses
+import datetime as dt
 import functools
+import json
 import logging
 
 import dagster as dg
 
 from batchvideo_assets.video_runs import CANCEL_REASON_TAG, PARTITION_TAG, PRIORITY_TAG, REVISION_TAG
-from batchvideo_resources.db.script_runs import record_run
+from batchvideo_resources.db.script_runs import FINAL, record_run, statuses_of
 from batchvideo_resources.media_store import MediaStore
 from batchvideo_resources.outputs import collect_outputs, prune_runs, publish
 from batchvideo_resources.redaction import redact
@@ -56,6 +59,60 @@ def write_back(instance: dg.DagsterInstance, run: dg.DagsterRun, label: str, db_
                detail=detail)
     if label in ("SUCCESS", "FAILED", "CANCELED"):
         prune_finished_runs(instance, media, script_id)
+
+
+# --------------------------------------------------------------------------- catching up
+# The run-status sensors see each run event once: Dagster moves their cursor past an event whether or
+# not the write-back succeeded (an outage of the scripts DB or of S3 at that moment), and past events
+# it never listed. The catch-up pass finds finished runs whose row does not say so and writes them back.
+CATCH_UP_LAG_S = 60  # a run finished less than this ago is the status sensors' to write back first
+CATCH_UP_FIRST_LOOK_S = 24 * 3600  # how far back the first pass looks
+CATCH_UP_PAGE = 200
+CATCH_UP_ATTEMPTS = 5  # a run whose write-back keeps failing is retried this many passes, then logged
+
+
+@dataclasses.dataclass
+class CatchUpCursor:
+    after: float  # update timestamp of the last finished run looked at
+    failing: dict[str, int] = dataclasses.field(default_factory=dict)  # run id → failed attempts
+
+    def dump(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def load(cls, raw: str | None, now: float) -> "CatchUpCursor":
+        return cls(**json.loads(raw)) if raw else cls(after=now - CATCH_UP_FIRST_LOOK_S)
+
+
+def catch_up(instance: dg.DagsterInstance, db_url: str, media: MediaStore, cursor: CatchUpCursor,
+             now: float) -> tuple[list[str], CatchUpCursor]:
+    """Write back the finished script runs (updated after the cursor, more than CATCH_UP_LAG_S ago) whose
+    `script_runs` row is missing or not final, and those still failing from earlier passes. Returns the
+    run ids written and the next cursor."""
+    records = instance.get_run_records(dg.RunsFilter(
+        statuses=[s for s, label in STATUS_LABELS.items() if label in FINAL],
+        updated_after=dt.datetime.fromtimestamp(cursor.after, dt.timezone.utc),
+        updated_before=dt.datetime.fromtimestamp(now - CATCH_UP_LAG_S, dt.timezone.utc)),
+        limit=CATCH_UP_PAGE, order_by="update_timestamp", ascending=True)
+    runs = [r.dagster_run for r in records if script_id_of(r.dagster_run) is not None]
+    runs += [run for run in instance.get_runs(dg.RunsFilter(run_ids=list(cursor.failing)))
+             if run.run_id not in {r.run_id for r in runs}] if cursor.failing else []
+    recorded = statuses_of(db_url, [run.run_id for run in runs])
+    written, failing = [], {}
+    for run in runs:
+        if recorded.get(run.run_id) in FINAL:
+            continue
+        try:
+            write_back(instance, run, STATUS_LABELS[run.status], db_url, media)
+            written.append(run.run_id)
+        except Exception as exc:  # noqa: BLE001 - one run's trouble must not stop the others' write-back
+            attempts = cursor.failing.get(run.run_id, 0) + 1
+            log.warning("write-back of run %s failed (%d of %d): %s", run.run_id, attempts, CATCH_UP_ATTEMPTS,
+                        redact(str(exc)))
+            if attempts < CATCH_UP_ATTEMPTS:
+                failing[run.run_id] = attempts
+    after = records[-1].update_timestamp.timestamp() if records else cursor.after
+    return written, CatchUpCursor(after=after, failing=failing)
 
 
 DELIVERED = "logoed_video"

@@ -7,6 +7,7 @@ import contextlib
 import shutil
 import subprocess
 import sys
+import time
 import types
 import uuid
 from pathlib import Path
@@ -16,11 +17,13 @@ import httpx
 import pytest
 import yaml
 from conftest import PG_ADMIN, add
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, delete, make_url, select, text, update
 from test_media_store import make_bucket, s3_server  # noqa: F401 - fixture
 
-from batchvideo_assets.defs.automation.sensors import run_status_sensors, scripts_sensor
+from batchvideo_assets import writeback
+from batchvideo_assets.defs.automation.sensors import run_status_sensors, script_runs_catch_up, scripts_sensor
 from batchvideo_assets.resources import media_store
+from batchvideo_assets.writeback import CatchUpCursor, catch_up
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import ScriptRun, session_scope, upgrade
 from batchvideo_resources.db.script_runs import latest_run, record_run
@@ -228,9 +231,9 @@ def test_row_to_queue_to_s3_to_success_on_postgres(prod):
     assert logs.get("KeyCount", 0) > 0
 
 
-def test_render_cli_path_on_postgres_instance_and_failed_writeback(prod):
+def test_render_cli_path_on_postgres_instance_and_failed_writeback(prod, monkeypatch):
     """`batchvideo render` (render_scripts) on the production instance; a bad row ends FAILED, and
-    the FAILED sensor writes the field-naming error."""
+    the FAILED sensor writes the field-naming error. Write-backs lost afterwards are caught up."""
     from batchvideo_app.render import render_scripts
     from batchvideo_resources.db import Script
 
@@ -255,6 +258,47 @@ def test_render_cli_path_on_postgres_instance_and_failed_writeback(prod):
     assert prod.instance.get_run_by_id(failed["run_id"]).status == dg.DagsterRunStatus.FAILURE
     row = evaluate("FAILED", prod, failed["run_id"], dg.DagsterEventType.RUN_FAILURE)
     assert row.status == "FAILED" and "speech_speed" in row.error and row.outputs in (None, {})
+    catch_up_lost_writebacks(prod, monkeypatch, ok["run_id"], failed["run_id"])
+
+
+def catch_up_lost_writebacks(prod, monkeypatch, ok: str, failed: str):
+    """The SUCCESS row set back to RUNNING and the FAILED row gone, as when the status sensors' write
+    failed or they never saw the event: the catch-up sensor restores both, once the runs are older than
+    its lag, retrying a write-back that fails on its next pass."""
+    with session_scope(prod.db_url) as session:
+        session.execute(update(ScriptRun).where(ScriptRun.run_id == ok).values(status="RUNNING", outputs=None,
+                                                                             finished_at=None))
+        session.execute(delete(ScriptRun).where(ScriptRun.run_id == failed))
+    now = time.time()
+    written, cursor = catch_up(prod.instance, prod.db_url, prod.media, CatchUpCursor(after=now - 3600), now)
+    assert not {ok, failed} & set(written)  # finished less than a minute ago: the status sensors' turn
+
+    real_write_back, calls = writeback.write_back, []
+
+    def fails_once_for_ok(instance, run, *args):
+        calls.append(run.run_id)
+        if run.run_id == ok and calls.count(ok) == 1:
+            raise ConnectionError("scripts DB unreachable")
+        return real_write_back(instance, run, *args)
+
+    monkeypatch.setattr(writeback, "write_back", fails_once_for_ok)
+    monkeypatch.setattr(writeback, "CATCH_UP_LAG_S", 0)
+    resources = {"db": DatabaseResource(url=prod.db_url), "media": media_store()}
+    for failing_after in ({ok: 1}, {}):  # the failed write-back is retried on the next pass
+        context = dg.build_sensor_context(instance=prod.instance, cursor=cursor.dump(), resources=resources)
+        script_runs_catch_up(context)
+        cursor = CatchUpCursor.load(context.cursor, time.time())
+        assert cursor.failing == failing_after
+    assert calls.count(ok) == 2 and calls.count(failed) == 1 and cursor.failing == {}
+    ok_row, failed_row = (row_of(prod.db_url, run_id) for run_id in (ok, failed))
+    assert ok_row.status == "SUCCESS" and ok_row.outputs["cover"].startswith(f"s3://{prod.bucket}/")
+    assert ok_row.finished_at is not None
+    assert failed_row.status == "FAILED" and "speech_speed" in failed_row.error
+
+
+def row_of(db_url: str, run_id: str) -> ScriptRun:
+    with session_scope(db_url) as session:
+        return session.scalar(select(ScriptRun).where(ScriptRun.run_id == run_id))
 
 
 def test_writeback_status_only_moves_forward(tmp_path):

@@ -65,3 +65,12 @@ def latest_run(db_url: str, script_id: int) -> ScriptRun | None:
     with session_scope(db_url) as session:
         return session.scalar(select(ScriptRun).where(ScriptRun.script_id == script_id)
                               .order_by(ScriptRun.id.desc()).limit(1))
+
+
+def statuses_of(db_url: str, run_ids: list[str]) -> dict[str, str]:
+    """run id → the status its row holds, for those of `run_ids` that have a row."""
+    if not run_ids:
+        return {}
+    with session_scope(db_url) as session:
+        rows = session.execute(select(ScriptRun.run_id, ScriptRun.status).where(ScriptRun.run_id.in_(run_ids)))
+        return {run_id: status for run_id, status in rows}

@@ -38,7 +38,7 @@ from batchvideo_assets.facet_events import (
 )
 from batchvideo_assets.partitions import scripts_partitions
 from batchvideo_assets.video_runs import CANCEL_REASON_TAG, PARTITION_TAG, REVISION_TAG, run_priority, run_tags
-from batchvideo_assets.writeback import STATUS_LABELS, script_id_of, write_back
+from batchvideo_assets.writeback import STATUS_LABELS, CatchUpCursor, catch_up, script_id_of, write_back
 from batchvideo_resources.database import DatabaseResource
 from batchvideo_resources.db import Script
 from batchvideo_resources.db.feed import (
@@ -301,3 +301,16 @@ def _make_status_sensor(status: dg.DagsterRunStatus):
 
 
 run_status_sensors = [_make_status_sensor(status) for status in STATUS_LABELS]
+
+
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Catches up the write-back: a finished script run whose `script_runs` row is missing or "
+                       "not final a minute later (the status sensor's write failed, or never saw the event) "
+                       "is written back.")
+def script_runs_catch_up(context: dg.SensorEvaluationContext, db: DatabaseResource, media: MediaStore):
+    now = time.time()
+    written, cursor = catch_up(context.instance, db.url, media, CatchUpCursor.load(context.cursor, now), now)
+    context.update_cursor(cursor.dump())
+    if written:
+        context.log.info(f"wrote back {len(written)} run(s) the status sensors missed: {', '.join(written)}")
+    return dg.SkipReason(f"caught up {len(written)} run(s)" if written else "every finished run is written back")
