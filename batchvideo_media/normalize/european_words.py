@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from batchvideo_media.normalize.common import _words
+from batchvideo_media.normalize.common import _watt_hours, _words
 from batchvideo_media.normalize.latin import _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
 
 _DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
@@ -34,7 +34,7 @@ _EUROPEAN = {
                           (r"(?:(?<=\d\.\s)|(?<=\d\.)|(?<=\b[iI]m )|(?<=\b[iI]ns )|(?<=\b[vV]om )|(?<=\b[zZ]um )|(?<=\bdem ))"
                            r"(EG|OG|UG|DG)\b", lambda m: _DE_FLOORS[m.group(1)])],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
-                  "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
+                  "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
                   "Mio.": "Millionen", "m²": "Quadratmeter", "qm": "Quadratmeter", "km²": "Quadratkilometer",
                   "m³": "Kubikmeter", "mm": "Millimeter", "ml": "Milliliter", "dl": "Deziliter", "mg": "Milligramm",
@@ -47,7 +47,7 @@ _EUROPEAN = {
                   "EL": "Esslöffel", "TL": "Teelöffel", "Mrd.": "Milliarden", "L": "Liter", "s": "Sekunden",
                   "ms": "Millisekunden"},
         "singular": {"Stunden": "Stunde", "Minuten": "Minute", "Sekunden": "Sekunde", "Tonnen": "Tonne",
-                     "Kilowattstunden": "Kilowattstunde", "Kilokalorien": "Kilokalorie",
+                     "Kilokalorien": "Kilokalorie",
                      "Milliamperestunden": "Milliamperestunde", "Millionen": "Million", "Milliarden": "Milliarde",
                      "Meilen pro Stunde": "Meile pro Stunde"},
         "currency": {"€": ("Euro", "Euro", ""), "$": ("Dollar", "Dollar", ""), "£": ("Pfund", "Pfund", "")},
@@ -73,7 +73,7 @@ _EUROPEAN = {
                           (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?=\s*$)", r"\1 siècle."),
                           (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?!\w)", r"\1 siècle")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
-                  "km/h": "kilomètres par heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
+                  "km/h": "kilomètres par heure", "W": "watts", "kW": "kilowatts",
                   "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent",
                   "m²": "mètres carrés", "km²": "kilomètres carrés", "m³": "mètres cubes", "mm": "millimètres",
                   "ml": "millilitres", "cl": "centilitres", "dl": "décilitres", "mg": "milligrammes", "t": "tonnes",
@@ -107,7 +107,7 @@ _EUROPEAN = {
                           # "s. XII", "ss. XV-XVI": siglo before a Roman numeral
                           (r"\bss\.\s?(?=[IVXLC]+\b)", "siglos "), (r"\bs\.\s?(?=[IVXLC]+\b)", "siglo ")],
         "units": {"km": "kilómetros", "m": "metros", "cm": "centímetros", "kg": "kilos", "g": "gramos",
-                  "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios", "kWh": "kilovatios hora",
+                  "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios",
                   "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento",
                   "m²": "metros cuadrados", "km²": "kilómetros cuadrados", "m³": "metros cúbicos", "mm": "milímetros",
                   "ml": "mililitros", "cl": "centilitros", "mg": "miligramos", "t": "toneladas", "h": "horas",
@@ -122,6 +122,11 @@ _EUROPEAN = {
         "range": " a ", "hour": "horas", "decimal": ",", "thousands": ".",
     },
 }
+for _lang, _prefixes, _unit in (("de", "Kilo Mega Giga Tera", "Wattstunden"), ("fr", "kilo méga giga téra", "wattheures"),
+                                ("es", "kilo mega giga tera", "vatios hora")):
+    _EUROPEAN[_lang]["units"].update(_watt_hours(_prefixes, _unit))
+# one kilowatt-hour: "eine Kilowattstunde"
+_EUROPEAN["de"]["singular"].update({name: name[:-1] for name in _watt_hours("Kilo Mega Giga Tera", "Wattstunden").values()})
 _NBSP = "\u00a0\u202f"
 
 

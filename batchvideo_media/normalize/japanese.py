@@ -23,7 +23,7 @@ from batchvideo_media.normalize.cjk import (
     _currency_codes,
     _slash_dates,
 )
-from batchvideo_media.normalize.common import _ISO_DATE, _THOUSANDS, _hyphen_ranges
+from batchvideo_media.normalize.common import _ISO_DATE, _THOUSANDS, _hyphen_ranges, _watt_hours
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,7 +56,8 @@ _JA_UNITS = {"m²": "平方メートル", "㎡": "平方メートル", "km²": "
              "Gbps": "ギガビーピーエス", "kbps": "キロビーピーエス", "GHz": "ギガヘルツ", "MHz": "メガヘルツ",
              "kcal": "キロカロリー", "mAh": "ミリアンペアアワー", "km": "キロメートル", "㎞": "キロメートル",
              "kg": "キログラム", "㎏": "キログラム", "mg": "ミリグラム", "mL": "ミリリットル", "ml": "ミリリットル",
-             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル", "L": "リットル", "dL": "デシリットル"}
+             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル", "L": "リットル", "dL": "デシリットル"} | _watt_hours(
+    "キロ メガ ギガ テラ", "ワットアワー")
 _JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得点|ゴール|決勝|逆転"
 # Counters whose reading changes with the number ("3日" みっか, "2人" ふたり): in a range each number
 # keeps its counter, "3〜5日" みっかからいつか.

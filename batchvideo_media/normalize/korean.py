@@ -29,6 +29,7 @@ from batchvideo_media.normalize.common import (
     _hyphen_ranges,
     _spell_acronyms,
     _spell_mixed_case,
+    _watt_hours,
     _words,
 )
 
@@ -51,7 +52,7 @@ _KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "�
              "㎖": "밀리리터", "°C": "도", "℃": "도", "°": "도", "%": "퍼센트", "％": "퍼센트", "Hz": "헤르츠",
              "kHz": "킬로헤르츠", "MHz": "메가헤르츠", "GHz": "기가헤르츠", "KB": "킬로바이트", "kB": "킬로바이트",
              "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
-             "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르",
+             "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르",
              "%p": "퍼센트포인트", "％p": "퍼센트포인트"}
 # Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
 _KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터"),
@@ -86,7 +87,7 @@ _KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339
 
 # Rates and energy after a number, read as Korean reads them (오백 메가비피에스, 삼백 킬로칼로리).
 _KO_UNITS.update({"kcal": "킬로칼로리", "cal": "칼로리", "kbps": "킬로비피에스", "Mbps": "메가비피에스",
-                  "Gbps": "기가비피에스", "㎢": "제곱킬로미터", "㎖": "밀리리터", "MWh": "메가와트시", "ppm": "피피엠"})
+                  "Gbps": "기가비피에스", "㎢": "제곱킬로미터", "㎖": "밀리리터", "ppm": "피피엠"} | _watt_hours("킬로 메가 기가 테라", "와트시"))
 # Word acronyms a Korean reads as a word, in Hangul (the voice would spell Latin letters).
 _KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코", "UNICEF": "유니세프", "OPEC": "오펙",
                      "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
