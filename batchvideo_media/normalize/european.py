@@ -171,7 +171,8 @@ def _de_day_ordinal(m: re.Match) -> str:
     article = _de_weekday_article(m.group(1), m.string[:m.start()])
     if article is not None:
         return f"{article}{_words(int(m.group(2)), 'de', to='ordinal')}n"
-    return _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; "))
+    noun = re.match(r"\s+([A-ZÄÖÜ]\w*)", m.string[m.end():])
+    return _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; "), m.string[:m.start()], noun.group(1) if noun else "")
 
 
 _EU_PASSES = (_eu_words, _eu_times_and_dates, _eu_money_and_ordinals, _eu_units_and_numbers)
