@@ -89,6 +89,8 @@ def _ja_shapes(text: str) -> str:
     # Numbers that name, not count: after 番号/コード, or with a leading zero ("郵便番号は100-0001").
     text = re.sub(r"(番号|コード|ID)(\s?(?:[:：]|は|が)?\s?〒?\s?)(\d+(?:-\d+)*)", lambda m: m.group(1) + m.group(2).replace("〒", "")
                   + "の".join("".join(_JA_DIGITS[int(d)] for d in g) for g in m.group(3).split("-")), text)
+    # A sprint time's hundredths with a leading zero ("10秒02" じゅうびょうぜろに): short digits, as in a decimal.
+    text = re.sub(r"(?<=\d秒)0(\d)(?![\d.])", lambda m: "ゼロ" + _JA_DIGITS[int(m.group(1))].rstrip("ー"), text)
     text = _LEADING_ZERO.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
     text = text.replace("±", "プラスマイナス")
     text = re.sub(r"(?<=\d)\s?°(?![CF])", "度", text)  # an angle

@@ -34,9 +34,10 @@ from batchvideo_media.normalize.common import (
 )
 
 # Counters read with native numerals below 100 (세 개, 두 시, 다섯 명): g2pK's list of bound nouns
-# plus 명, 시간, 사람, 잔, 장, 가지, 달.
+# plus 명, 시간, 사람, 잔, 장, 가지, 달, and a recipe's measures (두 큰술, 한 작은술, 세 컵).
 _KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 발짝 방 번 벌 보루 살 술 시 시간 쌈 움큼 정 짝 채 척 첩 "
-                       "축 켤레 톨 통 명 사람 잔 장 가지 달 배 병 곳 그릇 송이 알 조각 봉지 상자 바퀴 판 마디 걸음 줄").split()
+                       "축 켤레 톨 통 명 사람 잔 장 가지 달 배 병 곳 그릇 송이 알 조각 봉지 상자 바퀴 판 마디 걸음 줄 "
+                       "큰술 작은술 컵 스푼 숟가락 국자 꼬집").split()
 _KO_ONES = ["", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉"]
 _KO_TENS = ["", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔"]
 # Latin letters as Korean says them (an acronym read by the Korean voice, not the English one).
@@ -118,6 +119,9 @@ def _ko_and(word: str) -> str:
 
 def _ko_codes_and_dates(text: str) -> str:
     text = _cjk_time_units(text, {"ms": "밀리초", "min": "분", "s": "초", "h": "시간"})
+    # A sprint time's hundredths after 초 ("10초07" 십 초 영칠): a leading 0 is said, as in a decimal.
+    text = re.sub(r"(?<=\d초)(\d{2})(?![\d.])(?!\s*(?:[초분시명개]|미터))",
+                  lambda m: " " + ("영" if m.group(1)[0] == "0" else "") + _ko_number(m.group(1).lstrip("0") or "0"), text)
     text = _LONG_DIGITS.sub(lambda m: _ko_digits(m.group()), text)
     text = _ampm(_VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text))), "오전 ", "오후 ", "시")
     text = _currency_codes(text, {"USD": "달러", "EUR": "유로", "JPY": "엔", "CNY": "위안", "RMB": "위안", "KRW": "원",
