@@ -40,9 +40,10 @@ _KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 
                        "큰술 작은술 컵 스푼 숟가락 국자 꼬집").split()
 _KO_ONES = ["", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉"]
 _KO_TENS = ["", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔"]
-# Latin letters as Korean says them (an acronym read by the Korean voice, not the English one).
+# Latin letters as Korean says them (an acronym read by the Korean voice, not the English one). C is 시, as
+# the National Institute of Korean Language spells it (엠비시, 시엔엔); the 씨 of logos is not the standard.
 _KO_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                       "에이 비 씨 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 오 피 큐 알 에스 티 유 브이 더블유 엑스 와이 제트"
+                       "에이 비 시 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 오 피 큐 알 에스 티 유 브이 더블유 엑스 와이 제트"
                        .split()))
 
 
@@ -95,7 +96,6 @@ _KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코
                      "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
                      "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥",
                      "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타",
-                     # the letter C is 씨 when spelled (씨이오), but the OECD is written and said 오이시디
                      "OECD": "오이시디"}
 _KO_PLAY = r"경기|이겼|이기|졌|승리|패배|패했|패하|비겼|무승부|스코어|득점|골|역전|리드|앞서|꺾|완승|완패|대승|대파"
 # "20대" (in their twenties) is a decade of age, said in Sino-Korean (이십 대), not twenty machines.
