@@ -24,6 +24,7 @@ from batchvideo_media.normalize.european_words import (
     _eu_months,
     _eu_number,
     _eu_phone,
+    _eu_postal,
     _eu_scales,
     _eu_slash_date,
     _eu_time,
@@ -63,6 +64,7 @@ def _eu_words(text: str, lang: str) -> str:
     text = _spell_mixed_case(text)
     text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
     text = _eu_phone(text, lang)
+    text = _eu_postal(text, lang)
     text = _service_numbers(text, lang)
     return text
 

@@ -95,7 +95,7 @@ _EUROPEAN = {
                           (r"\bn\.º\s?", "número "), (r"\bpág\.", "página"), (r"\bAvda\.", "avenida"),
                           (r"\b[Aa]prox\.", lambda m: m.group()[0] + "proximadamente"), (r"\bDña\.", "doña"),
                           (r"\bD\.ª", "doña"), (r"\bD\.(?=\s+[A-ZÁÉÍÓÚ][a-záéíóúñ])", "don"), (r"\bSres\.", "señores"),
-                          (r"\bp\.\s?ej\.", "por ejemplo"), (r"\bS\.\s?A\.", "sociedad anónima"), (r"\bC/\s?", "calle "),
+                          (r"\bp\.\s?ej\.", "por ejemplo"), (r"\bS\.\s?A\.", "sociedad anónima"), (r"\bC/\s?", "calle "), (r"\bC\.\s?P\.(?=\s?\d)", "código postal"),
                           (r"\bPza\.", "plaza"), (r"\b[Tt]el\.", "teléfono"), (r"\btlf\.", "teléfono"),
                           (r"\bmáx\.", "máximo"), (r"\bmín\.", "mínimo"), (r"\bizq(?:da)?\.", "izquierda"),
                           (r"\bdcha\.", "derecha"), (r"\bprov\.", "provincia"), (r"\bEdo\.", "estado"),
@@ -184,6 +184,31 @@ def _eu_phone(text: str, lang: str) -> str:
         text = _DE_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "") + ", ".join(
             " ".join(_words(int(d), lang) for d in group) for group in re.findall(r"\d+", m.group())), text)
     return text
+
+
+# A postal code: five digits (never grouped, where a quantity this large takes a separator: 10.115, 10 115)
+# before a place's name that ends the clause ("10115 Berlin.", "75008 Paris,", "60311 Frankfurt am Main"),
+# after a comma, a preposition of place or the words for postal code, or at the start of a line.
+_EU_POSTAL = re.compile(r"(?:(?<=,\s)|(?<=^)|(?<=\n)|(?<=\b[Ii]n\s)|(?<=\bnach\s)|(?<=\bà\s)|(?<=\bPLZ\s)|(?<=\bCP\s)"
+                        r"|(?<=C\.P\.\s)|(?<=postal\s)|(?<=[Pp]ostleitzahl\s))(\d{5})(?=\s+[A-ZÀ-ÖÙ-Ý][\w'’-]*"
+                        r"(?:\s+(?:am|an der|im|sur|sous|en|de|del|la|le)\s+[A-ZÀ-ÖÙ-Ý][\w'’-]*)?(?:\s+Cedex)?\s*(?:[,.;:)!?]|$))")
+
+
+def _eu_postal(text: str, lang: str) -> str:
+    """German and Spanish say a postal code digit by digit ("eins null eins eins fünf Berlin"); French
+    says the département as a number, then the rest digit by digit when it starts with 0 and as a number
+    otherwise ("soixante-quinze zéro zéro huit Paris", "trente et un quatre cents Toulouse"), a city's
+    main code as one number ("trente et un mille")."""
+    def say(m: re.Match) -> str:
+        code = m.group(1)
+        if lang != "fr":
+            return " ".join(_words(int(d), lang) for d in code)
+        if code.endswith("000"):  # a city's main code, "31000" trente et un mille
+            return _words(int(code), lang)
+        rest = " ".join(_words(int(d), lang) for d in code[2:]) if code[2] == "0" else _words(int(code[2:]), lang)
+        return f"{_words(int(code[:2]), lang)} {rest}"
+
+    return _EU_POSTAL.sub(say, text)
 
 
 _EU_CURRENCY_WORDS = {"de": "Euro|Dollar|Pfund", "fr": "euros?|dollars?|livres?", "es": "euros?|dólares|dólar|libras?"}
