@@ -33,7 +33,9 @@ pytestmark = pytest.mark.unit
 # The last probes of readings_latin.jsonl and readings_cjk.jsonl cover what a fourth held-back corpus found
 # (American numbers without "and", addresses and ZIP codes, race times, German dates after a weekday and
 # floors, centuries, céntimos, 时速达…, sprint hundredths, 丁目 addresses, Korean 24-hour hours, %p, baseball
-# counts), written in other sentences than that corpus's.
+# counts), written in other sentences than that corpus's; after them, what a fifth found (postal codes,
+# watt-hours, まで/까지 after a range of times, Spanish "de 9:00 a 14:00 horas", 큰술, a sprint's hundredths,
+# German ordinals after "in der", Korean C, 7〜9月期, toll-free numbers).
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
            "readings_cjk.jsonl": ("zh", "ja", "ko")}

@@ -31,6 +31,7 @@ from batchvideo_media.normalize.common import (
     _hyphen_ranges,
     _spell_acronyms,
     _spell_mixed_case,
+    _watt_hours,
 )
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -90,9 +91,9 @@ def _cn_number(number: str | int) -> str:
 # Data sizes and rates are said by their letters ("12GB" 十二G B), as Chinese speakers read them.
 _CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])")
 # Units wetext leaves as letters ("100g", "60W"), said as Chinese names them.
-_CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "kWh": "千瓦时", "MW": "兆瓦", "GW": "吉瓦",
+_CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "MW": "兆瓦", "GW": "吉瓦",
              "V": "伏", "mA": "毫安", "mAh": "毫安时", "Hz": "赫兹", "kHz": "千赫兹", "MHz": "兆赫兹", "GHz": "吉赫兹",
-             "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"}
+             "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"} | _watt_hours("千 兆 吉 太", "瓦时")
 _CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|不敌|战平|打平|落后|领先|逆转|对阵|进球|踢|球|队"
 
 
@@ -148,8 +149,8 @@ def _zh_scores_and_units(text: str) -> str:
     units = "|".join(map(re.escape, sorted(_CN_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _CN_UNITS[m.group(1)], text)
     # A unit after 万 or 亿 ("38万km"), which wetext only reads straight after a digit.
-    text = re.sub(r"(?<=\d[万亿])\s?(km|kg|m|t|kW|MW|GW|kWh)(?![A-Za-z/])",
-                  lambda m: {"km": "公里", "kg": "千克", "m": "米", "kW": "千瓦", "kWh": "千瓦时"}.get(
+    text = re.sub(r"(?<=\d[万亿])\s?(km|kg|m|t|kW|MW|GW|[kMGT]?Wh)(?![A-Za-z/])",
+                  lambda m: {"km": "公里", "kg": "千克", "m": "米", "kW": "千瓦"}.get(
                       m.group(1), _CN_UNITS.get(m.group(1), m.group(1))), text)
     # A speed after 时速 is 时速一百二十公里 (wetext would add its own 每小时 before the number); with a verb
     # between them the unit is read in its written order, after the number: "时速达350km/h" 时速达三百五十公里每小时.

@@ -106,6 +106,17 @@ def _words(number: str | int | float, lang: str, **kwargs) -> str:
     return _num2words()(number, lang=lang, **kwargs)
 
 
+# Energy in watt-hours, by the SI prefix before "Wh": every language names the prefix and then its own word
+# for watt-hours ("TWh" Terawattstunden, térawattheures, teravatios hora, 太瓦时, テラワットアワー, 테라와트시).
+_WATT_HOUR_PREFIXES = ("", "k", "M", "G", "T")
+
+
+def _watt_hours(prefixes: str, unit: str) -> dict[str, str]:
+    """`prefixes`: the words for kilo, mega, giga and tera; `unit`: watt-hours as the word stands alone."""
+    words = [""] + prefixes.split()
+    return {f"{symbol}Wh": word + unit.lower() if word else unit for symbol, word in zip(_WATT_HOUR_PREFIXES, words)}
+
+
 def _replace_abbreviations(text: str, table: list[tuple[str, str]]) -> str:
     for pattern, replacement in table:
         text = re.sub(pattern, replacement, text)

@@ -13,6 +13,7 @@ from batchvideo_media.normalize.common import (
     _replace_abbreviations,
     _spell_acronyms,
     _spell_mixed_case,
+    _watt_hours,
     _words,
 )
 from batchvideo_media.normalize.latin import (
@@ -70,7 +71,7 @@ _EN_DAYS = {"Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednes
 _EN_DAY_NAMES = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters", "m": "meters",
              "mi": "miles", "mph": "miles per hour", "km/h": "kilometers per hour", "W": "watts", "kW": "kilowatts",
-             "MW": "megawatts", "GW": "gigawatts", "kWh": "kilowatt hours", "GB": "gigabytes", "TB": "terabytes",
+             "MW": "megawatts", "GW": "gigawatts", "GB": "gigabytes", "TB": "terabytes",
              "MB": "megabytes", "lb": "pounds", "lbs": "pounds", "ft": "feet", "ml": "milliliters",
              "Hz": "hertz", "kHz": "kilohertz", "MHz": "megahertz", "GHz": "gigahertz", "V": "volts",
              "g": "grams", "L": "liters", "ms": "milliseconds", "m²": "square meters", "km²": "square kilometers",
@@ -82,7 +83,7 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
              "hr": "hours", "hrs": "hours", "h": "hours", "min": "minutes", "mins": "minutes", "sec": "seconds",
              "mL": "milliliters", "gal": "gallons", "qt": "quarts", "yd": "yards", "mAh": "milliamp hours",
              "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees", "in.": "inches",
-             "inch": "inches", "mpg": "miles per gallon"}
+             "inch": "inches", "mpg": "miles per gallon"} | _watt_hours("kilo mega giga tera", "watt hours")
 
 
 # Emergency and information lines said digit by digit ("call nine one one").

@@ -24,6 +24,7 @@ from batchvideo_media.normalize.european_words import (
     _eu_months,
     _eu_number,
     _eu_phone,
+    _eu_postal,
     _eu_scales,
     _eu_slash_date,
     _eu_time,
@@ -63,6 +64,7 @@ def _eu_words(text: str, lang: str) -> str:
     text = _spell_mixed_case(text)
     text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
     text = _eu_phone(text, lang)
+    text = _eu_postal(text, lang)
     text = _service_numbers(text, lang)
     return text
 
@@ -75,6 +77,7 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
         text = re.sub(r"(\bum\s+)([01]?\d|2[0-3])\.([0-5]\d)(?![\d.])",
                       lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", f"{m.group(2)}:{m.group(3)}"), lang), text)
     if lang == "es":
+        text = _ES_TIME_RANGE.sub(_es_time_range, text)
         text = re.sub(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)\s?h\b", lambda m: _eu_time(m, lang), text)
         text = re.sub(r"(\blas?\s+)([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.:])",
                       lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang),
@@ -98,12 +101,25 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
         # "9h-17h", "9 h – 17 h 30": a range of hours
         text = re.sub(r"(?<![\d:])(\d{1,2}\s?h(?:\s?[0-5]\d)?)\s?[-–—]\s?(?=\d{1,2}\s?h\b)", r"\1 à ", text)
         text = re.sub(r"(?<![\d:])([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d))?\b", lambda m: _eu_time(m, lang), text)
-    hour_word = spec["hour"] + ("|h" if lang == "es" else "")  # "de 9:00 a 14:00 h"
+    hour_word = spec["hour"] + ("|h" if lang == "es" else "")  # "a las 15:00 h"
     text = re.sub(rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?:\s?(?:{hour_word})\b)?",
                   lambda m: _eu_time(m, lang) + (f" {spec['hour']}" if lang == "es" and m.group(2) == "00"
                                                  and int(m.group(1)) != 1 else ""),
                   text)
     return text
+
+
+# "de 9:00 a 14:00 (horas)": a range of times in Spanish, said with the hour word once, at its end.
+_ES_TIME_RANGE = re.compile(r"\b(de|desde)\s+(las?\s+)?([01]?\d|2[0-3])[:.]([0-5]\d)\s+(a|hasta)\s+(las?\s+)?"
+                            r"([01]?\d|2[0-3])[:.]([0-5]\d)(?![\d:])(\s?(?:horas|h)\b)?")
+
+
+def _es_time_range(m: re.Match) -> str:
+    """"de nueve a catorce horas": "horas" where it is written or both times are on the hour."""
+    first, second = (_eu_time(re.match(r"(\d+):(\d+)", f"{h}:{mm}"), "es") for h, mm in (m.group(3, 4), m.group(7, 8)))
+    on_the_hour = m.group(4) == m.group(8) == "00"
+    return (f"{m.group(1)} {m.group(2) or ''}{first} {m.group(5)} {m.group(6) or ''}{second}"
+            + (" horas" if m.group(9) or on_the_hour else ""))
 
 
 def _eu_money_and_ordinals(text: str, lang: str) -> str:
@@ -171,7 +187,8 @@ def _de_day_ordinal(m: re.Match) -> str:
     article = _de_weekday_article(m.group(1), m.string[:m.start()])
     if article is not None:
         return f"{article}{_words(int(m.group(2)), 'de', to='ordinal')}n"
-    return _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; "))
+    noun = re.match(r"\s+([A-ZÄÖÜ]\w*)", m.string[m.end():])
+    return _de_ordinal(int(m.group(2)), m.group(1).rstrip(",; "), m.string[:m.start()], noun.group(1) if noun else "")
 
 
 _EU_PASSES = (_eu_words, _eu_times_and_dates, _eu_money_and_ordinals, _eu_units_and_numbers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from batchvideo_media.normalize.common import _words
+from batchvideo_media.normalize.common import _watt_hours, _words
 from batchvideo_media.normalize.latin import _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
 
 _DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
@@ -34,7 +34,7 @@ _EUROPEAN = {
                           (r"(?:(?<=\d\.\s)|(?<=\d\.)|(?<=\b[iI]m )|(?<=\b[iI]ns )|(?<=\b[vV]om )|(?<=\b[zZ]um )|(?<=\bdem ))"
                            r"(EG|OG|UG|DG)\b", lambda m: _DE_FLOORS[m.group(1)])],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
-                  "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "kWh": "Kilowattstunden",
+                  "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
                   "Mio.": "Millionen", "m²": "Quadratmeter", "qm": "Quadratmeter", "km²": "Quadratkilometer",
                   "m³": "Kubikmeter", "mm": "Millimeter", "ml": "Milliliter", "dl": "Deziliter", "mg": "Milligramm",
@@ -47,7 +47,7 @@ _EUROPEAN = {
                   "EL": "Esslöffel", "TL": "Teelöffel", "Mrd.": "Milliarden", "L": "Liter", "s": "Sekunden",
                   "ms": "Millisekunden"},
         "singular": {"Stunden": "Stunde", "Minuten": "Minute", "Sekunden": "Sekunde", "Tonnen": "Tonne",
-                     "Kilowattstunden": "Kilowattstunde", "Kilokalorien": "Kilokalorie",
+                     "Kilokalorien": "Kilokalorie",
                      "Milliamperestunden": "Milliamperestunde", "Millionen": "Million", "Milliarden": "Milliarde",
                      "Meilen pro Stunde": "Meile pro Stunde"},
         "currency": {"€": ("Euro", "Euro", ""), "$": ("Dollar", "Dollar", ""), "£": ("Pfund", "Pfund", "")},
@@ -73,7 +73,7 @@ _EUROPEAN = {
                           (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?=\s*$)", r"\1 siècle."),
                           (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?!\w)", r"\1 siècle")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
-                  "km/h": "kilomètres par heure", "W": "watts", "kW": "kilowatts", "kWh": "kilowattheures",
+                  "km/h": "kilomètres par heure", "W": "watts", "kW": "kilowatts",
                   "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent",
                   "m²": "mètres carrés", "km²": "kilomètres carrés", "m³": "mètres cubes", "mm": "millimètres",
                   "ml": "millilitres", "cl": "centilitres", "dl": "décilitres", "mg": "milligrammes", "t": "tonnes",
@@ -95,7 +95,7 @@ _EUROPEAN = {
                           (r"\bn\.º\s?", "número "), (r"\bpág\.", "página"), (r"\bAvda\.", "avenida"),
                           (r"\b[Aa]prox\.", lambda m: m.group()[0] + "proximadamente"), (r"\bDña\.", "doña"),
                           (r"\bD\.ª", "doña"), (r"\bD\.(?=\s+[A-ZÁÉÍÓÚ][a-záéíóúñ])", "don"), (r"\bSres\.", "señores"),
-                          (r"\bp\.\s?ej\.", "por ejemplo"), (r"\bS\.\s?A\.", "sociedad anónima"), (r"\bC/\s?", "calle "),
+                          (r"\bp\.\s?ej\.", "por ejemplo"), (r"\bS\.\s?A\.", "sociedad anónima"), (r"\bC/\s?", "calle "), (r"\bC\.\s?P\.(?=\s?\d)", "código postal"),
                           (r"\bPza\.", "plaza"), (r"\b[Tt]el\.", "teléfono"), (r"\btlf\.", "teléfono"),
                           (r"\bmáx\.", "máximo"), (r"\bmín\.", "mínimo"), (r"\bizq(?:da)?\.", "izquierda"),
                           (r"\bdcha\.", "derecha"), (r"\bprov\.", "provincia"), (r"\bEdo\.", "estado"),
@@ -107,7 +107,7 @@ _EUROPEAN = {
                           # "s. XII", "ss. XV-XVI": siglo before a Roman numeral
                           (r"\bss\.\s?(?=[IVXLC]+\b)", "siglos "), (r"\bs\.\s?(?=[IVXLC]+\b)", "siglo ")],
         "units": {"km": "kilómetros", "m": "metros", "cm": "centímetros", "kg": "kilos", "g": "gramos",
-                  "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios", "kWh": "kilovatios hora",
+                  "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios",
                   "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento",
                   "m²": "metros cuadrados", "km²": "kilómetros cuadrados", "m³": "metros cúbicos", "mm": "milímetros",
                   "ml": "mililitros", "cl": "centilitros", "mg": "miligramos", "t": "toneladas", "h": "horas",
@@ -122,6 +122,11 @@ _EUROPEAN = {
         "range": " a ", "hour": "horas", "decimal": ",", "thousands": ".",
     },
 }
+for _lang, _prefixes, _unit in (("de", "Kilo Mega Giga Tera", "Wattstunden"), ("fr", "kilo méga giga téra", "wattheures"),
+                                ("es", "kilo mega giga tera", "vatios hora")):
+    _EUROPEAN[_lang]["units"].update(_watt_hours(_prefixes, _unit))
+# one kilowatt-hour: "eine Kilowattstunde"
+_EUROPEAN["de"]["singular"].update({name: name[:-1] for name in _watt_hours("Kilo Mega Giga Tera", "Wattstunden").values()})
 _NBSP = "\u00a0\u202f"
 
 
@@ -179,6 +184,31 @@ def _eu_phone(text: str, lang: str) -> str:
         text = _DE_PHONE.sub(lambda m: ("plus " if m.group().startswith("+") else "") + ", ".join(
             " ".join(_words(int(d), lang) for d in group) for group in re.findall(r"\d+", m.group())), text)
     return text
+
+
+# A postal code: five digits (never grouped, where a quantity this large takes a separator: 10.115, 10 115)
+# before a place's name that ends the clause ("10115 Berlin.", "75008 Paris,", "60311 Frankfurt am Main"),
+# after a comma, a preposition of place or the words for postal code, or at the start of a line.
+_EU_POSTAL = re.compile(r"(?:(?<=,\s)|(?<=^)|(?<=\n)|(?<=\b[Ii]n\s)|(?<=\bnach\s)|(?<=\bà\s)|(?<=\bPLZ\s)|(?<=\bCP\s)"
+                        r"|(?<=C\.P\.\s)|(?<=postal\s)|(?<=[Pp]ostleitzahl\s))(\d{5})(?=\s+[A-ZÀ-ÖÙ-Ý][\w'’-]*"
+                        r"(?:\s+(?:am|an der|im|sur|sous|en|de|del|la|le)\s+[A-ZÀ-ÖÙ-Ý][\w'’-]*)?(?:\s+Cedex)?\s*(?:[,.;:)!?]|$))")
+
+
+def _eu_postal(text: str, lang: str) -> str:
+    """German and Spanish say a postal code digit by digit ("eins null eins eins fünf Berlin"); French
+    says the département as a number, then the rest digit by digit when it starts with 0 and as a number
+    otherwise ("soixante-quinze zéro zéro huit Paris", "trente et un quatre cents Toulouse"), a city's
+    main code as one number ("trente et un mille")."""
+    def say(m: re.Match) -> str:
+        code = m.group(1)
+        if lang != "fr":
+            return " ".join(_words(int(d), lang) for d in code)
+        if code.endswith("000"):  # a city's main code, "31000" trente et un mille
+            return _words(int(code), lang)
+        rest = " ".join(_words(int(d), lang) for d in code[2:]) if code[2] == "0" else _words(int(code[2:]), lang)
+        return f"{_words(int(code[:2]), lang)} {rest}"
+
+    return _EU_POSTAL.sub(say, text)
 
 
 _EU_CURRENCY_WORDS = {"de": "Euro|Dollar|Pfund", "fr": "euros?|dollars?|livres?", "es": "euros?|dólares|dólar|libras?"}

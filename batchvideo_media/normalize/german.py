@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from batchvideo_media.normalize.common import _words
-from batchvideo_media.normalize.european_words import _EU_DAYS, _eu_number
+from batchvideo_media.normalize.european_words import _DE_FEMININE, _EU_DAYS, _eu_number
 
 # The ending of a German ordinal ("der dritte", "am dritten", "mein dritter") depends on the word
 # before it. Where gender and case cannot be known, the nominative masculine is taken: "-er" after
@@ -14,15 +14,25 @@ _DE_EIN_WORDS = ("ein", "kein", "mein", "dein", "sein", "ihr", "unser", "euer")
 _DE_DER_WORDS = ("dies", "jen", "jed", "welch")
 _DE_WEAK_E = {"der", "die", "das"}
 _DE_WEAK_N = {"dem", "den", "des", "am", "im", "vom", "zum", "zur", "beim", "bis", "ab", "seit"}
+# "der" is a dative or genitive feminine after these prepositions ("in der neunundachtzigsten Minute",
+# "während der dritten Runde"), and before a feminine noun anywhere (its nominative is "die").
+_DE_PREPOSITIONS = {"in", "an", "auf", "mit", "von", "zu", "bei", "nach", "aus", "seit", "vor", "hinter", "über",
+                    "unter", "neben", "zwischen", "während", "wegen", "trotz", "statt", "innerhalb", "außerhalb",
+                    "gegenüber", "ab", "laut", "gemäß", "bis"}
 _DE_MONTHS = ("Januar Februar März April Mai Juni Juli August September Oktober November Dezember").split()
 # A numeric date, "12.08.1990", "3.5.24", "am 12.08.": without a year only when the month has two
 # digits or a word that governs a date comes before it ("Version 2.5." is not a date).
 _DE_DATE = re.compile(r"(\b\w+,?\s+)?(?<![\d.,])(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
 
 
-def _de_ordinal(number: int, before: str) -> str:
+def _de_ordinal(number: int, before: str, head: str = "", noun: str = "") -> str:
+    """`before`: the word before the ordinal; `head`: the text before that word; `noun`: the word after."""
     word = _words(number, "de", to="ordinal")  # the weak form: "dritte"
     before = before.strip().lower()
+    preposition = re.search(r"(\w+)\s*$", head)
+    if before == "der" and ((preposition and preposition.group(1).lower() in _DE_PREPOSITIONS)
+                            or _DE_FEMININE.search(noun)):
+        return word + "n"
     if before in _DE_WEAK_N:
         return word + "n"
     if before in _DE_WEAK_E:

@@ -23,7 +23,7 @@ from batchvideo_media.normalize.cjk import (
     _currency_codes,
     _slash_dates,
 )
-from batchvideo_media.normalize.common import _ISO_DATE, _THOUSANDS, _hyphen_ranges
+from batchvideo_media.normalize.common import _ISO_DATE, _THOUSANDS, _hyphen_ranges, _watt_hours
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,11 +56,12 @@ _JA_UNITS = {"m²": "平方メートル", "㎡": "平方メートル", "km²": "
              "Gbps": "ギガビーピーエス", "kbps": "キロビーピーエス", "GHz": "ギガヘルツ", "MHz": "メガヘルツ",
              "kcal": "キロカロリー", "mAh": "ミリアンペアアワー", "km": "キロメートル", "㎞": "キロメートル",
              "kg": "キログラム", "㎏": "キログラム", "mg": "ミリグラム", "mL": "ミリリットル", "ml": "ミリリットル",
-             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル", "L": "リットル", "dL": "デシリットル"}
+             "㎖": "ミリリットル", "cm": "センチメートル", "mm": "ミリメートル", "L": "リットル", "dL": "デシリットル"} | _watt_hours(
+    "キロ メガ ギガ テラ", "ワットアワー")
 _JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得点|ゴール|決勝|逆転"
-# Counters whose reading changes with the number ("3日" みっか, "2人" ふたり): in a range each number
-# keeps its counter, "3〜5日" みっかからいつか.
-_JA_IRREGULAR_COUNTERS = "日|人|つ"
+# Counters whose reading changes with the number ("3日" みっか, "2人" ふたり, "7月" しちがつ, "9時" くじ): in a
+# range each number keeps its counter, "3〜5日" みっかからいつか, "7〜9月期" しちがつからくがつき.
+_JA_IRREGULAR_COUNTERS = "日|人|つ|月|時"
 
 
 def _ja_money(m: re.Match) -> str:
@@ -88,6 +89,8 @@ def _ja_shapes(text: str) -> str:
     # Numbers that name, not count: after 番号/コード, or with a leading zero ("郵便番号は100-0001").
     text = re.sub(r"(番号|コード|ID)(\s?(?:[:：]|は|が)?\s?〒?\s?)(\d+(?:-\d+)*)", lambda m: m.group(1) + m.group(2).replace("〒", "")
                   + "の".join("".join(_JA_DIGITS[int(d)] for d in g) for g in m.group(3).split("-")), text)
+    # A sprint time's hundredths with a leading zero ("10秒02" じゅうびょうぜろに): short digits, as in a decimal.
+    text = re.sub(r"(?<=\d秒)0(\d)(?![\d.])", lambda m: "ゼロ" + _JA_DIGITS[int(m.group(1))].rstrip("ー"), text)
     text = _LEADING_ZERO.sub(lambda m: "".join(_JA_DIGITS[int(d)] for d in m.group()), text)
     text = text.replace("±", "プラスマイナス")
     text = re.sub(r"(?<=\d)\s?°(?![CF])", "度", text)  # an angle
@@ -124,7 +127,10 @@ def _ja_shapes(text: str) -> str:
     # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
     text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
     text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
-    return re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
+    text = re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
+    # A range of times ends in まで ("9:00〜18:00" くじからじゅうはちじまで), as a schedule is said; not
+    # before に, where "までに" would mean "by", nor where まで is written.
+    return re.sub(r"(\d+時(?:\d+分)?から\d+時(?:\d+分)?)(?![\d分半]|に|まで)", r"\1まで", text)
 
 
 def _japanese(text: str) -> str:

@@ -29,18 +29,21 @@ from batchvideo_media.normalize.common import (
     _hyphen_ranges,
     _spell_acronyms,
     _spell_mixed_case,
+    _watt_hours,
     _words,
 )
 
 # Counters read with native numerals below 100 (세 개, 두 시, 다섯 명): g2pK's list of bound nouns
-# plus 명, 시간, 사람, 잔, 장, 가지, 달.
+# plus 명, 시간, 사람, 잔, 장, 가지, 달, and a recipe's measures (두 큰술, 한 작은술, 세 컵).
 _KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 발짝 방 번 벌 보루 살 술 시 시간 쌈 움큼 정 짝 채 척 첩 "
-                       "축 켤레 톨 통 명 사람 잔 장 가지 달 배 병 곳 그릇 송이 알 조각 봉지 상자 바퀴 판 마디 걸음 줄").split()
+                       "축 켤레 톨 통 명 사람 잔 장 가지 달 배 병 곳 그릇 송이 알 조각 봉지 상자 바퀴 판 마디 걸음 줄 "
+                       "큰술 작은술 컵 스푼 숟가락 국자 꼬집").split()
 _KO_ONES = ["", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉"]
 _KO_TENS = ["", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔"]
-# Latin letters as Korean says them (an acronym read by the Korean voice, not the English one).
+# Latin letters as Korean says them (an acronym read by the Korean voice, not the English one). C is 시, as
+# the National Institute of Korean Language spells it (엠비시, 시엔엔); the 씨 of logos is not the standard.
 _KO_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                       "에이 비 씨 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 오 피 큐 알 에스 티 유 브이 더블유 엑스 와이 제트"
+                       "에이 비 시 디 이 에프 지 에이치 아이 제이 케이 엘 엠 엔 오 피 큐 알 에스 티 유 브이 더블유 엑스 와이 제트"
                        .split()))
 
 
@@ -51,7 +54,7 @@ _KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "�
              "㎖": "밀리리터", "°C": "도", "℃": "도", "°": "도", "%": "퍼센트", "％": "퍼센트", "Hz": "헤르츠",
              "kHz": "킬로헤르츠", "MHz": "메가헤르츠", "GHz": "기가헤르츠", "KB": "킬로바이트", "kB": "킬로바이트",
              "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
-             "kWh": "킬로와트시", "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르",
+             "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르",
              "%p": "퍼센트포인트", "％p": "퍼센트포인트"}
 # Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
 _KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터"),
@@ -86,14 +89,13 @@ _KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339
 
 # Rates and energy after a number, read as Korean reads them (오백 메가비피에스, 삼백 킬로칼로리).
 _KO_UNITS.update({"kcal": "킬로칼로리", "cal": "칼로리", "kbps": "킬로비피에스", "Mbps": "메가비피에스",
-                  "Gbps": "기가비피에스", "㎢": "제곱킬로미터", "㎖": "밀리리터", "MWh": "메가와트시", "ppm": "피피엠"})
+                  "Gbps": "기가비피에스", "㎢": "제곱킬로미터", "㎖": "밀리리터", "ppm": "피피엠"} | _watt_hours("킬로 메가 기가 테라", "와트시"))
 # Word acronyms a Korean reads as a word, in Hangul (the voice would spell Latin letters).
 _KO_WORD_ACRONYMS = {"NASA": "나사", "NATO": "나토", "UNESCO": "유네스코", "UNICEF": "유니세프", "OPEC": "오펙",
                      "FIFA": "피파", "ASEAN": "아세안", "APEC": "에이펙", "AIDS": "에이즈", "COVID": "코비드",
                      "IKEA": "이케아", "LEGO": "레고", "JPEG": "제이펙", "RAM": "램", "ROM": "롬", "LAN": "랜",
                      "SIM": "심", "PIN": "핀", "NAVER": "네이버", "KOSPI": "코스피", "KOSDAQ": "코스닥",
                      "SARS": "사스", "MERS": "메르스", "BRICS": "브릭스", "NAFTA": "나프타",
-                     # the letter C is 씨 when spelled (씨이오), but the OECD is written and said 오이시디
                      "OECD": "오이시디"}
 _KO_PLAY = r"경기|이겼|이기|졌|승리|패배|패했|패하|비겼|무승부|스코어|득점|골|역전|리드|앞서|꺾|완승|완패|대승|대파"
 # "20대" (in their twenties) is a decade of age, said in Sino-Korean (이십 대), not twenty machines.
@@ -117,6 +119,9 @@ def _ko_and(word: str) -> str:
 
 def _ko_codes_and_dates(text: str) -> str:
     text = _cjk_time_units(text, {"ms": "밀리초", "min": "분", "s": "초", "h": "시간"})
+    # A sprint time's hundredths after 초 ("10초07" 십 초 영칠): a leading 0 is said, as in a decimal.
+    text = re.sub(r"(?<=\d초)(\d{2})(?![\d.])(?!\s*(?:[초분시명개]|미터))",
+                  lambda m: " " + ("영" if m.group(1)[0] == "0" else "") + _ko_number(m.group(1).lstrip("0") or "0"), text)
     text = _LONG_DIGITS.sub(lambda m: _ko_digits(m.group()), text)
     text = _ampm(_VERSION.sub("버전 ", _cjk_shapes(_THOUSANDS.sub("", text))), "오전 ", "오후 ", "시")
     text = _currency_codes(text, {"USD": "달러", "EUR": "유로", "JPY": "엔", "CNY": "위안", "RMB": "위안", "KRW": "원",
@@ -170,6 +175,10 @@ def _ko_scores_and_ranges(text: str) -> str:
     # A range before a native counter repeats it, "10~20명" 열 명에서 스무 명 (each number takes its form).
     counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
     text = re.sub(rf"(\d{{1,2}}) ~ (\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])", r"\1\3 ~ \2\3", text)
+    # A range of times is said 부터 … 까지 ("9:00~18:00" 아홉 시부터 십팔 시까지), as a schedule is read
+    # (not before 에 or 사이, "9시~10시 사이", nor where 까지 is written).
+    clock = r"\d{1,2}(?::\d\d|시(?:\s?\d{1,2}분)?)"
+    text = re.sub(rf"(?<![\d:])({clock}) ~ ({clock})(?![\d:])(?!\s?(?:까지|에|사이))", r"\1부터 \2까지", text)
     text = text.replace(" ~ ", "에서 ")
     return text
 
