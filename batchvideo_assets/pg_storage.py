@@ -12,9 +12,14 @@ and ~65 % in the planned events. This storage is dagster-postgres's, with three 
   evaluation). Connections are made on demand and at most `pool_size` idle ones are kept, so a process
   keeps as many as it ever used at once: a step process or run worker one or two, the daemon's submit
   and sensor threads up to `pool_size`; `max_overflow` more open for a burst and close after it. A
-  connection is checked before use (`pool_pre_ping`) and replaced after `pool_recycle_seconds`, so a
-  restarted PostgreSQL costs a reconnect, not an error. A forked child drops the inherited pool
-  without closing the parent's sockets.
+  connection idle for over `IDLE_PING_S` is checked before use and replaced after
+  `pool_recycle_seconds`, so a restarted PostgreSQL costs a reconnect, not an error; one handed on
+  straight from another thread is not (SQLAlchemy's `pool_pre_ping` pinged at every checkout: a
+  round trip of its own for each of a run creation's ~10 checkouts). A forked child drops the
+  inherited pool without closing the parent's sockets.
+- **Snapshot checks answered once.** A job or execution plan snapshot is stored under the hash of its
+  content and never changes, so "is it stored" is asked once per process: every run creation asked it
+  three times, and the plan check read and unpacked the whole plan to answer.
 - **Schema checks answered once.** "Does the runs table have column X", "does table Y exist" are asked
   by dagster on every run read and every check event; a yes is kept for the process (a column or table
   never goes away under a running instance; a no is asked again, so a migration is still seen).
@@ -39,9 +44,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 import sqlalchemy.pool as db_pool
+from sqlalchemy import event, exc
 from dagster import DagsterEventType, Field, IntSource, serialize_value
 from dagster_postgres import (
     DagsterPostgresStorage,
@@ -61,6 +68,7 @@ from batchvideo_assets.dagster_compat import (
     use_engine,
 )
 
+IDLE_PING_S = 5.0  # a connection back in the pool for longer than this is pinged before it is used
 POOL_DEFAULTS = {"pool_size": 8, "max_overflow": 8, "pool_recycle_seconds": 3600}
 PLANNED = {DagsterEventType.ASSET_MATERIALIZATION_PLANNED, DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED}
 
@@ -91,10 +99,28 @@ def pooled_engine(postgres_url: str, token_provider=None, *, pool_size: int = PO
         if engine is None:
             engine = create_pg_engine(
                 postgres_url, token_provider, isolation_level="AUTOCOMMIT", poolclass=db_pool.QueuePool,
-                pool_size=pool_size, max_overflow=max_overflow, pool_recycle=pool_recycle_seconds,
-                pool_pre_ping=True)
+                pool_size=pool_size, max_overflow=max_overflow, pool_recycle=pool_recycle_seconds)
+            _ping_when_idle(engine)
             _engines[key] = engine
         return engine
+
+
+def _ping_when_idle(engine) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, only for connections that sat idle: a checkout that
+    raises DisconnectionError makes the pool drop that connection and hand out a fresh one."""
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):  # noqa: ANN001, ARG001
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):  # noqa: ANN001, ARG001
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) <= IDLE_PING_S:
+            return  # just made, or back from another thread a moment ago
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception as error:  # noqa: BLE001 - any failure means: not this connection
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def _config_type():
@@ -146,6 +172,19 @@ class _Pooled:
 
 
 class PooledPostgresRunStorage(_Pooled, PostgresRunStorage):
+    # Asked three times per run creation; a snapshot's id is the hash of its content.
+    def has_job_snapshot(self, job_snapshot_id: str) -> bool:
+        return self._once(("snapshot", job_snapshot_id), lambda: super(PooledPostgresRunStorage, self)
+                          .has_job_snapshot(job_snapshot_id))
+
+    def has_execution_plan_snapshot(self, execution_plan_snapshot_id: str) -> bool:
+        return self._once(("snapshot", execution_plan_snapshot_id), lambda: super(PooledPostgresRunStorage, self)
+                          .has_execution_plan_snapshot(execution_plan_snapshot_id))
+
+    def wipe(self) -> None:
+        super().wipe()
+        self.__dict__.pop("_schema_yes", None)  # the snapshots are gone
+
     # Asked on every run read and every run event.
     def has_run_stats_index_cols(self) -> bool:
         return self._once("run_stats_cols", super().has_run_stats_index_cols)

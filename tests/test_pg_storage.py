@@ -107,6 +107,47 @@ def test_planned_events_in_one_batch_leave_the_rows_of_the_one_by_one_path(monke
     assert (inserts["0"], inserts["100"]) == (18, 1)
 
 
+def test_a_second_run_of_the_job_asks_for_no_job_snapshot(monkeypatch):
+    """A job snapshot is checked once per process: a second run of the same job does not ask whether it is
+    stored (dagster-postgres asks twice per run). Each run's plan differs (its partition), so that one is
+    still checked, and stored."""
+    with fresh_pg_databases(("dagster", "unused")) as (url, _):
+        with dg.instance_for_test(overrides=pooled(url)) as instance:
+            statements = []
+            event.listen(instance.run_storage._engine, "before_cursor_execute",
+                         lambda conn, cursor, sql, *rest: statements.append(sql))
+            first = _create_render_run(instance, "1")
+            job_checks = [s for s in statements if s.startswith("SELECT snapshots.snapshot_id \nFROM snapshots")]
+            statements.clear()
+            second = _create_render_run(instance, "2")
+            assert len(job_checks) == 2
+            assert not [s for s in statements if s.startswith("SELECT snapshots.snapshot_id \nFROM snapshots")]
+            assert second.job_snapshot_id == first.job_snapshot_id
+            assert instance.get_job_snapshot(second.job_snapshot_id) is not None
+            assert instance.get_execution_plan_snapshot(second.execution_plan_snapshot_id) is not None
+
+
+def test_a_connection_dropped_while_idle_is_replaced_without_an_error(monkeypatch):
+    """A pooled connection PostgreSQL dropped (a restart, an idle timeout) is found by the ping before its
+    next use once it sat idle; one reused at once is not pinged."""
+    import batchvideo_assets.pg_storage as pg_storage
+
+    with fresh_pg_databases(("dagster", "unused")) as (url, _):
+        with dg.instance_for_test(overrides=pooled(url, pool_size=1, max_overflow=0)) as instance:
+            engine = instance.run_storage._engine
+            instance.get_runs_count()
+            with engine.connect() as conn:
+                pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            admin = create_engine(url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+            admin.dispose()
+            monkeypatch.setattr(pg_storage, "IDLE_PING_S", 0.0)  # it has been idle long enough
+            assert instance.get_runs_count() == 0  # the ping failed, a new connection answered
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
 def test_a_batch_of_other_events_goes_the_stock_way(monkeypatch):
     monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "100")
     with fresh_pg_databases(("dagster", "unused")) as (url, _):

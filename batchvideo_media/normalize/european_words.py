@@ -201,6 +201,8 @@ def _eu_postal(text: str, lang: str) -> str:
     main code as one number ("trente et un mille")."""
     def say(m: re.Match) -> str:
         code = m.group(1)
+        if lang != "fr" and code.endswith("000"):
+            return code  # a round quantity written without its separator ("in 15000 Orten"), not a code
         if lang != "fr":
             return " ".join(_words(int(d), lang) for d in code)
         if code.endswith("000"):  # a city's main code, "31000" trente et un mille
