@@ -65,6 +65,7 @@ _JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得�
 _JA_IRREGULAR_COUNTERS = "日|人|つ|月|時"
 # What may stand before the hour that ends a range of times: the half of the day or the next day.
 _JA_DAY_HALF = r"午前|午後|翌日?|翌朝"
+_JA_KANJI_DIGITS = "〇一二三四五六七八九十百千"
 
 
 def _ja_money(m: re.Match) -> str:
@@ -114,6 +115,9 @@ def _ja_shapes(text: str) -> str:
     # Midnight is れいじ, as announcers say it (Open JTalk says ぜろじ except in 零時 alone).
     text = re.sub(r"(?<![\d.])0時", "レイジ", text)
     text = _cjk_scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
+    # 対 between two numbers is a score or ratio, たい like "2-1" ("3対2", "男女比は1対3"): Open JTalk
+    # takes "2対" as a pair (につい).
+    text = re.sub(rf"(?<=[\d{_JA_KANJI_DIGITS}])\s?対\s?(?=[\d{_JA_KANJI_DIGITS}])", "タイ", text)
     text = _cjk_fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
     text = _slash_dates(text, "月", "日")
     text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)] + "毎秒", text)
