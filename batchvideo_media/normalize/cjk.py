@@ -70,6 +70,9 @@ _NEGATIVE = re.compile(r"(?<![A-Za-z\d.\-−])[-−](?=\d)")
 # Aircraft (and other makers') model numbers are said digit by digit: "747" ななよんなな, "A320".
 _MODEL = re.compile(r"(?:(?<=ボーイング)|(?<=エアバス)|(?<=波音)|(?<=空客)|(?<=보잉)|(?<=에어버스)|(?<=Boeing)|(?<=Airbus)"
                     r"|(?<=^[AB])|(?<=[^A-Za-z][AB]))(\s?)(\d{3})(?![\d.])")
+# The wave dashes and tildes a range is written with: 〜 (U+301C, Japanese), ～ (U+FF5E, its full-width
+# form on Windows), ~, and the swung dash and tilde operator some fonts' input gives.
+_TILDES = "〜～~⁓∼"
 # A time range "9:00-17:00" (a hyphen there is not a minus): the time reader sees "9:00 ~ 17:00".
 _TIME_RANGE = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)\s?[-‐–]\s?(?=\d{1,2}:\d\d(?!\d))")
 _CJK_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}

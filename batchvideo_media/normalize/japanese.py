@@ -13,6 +13,7 @@ from batchvideo_media.normalize.cjk import (
     _LONG_DIGITS,
     _MODEL,
     _NEGATIVE,
+    _TILDES,
     _TIME_RANGE,
     _VERSION,
     _ampm,
@@ -62,6 +63,9 @@ _JA_PLAY = r"試合|勝|敗|負け|引き分け|スコア|対戦|リード|得�
 # Counters whose reading changes with the number ("3日" みっか, "2人" ふたり, "7月" しちがつ, "9時" くじ): in a
 # range each number keeps its counter, "3〜5日" みっかからいつか, "7〜9月期" しちがつからくがつき.
 _JA_IRREGULAR_COUNTERS = "日|人|つ|月|時"
+# What may stand before the hour that ends a range of times: the half of the day or the next day.
+_JA_DAY_HALF = r"午前|午後|翌日?|翌朝"
+_JA_KANJI_DIGITS = "〇一二三四五六七八九十百千"
 
 
 def _ja_money(m: re.Match) -> str:
@@ -111,6 +115,9 @@ def _ja_shapes(text: str) -> str:
     # Midnight is れいじ, as announcers say it (Open JTalk says ぜろじ except in 零時 alone).
     text = re.sub(r"(?<![\d.])0時", "レイジ", text)
     text = _cjk_scores(text, lambda first, second: f"{first}タイ{second}", _JA_PLAY)
+    # 対 between two numbers is a score or ratio, たい like "2-1" ("3対2", "男女比は1対3"): Open JTalk
+    # takes "2対" as a pair (につい).
+    text = re.sub(rf"(?<=[\d{_JA_KANJI_DIGITS}])\s?対\s?(?=[\d{_JA_KANJI_DIGITS}])", "タイ", text)
     text = _cjk_fractions(text, lambda whole, top, bottom: (f"{whole}と" if whole else "") + f"{bottom}分の{top}")
     text = _slash_dates(text, "月", "日")
     text = re.sub(r"(?<=\d)\s?(KB|MB|GB|TB)/s(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)] + "毎秒", text)
@@ -121,23 +128,32 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
     text = _NEGATIVE.sub("マイナス", text)
     text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
+    return text
+
+
+def _ja_ranges(text: str) -> str:
+    """Ranges of weekdays, of numbers after a counter and of times, with から (and まで after times)."""
     # A range of weekdays, "月〜金" 月曜日から金曜日 (Open JTalk reads 月 alone as つき); not months ("1月〜3月").
-    text = re.sub(r"(?<![\d０-９\u4e00-\u9fff])([月火水木金土日])(曜日?)?\s*[〜～~\-－]\s*([月火水木金土日])(曜日?)?(?![曜\u4e00-\u9fff])",
+    text = re.sub(rf"(?<![\d０-９\u4e00-\u9fff])([月火水木金土日])(曜日?)?\s*[{_TILDES}\-－]\s*([月火水木金土日])(曜日?)?(?![曜\u4e00-\u9fff])",
                   lambda m: f"{m.group(1)}{m.group(2) or '曜日'}から{m.group(3)}{m.group(4) or '曜日'}", text)
-    # A range "3〜5日", "2020年〜2022年", "3-5日": から between them (Open JTalk drops the wave dash).
-    text = re.sub(r"(?<=[\d年月日時分秒円%％度人個回歳])\s*[〜～~]\s*(?=\d)", "から", text)
+    # A range "3〜5日", "2020年〜2022年", "3-5日", "午前9時〜午後5時": から between them (Open JTalk
+    # drops the wave dash); a time's half of the day may start the second ("〜午後5時", "〜正午", "〜翌2時").
+    text = re.sub(r"(?<=[時分半])\s*[-‐–]\s*(?=午[前後]|正午)", "〜", text)
+    text = re.sub(rf"(?<=[\d年月日時分秒円%％度人個回歳半])\s*[{_TILDES}]\s*(?=\d|{_JA_DAY_HALF}|正午)", "から", text)
     text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
     text = re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
-    # A range of times ends in まで ("9:00〜18:00" くじからじゅうはちじまで), as a schedule is said; not
-    # before に, where "までに" would mean "by", nor where まで is written.
-    return re.sub(r"(\d+時(?:\d+分)?から\d+時(?:\d+分)?)(?![\d分半]|に|まで)", r"\1まで", text)
+    # A range of times ends in まで ("9:00〜18:00" くじからじゅうはちじまで, "午前9時〜午後5時"
+    # ごぜんくじからごごごじまで), as a schedule is said; not before に, where "までに" would mean "by",
+    # nor where まで is written.
+    hour = r"\d+時(?:\d+分|半)?"
+    return re.sub(rf"({hour}から(?:(?:{_JA_DAY_HALF})?{hour}|正午))(?![\d分半]|に|まで)", r"\1まで", text)
 
 
 def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
-    text = _ja_shapes(_cjk_time_units(text, {"ms": "ミリ秒", "min": "分", "s": "秒", "h": "時間"}))
+    text = _ja_ranges(_ja_shapes(_cjk_time_units(text, {"ms": "ミリ秒", "min": "分", "s": "秒", "h": "時間"})))
     for word in _openjtalk().run_frontend(text):
         if word["pos"] == "記号" and word["pron"] == "、":
             # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one

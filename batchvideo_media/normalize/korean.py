@@ -34,9 +34,11 @@ from batchvideo_media.normalize.common import (
 )
 
 # Counters read with native numerals below 100 (세 개, 두 시, 다섯 명): g2pK's list of bound nouns
-# plus 명, 시간, 사람, 잔, 장, 가지, 달, and a recipe's measures (두 큰술, 한 작은술, 세 컵).
+# plus 명, 시간, 사람, 잔, 장, 가지, 달, other everyday ones (열 자루, 세 끼, 두 쌍, 네 자리), and a recipe's
+# measures (두 큰술, 한 작은술, 세 컵). Not 편 or 부, which also number a part ("2편" 이 편).
 _KO_NATIVE_COUNTERS = ("군데 권 개 그루 닢 대 두 마리 모 모금 발 발짝 방 번 벌 보루 살 술 시 시간 쌈 움큼 정 짝 채 척 첩 "
                        "축 켤레 톨 통 명 사람 잔 장 가지 달 배 병 곳 그릇 송이 알 조각 봉지 상자 바퀴 판 마디 걸음 줄 "
+                       "자루 포기 쌍 끼 다발 묶음 접시 방울 뿌리 개비 차례 칸 곡 자리 "
                        "큰술 작은술 컵 스푼 숟가락 국자 꼬집").split()
 _KO_ONES = ["", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉"]
 _KO_TENS = ["", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔"]
@@ -63,7 +65,7 @@ _KO_CURRENCY = {"$": "달러", "US$": "달러", "€": "유로", "¥": "엔", "�
 # Sino-Korean words that begin like a native counter (달러 is not 달, 번지 is not 번).
 _KO_NOT_COUNTERS = ("달러", "번지", "정도", "대학", "시즌", "개국", "개사", "개소", "개교")
 # A number before 번 and one of these is a label, said in Sino-Korean: "3번 출구" 삼 번 출구 (세 번 is three times).
-_KO_NUMBERED = r"출구|버스|게이트|타자|선수|홀|트랙|채널|국도|고속도로|문제|방|라인|승강장|창구|좌석|레인|테이블|카드|환자"
+_KO_NUMBERED = r"출구|문항|항목|구역|버스|게이트|타자|선수|홀|트랙|채널|국도|고속도로|문제|방|라인|승강장|창구|좌석|레인|테이블|카드|환자"
 _KO_DIGITS = "공일이삼사오육칠팔구"  # digit by digit, 0 as 공 (phone numbers)
 # Phone numbers: area or mobile prefix with 0 ("02-123-4567", "010-1234-5678") and the
 # nationwide 15xx-18xx hotlines ("1588-1234").
