@@ -17,7 +17,9 @@ from batchvideo_media.normalize.common import (
     _words,
 )
 from batchvideo_media.normalize.latin import (
+    _DURATION,
     _LATIN_WORD_ACRONYMS,
+    _duration_words,
     _en_number,
     _en_singular,
     _fractions,
@@ -133,8 +135,6 @@ _EN_STATE = re.compile(r"(?:(?<=[a-z], )|(?<=[a-z]\., ))({})(?:(\s+\d{{5}}(?:-\d
 # Street" forty-two eighteen, "9500 Wilshire Boulevard" ninety-five hundred, "305 Main Street" three oh five).
 _EN_HOUSE_NUMBER = re.compile(r"(?<![\w.,$#/:-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? )?(?:[A-Z][\w'’-]*|\d+(?:st|nd|rd|th)) "
                               r"(?:[A-Z][\w'’-]* ){{0,2}}(?:{})\b)".format("|".join(set(_EN_STREETS.values()) | {"Way"})))
-# A race or running time, "2:08:34": hours, minutes and seconds.
-_EN_DURATION = re.compile(r"(?<![\d:])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:]|[.,]\d)")
 # A blood-pressure reading a few words after "blood pressure" or "BP" ("her BP today is 118/76"): systolic "over"
 # diastolic, a three-digit number in pairs as clinicians say it ("one twenty over eighty").
 _EN_BLOOD_PRESSURE = re.compile(r"((?i:blood pressure)|\bBP|\bB\.P\.)(?![A-Za-z])((?:\W+[A-Za-z]+){0,5}?\W+)"
@@ -215,12 +215,6 @@ def _en_pairs(number: str) -> str:
     return f"{head} oh {_en_number(tail[1])}" if tail[0] == "0" else f"{head} {_en_number(tail)}"
 
 
-def _en_duration(m: re.Match) -> str:
-    parts = [f"{_en_number(str(int(value)))} {unit}{'' if int(value) == 1 else 's'}"
-             for value, unit in zip(m.groups(), ("hour", "minute", "second")) if int(value)]
-    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
-
-
 def _en_blood_pressure(m: re.Match) -> str:
     systolic, diastolic = (_words(int(n), "en", to="year").replace("-", " ") for n in m.group(3, 4))
     return f"{m.group(1)}{m.group(2)}{systolic} over {diastolic}" + (" millimeters of mercury" if m.group(5) else "")
@@ -240,7 +234,7 @@ def _en_places_and_durations(text: str) -> str:
     text = _EN_STATE.sub(_en_state, text)
     text = _EN_BLOOD_PRESSURE.sub(_en_blood_pressure, text)
     text = _EN_HOUSE_NUMBER.sub(lambda m: _en_pairs(m.group(1)), text)
-    text = _EN_DURATION.sub(_en_duration, text)
+    text = _DURATION.sub(lambda m: _duration_words(map(int, m.groups()), "en", lambda n, _: _en_number(str(n))), text)
 
     def per(m: re.Match) -> str:
         # a full stop that also ends the sentence stays

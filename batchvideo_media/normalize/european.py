@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from batchvideo_media.normalize.common import (
@@ -38,7 +39,10 @@ from batchvideo_media.normalize.german import (
     _de_weekday_article,
 )
 from batchvideo_media.normalize.latin import (
+    _DURATION,
+    _DURATION_UNITS,
     _MINUS_WORD,
+    _duration_words,
     _fractions,
     _per,
     _romans,
@@ -49,13 +53,56 @@ from batchvideo_media.normalize.latin import (
 )
 
 
+@functools.lru_cache(maxsize=None)
+def _eu_number_words(lang: str) -> str:
+    """The language's numbers from one to ninety-nine in words, as a pattern, longest first."""
+    words = {_words(n, lang) for n in range(1, 100)} | {"un", "une", "ein", "eine", "una"}
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
 def _eu_number_pattern(lang: str) -> str:
     """A number written the language's way: "1.234,5" (de, es), "1 234,5" (fr), "12"."""
     return rf"\d{{1,3}}(?:[{re.escape(_EUROPEAN[lang]['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
 
 
+# A duration written with its units, "2 h 05 min 12 s", "1 h 30 min", "2 Std. 5 Min.", "5 min 30 s": the unit
+# symbols in the order hours, minutes, seconds; and one after a number already in words ("cinq min").
+# (a full stop after the last is the abbreviation's, and the sentence's too at the end or before a capital)
+_EU_DURATION_UNITS = {"Std": 0, "h": 0, "Min": 1, "min": 1, "Sek": 2, "sec": 2, "seg": 2, "s": 2}
+_EU_DURATION_UNIT = "|".join(sorted(_EU_DURATION_UNITS, key=len, reverse=True))
+_EU_DURATION_CHAIN = re.compile(rf"(?<![\w,.:])\d{{1,3}}\s?(?:{_EU_DURATION_UNIT})\.?"
+                                rf"(?:(?:,\s?|\s(?:und|et|y)\s|\s)?\d{{1,2}}\s?(?:{_EU_DURATION_UNIT})\.?){{1,2}}(?!\w)")
+# The words before a time of day, where "14:30:15" is a clock and not a race time.
+_EU_CLOCK_BEFORE = re.compile(r"\b(?:um|gegen|ab|bis|à|vers|dès|las?)\s+$", re.IGNORECASE)
+
+
+def _eu_durations(text: str, lang: str) -> str:
+    """Race times ("en 2:04:18" dos horas, cuatro minutos y dieciocho segundos) and durations with their units."""
+    def say(values) -> str:
+        return _duration_words(values, lang, lambda n, noun: _eu_agree(_words(n, lang), noun, lang))
+
+    def chain(m: re.Match) -> str:
+        parts = re.findall(rf"(\d+)\s?({_EU_DURATION_UNIT})", m.group())
+        places = [_EU_DURATION_UNITS[unit] for _, unit in parts]
+        if places != sorted(set(places)):
+            return m.group()  # not hours, minutes, seconds in order
+        values = [0, 0, 0]
+        for (value, _), place in zip(parts, places):
+            values[place] = int(value)
+        rest = m.string[m.end():]
+        return say(values) + ("." if m.group().endswith(".") and re.match(r"\s*$|\s+[A-ZÀ-ÖÙ-Ý]", rest) else "")
+
+    text = _DURATION.sub(lambda m: m.group() if _EU_CLOCK_BEFORE.search(m.string[:m.start()])
+                         or re.match(r"\s?(?:Uhr|h\b|horas)", m.string[m.end():]) else say(map(int, m.groups())), text)
+    text = _EU_DURATION_CHAIN.sub(chain, text)
+    minute = _DURATION_UNITS[lang][1].split(" ")
+    return re.sub(rf"\b({_eu_number_words(lang)})\s(?:min|Min\.)(?!\w)",
+                  lambda m: f"{m.group(1)} {minute[m.group(1) not in ('un', 'une', 'ein', 'eine', 'uno', 'una')]}", text)
+
+
 def _eu_words(text: str, lang: str) -> str:
     spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    text = _eu_durations(text, lang)
     text = _eu_scales(text, lang, number)
     text = _eu_days(text, lang)
     text = _eu_months(text, lang)
@@ -172,7 +219,8 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
                       lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
-    text = re.sub(rf"({number})\s?({units})(?![\w])", unit, text)
+    # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said)
+    text = re.sub(rf"({number})\s?({units})(?![\w])(?:\.(?=\s+[a-zß-ÿ]))?", unit, text)
     text = _split_codes(text)
     # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")
     text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)",

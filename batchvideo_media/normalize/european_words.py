@@ -66,7 +66,7 @@ _EUROPEAN = {
                           (r"\bjanv\.", "janvier"), (r"\bfévr\.", "février"), (r"\bavr\.", "avril"),
                           (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
                           (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
-                          (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
+                          (r"\bmax\.", "maximum"), (r"(?<!\d)(?<!\d )\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
                           (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement"),
                           (r"\bp\.\s?ex\.", "par exemple"),
                           # "s." after a century ("XVIe s.", "19e s."): siècle; a full stop that ends the sentence stays

@@ -33,6 +33,28 @@ def _seconds(text: str, unit: str) -> str:
     return re.sub(r"(?<![\w.,])(\d+[.,]\d+\s?|\d+\s)s\b(?!['’]|\.\w)", lambda m: m.group(1).rstrip() + " " + unit, text)
 
 
+# A race or running time, "2:08:34": hours, minutes and seconds.
+_DURATION = re.compile(r"(?<![\d:])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:]|[.,]\d)")
+_DURATION_UNITS = {"en": ("hour hours", "minute minutes", "second seconds"),
+                   "de": ("Stunde Stunden", "Minute Minuten", "Sekunde Sekunden"),
+                   "fr": ("heure heures", "minute minutes", "seconde secondes"),
+                   "es": ("hora horas", "minuto minutos", "segundo segundos")}
+_AND_WORD = {"en": " and ", "de": " und ", "fr": " et ", "es": " y "}
+
+
+def _duration_words(values, lang: str, cardinal) -> str:
+    """Hours, minutes and seconds (`values`, a zero left out) each with its unit and "and" before the last:
+    "two hours, eight minutes and thirty-four seconds", "dos horas y cinco minutos"; French joins two
+    parts without it ("une heure trente minutes"). `cardinal(value, noun)`: the number agreeing with its noun."""
+    parts = []
+    for value, names in zip(values, _DURATION_UNITS[lang]):
+        if value:
+            noun = names.split(" ")[value != 1]
+            parts.append(f"{cardinal(value, noun)} {noun}")
+    if len(parts) < 2 or (lang == "fr" and len(parts) == 2):
+        return " ".join(parts)
+    return ", ".join(parts[:-1]) + _AND_WORD[lang] + parts[-1]
+
 
 _ROMAN = re.compile(r"(?<![\w.])(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![\w])"
                     r"|(?<![\w.])([CLXVI]+)(?=(?:e|ème|è|er|re)\b)")
