@@ -14,6 +14,7 @@ from batchvideo_media.normalize.common import (
 )
 from batchvideo_media.normalize.european_words import (
     _EU_CURRENCY_WORD_SYMBOL,
+    _EU_CENTS,
     _EU_CURRENCY_WORDS,
     _EU_WORD_ACRONYMS,
     _EUROPEAN,
@@ -27,6 +28,7 @@ from batchvideo_media.normalize.european_words import (
     _eu_phone,
     _eu_postal,
     _eu_scales,
+    _eu_singular,
     _eu_slash_date,
     _eu_time,
 )
@@ -42,6 +44,7 @@ from batchvideo_media.normalize.latin import (
     _DURATION,
     _DURATION_UNITS,
     _MINUS_WORD,
+    _PER,
     _duration_words,
     _fractions,
     _per,
@@ -169,8 +172,20 @@ def _es_time_range(m: re.Match) -> str:
             + (" horas" if m.group(9) or on_the_hour else ""))
 
 
+def _eu_per_unit(text: str, lang: str) -> str:
+    """The unit of a price after its slash, "25 €/m²", "0,25 €/kWh", "1,60 €/l": the word for per and the unit's
+    singular name ("par mètre carré", "pro Kilowattstunde", "por litro"); so a symbol after that word ("pro m²")."""
+    units = "|".join(sorted(map(re.escape, _EUROPEAN[lang]["units"]), key=len, reverse=True))
+    # (not before an apostrophe or a hyphen: "par l'avion" is not a litre)
+    unit = rf"({units})(?![\w'’-])"
+    per = _PER[lang]
+    text = re.sub(rf"((?:\b(?:{_EU_CURRENCY_WORDS[lang]}|{_EU_CENTS[lang]})|[€$£]))\s?/\s?(?={unit})", rf"\1 {per} ", text)
+    return re.sub(rf"\b{per}\s+{unit}", lambda m: f"{per} {_eu_singular(_EUROPEAN[lang]['units'][m.group(1)], lang)}", text)
+
+
 def _eu_money_and_ordinals(text: str, lang: str) -> str:
     spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    text = _eu_per_unit(text, lang)  # (before the money: "3,50 €/kg" has its cents between the € and the slash)
     # Money: "89,90 €", "€ 10", "2,5 Mio. €".
     text = re.sub(rf"(?P<amount>{number})\s?(?P<symbol>[€$£])", lambda m: _eu_money(m, lang), text)
     # an amount with cents before the currency's name is said as money too: "4,99 Euro" vier Euro neunundneunzig
@@ -208,12 +223,7 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
         name = spec["units"][m.group(2)]
         if m.group(1) != "1":
             return f"{_eu_agree(_eu_number(m.group(1), lang), name.split(' ')[0], lang)} {name}"
-        if lang == "de":
-            name = spec["singular"].get(name, name)
-        else:  # "un kilomètre", "un metro cuadrado", "una hora"
-            name = " ".join(w[:-1] if w.endswith("s") and w not in ("Celsius", "hertz", "gigahertz") and i < 2
-                            and not (lang == "fr" and w in ("tiers",)) else w
-                            for i, w in enumerate(name.split(" ")))
+        name = _eu_singular(name, lang)
         return f"{_eu_agree(_eu_number('1', lang), name.split(' ')[0], lang)} {name}"
 
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound

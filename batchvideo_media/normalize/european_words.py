@@ -130,6 +130,16 @@ _EUROPEAN["de"]["singular"].update({name: name[:-1] for name in _watt_hours("Kil
 _NBSP = "\u00a0\u202f"
 
 
+def _eu_singular(name: str, lang: str) -> str:
+    """A unit's name for one: "Stunde", "kilomètre", "metro cuadrado", "kilovatio hora" (the first two words
+    lose their plural s, but for the names that end in s in the singular)."""
+    if lang == "de":
+        return _EUROPEAN["de"]["singular"].get(name, name)
+    return " ".join(w[:-1] if w.endswith("s") and w not in ("Celsius", "hertz", "gigahertz") and i < 2
+                    and not (lang == "fr" and w in ("tiers",)) else w
+                    for i, w in enumerate(name.split(" ")))
+
+
 def _eu_number(number: str, lang: str, year: bool = True) -> str:
     """A number written the language's way ("1.234,5" in de/es, "1 234,5" in fr) in words."""
     spec = _EUROPEAN[lang]
