@@ -135,7 +135,7 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
     if lang == "de":
         text = _DE_DAY_RANGE.sub(_de_day_range, text)
         text = _DE_DATE.sub(_de_date, text)
-    text = _fractions(text, lang, spec["units"])
+    text = _fractions(text, lang, spec["units"], lambda name: _eu_singular(name, lang))
     if lang in ("fr", "es"):
         text = re.sub(r"(?<![\d/.])(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])(?:/(\d{4}|\d{2}))?(?![\d/])",
                       lambda m: _eu_slash_date(m, lang), text)

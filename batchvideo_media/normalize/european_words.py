@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from batchvideo_media.normalize.common import _watt_hours, _words
-from batchvideo_media.normalize.latin import _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
+from batchvideo_media.normalize.latin import _DE_FEMININE, _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
 
 _DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
 _EUROPEAN = {
@@ -287,8 +287,7 @@ def _es_ordinal(m: re.Match) -> str:
 _EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}) | _LATIN_WORD_ACRONYMS,
                      "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA", "CAC"}) | _LATIN_WORD_ACRONYMS,
                      "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"}) | _LATIN_WORD_ACRONYMS}
-# Feminine nouns for "eine"/"une"/"una": German by ending, French by ending and the measure nouns.
-_DE_FEMININE = re.compile(r"(?:e|ung|heit|keit|schaft|ion|tät|ik|ie)$")
+# Feminine nouns for "une"/"una": French by ending and the measure nouns (German's in latin.py).
 _FR_FEMININE_ENDING = re.compile(r"(?:tion|sion|ée|té|ure|elle|ette|ance|ence|ise|aine)s?$")
 _FR_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 _ES_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
