@@ -224,7 +224,8 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
         if m.group(1) != "1":
             return f"{_eu_agree(_eu_number(m.group(1), lang), name.split(' ')[0], lang)} {name}"
         name = _eu_singular(name, lang)
-        return f"{_eu_agree(_eu_number('1', lang), name.split(' ')[0], lang)} {name}"
+        head = re.split(r"[ -]", name)[0]  # the noun a compound's gender is that of ("un milliampère-heure")
+        return f"{_eu_agree(_eu_number('1', lang), head, lang)} {name}"
 
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",

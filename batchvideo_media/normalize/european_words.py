@@ -135,6 +135,8 @@ def _eu_singular(name: str, lang: str) -> str:
     lose their plural s, but for the names that end in s in the singular)."""
     if lang == "de":
         return _EUROPEAN["de"]["singular"].get(name, name)
+    if lang == "fr" and "-" in name:  # both parts of a compound agree: "milliampères-heures", "milliampère-heure"
+        return "-".join(part.removesuffix("s") for part in name.split("-"))
     return " ".join(w[:-1] if w.endswith("s") and w not in ("Celsius", "hertz", "gigahertz") and i < 2
                     and not (lang == "fr" and w in ("tiers",)) else w
                     for i, w in enumerate(name.split(" ")))
