@@ -35,9 +35,11 @@ pytestmark = pytest.mark.unit
 # floors, centuries, céntimos, 时速达…, sprint hundredths, 丁目 addresses, Korean 24-hour hours, %p, baseball
 # counts), written in other sentences than that corpus's; after them, what a fifth found (postal codes,
 # watt-hours, まで/까지 after a range of times, Spanish "de 9:00 a 14:00 horas", 큰술, a sprint's hundredths,
-# German ordinals after "in der", Korean C, 7〜9月期, toll-free numbers); then, in readings_cjk.jsonl, what a
-# further corpus found (対 in scores and ratios, 午前〜午後 ranges of times, Korean counters such as 자루,
-# and 500km, whose ごひゃっきろ and ごひゃくきろ are both listed).
+# German ordinals after "in der", Korean C, 7〜9月期, toll-free numbers); after those, what a sixth found:
+# in en/de/fr/es (blood pressure, compass points after a street, DC before a ZIP code, the German half's
+# endings, a unit after a price's slash, durations with h/min/s and race times in de/fr/es) and in zh/ja/ko
+# (対 in scores and ratios, 午前〜午後 ranges of times, Korean counters such as 자루, and 500km, whose
+# ごひゃっきろ and ごひゃくきろ are both listed).
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
            "readings_cjk.jsonl": ("zh", "ja", "ko")}

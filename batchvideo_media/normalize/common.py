@@ -61,9 +61,9 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
         return text  # a shouted sentence is words, not initialisms
 
     def spell(m: re.Match) -> str:
-        # capitals after a number are a unit ("35,000 MW"), unless the number is a time ("14:05 UTC")
+        # capitals after a number are a unit ("35,000 MW", "½ TL"), unless the number is a time ("14:05 UTC")
         before = text[:m.start()]
-        if re.search(r"\d $", before) and not re.search(r"\d:\d\d $", before):
+        if re.search(r"[\d½⅓⅔¼¾⅛] $", before) and not re.search(r"\d:\d\d $", before):
             return m.group()
         if m.group() in words:
             return m.group()

@@ -17,7 +17,9 @@ from batchvideo_media.normalize.common import (
     _words,
 )
 from batchvideo_media.normalize.latin import (
+    _DURATION,
     _LATIN_WORD_ACRONYMS,
+    _duration_words,
     _en_number,
     _en_singular,
     _fractions,
@@ -52,8 +54,12 @@ _EN_ABBREVIATIONS = [
 _EN_STREETS = {"St": "Street", "Ave": "Avenue", "Av": "Avenue", "Blvd": "Boulevard", "Rd": "Road", "Dr": "Drive",
                "Ln": "Lane", "Ct": "Court", "Pl": "Place", "Sq": "Square", "Pkwy": "Parkway", "Hwy": "Highway",
                "Ter": "Terrace", "Cir": "Circle", "Expy": "Expressway", "Fwy": "Freeway", "Hts": "Heights"}
-_EN_STREET = re.compile(r"\b([A-Z][\w'’-]*|\d+(?:st|nd|rd|th)?)\s+({})(\.(?!\w)|\b(?![.\w]))".format(
-    "|".join(_EN_STREETS)))
+# A compass point after the suffix names the city's quadrant ("Pennsylvania Ave. NW", "Main St. SE"); a single
+# letter only where nothing but punctuation follows it ("5th Ave. S, Seattle").
+_EN_COMPASS = {"NW": "Northwest", "NE": "Northeast", "SW": "Southwest", "SE": "Southeast", "N": "North", "S": "South",
+               "E": "East", "W": "West"}
+_EN_STREET = re.compile(r"\b([A-Z][\w'’-]*|\d+(?:st|nd|rd|th)?)\s+({})(\.(?!\w)|\b(?![.\w]))"
+                        r"(?:\s+(N[EW]|S[EW]|[NSEW](?=\.?(?:[,;:)!?]|\.?\s*$)))\b(\.(?!\w))?)?".format("|".join(_EN_STREETS)))
 # Abbreviated months and the AP-style state abbreviations used in running text.
 _EN_WORDS = {"Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
              "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October", "Nov": "November",
@@ -83,7 +89,7 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
              "hr": "hours", "hrs": "hours", "h": "hours", "min": "minutes", "mins": "minutes", "sec": "seconds",
              "mL": "milliliters", "gal": "gallons", "qt": "quarts", "yd": "yards", "mAh": "milliamp hours",
              "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees", "in.": "inches",
-             "inch": "inches", "mpg": "miles per gallon"} | _watt_hours("kilo mega giga tera", "watt hours")
+             "inch": "inches", "mpg": "miles per gallon", "mmHg": "millimeters of mercury", "mm Hg": "millimeters of mercury"} | _watt_hours("kilo mega giga tera", "watt hours")
 
 
 # Emergency and information lines said digit by digit ("call nine one one").
@@ -119,15 +125,20 @@ _EN_STATES = dict(zip(
     "Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|"
     "Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|"
     "West Virginia|Wisconsin|Wyoming".split("|")))
-_EN_STATE_WORDS = {"HI", "ID", "IN", "ME", "OH", "OK", "OR"}
+# The District of Columbia takes a ZIP code as the states do ("Washington, DC 20500"); it is said by its letters,
+# as the acronym reader says it where no ZIP code follows.
+_EN_STATES |= {"DC": "D C", "D.C.": "D C"}
+_EN_STATE_WORDS = {"HI", "ID", "IN", "ME", "OH", "OK", "OR", "DC", "D.C."}
 _EN_STATE = re.compile(r"(?:(?<=[a-z], )|(?<=[a-z]\., ))({})(?:(\s+\d{{5}}(?:-\d{{4}})?)(?![\d-])|(?=[.,;:!?)]|\s+[a-z]|\s*$))".format(
-    "|".join(_EN_STATES)))
+    "|".join(map(re.escape, _EN_STATES))))
 # A house number of three or four digits before a street's name is said in pairs, as a year is ("4218 Elm
 # Street" forty-two eighteen, "9500 Wilshire Boulevard" ninety-five hundred, "305 Main Street" three oh five).
 _EN_HOUSE_NUMBER = re.compile(r"(?<![\w.,$#/:-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? )?(?:[A-Z][\w'’-]*|\d+(?:st|nd|rd|th)) "
                               r"(?:[A-Z][\w'’-]* ){{0,2}}(?:{})\b)".format("|".join(set(_EN_STREETS.values()) | {"Way"})))
-# A race or running time, "2:08:34": hours, minutes and seconds.
-_EN_DURATION = re.compile(r"(?<![\d:])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:]|[.,]\d)")
+# A blood-pressure reading a few words after "blood pressure" or "BP" ("her BP today is 118/76"): systolic "over"
+# diastolic, a three-digit number in pairs as clinicians say it ("one twenty over eighty").
+_EN_BLOOD_PRESSURE = re.compile(r"((?i:blood pressure)|\bBP|\bB\.P\.)(?![A-Za-z])((?:\W+[A-Za-z]+){0,5}?\W+)"
+                                r"([4-9]\d|[12]\d\d)\s?/\s?([2-9]\d|1\d\d)(?![\d/]|[.,]\d)(\s?mm\s?Hg\b)?")
 # The unit of a price after its slash, "$3.49/gal.", "$12/lb": per and the unit's singular name.
 _EN_PER_UNIT = {"gal": "gallon", "lb": "pound", "lbs": "pound", "oz": "ounce", "kg": "kilogram", "g": "gram",
                 "sq ft": "square foot", "ft": "foot", "mi": "mile", "km": "kilometer", "hr": "hour", "h": "hour",
@@ -169,12 +180,17 @@ def _en_abbreviations(text: str) -> str:
     # Street suffixes first: "Elm Dr." is Drive, "Dr. Elm" Doctor; one before a capitalised word
     # ("Hello Dr. Smith", "St. Louis") is left to the titles below.
     def street(m: re.Match) -> str:
-        if m.group(2) in ("St", "Dr") and re.match(r"\s+[A-Z][a-z]", m.string[m.end():]):
+        after_suffix = m.string[m.end(3) if m.group(3) else m.end(2):]
+        compass_word = re.match(r"\s+(?:North|South|East|West)", after_suffix)  # "Elm St. East"
+        if m.group(2) in ("St", "Dr") and not m.group(4) and not compass_word \
+                and re.match(r"\s+[A-Z][a-z]", after_suffix):
             return m.group()
         # a full stop that also ends the sentence (at the end, or before a capital) stays
         rest = m.string[m.end():]
-        full_stop = m.group(3) and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
-        return f"{m.group(1)} {_EN_STREETS[m.group(2)]}" + ("." if full_stop else "")
+        full_stop = (m.group(5) if m.group(4) else m.group(3)) and not compass_word \
+            and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
+        compass = f" {_EN_COMPASS[m.group(4)]}" if m.group(4) else ""
+        return f"{m.group(1)} {_EN_STREETS[m.group(2)]}{compass}" + ("." if full_stop else "")
 
     text = _EN_STREET.sub(street, text)
     text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
@@ -199,10 +215,9 @@ def _en_pairs(number: str) -> str:
     return f"{head} oh {_en_number(tail[1])}" if tail[0] == "0" else f"{head} {_en_number(tail)}"
 
 
-def _en_duration(m: re.Match) -> str:
-    parts = [f"{_en_number(str(int(value)))} {unit}{'' if int(value) == 1 else 's'}"
-             for value, unit in zip(m.groups(), ("hour", "minute", "second")) if int(value)]
-    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+def _en_blood_pressure(m: re.Match) -> str:
+    systolic, diastolic = (_words(int(n), "en", to="year").replace("-", " ") for n in m.group(3, 4))
+    return f"{m.group(1)}{m.group(2)}{systolic} over {diastolic}" + (" millimeters of mercury" if m.group(5) else "")
 
 
 def _en_state(m: re.Match) -> str:
@@ -215,10 +230,11 @@ def _en_state(m: re.Match) -> str:
 
 
 def _en_places_and_durations(text: str) -> str:
-    """Addresses (states, ZIP codes, house numbers), race times and the unit of a price."""
+    """Addresses (states, ZIP codes, house numbers), blood pressure, race times and the unit of a price."""
     text = _EN_STATE.sub(_en_state, text)
+    text = _EN_BLOOD_PRESSURE.sub(_en_blood_pressure, text)
     text = _EN_HOUSE_NUMBER.sub(lambda m: _en_pairs(m.group(1)), text)
-    text = _EN_DURATION.sub(_en_duration, text)
+    text = _DURATION.sub(lambda m: _duration_words(map(int, m.groups()), "en", lambda n, _: _en_number(str(n))), text)
 
     def per(m: re.Match) -> str:
         # a full stop that also ends the sentence stays

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from batchvideo_media.normalize.common import (
@@ -13,6 +14,7 @@ from batchvideo_media.normalize.common import (
 )
 from batchvideo_media.normalize.european_words import (
     _EU_CURRENCY_WORD_SYMBOL,
+    _EU_CENTS,
     _EU_CURRENCY_WORDS,
     _EU_WORD_ACRONYMS,
     _EUROPEAN,
@@ -26,6 +28,7 @@ from batchvideo_media.normalize.european_words import (
     _eu_phone,
     _eu_postal,
     _eu_scales,
+    _eu_singular,
     _eu_slash_date,
     _eu_time,
 )
@@ -38,7 +41,11 @@ from batchvideo_media.normalize.german import (
     _de_weekday_article,
 )
 from batchvideo_media.normalize.latin import (
+    _DURATION,
+    _DURATION_UNITS,
     _MINUS_WORD,
+    _PER,
+    _duration_words,
     _fractions,
     _per,
     _romans,
@@ -49,13 +56,56 @@ from batchvideo_media.normalize.latin import (
 )
 
 
+@functools.lru_cache(maxsize=None)
+def _eu_number_words(lang: str) -> str:
+    """The language's numbers from one to ninety-nine in words, as a pattern, longest first."""
+    words = {_words(n, lang) for n in range(1, 100)} | {"un", "une", "ein", "eine", "una"}
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
 def _eu_number_pattern(lang: str) -> str:
     """A number written the language's way: "1.234,5" (de, es), "1 234,5" (fr), "12"."""
     return rf"\d{{1,3}}(?:[{re.escape(_EUROPEAN[lang]['thousands'])}{_NBSP}]\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
 
 
+# A duration written with its units, "2 h 05 min 12 s", "1 h 30 min", "2 Std. 5 Min.", "5 min 30 s": the unit
+# symbols in the order hours, minutes, seconds; and one after a number already in words ("cinq min").
+# (a full stop after the last is the abbreviation's, and the sentence's too at the end or before a capital)
+_EU_DURATION_UNITS = {"Std": 0, "h": 0, "Min": 1, "min": 1, "Sek": 2, "sec": 2, "seg": 2, "s": 2}
+_EU_DURATION_UNIT = "|".join(sorted(_EU_DURATION_UNITS, key=len, reverse=True))
+_EU_DURATION_CHAIN = re.compile(rf"(?<![\w,.:])\d{{1,3}}\s?(?:{_EU_DURATION_UNIT})\.?"
+                                rf"(?:(?:,\s?|\s(?:und|et|y)\s|\s)?\d{{1,2}}\s?(?:{_EU_DURATION_UNIT})\.?){{1,2}}(?!\w)")
+# The words before a time of day, where "14:30:15" is a clock and not a race time.
+_EU_CLOCK_BEFORE = re.compile(r"\b(?:um|gegen|ab|bis|à|vers|dès|las?)\s+$", re.IGNORECASE)
+
+
+def _eu_durations(text: str, lang: str) -> str:
+    """Race times ("en 2:04:18" dos horas, cuatro minutos y dieciocho segundos) and durations with their units."""
+    def say(values) -> str:
+        return _duration_words(values, lang, lambda n, noun: _eu_agree(_words(n, lang), noun, lang))
+
+    def chain(m: re.Match) -> str:
+        parts = re.findall(rf"(\d+)\s?({_EU_DURATION_UNIT})", m.group())
+        places = [_EU_DURATION_UNITS[unit] for _, unit in parts]
+        if places != sorted(set(places)):
+            return m.group()  # not hours, minutes, seconds in order
+        values = [0, 0, 0]
+        for (value, _), place in zip(parts, places):
+            values[place] = int(value)
+        rest = m.string[m.end():]
+        return say(values) + ("." if m.group().endswith(".") and re.match(r"\s*$|\s+[A-ZÀ-ÖÙ-Ý]", rest) else "")
+
+    text = _DURATION.sub(lambda m: m.group() if _EU_CLOCK_BEFORE.search(m.string[:m.start()])
+                         or re.match(r"\s?(?:Uhr|h\b|horas)", m.string[m.end():]) else say(map(int, m.groups())), text)
+    text = _EU_DURATION_CHAIN.sub(chain, text)
+    minute = _DURATION_UNITS[lang][1].split(" ")
+    return re.sub(rf"\b({_eu_number_words(lang)})\s(?:min|Min\.)(?!\w)",
+                  lambda m: f"{m.group(1)} {minute[m.group(1) not in ('un', 'une', 'ein', 'eine', 'uno', 'una')]}", text)
+
+
 def _eu_words(text: str, lang: str) -> str:
     spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    text = _eu_durations(text, lang)
     text = _eu_scales(text, lang, number)
     text = _eu_days(text, lang)
     text = _eu_months(text, lang)
@@ -85,7 +135,7 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
     if lang == "de":
         text = _DE_DAY_RANGE.sub(_de_day_range, text)
         text = _DE_DATE.sub(_de_date, text)
-    text = _fractions(text, lang, spec["units"])
+    text = _fractions(text, lang, spec["units"], lambda name: _eu_singular(name, lang))
     if lang in ("fr", "es"):
         text = re.sub(r"(?<![\d/.])(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])(?:/(\d{4}|\d{2}))?(?![\d/])",
                       lambda m: _eu_slash_date(m, lang), text)
@@ -122,8 +172,20 @@ def _es_time_range(m: re.Match) -> str:
             + (" horas" if m.group(9) or on_the_hour else ""))
 
 
+def _eu_per_unit(text: str, lang: str) -> str:
+    """The unit of a price after its slash, "25 €/m²", "0,25 €/kWh", "1,60 €/l": the word for per and the unit's
+    singular name ("par mètre carré", "pro Kilowattstunde", "por litro"); so a symbol after that word ("pro m²")."""
+    units = "|".join(sorted(map(re.escape, _EUROPEAN[lang]["units"]), key=len, reverse=True))
+    # (not before an apostrophe or a hyphen: "par l'avion" is not a litre)
+    unit = rf"({units})(?![\w'’-])"
+    per = _PER[lang]
+    text = re.sub(rf"((?:\b(?:{_EU_CURRENCY_WORDS[lang]}|{_EU_CENTS[lang]})|[€$£]))\s?/\s?(?={unit})", rf"\1 {per} ", text)
+    return re.sub(rf"\b{per}\s+{unit}", lambda m: f"{per} {_eu_singular(_EUROPEAN[lang]['units'][m.group(1)], lang)}", text)
+
+
 def _eu_money_and_ordinals(text: str, lang: str) -> str:
     spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    text = _eu_per_unit(text, lang)  # (before the money: "3,50 €/kg" has its cents between the € and the slash)
     # Money: "89,90 €", "€ 10", "2,5 Mio. €".
     text = re.sub(rf"(?P<amount>{number})\s?(?P<symbol>[€$£])", lambda m: _eu_money(m, lang), text)
     # an amount with cents before the currency's name is said as money too: "4,99 Euro" vier Euro neunundneunzig
@@ -161,18 +223,15 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
         name = spec["units"][m.group(2)]
         if m.group(1) != "1":
             return f"{_eu_agree(_eu_number(m.group(1), lang), name.split(' ')[0], lang)} {name}"
-        if lang == "de":
-            name = spec["singular"].get(name, name)
-        else:  # "un kilomètre", "un metro cuadrado", "una hora"
-            name = " ".join(w[:-1] if w.endswith("s") and w not in ("Celsius", "hertz", "gigahertz") and i < 2
-                            and not (lang == "fr" and w in ("tiers",)) else w
-                            for i, w in enumerate(name.split(" ")))
-        return f"{_eu_agree(_eu_number('1', lang), name.split(' ')[0], lang)} {name}"
+        name = _eu_singular(name, lang)
+        head = re.split(r"[ -]", name)[0]  # the noun a compound's gender is that of ("un milliampère-heure")
+        return f"{_eu_agree(_eu_number('1', lang), head, lang)} {name}"
 
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
                       lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
-    text = re.sub(rf"({number})\s?({units})(?![\w])", unit, text)
+    # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said)
+    text = re.sub(rf"({number})\s?({units})(?![\w])(?:\.(?=\s+[a-zß-ÿ]))?", unit, text)
     text = _split_codes(text)
     # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")
     text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from batchvideo_media.normalize.common import _watt_hours, _words
-from batchvideo_media.normalize.latin import _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
+from batchvideo_media.normalize.latin import _DE_FEMININE, _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
 
 _DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
 _EUROPEAN = {
@@ -66,7 +66,7 @@ _EUROPEAN = {
                           (r"\bjanv\.", "janvier"), (r"\bfévr\.", "février"), (r"\bavr\.", "avril"),
                           (r"\bjuil\.", "juillet"), (r"\bsept\.(?=\s?\d)", "septembre"), (r"\boct\.", "octobre"),
                           (r"\bnov\.", "novembre"), (r"\bdéc\.", "décembre"), (r"\bCie\b", "compagnie"),
-                          (r"\bmax\.", "maximum"), (r"\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
+                          (r"\bmax\.", "maximum"), (r"(?<!\d)(?<!\d )\bmin\.(?=\s)", "minimum"), (r"\bchap\.", "chapitre"),
                           (r"\bc\.\s?à\s?s(?:oupe|\.)", "cuillères à soupe"), (r"\bc\.\s?à\s?c(?:afé|\.)", "cuillères à café"), (r"\bapprox\.", "approximativement"),
                           (r"\bp\.\s?ex\.", "par exemple"),
                           # "s." after a century ("XVIe s.", "19e s."): siècle; a full stop that ends the sentence stays
@@ -128,6 +128,18 @@ for _lang, _prefixes, _unit in (("de", "Kilo Mega Giga Tera", "Wattstunden"), ("
 # one kilowatt-hour: "eine Kilowattstunde"
 _EUROPEAN["de"]["singular"].update({name: name[:-1] for name in _watt_hours("Kilo Mega Giga Tera", "Wattstunden").values()})
 _NBSP = "\u00a0\u202f"
+
+
+def _eu_singular(name: str, lang: str) -> str:
+    """A unit's name for one: "Stunde", "kilomètre", "metro cuadrado", "kilovatio hora" (the first two words
+    lose their plural s, but for the names that end in s in the singular)."""
+    if lang == "de":
+        return _EUROPEAN["de"]["singular"].get(name, name)
+    if lang == "fr" and "-" in name:  # both parts of a compound agree: "milliampères-heures", "milliampère-heure"
+        return "-".join(part.removesuffix("s") for part in name.split("-"))
+    return " ".join(w[:-1] if w.endswith("s") and w not in ("Celsius", "hertz", "gigahertz") and i < 2
+                    and not (lang == "fr" and w in ("tiers",)) else w
+                    for i, w in enumerate(name.split(" ")))
 
 
 def _eu_number(number: str, lang: str, year: bool = True) -> str:
@@ -277,8 +289,7 @@ def _es_ordinal(m: re.Match) -> str:
 _EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}) | _LATIN_WORD_ACRONYMS,
                      "fr": frozenset({"ONU", "ENA", "CAF", "ESA", "PAC", "ZAD", "OPA", "CAC"}) | _LATIN_WORD_ACRONYMS,
                      "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"}) | _LATIN_WORD_ACRONYMS}
-# Feminine nouns for "eine"/"une"/"una": German by ending, French by ending and the measure nouns.
-_DE_FEMININE = re.compile(r"(?:e|ung|heit|keit|schaft|ion|tät|ik|ie)$")
+# Feminine nouns for "une"/"una": French by ending and the measure nouns (German's in latin.py).
 _FR_FEMININE_ENDING = re.compile(r"(?:tion|sion|ée|té|ure|elle|ette|ance|ence|ise|aine)s?$")
 _FR_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 _ES_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()

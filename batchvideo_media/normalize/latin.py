@@ -33,6 +33,28 @@ def _seconds(text: str, unit: str) -> str:
     return re.sub(r"(?<![\w.,])(\d+[.,]\d+\s?|\d+\s)s\b(?!['’]|\.\w)", lambda m: m.group(1).rstrip() + " " + unit, text)
 
 
+# A race or running time, "2:08:34": hours, minutes and seconds.
+_DURATION = re.compile(r"(?<![\d:])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:]|[.,]\d)")
+_DURATION_UNITS = {"en": ("hour hours", "minute minutes", "second seconds"),
+                   "de": ("Stunde Stunden", "Minute Minuten", "Sekunde Sekunden"),
+                   "fr": ("heure heures", "minute minutes", "seconde secondes"),
+                   "es": ("hora horas", "minuto minutos", "segundo segundos")}
+_AND_WORD = {"en": " and ", "de": " und ", "fr": " et ", "es": " y "}
+
+
+def _duration_words(values, lang: str, cardinal) -> str:
+    """Hours, minutes and seconds (`values`, a zero left out) each with its unit and "and" before the last:
+    "two hours, eight minutes and thirty-four seconds", "dos horas y cinco minutos"; French joins two
+    parts without it ("une heure trente minutes"). `cardinal(value, noun)`: the number agreeing with its noun."""
+    parts = []
+    for value, names in zip(values, _DURATION_UNITS[lang]):
+        if value:
+            noun = names.split(" ")[value != 1]
+            parts.append(f"{cardinal(value, noun)} {noun}")
+    if len(parts) < 2 or (lang == "fr" and len(parts) == 2):
+        return " ".join(parts)
+    return ", ".join(parts[:-1]) + _AND_WORD[lang] + parts[-1]
+
 
 _ROMAN = re.compile(r"(?<![\w.])(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![\w])"
                     r"|(?<![\w.])([CLXVI]+)(?=(?:e|ème|è|er|re)\b)")
@@ -136,6 +158,12 @@ _FRACTION = re.compile(r"(?<![\d/.,])(?:(\d+)(?:\s?(?=[½⅓⅔¼¾⅕⅖⅗⅘�
 # Measure nouns of the other gender than the default (for "half": "une demi-heure", "media taza").
 _FR_FEMININE = {"heure", "tasse", "cuillère", "livre", "bouteille", "douzaine", "journée", "page", "part", "pinte",
                 "portion", "minute", "seconde", "tonne", "semaine", "année", "personne", "fois"} - {"fois"}
+# German nouns by gender, for "eine"/"ein" and the ending of "halb": feminine by ending ("Tasse", "Stunde",
+# "Packung"), neuter for the measures that are ("Kilogramm", "Pfund", "Glas"); the rest masculine ("Liter").
+_DE_FEMININE = re.compile(r"(?:e|ung|heit|keit|schaft|ion|tät|ik|ie)$")
+_DE_NEUTER = re.compile(r"(?:[gG]ramm|Pfund|Kilo|Prozent|Jahr|Dutzend|Stück|Glas|Bund|Paket|Brot|Ei|chen|lein)$")
+# Prepositions that take the dative: "mit einem halben Liter", "nach einer halben Stunde".
+_DE_DATIVE = ("mit", "von", "vom", "aus", "nach", "zu", "bei", "seit", "außer")
 _ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta",
                    # the short names of data sizes stand for masculine nouns (megabyte): "setecientos megas"
                    "mega", "giga", "tera"}
@@ -146,6 +174,18 @@ def _es_feminine(noun: str) -> bool:
     singular = re.sub(r"(?<=[ió]n)es$|(?<=d)es$", "", noun).rstrip("s") if noun.endswith("es") else noun.rstrip("s")
     return (singular.endswith("a") and singular not in _ES_MASCULINE_A) \
         or singular.endswith(("ción", "sión", "dad", "tad", "tud", "umbre"))
+
+
+def _de_half(noun: str, before: str) -> str:
+    """"½" before a German noun, inflected by its gender and case: the accusative of a recipe's object
+    ("einen halben Liter", "eine halbe Tasse", "ein halbes Pfund"), the dative after a preposition that takes
+    it ("mit einem halben Liter"), the nominative where a sentence starts ("Ein halber Liter reicht")."""
+    gender = "f" if _DE_FEMININE.search(noun) else "n" if _DE_NEUTER.search(noun) else "m"
+    previous = re.search(r"(\w+)\s+$", before)
+    if previous and previous.group(1).lower() in _DE_DATIVE:
+        return "einer halben" if gender == "f" else "einem halben"
+    nominative = not before.strip() or re.search(r"[.!?:]\s*$", before)
+    return {"f": "eine halbe", "n": "ein halbes", "m": "ein halber" if nominative else "einen halben"}[gender]
 
 
 def _fraction_words(m: re.Match, lang: str, units: dict[str, str] | None) -> str | None:
@@ -167,6 +207,8 @@ def _fraction_words(m: re.Match, lang: str, units: dict[str, str] | None) -> str
         return f"{'one' if num == 1 else _en_number(str(num))} {name}"
     if lang == "de":
         if den == 2:
+            if not whole and noun[:1].isupper():
+                return _de_half(noun, text[:m.start()])
             return f"{'ein' if whole == '1' else _words(int(whole), 'de')}einhalb" if whole else "ein halb"
         name = _words(den, "de", to="ordinal")[:-1] + "el"  # "dritte" → "Drittel"
         spoken = f"{'ein' if num == 1 else _words(num, 'de')} {name.capitalize()}"
@@ -189,25 +231,27 @@ def _fraction_words(m: re.Match, lang: str, units: dict[str, str] | None) -> str
     return f"{_words(int(whole), 'es')} y {spoken}" if whole else spoken
 
 
-def _fractions(text: str, lang: str, units: dict[str, str] | None = None) -> str:
-    """`units`: the language's unit abbreviations, written out after a fraction ("¾ l" drei Viertel Liter)."""
+def _fractions(text: str, lang: str, units: dict[str, str] | None = None, singular=None) -> str:
+    """`units`: the language's unit abbreviations, written out after a fraction ("¾ l" drei Viertel Liter);
+    `singular(name)`: a unit's name for one (de, fr, es), after a fraction under one and for a half's gender."""
+    ones = {symbol: singular(name) for symbol, name in units.items()} if units and singular else units
+
     def replace(m: re.Match) -> str:
-        spoken = _fraction_words(m, lang, units)
+        spoken = _fraction_words(m, lang, ones)
         if spoken is None:
             return m.group()
         if not m.group("unit"):
             return spoken
-        unit = units[m.group("unit")]
+        unit, one = units[m.group("unit")], ones[m.group("unit")]
         if m.group(1):  # "2½ cups", "deux heures et demie" (the noun is placed below)
             return f"{spoken} {unit}"
-        # less than one of the unit: "a quarter teaspoon", "trois quarts de litre", "tres cuartos de litro"
-        singular = " ".join(w[:-1] if w.endswith("s") and i < 2 and w not in ("Celsius", "hertz") else w
-                            for i, w in enumerate(unit.split(" ")))
+        # less than one of the unit: "a quarter teaspoon", "trois quarts de litre", "tres cuartos de litro",
+        # "eine halbe Stunde" (German keeps the plural after the other fractions: "drei Viertel Stunden")
         if lang == "en":
             return f"{spoken} {_en_singular(unit)}"
         if lang in ("fr", "es") and not spoken.endswith(("-", "medio", "media")):
-            return f"{spoken} de {singular}"
-        return f"{spoken}{'' if spoken.endswith('-') else ' '}{singular if lang != 'de' else unit}"
+            return f"{spoken} de {one}"
+        return f"{spoken}{'' if spoken.endswith('-') else ' '}{unit if lang == 'de' and 'halb' not in spoken else one}"
 
     unit_names = "|".join(sorted(map(re.escape, units or {}), key=len, reverse=True)) or "(?!)"
     pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?!\w))?")
