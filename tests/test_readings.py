@@ -63,6 +63,11 @@ def reading_key(text: str, language: str) -> str:
             ch = chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch
             if ch == "ー" and out and _vowel(out[-1]):
                 ch = _LONG[_vowel(out[-1])]
+            # A long o or e is one sound however it is spelled: ごう/ごお/ごー, せい/せえ (five in a phone
+            # number is written ごー by one writer and ごお by another).
+            vowel = _vowel(out[-1]) if out else None
+            if (vowel == "o" and ch in "うお") or (vowel == "e" and ch in "いえ"):
+                ch = _LONG[vowel]
             out.append(_SAME_SOUND.get(ch, ch))
         text = "".join(out)
     text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
@@ -73,6 +78,8 @@ def reading_key(text: str, language: str) -> str:
 def test_reading_key_keeps_what_is_spoken_apart():
     assert reading_key("C E O谈到了A I。", "zh") != reading_key("CEO谈到了AI。", "zh")
     assert reading_key("トーキョー", "ja") == reading_key("とうきょう", "ja")
+    assert reading_key("ごーろく", "ja") == reading_key("ごおろく", "ja") == reading_key("ごうろく", "ja")
+    assert reading_key("ごろく", "ja") != reading_key("ごおろく", "ja")
     assert reading_key("きょうはえきへ", "ja") == reading_key("きょうわえきえ", "ja")
     assert reading_key("しがつついたち", "ja") != reading_key("しがついちにち", "ja")
     assert reading_key("twenty-four", "en") == reading_key("Twenty four.", "en")
