@@ -23,9 +23,12 @@ command breaking later. What each is for:
 - the code server starts run workers from a preloaded forkserver (`batchvideo_assets/run_workers.py`):
   `DagsterApiServer` keeps the multiprocessing context it starts them with in `_mp_ctx` (set to
   `spawn` in its constructor), and the multiprocess executor adds its own module to a forkserver's
-  preload (`MULTIPROCESS_EXECUTOR_MODULE`).
+  preload (`MULTIPROCESS_EXECUTOR_MODULE`);
+- the code server's check of its run processes is kept from dying on an error
+  (`keep_code_server_cleanup_alive`: `DagsterApiServer._check_for_orphaned_runs` and the fields it uses).
 """
 
+import logging
 from types import SimpleNamespace
 
 from dagster._cli.workspace.cli_target import (
@@ -89,6 +92,35 @@ def set_run_worker_context(context) -> None:
     DagsterApiServer._mp_ctx = property(lambda self: context, lambda self, value: None)
 
 
+def keep_code_server_cleanup_alive() -> None:
+    """Dagster's code server checks its run processes every 0.5 s in one thread, the same thread that stops
+    the server once it is asked to (heartbeat lost, shutdown) and no run is left. An error in that check
+    (a run process ended while the instance's database was unreachable: it reports the crash there) ends
+    the thread for good: no later crash is reported and the server never stops (a code server left
+    running for ever, seen after every test whose database was dropped under it). Here the error is
+    logged and the check runs again on the next tick; a server asked to stop drops its ended run
+    processes (run monitoring reports their crash from the daemon) and stops. Idempotent."""
+    original = DagsterApiServer._check_for_orphaned_runs
+    if getattr(original, "keeps_alive", False):
+        return
+
+    def checked(self) -> None:
+        try:
+            original(self)
+        except Exception:  # noqa: BLE001 - whatever it was, the thread must live
+            logging.getLogger(__name__).warning("code server: checking its run processes failed; "
+                                                "checked again on the next tick", exc_info=True)
+            if self._shutdown_once_executions_finish_event.is_set():
+                with self._execution_lock:
+                    for run_id in [run_id for run_id, (process, _) in self._executions.items()
+                                   if not process.is_alive()]:
+                        self._clear_run(run_id)
+                    if not self._executions:
+                        self._server_termination_event.set()
+
+    checked.keeps_alive = True
+    DagsterApiServer._check_for_orphaned_runs = checked
+
 
 def bench_internals() -> SimpleNamespace:
     """The daemon and backfill internals `bench/scale.py` measures with (the queue daemon's dequeue pass,
@@ -105,7 +137,7 @@ def bench_internals() -> SimpleNamespace:
                            make_new_run_id=make_new_run_id, QueuedRunCoordinatorDaemon=QueuedRunCoordinatorDaemon)
 
 __all__ = [
-    "bench_internals",
+    "bench_internals", "keep_code_server_cleanup_alive",
     "ASSET_KEY_INDEX_COLS", "AssetCheckExecutionRecordStatus", "AssetCheckExecutionsTable", "AssetKeyTable", "SqlEventLogStorageTable",
     "DATA_VERSION_TAG", "DynamicPartitionsTable", "SqlEventLogStorage", "forget_input_version", "GRPC_INFO_TAG", "CanCancelExecutionRequest", "CanCancelExecutionResult",
     "DagsterApiServer", "MULTIPROCESS_EXECUTOR_MODULE", "set_run_worker_context",

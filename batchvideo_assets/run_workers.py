@@ -129,12 +129,16 @@ def use_parent_forkserver(address: str, preload: list[str]) -> None:
 
 
 def install() -> PreloadedRunWorkers | None:
-    """In a code server, when wanted: start run workers from the shared forkserver. Returns the context
-    (None when not installed). Idempotent."""
+    """In a code server: keep its run-process check alive (dagster_compat), and, when wanted, start run
+    workers from the shared forkserver. Returns the context (None when not installed). Idempotent."""
     global _installed
-    if _installed is not None or not in_code_server() or not wanted():
+    if not in_code_server():
         return _installed
-    from batchvideo_assets.dagster_compat import set_run_worker_context
+    from batchvideo_assets.dagster_compat import keep_code_server_cleanup_alive, set_run_worker_context
+
+    keep_code_server_cleanup_alive()  # whichever way run workers start
+    if _installed is not None or not wanted():
+        return _installed
 
     _installed = PreloadedRunWorkers(forkserver_preload())
     set_run_worker_context(_installed)

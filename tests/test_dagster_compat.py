@@ -109,3 +109,26 @@ def test_the_multiprocess_executor_adds_its_module_to_a_forkserver_preload():
     source = inspect.getsource(importlib.import_module(dagster_compat.MULTIPROCESS_EXECUTOR_MODULE))
     assert f'"{dagster_compat.MULTIPROCESS_EXECUTOR_MODULE}" not in preload' in source
     assert "set_forkserver_preload(list(preload))" in source
+
+
+def test_a_failing_check_of_run_processes_neither_kills_the_check_nor_keeps_a_stopping_server_alive():
+    """The check reports an ended run process to the instance; here the instance cannot be reached (no
+    ref). It is retried while the server serves, and a server asked to stop drops the ended process and
+    stops (Dagster's own check raised, its thread died, and the server ran for ever)."""
+    import threading
+    from types import SimpleNamespace
+
+    dagster_compat.keep_code_server_cleanup_alive()
+    dagster_compat.keep_code_server_cleanup_alive()  # idempotent: wrapped once
+    check = dagster_compat.DagsterApiServer._check_for_orphaned_runs
+    ended = SimpleNamespace(is_alive=lambda: False, exitcode=-9)
+    server = SimpleNamespace(_executions={"r1": (ended, None)}, _termination_events={"r1": threading.Event()},
+                             _termination_times={}, _execution_lock=threading.Lock(),
+                             _shutdown_once_executions_finish_event=threading.Event(),
+                             _server_termination_event=threading.Event())
+    server._clear_run = lambda run_id: dagster_compat.DagsterApiServer._clear_run(server, run_id)
+    check(server)  # serving: logged, the run kept for the next tick
+    assert "r1" in server._executions and not server._server_termination_event.is_set()
+    server._shutdown_once_executions_finish_event.set()
+    check(server)
+    assert not server._executions and server._server_termination_event.is_set()
