@@ -48,7 +48,6 @@ import time
 from typing import Any
 
 import sqlalchemy.pool as db_pool
-from sqlalchemy import event, exc
 from dagster import DagsterEventType, Field, IntSource, serialize_value
 from dagster_postgres import (
     DagsterPostgresStorage,
@@ -57,6 +56,7 @@ from dagster_postgres import (
     PostgresScheduleStorage,
 )
 from dagster_postgres.utils import create_pg_engine, get_token_provider_from_config, pg_config, pg_url_from_config
+from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql
 
 from batchvideo_assets.dagster_compat import (

@@ -13,8 +13,8 @@ from batchvideo_media.normalize.common import (
     _words,
 )
 from batchvideo_media.normalize.european_words import (
-    _EU_CURRENCY_WORD_SYMBOL,
     _EU_CENTS,
+    _EU_CURRENCY_WORD_SYMBOL,
     _EU_CURRENCY_WORDS,
     _EU_WORD_ACRONYMS,
     _EUROPEAN,
