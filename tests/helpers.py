@@ -141,3 +141,39 @@ def model_server_manifest(name: str, backend: str):
     assert env[f"BATCHVIDEO_{backend}_BACKEND"] == "http"
     assert env[f"BATCHVIDEO_{backend}_URL"] == f"http://{service.metadata.name}.{service.metadata.namespace}.svc:{port}"
     return container, mount
+
+
+class HeldServer:
+    """A loopback model server (POST only) that holds every request until `released` is set, then has
+    `answer(body)` give (status, content type, content); `calls` gets each request's JSON body as it
+    arrives. A run waits inside the step that calls it for as long as a test needs."""
+
+    def __init__(self, answer, hold_s: float = 300):
+        self.calls, self.released = [], threading.Event()
+        held = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                held.calls.append(json.loads(raw) if raw else None)
+                if not held.released.wait(timeout=hold_s):
+                    return
+                status, kind, content = answer(held.calls[-1])
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", kind)
+                    self.send_header("content-length", str(len(content)))
+                    self.end_headers()
+                    self.wfile.write(content)
+                except OSError:
+                    pass  # the step (or worker) that asked is gone
+
+            def log_message(self, *args):
+                pass
+
+        self.server = LoopbackServer(Handler)
+        self.url = self.server.url
+
+    def close(self) -> None:
+        self.released.set()
+        self.server.close()

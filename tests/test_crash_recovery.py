@@ -6,11 +6,8 @@ PostgreSQL instance, with a short poll for the tests) must find the dead worker,
 free its slots; the write-back must record FAILED; and run retries must re-execute the run from the
 failed step to a published video."""
 
-import http.server
 import io
-import json
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import psutil
 import pytest
 from conftest import add
 from dagster._core.scheduler.instigation import InstigatorType
-from helpers import LoopbackServer
+from helpers import HeldServer
 from PIL import Image
 from sqlalchemy import select
 
@@ -32,39 +29,15 @@ from batchvideo_resources.db import ScriptRun, session_scope
 pytestmark = [pytest.mark.ui, pytest.mark.soak]
 
 
-class ImageServer:
+def _png(body: dict) -> tuple[int, str, bytes]:
+    buffer = io.BytesIO()
+    Image.new("RGB", (body["width"], body["height"]), (40, 90, 140)).save(buffer, format="PNG")
+    return 200, "image/png", buffer.getvalue()
+
+
+def ImageServer() -> HeldServer:  # noqa: N802 - reads as the server it makes
     """The `http` image backend's contract (POST /generate → PNG); holds every request until released."""
-
-    def __init__(self):
-        self.calls, self.released = [], threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-                server.calls.append(body)
-                if not server.released.wait(timeout=300):
-                    return
-                buffer = io.BytesIO()
-                Image.new("RGB", (body["width"], body["height"]), (40, 90, 140)).save(buffer, format="PNG")
-                try:
-                    self.send_response(200)
-                    self.send_header("content-type", "image/png")
-                    self.send_header("content-length", str(buffer.tell()))
-                    self.end_headers()
-                    self.wfile.write(buffer.getvalue())
-                except OSError:
-                    pass  # the worker that asked was killed
-
-            def log_message(self, *args):
-                pass
-
-        self.server = LoopbackServer(Handler)
-        self.url = self.server.url
-
-    def close(self):
-        self.released.set()
-        self.server.close()
+    return HeldServer(_png)
 
 
 STATUS_SENSORS = {sensor.name for sensor in run_status_sensors}

@@ -4,7 +4,6 @@ project's run launcher: a run still succeeds, its steps come from the same forks
 canceled, the launcher's worker health check finds its worker alive, and a worker that dies is seen
 dead by the code server the health check asks."""
 
-import http.server
 import json
 import os
 import threading
@@ -14,7 +13,7 @@ import dagster as dg
 import psutil
 import pytest
 from conftest import add
-from helpers import LoopbackServer
+from helpers import HeldServer
 
 from batchvideo_assets import run_workers
 from batchvideo_assets.dagster_compat import (
@@ -43,34 +42,10 @@ def test_only_a_grpc_code_server_installs_them(argv, expected):
     assert run_workers.in_code_server(argv) is expected
 
 
-class HeldTTS:
-    """The `http` TTS backend's address; every request is held until `release`, so a run waits inside
-    its `audio` step for as long as a test needs."""
-
-    def __init__(self):
-        self.calls, self.released = [], threading.Event()
-        tts = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                tts.calls.append(time.monotonic())
-                tts.released.wait(timeout=300)  # the event at the time of the request
-                try:
-                    self.send_response(503)
-                    self.end_headers()
-                except OSError:
-                    pass  # the step that asked is gone
-
-            def log_message(self, *args):
-                pass
-
-        self.server = LoopbackServer(Handler)
-        self.url = self.server.url
-
-    def close(self):
-        self.released.set()
-        self.server.close()
+def HeldTTS() -> HeldServer:  # noqa: N802 - reads as the server it makes
+    """The `http` TTS backend's address; every request is held until `released`, then refused (503), so a
+    run waits inside its `audio` step for as long as a test needs."""
+    return HeldServer(lambda body: (503, "text/plain", b""))
 
 
 @pytest.fixture(scope="module")
