@@ -314,7 +314,8 @@ def _en_ordinals_and_units(text: str) -> str:
     # "a 900-lb trailer", "a 5-kg bag": a number and unit joined by a hyphen are an adjective, singular
     text = re.sub(rf"({_NUMBER})-({units})\b(?!-?\d)", lambda m: f"{m.group(1)} {_en_singular(_EN_UNITS[m.group(2)])}", text)
     text = _seconds(text, "sec")
-    text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w)", unit, text)
+    # (a letter before an apostrophe is a word's, not a unit: "the 5 m's", "2 h'")
+    text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w|['’]\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
     text = _per(text, "en")
     text = _split_codes(text)

@@ -254,7 +254,7 @@ def _fractions(text: str, lang: str, units: dict[str, str] | None = None, singul
         return f"{spoken}{'' if spoken.endswith('-') else ' '}{unit if lang == 'de' and 'halb' not in spoken else one}"
 
     unit_names = "|".join(sorted(map(re.escape, units or {}), key=len, reverse=True)) or "(?!)"
-    pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?!\w))?")
+    pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?![\w'’]))?")
 
     text = pattern.sub(replace, text)
     # "deux heures et demie", "dos horas y media": the noun comes before the half
