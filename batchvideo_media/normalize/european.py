@@ -204,8 +204,7 @@ def _eu_money_and_ordinals(text: str, lang: str) -> str:
         text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ]|\s+bis\s+(?:zum\s+)?(?:\d{1,2}\.|\w+ten)\s+[A-ZÄÖÜ])",
                       lambda m: m.group(1) + _de_day_ordinal(m), text)
     elif lang == "fr":
-        text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
-        text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
+        text = re.sub(r"\b(\d+)(er|re|ère|ere|nde?|de?|e|ème|è)(s?)\b", _fr_ordinal, text)
     else:
         text = re.sub(r"\b(\d+)\.?(?:([ºª])|(er)\b|(era)\b)", _es_ordinal, text)
     if lang == "es":  # "la 1", "a la 1 de la tarde": the hour is feminine
@@ -239,6 +238,22 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
                   lambda m: _eu_number(m.group(1), lang) if re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
                   else _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
     return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
+
+
+# French ordinal endings (the Imprimerie nationale's and the common ones): "1er"/"1re"/"1ère" premier/première,
+# "2d"/"2nd" second and "2de"/"2nde" seconde ("en 2de classe"), "3e"/"3ème" troisième; a final s makes the plural.
+_FR_FIRST = {"er": "premier", "re": "première", "ère": "première", "ere": "première"}
+
+
+def _fr_ordinal(m: re.Match) -> str:
+    value, ending, plural = int(m.group(1)), m.group(2), m.group(3)
+    if ending in _FR_FIRST:
+        return _FR_FIRST[ending] + plural if value == 1 else m.group()
+    if ending.startswith(("d", "n")):
+        if value != 2:
+            return m.group()
+        return ("seconde" if ending.endswith("e") else "second") + plural
+    return _words(value, "fr", to="ordinal") + plural
 
 
 def _de_day_ordinal(m: re.Match) -> str:
