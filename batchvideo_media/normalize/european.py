@@ -233,11 +233,25 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
     # letter before an apostrophe is an elided word, never a unit: "2024 s'est", "en 2024 l'équipe")
     text = re.sub(rf"({number})\s?({units})(?![\w'’])(?:\.(?=\s+[a-zß-ÿ]))?", unit, text)
     text = _split_codes(text)
-    # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")
-    text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)",
-                  lambda m: _eu_number(m.group(1), lang) if re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
-                  else _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
+    text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)", lambda m: _eu_free_number(m, lang), text)
     return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
+
+
+# The words that name a vehicle, line, room or page by its number ("le TGV 6201", "la ligne 1", "el vuelo 3121",
+# "Gleis 1"), and spelled or said codes ("T G V", "AVE"): the number after them is a label, read as is.
+_EU_LABELS = {"de": r"Flug|Bus|Linie|Zug|Nummer|Gleis|Bahnsteig|Tram|Straßenbahn|Zimmer|Raum|Seite|Terminal|Tor",
+              "fr": r"vol|bus|ligne|train|numéro|tram|tramway|métro|car|quai|voie|porte|chambre|salle|page|terminal",
+              "es": r"vuelo|autobús|bus|línea|tren|número|andén|vía|puerta|habitación|sala|página|terminal"}
+
+
+def _eu_free_number(m: re.Match, lang: str) -> str:
+    """A number left after the other rules, agreeing with the word after it ("une heure", "una persona"), but
+    for a year ("en 2021 crecieron", "en 2021 elle") and a label's number ("le TGV 6201 part", not "une part")."""
+    words = _eu_number(m.group(1), lang)
+    label = re.search(rf"(?:(?i:\b(?:{_EU_LABELS[lang]}))|\b[A-Z](?: [A-Z])+|\b[A-Z]{{2,6}})\s+$", m.string[:m.start()])
+    if label or re.fullmatch(r"1\d{3}|20\d\d", m.group(1)):
+        return words
+    return _eu_agree(words, (m.group(2) or "").strip(), lang)
 
 
 # French ordinal endings (the Imprimerie nationale's and the common ones): "1er"/"1re"/"1ère" premier/première,
