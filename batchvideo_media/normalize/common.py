@@ -117,6 +117,15 @@ def _watt_hours(prefixes: str, unit: str) -> dict[str, str]:
     return {f"{symbol}Wh": word + unit.lower() if word else unit for symbol, word in zip(_WATT_HOUR_PREFIXES, words)}
 
 
+# Fuel consumption, litres per hundred kilometres, as each language names the rate ("Liter auf hundert Kilometer",
+# "litres aux cent kilomètres", "litros a los cien kilómetros"), under the spellings in use.
+_FUEL_CONSUMPTION_SPELLINGS = ("l/100 km", "l/100km", "L/100 km", "L/100km")
+
+
+def _fuel_consumption(name: str) -> dict[str, str]:
+    return dict.fromkeys(_FUEL_CONSUMPTION_SPELLINGS, name)
+
+
 def _replace_abbreviations(text: str, table: list[tuple[str, str]]) -> str:
     for pattern, replacement in table:
         text = re.sub(pattern, replacement, text)

@@ -9,6 +9,7 @@ from batchvideo_media.normalize.common import (
     _RANGE,
     _THOUSANDS,
     _TIME,
+    _fuel_consumption,
     _hyphen_ranges,
     _replace_abbreviations,
     _spell_acronyms,
@@ -89,7 +90,8 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
              "hr": "hours", "hrs": "hours", "h": "hours", "min": "minutes", "mins": "minutes", "sec": "seconds",
              "mL": "milliliters", "gal": "gallons", "qt": "quarts", "yd": "yards", "mAh": "milliamp hours",
              "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees", "in.": "inches",
-             "inch": "inches", "mpg": "miles per gallon", "mmHg": "millimeters of mercury", "mm Hg": "millimeters of mercury"} | _watt_hours("kilo mega giga tera", "watt hours")
+             "inch": "inches", "mpg": "miles per gallon", "mmHg": "millimeters of mercury", "mm Hg": "millimeters of mercury"} | _watt_hours("kilo mega giga tera", "watt hours") \
+    | _fuel_consumption("liters per hundred kilometers")
 
 
 # Emergency and information lines said digit by digit ("call nine one one").
