@@ -141,12 +141,16 @@ _EN_HOUSE_NUMBER = re.compile(r"(?<![\w.,$#/:-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.?
 # diastolic, a three-digit number in pairs as clinicians say it ("one twenty over eighty").
 _EN_BLOOD_PRESSURE = re.compile(r"((?i:blood pressure)|\bBP|\bB\.P\.)(?![A-Za-z])((?:\W+[A-Za-z]+){0,5}?\W+)"
                                 r"([4-9]\d|[12]\d\d)\s?/\s?([2-9]\d|1\d\d)(?![\d/]|[.,]\d)(\s?mm\s?Hg\b)?")
-# The unit of a price after its slash, "$3.49/gal.", "$12/lb": per and the unit's singular name.
+# The unit after the slash of a price or of another unit, "$3.49/gal.", "$12/lb", "50 lb/sq ft": per and the unit's
+# singular name (the unit before the slash is read with its number).
 _EN_PER_UNIT = {"gal": "gallon", "lb": "pound", "lbs": "pound", "oz": "ounce", "kg": "kilogram", "g": "gram",
                 "sq ft": "square foot", "ft": "foot", "mi": "mile", "km": "kilometer", "hr": "hour", "h": "hour",
                 "min": "minute", "mo": "month", "yr": "year", "wk": "week", "doz": "dozen", "qt": "quart", "pt": "pint",
-                "kWh": "kilowatt hour", "person": "person", "night": "night", "day": "day"}
-_EN_PER = re.compile(r"(?<=\d)\s?/\s?({})(\.)?(?![\w/])".format(
+                "kWh": "kilowatt hour", "person": "person", "night": "night", "day": "day", "m²": "square meter",
+                "m³": "cubic meter", "ft²": "square foot", "L": "liter", "l": "liter", "s": "second", "sec": "second",
+                "m": "meter"}
+_EN_PER = re.compile(r"(?<=\d)(\s?(?:{})(?!\w))?\s?/\s?({})(\.)?(?![\w/²³])".format(
+    "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True)),
     "|".join(sorted(map(re.escape, _EN_PER_UNIT), key=len, reverse=True))))
 
 
@@ -239,10 +243,13 @@ def _en_places_and_durations(text: str) -> str:
     text = _DURATION.sub(lambda m: _duration_words(map(int, m.groups()), "en", lambda n, _: _en_number(str(n))), text)
 
     def per(m: re.Match) -> str:
+        unit, per_unit, dot = m.groups()
+        if unit and f"{unit.strip()}/{per_unit}" in _EN_UNITS:
+            return m.group()  # a unit written with its slash, "MB/s"
         # a full stop that also ends the sentence stays
         rest = m.string[m.end():]
-        full_stop = m.group(2) and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
-        return f" per {_EN_PER_UNIT[m.group(1)]}" + ("." if full_stop else "")
+        full_stop = dot and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
+        return f"{unit or ''} per {_EN_PER_UNIT[per_unit]}" + ("." if full_stop else "")
 
     return _EN_PER.sub(per, text)
 

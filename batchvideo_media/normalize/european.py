@@ -173,13 +173,17 @@ def _es_time_range(m: re.Match) -> str:
 
 
 def _eu_per_unit(text: str, lang: str) -> str:
-    """The unit of a price after its slash, "25 €/m²", "0,25 €/kWh", "1,60 €/l": the word for per and the unit's
-    singular name ("par mètre carré", "pro Kilowattstunde", "por litro"); so a symbol after that word ("pro m²")."""
-    units = "|".join(sorted(map(re.escape, _EUROPEAN[lang]["units"]), key=len, reverse=True))
+    """The unit after the slash of a price or of another unit, "25 €/m²", "0,25 €/kWh", "20 l/m²": the word for per
+    and the unit's singular name ("par mètre carré", "pro Kilowattstunde", "litros por metro cuadrado"); so a
+    symbol after that word ("pro m²"). A unit written with its slash ("km/h", "MB/s") is left whole."""
+    table = _EUROPEAN[lang]["units"]
+    units = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
     # (not before an apostrophe or a hyphen: "par l'avion" is not a litre)
     unit = rf"({units})(?![\w'’-])"
     per = _PER[lang]
     text = re.sub(rf"((?:\b(?:{_EU_CURRENCY_WORDS[lang]}|{_EU_CENTS[lang]})|[€$£]))\s?/\s?(?={unit})", rf"\1 {per} ", text)
+    text = re.sub(rf"(\d\s?)({units})\s?/\s?{unit}", lambda m: m.group() if f"{m.group(2)}/{m.group(3)}" in table
+                  else f"{m.group(1)}{m.group(2)} {per} {m.group(3)}", text)
     return re.sub(rf"\b{per}\s+{unit}", lambda m: f"{per} {_eu_singular(_EUROPEAN[lang]['units'][m.group(1)], lang)}", text)
 
 
