@@ -20,6 +20,7 @@ from batchvideo_media.normalize.common import (
 from batchvideo_media.normalize.latin import (
     _DURATION,
     _LATIN_WORD_ACRONYMS,
+    _dimensions,
     _duration_words,
     _en_number,
     _en_singular,
@@ -312,14 +313,17 @@ def _en_ordinals_and_units(text: str) -> str:
     def unit(m: re.Match) -> str:
         name = _EN_UNITS[m.group(2)]
         # "a 15 W bulb": after an article the number and unit are an adjective, singular; so they are after
-        # another determiner when a noun follows ("one 500 mg tablet", "the 100 km race", not "the 5 km to go")
-        before, after = m.string[:m.start()], m.string[m.end():]
+        # another determiner when a noun follows ("one 500 mg tablet", "the 100 km race", not "the 5 km to go"),
+        # and so are dimensions before a noun ("a 2 by 4 ft board", "with 2 by 6 ft planks", "a 3 m by 4 m rug")
+        head = m.string[:m.start()]
+        before, after = re.sub(rf"(?:{_NUMBER}(?: ?(?:{units}))? by )+$", "", head), m.string[m.end():]
         noun = re.match(r"\s+([a-z]+)\b(?![-'’])", after)
         singular = m.group(1) == "1" or bool(re.search(r"\b(?:a|an|A|An)\s+$", before)) or bool(
-            noun and noun.group(1) not in _EN_NOT_NOUNS and re.search(_EN_DETERMINER, before))
+            noun and noun.group(1) not in _EN_NOT_NOUNS and (before != head or re.search(_EN_DETERMINER, before)))
         return f"{m.group(1)} {_en_singular(name) if singular else name}"
 
     text = re.sub(r"(\d+) ?ft\.? (\d+) ?in\b\.?", r"\1 feet \2 inches", text)  # "5 ft 10 in"
+    text = _dimensions(text, "en", _NUMBER, units)
     # "a 900-lb trailer", "a 5-kg bag": a number and unit joined by a hyphen are an adjective, singular
     text = re.sub(rf"({_NUMBER})-({units})\b(?!-?\d)", lambda m: f"{m.group(1)} {_en_singular(_EN_UNITS[m.group(2)])}", text)
     text = _seconds(text, "sec")

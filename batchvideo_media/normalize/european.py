@@ -45,6 +45,7 @@ from batchvideo_media.normalize.latin import (
     _DURATION_UNITS,
     _MINUS_WORD,
     _PER,
+    _dimensions,
     _duration_words,
     _fractions,
     _per,
@@ -233,6 +234,7 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
                       lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
+    text = _dimensions(text, lang, number, units)
     # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said; a
     # letter before an apostrophe is an elided word, never a unit: "2024 s'est", "en 2024 l'équipe")
     text = re.sub(rf"({number})\s?({units})(?![\w'’])(?:\.(?=\s+[a-zß-ÿ]))?", unit, text)
