@@ -95,6 +95,8 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
     | _fuel_consumption("liters per hundred kilometers")
 
 
+# Short acronyms said as a word in English: the computing ones and ZIP (the Zone Improvement Plan, said "zip").
+_EN_WORD_ACRONYMS = _LATIN_WORD_ACRONYMS | {"ZIP"}
 # Emergency and information lines said digit by digit ("call nine one one").
 _EN_SERVICE = re.compile(r"(?<![\d.,$])\b(911|999|112|988|311|411|211|111)\b(?![.,]?\d|\s?%)")
 # The words after a service number that show it is one ("the 911 call", "a 999 operator").
@@ -134,6 +136,9 @@ _EN_STATES |= {"DC": "D C", "D.C.": "D C"}
 _EN_STATE_WORDS = {"HI", "ID", "IN", "ME", "OH", "OK", "OR", "DC", "D.C."}
 _EN_STATE = re.compile(r"(?:(?<=[a-z], )|(?<=[a-z]\., ))({})(?:(\s+\d{{5}}(?:-\d{{4}})?)(?![\d-])|(?=[.,;:!?)]|\s+[a-z]|\s*$))".format(
     "|".join(map(re.escape, _EN_STATES))))
+# A ZIP code a few words after its name ("The ZIP code for Beverly Hills is 90210", "my zip is 10001").
+_EN_ZIP = re.compile(r"(\b(?i:zip(?:\s?code)?|postal\s+code|post\s?code)(?:\W+[A-Za-z'’]+){0,6}?\W+)"
+                     r"(\d{5}(?:-\d{4})?)(?![\d-]|[.,]\d)")
 # A house number of three or four digits before a street's name is said in pairs, as a year is ("4218 Elm
 # Street" forty-two eighteen, "9500 Wilshire Boulevard" ninety-five hundred, "305 Main Street" three oh five).
 _EN_HOUSE_NUMBER = re.compile(r"(?<![\w.,$#/:-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? )?(?:[A-Z][\w'’-]*|\d+(?:st|nd|rd|th)) "
@@ -227,18 +232,22 @@ def _en_blood_pressure(m: re.Match) -> str:
     return f"{m.group(1)}{m.group(2)}{systolic} over {diastolic}" + (" millimeters of mercury" if m.group(5) else "")
 
 
+def _en_zip(zip_code: str) -> str:
+    """A ZIP code digit by digit, 0 as "oh" ("nine oh two one oh"), ZIP+4's groups apart."""
+    return ", ".join(" ".join("oh" if d == "0" else _en_number(d) for d in group) for group in zip_code.strip().split("-"))
+
+
 def _en_state(m: re.Match) -> str:
     code, zip_code = m.group(1), m.group(2)
     if not zip_code:
         return m.group() if code in _EN_STATE_WORDS else _EN_STATES[code]
-    # a ZIP code digit by digit, 0 as "oh" ("nine oh two one oh")
-    digits = [" ".join("oh" if d == "0" else _en_number(d) for d in group) for group in zip_code.strip().split("-")]
-    return f"{_EN_STATES[code]} " + ", ".join(digits)
+    return f"{_EN_STATES[code]} {_en_zip(zip_code)}"
 
 
 def _en_places_and_durations(text: str) -> str:
     """Addresses (states, ZIP codes, house numbers), blood pressure, race times and the unit of a price."""
     text = _EN_STATE.sub(_en_state, text)
+    text = _EN_ZIP.sub(lambda m: m.group(1) + _en_zip(m.group(2)), text)
     text = _EN_BLOOD_PRESSURE.sub(_en_blood_pressure, text)
     text = _EN_HOUSE_NUMBER.sub(lambda m: _en_pairs(m.group(1)), text)
     text = _DURATION.sub(lambda m: _duration_words(map(int, m.groups()), "en", lambda n, _: _en_number(str(n))), text)
@@ -272,7 +281,7 @@ def _en_numbered_things(text: str) -> str:
     text = _scores(text, "en")
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
     text = _spell_mixed_case(text)
-    text = _spell_acronyms(text, words=_LATIN_WORD_ACRONYMS)
+    text = _spell_acronyms(text, words=_EN_WORD_ACRONYMS, plurals=True)
     # "Nov. 5–7": a range of days in a month is November fifth to seventh
     text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?(?:\s?[–—-]\s?(\d{{1,2}})(?:st|nd|rd|th)?)?\b(?![:\d])",
                   lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}" + (

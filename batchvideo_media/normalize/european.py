@@ -113,7 +113,7 @@ def _eu_words(text: str, lang: str) -> str:
     text = _replace_abbreviations(text, spec["abbreviations"])
     text = _romans(text, lang)
     text = _spell_mixed_case(text)
-    text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
+    text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang], plurals=True)
     text = _eu_phone(text, lang)
     text = _eu_postal(text, lang)
     text = _service_numbers(text, lang)
