@@ -19,6 +19,8 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 # part of a longer chain of groups (dates, phone numbers, ids, "COVID-19").
 _HYPHEN_RANGE = re.compile(r"(?<![\w.,\-−/])(\d+(?:[.,]\d+)*)\s?[-‐]\s?(\d+(?:[.,]\d+)*)(?![A-Za-z\d\-−/]|[.,]\d)")
 _ACRONYM = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}(?![A-Za-z])")
+# The same with a plural s ("DVDs", "CEOs", "PKWs"), spelled with the s joined to the last letter: "D V Ds".
+_PLURAL_ACRONYM = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}s?(?![A-Za-z])")
 # A longer all-capitals word is said as a word when it can be (NASA, UNESCO, AIDS) and spelled when it
 # cannot: no vowel (SNCF), three consonants in a row (HDMI), two at the end without an s (RATP), or
 # three vowels in a row (IEEE).
@@ -54,28 +56,32 @@ def _hyphen_ranges(text: str, to: str, decimal: str = ".", pattern: re.Pattern =
     return pattern.sub(replace, text)
 
 
-def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: frozenset[str] = frozenset()) -> str:
-    """`words`: the language's short acronyms said as words ("RAM" in English, "ONU" in Spanish and French)."""
+def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: frozenset[str] = frozenset(),
+                    plurals: bool = False) -> str:
+    """`words`: the language's short acronyms said as words ("RAM" in English, "ONU" in Spanish and French);
+    `plurals`: whether a plural s after the capitals is the language's (en, de, fr, es: "DVDs", "CEOs")."""
     latin_words = re.findall(r"[A-Za-z]+", text)
     if len(latin_words) >= 3 and not any(w != w.upper() for w in latin_words):
         return text  # a shouted sentence is words, not initialisms
 
     def spell(m: re.Match) -> str:
+        capitals, plural = m.group().removesuffix("s"), m.group().endswith("s")
         # capitals after a number are a unit ("35,000 MW", "½ TL"), unless the number is a time ("14:05 UTC")
         before = text[:m.start()]
         if re.search(r"[\d½⅓⅔¼¾⅛] $", before) and not re.search(r"\d:\d\d $", before):
             return m.group()
-        if m.group() in words:
+        if capitals in words:
             return m.group()
         # "Henry VIII", "World War II": a Roman numeral after a name is not an initialism
-        if set(m.group()) <= set("IVXLCDM") and set(m.group()) & set("IVX") \
+        if set(capitals) <= set("IVXLCDM") and set(capitals) & set("IVX") \
                 and re.search(r"[A-Z][a-z]+\s+$", text[:m.start()]):
             return m.group()
-        if len(m.group()) >= 4 and not _UNSAYABLE.search(m.group()) and m.group() not in _SPELLED:
+        if len(capitals) >= 4 and not _UNSAYABLE.search(capitals) and capitals not in _SPELLED:
             return m.group()
-        return "".join(letters[c] for c in m.group()) if letters else " ".join(m.group())
+        spelled = "".join(letters[c] for c in capitals) if letters else " ".join(capitals)
+        return spelled + ("s" if plural else "")
 
-    return _ACRONYM.sub(spell, text)
+    return (_PLURAL_ACRONYM if plurals else _ACRONYM).sub(spell, text)
 
 
 # A lower-case letter before capitals, "iOS", "eSIM": said letter by letter as well (the capitals alone
@@ -115,6 +121,15 @@ def _watt_hours(prefixes: str, unit: str) -> dict[str, str]:
     """`prefixes`: the words for kilo, mega, giga and tera; `unit`: watt-hours as the word stands alone."""
     words = [""] + prefixes.split()
     return {f"{symbol}Wh": word + unit.lower() if word else unit for symbol, word in zip(_WATT_HOUR_PREFIXES, words)}
+
+
+# Fuel consumption, litres per hundred kilometres, as each language names the rate ("Liter auf hundert Kilometer",
+# "litres aux cent kilomètres", "litros a los cien kilómetros"), under the spellings in use.
+_FUEL_CONSUMPTION_SPELLINGS = ("l/100 km", "l/100km", "L/100 km", "L/100km")
+
+
+def _fuel_consumption(name: str) -> dict[str, str]:
+    return dict.fromkeys(_FUEL_CONSUMPTION_SPELLINGS, name)
 
 
 def _replace_abbreviations(text: str, table: list[tuple[str, str]]) -> str:

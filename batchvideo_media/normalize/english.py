@@ -9,6 +9,7 @@ from batchvideo_media.normalize.common import (
     _RANGE,
     _THOUSANDS,
     _TIME,
+    _fuel_consumption,
     _hyphen_ranges,
     _replace_abbreviations,
     _spell_acronyms,
@@ -19,6 +20,7 @@ from batchvideo_media.normalize.common import (
 from batchvideo_media.normalize.latin import (
     _DURATION,
     _LATIN_WORD_ACRONYMS,
+    _dimensions,
     _duration_words,
     _en_number,
     _en_singular,
@@ -89,9 +91,12 @@ _EN_UNITS = {"km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "
              "hr": "hours", "hrs": "hours", "h": "hours", "min": "minutes", "mins": "minutes", "sec": "seconds",
              "mL": "milliliters", "gal": "gallons", "qt": "quarts", "yd": "yards", "mAh": "milliamp hours",
              "hp": "horsepower", "kph": "kilometers per hour", "ha": "hectares", "°": "degrees", "in.": "inches",
-             "inch": "inches", "mpg": "miles per gallon", "mmHg": "millimeters of mercury", "mm Hg": "millimeters of mercury"} | _watt_hours("kilo mega giga tera", "watt hours")
+             "inch": "inches", "mpg": "miles per gallon", "mmHg": "millimeters of mercury", "mm Hg": "millimeters of mercury"} | _watt_hours("kilo mega giga tera", "watt hours") \
+    | _fuel_consumption("liters per hundred kilometers")
 
 
+# Short acronyms said as a word in English: the computing ones and ZIP (the Zone Improvement Plan, said "zip").
+_EN_WORD_ACRONYMS = _LATIN_WORD_ACRONYMS | {"ZIP"}
 # Emergency and information lines said digit by digit ("call nine one one").
 _EN_SERVICE = re.compile(r"(?<![\d.,$])\b(911|999|112|988|311|411|211|111)\b(?![.,]?\d|\s?%)")
 # The words after a service number that show it is one ("the 911 call", "a 999 operator").
@@ -131,6 +136,9 @@ _EN_STATES |= {"DC": "D C", "D.C.": "D C"}
 _EN_STATE_WORDS = {"HI", "ID", "IN", "ME", "OH", "OK", "OR", "DC", "D.C."}
 _EN_STATE = re.compile(r"(?:(?<=[a-z], )|(?<=[a-z]\., ))({})(?:(\s+\d{{5}}(?:-\d{{4}})?)(?![\d-])|(?=[.,;:!?)]|\s+[a-z]|\s*$))".format(
     "|".join(map(re.escape, _EN_STATES))))
+# A ZIP code a few words after its name ("The ZIP code for Beverly Hills is 90210", "my zip is 10001").
+_EN_ZIP = re.compile(r"(\b(?i:zip(?:\s?code)?|postal\s+code|post\s?code)(?:\W+[A-Za-z'’]+){0,6}?\W+)"
+                     r"(\d{5}(?:-\d{4})?)(?![\d-]|[.,]\d)")
 # A house number of three or four digits before a street's name is said in pairs, as a year is ("4218 Elm
 # Street" forty-two eighteen, "9500 Wilshire Boulevard" ninety-five hundred, "305 Main Street" three oh five).
 _EN_HOUSE_NUMBER = re.compile(r"(?<![\w.,$#/:-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? )?(?:[A-Z][\w'’-]*|\d+(?:st|nd|rd|th)) "
@@ -139,12 +147,16 @@ _EN_HOUSE_NUMBER = re.compile(r"(?<![\w.,$#/:-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.?
 # diastolic, a three-digit number in pairs as clinicians say it ("one twenty over eighty").
 _EN_BLOOD_PRESSURE = re.compile(r"((?i:blood pressure)|\bBP|\bB\.P\.)(?![A-Za-z])((?:\W+[A-Za-z]+){0,5}?\W+)"
                                 r"([4-9]\d|[12]\d\d)\s?/\s?([2-9]\d|1\d\d)(?![\d/]|[.,]\d)(\s?mm\s?Hg\b)?")
-# The unit of a price after its slash, "$3.49/gal.", "$12/lb": per and the unit's singular name.
+# The unit after the slash of a price or of another unit, "$3.49/gal.", "$12/lb", "50 lb/sq ft": per and the unit's
+# singular name (the unit before the slash is read with its number).
 _EN_PER_UNIT = {"gal": "gallon", "lb": "pound", "lbs": "pound", "oz": "ounce", "kg": "kilogram", "g": "gram",
                 "sq ft": "square foot", "ft": "foot", "mi": "mile", "km": "kilometer", "hr": "hour", "h": "hour",
                 "min": "minute", "mo": "month", "yr": "year", "wk": "week", "doz": "dozen", "qt": "quart", "pt": "pint",
-                "kWh": "kilowatt hour", "person": "person", "night": "night", "day": "day"}
-_EN_PER = re.compile(r"(?<=\d)\s?/\s?({})(\.)?(?![\w/])".format(
+                "kWh": "kilowatt hour", "person": "person", "night": "night", "day": "day", "m²": "square meter",
+                "m³": "cubic meter", "ft²": "square foot", "L": "liter", "l": "liter", "s": "second", "sec": "second",
+                "m": "meter"}
+_EN_PER = re.compile(r"(?<=\d)(\s?(?:{})(?!\w))?\s?/\s?({})(\.)?(?![\w/²³])".format(
+    "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True)),
     "|".join(sorted(map(re.escape, _EN_PER_UNIT), key=len, reverse=True))))
 
 
@@ -220,27 +232,34 @@ def _en_blood_pressure(m: re.Match) -> str:
     return f"{m.group(1)}{m.group(2)}{systolic} over {diastolic}" + (" millimeters of mercury" if m.group(5) else "")
 
 
+def _en_zip(zip_code: str) -> str:
+    """A ZIP code digit by digit, 0 as "oh" ("nine oh two one oh"), ZIP+4's groups apart."""
+    return ", ".join(" ".join("oh" if d == "0" else _en_number(d) for d in group) for group in zip_code.strip().split("-"))
+
+
 def _en_state(m: re.Match) -> str:
     code, zip_code = m.group(1), m.group(2)
     if not zip_code:
         return m.group() if code in _EN_STATE_WORDS else _EN_STATES[code]
-    # a ZIP code digit by digit, 0 as "oh" ("nine oh two one oh")
-    digits = [" ".join("oh" if d == "0" else _en_number(d) for d in group) for group in zip_code.strip().split("-")]
-    return f"{_EN_STATES[code]} " + ", ".join(digits)
+    return f"{_EN_STATES[code]} {_en_zip(zip_code)}"
 
 
 def _en_places_and_durations(text: str) -> str:
     """Addresses (states, ZIP codes, house numbers), blood pressure, race times and the unit of a price."""
     text = _EN_STATE.sub(_en_state, text)
+    text = _EN_ZIP.sub(lambda m: m.group(1) + _en_zip(m.group(2)), text)
     text = _EN_BLOOD_PRESSURE.sub(_en_blood_pressure, text)
     text = _EN_HOUSE_NUMBER.sub(lambda m: _en_pairs(m.group(1)), text)
     text = _DURATION.sub(lambda m: _duration_words(map(int, m.groups()), "en", lambda n, _: _en_number(str(n))), text)
 
     def per(m: re.Match) -> str:
+        unit, per_unit, dot = m.groups()
+        if unit and f"{unit.strip()}/{per_unit}" in _EN_UNITS:
+            return m.group()  # a unit written with its slash, "MB/s"
         # a full stop that also ends the sentence stays
         rest = m.string[m.end():]
-        full_stop = m.group(2) and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
-        return f" per {_EN_PER_UNIT[m.group(1)]}" + ("." if full_stop else "")
+        full_stop = dot and (not rest.strip() or re.match(r"\s+[A-Z]", rest))
+        return f"{unit or ''} per {_EN_PER_UNIT[per_unit]}" + ("." if full_stop else "")
 
     return _EN_PER.sub(per, text)
 
@@ -262,7 +281,7 @@ def _en_numbered_things(text: str) -> str:
     text = _scores(text, "en")
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
     text = _spell_mixed_case(text)
-    text = _spell_acronyms(text, words=_LATIN_WORD_ACRONYMS)
+    text = _spell_acronyms(text, words=_EN_WORD_ACRONYMS, plurals=True)
     # "Nov. 5–7": a range of days in a month is November fifth to seventh
     text = re.sub(rf"\b({_MONTHS}) (\d{{1,2}})(?:st|nd|rd|th)?(?:\s?[–—-]\s?(\d{{1,2}})(?:st|nd|rd|th)?)?\b(?![:\d])",
                   lambda m: f"{m.group(1)} {_words(int(m.group(2)), 'en', to='ordinal')}" + (
@@ -303,18 +322,22 @@ def _en_ordinals_and_units(text: str) -> str:
     def unit(m: re.Match) -> str:
         name = _EN_UNITS[m.group(2)]
         # "a 15 W bulb": after an article the number and unit are an adjective, singular; so they are after
-        # another determiner when a noun follows ("one 500 mg tablet", "the 100 km race", not "the 5 km to go")
-        before, after = m.string[:m.start()], m.string[m.end():]
+        # another determiner when a noun follows ("one 500 mg tablet", "the 100 km race", not "the 5 km to go"),
+        # and so are dimensions before a noun ("a 2 by 4 ft board", "with 2 by 6 ft planks", "a 3 m by 4 m rug")
+        head = m.string[:m.start()]
+        before, after = re.sub(rf"(?:{_NUMBER}(?: ?(?:{units}))? by )+$", "", head), m.string[m.end():]
         noun = re.match(r"\s+([a-z]+)\b(?![-'’])", after)
         singular = m.group(1) == "1" or bool(re.search(r"\b(?:a|an|A|An)\s+$", before)) or bool(
-            noun and noun.group(1) not in _EN_NOT_NOUNS and re.search(_EN_DETERMINER, before))
+            noun and noun.group(1) not in _EN_NOT_NOUNS and (before != head or re.search(_EN_DETERMINER, before)))
         return f"{m.group(1)} {_en_singular(name) if singular else name}"
 
     text = re.sub(r"(\d+) ?ft\.? (\d+) ?in\b\.?", r"\1 feet \2 inches", text)  # "5 ft 10 in"
+    text = _dimensions(text, "en", _NUMBER, units)
     # "a 900-lb trailer", "a 5-kg bag": a number and unit joined by a hyphen are an adjective, singular
     text = re.sub(rf"({_NUMBER})-({units})\b(?!-?\d)", lambda m: f"{m.group(1)} {_en_singular(_EN_UNITS[m.group(2)])}", text)
     text = _seconds(text, "sec")
-    text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w)", unit, text)
+    # (a letter before an apostrophe is a word's, not a unit: "the 5 m's", "2 h'")
+    text = re.sub(rf"({_NUMBER})\s?({units})(?!\w)(?!\.\w|['’]\w)", unit, text)
     text = re.sub(r"(?<![\w.])[-−](?=\d)", "minus ", text)
     text = _per(text, "en")
     text = _split_codes(text)

@@ -45,6 +45,7 @@ from batchvideo_media.normalize.latin import (
     _DURATION_UNITS,
     _MINUS_WORD,
     _PER,
+    _dimensions,
     _duration_words,
     _fractions,
     _per,
@@ -112,7 +113,7 @@ def _eu_words(text: str, lang: str) -> str:
     text = _replace_abbreviations(text, spec["abbreviations"])
     text = _romans(text, lang)
     text = _spell_mixed_case(text)
-    text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang])
+    text = _spell_acronyms(text, words=_EU_WORD_ACRONYMS[lang], plurals=True)
     text = _eu_phone(text, lang)
     text = _eu_postal(text, lang)
     text = _service_numbers(text, lang)
@@ -173,13 +174,17 @@ def _es_time_range(m: re.Match) -> str:
 
 
 def _eu_per_unit(text: str, lang: str) -> str:
-    """The unit of a price after its slash, "25 €/m²", "0,25 €/kWh", "1,60 €/l": the word for per and the unit's
-    singular name ("par mètre carré", "pro Kilowattstunde", "por litro"); so a symbol after that word ("pro m²")."""
-    units = "|".join(sorted(map(re.escape, _EUROPEAN[lang]["units"]), key=len, reverse=True))
+    """The unit after the slash of a price or of another unit, "25 €/m²", "0,25 €/kWh", "20 l/m²": the word for per
+    and the unit's singular name ("par mètre carré", "pro Kilowattstunde", "litros por metro cuadrado"); so a
+    symbol after that word ("pro m²"). A unit written with its slash ("km/h", "MB/s") is left whole."""
+    table = _EUROPEAN[lang]["units"]
+    units = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
     # (not before an apostrophe or a hyphen: "par l'avion" is not a litre)
     unit = rf"({units})(?![\w'’-])"
     per = _PER[lang]
     text = re.sub(rf"((?:\b(?:{_EU_CURRENCY_WORDS[lang]}|{_EU_CENTS[lang]})|[€$£]))\s?/\s?(?={unit})", rf"\1 {per} ", text)
+    text = re.sub(rf"(\d\s?)({units})\s?/\s?{unit}", lambda m: m.group() if f"{m.group(2)}/{m.group(3)}" in table
+                  else f"{m.group(1)}{m.group(2)} {per} {m.group(3)}", text)
     return re.sub(rf"\b{per}\s+{unit}", lambda m: f"{per} {_eu_singular(_EUROPEAN[lang]['units'][m.group(1)], lang)}", text)
 
 
@@ -204,8 +209,7 @@ def _eu_money_and_ordinals(text: str, lang: str) -> str:
         text = re.sub(r"(\b\w+[,;]?\s+|^)(\d{1,2})\.(?=\s+[A-ZÄÖÜ]|\s+bis\s+(?:zum\s+)?(?:\d{1,2}\.|\w+ten)\s+[A-ZÄÖÜ])",
                       lambda m: m.group(1) + _de_day_ordinal(m), text)
     elif lang == "fr":
-        text = re.sub(r"\b1(?:er|re)\b", lambda m: "premier" if m.group().endswith("er") else "première", text)
-        text = re.sub(r"\b(\d+)(?:e|ème|è)\b", lambda m: _words(int(m.group(1)), lang, to="ordinal"), text)
+        text = re.sub(r"\b(\d+)(er|re|ère|ere|nde?|de?|e|ème|è)(s?)\b", _fr_ordinal, text)
     else:
         text = re.sub(r"\b(\d+)\.?(?:([ºª])|(er)\b|(era)\b)", _es_ordinal, text)
     if lang == "es":  # "la 1", "a la 1 de la tarde": the hour is feminine
@@ -230,14 +234,46 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
                       lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
-    # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said)
-    text = re.sub(rf"({number})\s?({units})(?![\w])(?:\.(?=\s+[a-zß-ÿ]))?", unit, text)
+    text = _dimensions(text, lang, number, units)
+    # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said; a
+    # letter before an apostrophe is an elided word, never a unit: "2024 s'est", "en 2024 l'équipe")
+    text = re.sub(rf"({number})\s?({units})(?![\w'’])(?:\.(?=\s+[a-zß-ÿ]))?", unit, text)
     text = _split_codes(text)
-    # (a year does not agree with the word after it: "en 2021 crecieron", "en 2021 elle")
-    text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)",
-                  lambda m: _eu_number(m.group(1), lang) if re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
-                  else _eu_agree(_eu_number(m.group(1), lang), (m.group(2) or "").strip(), lang), text)
+    text = re.sub(rf"({number})(?=(\s+[^\W\d_]+)?)", lambda m: _eu_free_number(m, lang), text)
     return text.replace("&", {"de": " und ", "fr": " et ", "es": " y "}[lang])
+
+
+# The words that name a vehicle, line, room or page by its number ("le TGV 6201", "la ligne 1", "el vuelo 3121",
+# "Gleis 1"), and spelled or said codes ("T G V", "AVE"): the number after them is a label, read as is.
+_EU_LABELS = {"de": r"Flug|Bus|Linie|Zug|Nummer|Gleis|Bahnsteig|Tram|Straßenbahn|Zimmer|Raum|Seite|Terminal|Tor",
+              "fr": r"vol|bus|ligne|train|numéro|tram|tramway|métro|car|quai|voie|porte|chambre|salle|page|terminal",
+              "es": r"vuelo|autobús|bus|línea|tren|número|andén|vía|puerta|habitación|sala|página|terminal"}
+
+
+def _eu_free_number(m: re.Match, lang: str) -> str:
+    """A number left after the other rules, agreeing with the word after it ("une heure", "una persona"), but
+    for a year ("en 2021 crecieron", "en 2021 elle") and a label's number ("le TGV 6201 part", not "une part")."""
+    words = _eu_number(m.group(1), lang)
+    label = re.search(rf"(?:(?i:\b(?:{_EU_LABELS[lang]}))|\b[A-Z](?: [A-Z])+|\b[A-Z]{{2,6}})\s+$", m.string[:m.start()])
+    if label or re.fullmatch(r"1\d{3}|20\d\d", m.group(1)):
+        return words
+    return _eu_agree(words, (m.group(2) or "").strip(), lang)
+
+
+# French ordinal endings (the Imprimerie nationale's and the common ones): "1er"/"1re"/"1ère" premier/première,
+# "2d"/"2nd" second and "2de"/"2nde" seconde ("en 2de classe"), "3e"/"3ème" troisième; a final s makes the plural.
+_FR_FIRST = {"er": "premier", "re": "première", "ère": "première", "ere": "première"}
+
+
+def _fr_ordinal(m: re.Match) -> str:
+    value, ending, plural = int(m.group(1)), m.group(2), m.group(3)
+    if ending in _FR_FIRST:
+        return _FR_FIRST[ending] + plural if value == 1 else m.group()
+    if ending.startswith(("d", "n")):
+        if value != 2:
+            return m.group()
+        return ("seconde" if ending.endswith("e") else "second") + plural
+    return _words(value, "fr", to="ordinal") + plural
 
 
 def _de_day_ordinal(m: re.Match) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from batchvideo_media.normalize.common import _watt_hours, _words
+from batchvideo_media.normalize.common import _fuel_consumption, _watt_hours, _words
 from batchvideo_media.normalize.latin import _DE_FEMININE, _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
 
 _DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
@@ -125,6 +125,9 @@ _EUROPEAN = {
 for _lang, _prefixes, _unit in (("de", "Kilo Mega Giga Tera", "Wattstunden"), ("fr", "kilo méga giga téra", "wattheures"),
                                 ("es", "kilo mega giga tera", "vatios hora")):
     _EUROPEAN[_lang]["units"].update(_watt_hours(_prefixes, _unit))
+for _lang, _name in (("de", "Liter auf hundert Kilometer"), ("fr", "litres aux cent kilomètres"),
+                     ("es", "litros a los cien kilómetros")):
+    _EUROPEAN[_lang]["units"].update(_fuel_consumption(_name))
 # one kilowatt-hour: "eine Kilowattstunde"
 _EUROPEAN["de"]["singular"].update({name: name[:-1] for name in _watt_hours("Kilo Mega Giga Tera", "Wattstunden").values()})
 _NBSP = "\u00a0\u202f"

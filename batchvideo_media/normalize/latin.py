@@ -254,7 +254,7 @@ def _fractions(text: str, lang: str, units: dict[str, str] | None = None, singul
         return f"{spoken}{'' if spoken.endswith('-') else ' '}{unit if lang == 'de' and 'halb' not in spoken else one}"
 
     unit_names = "|".join(sorted(map(re.escape, units or {}), key=len, reverse=True)) or "(?!)"
-    pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?!\w))?")
+    pattern = re.compile(_FRACTION.pattern + rf"(?:\s?(?P<unit>{unit_names})(?![\w'’]))?")
 
     text = pattern.sub(replace, text)
     # "deux heures et demie", "dos horas y media": the noun comes before the half
@@ -279,6 +279,30 @@ def _per(text: str, lang: str) -> str:
         return f" {_PER[lang]} "
 
     return re.sub(rf"(?<=[\w€$£])\s?/\s?(?=(?:{_PER_WORDS})\b)", replace, text)
+# The multiplication sign: between measures ("3 × 4 m", "a 2x4 ft board") it gives dimensions, said "by", "mal",
+# "sur", "por"; in a sum ("3 × 4 = 12") it is "times", "mal", "fois", "por", and the sign after it "equals"…
+_TIMES_WORDS = {"en": ("by", "times", "equals"), "de": ("mal", "mal", "gleich"), "fr": ("sur", "fois", "égale"),
+                "es": ("por", "por", "igual a")}
+
+
+def _dimensions(text: str, lang: str, number: str, units: str) -> str:
+    """"3 × 4 m", "2x4 ft", "3 m × 4 m", "3 × 4 = 12". `number`: the language's number pattern; `units`: its unit
+    symbols as an alternation. A letter x between numbers is the sign only before a unit or an equals sign
+    ("4x4" and "1920x1080" are names)."""
+    by, times, equals = _TIMES_WORDS[lang]
+    unit = rf"\s?(?:{units})(?![\w'’])"
+    chain = re.compile(rf"(?<![\w.,])(?:{number})(?:{unit})?(?:\s?[×xX]\s?(?:{number})(?:{unit})?)+(\s?=\s?(?=[-−]?\d))?")
+
+    def replace(m: re.Match) -> str:
+        measured = re.search(rf"\d{unit}", m.group())
+        if not measured and not m.group(1) and not re.search("×", m.group()):
+            return m.group()
+        spoken = re.sub(r"\s?[×xX]\s?(?=\d)", f" {by if measured else times} ", m.group())
+        return re.sub(r"\s?=\s?$", f" {equals} ", spoken)
+
+    return chain.sub(replace, text)
+
+
 # Emergency and public service numbers, said digit by digit after the words that introduce a number
 # ("wählen Sie die 112" eins eins zwei, "llame al 112" uno uno dos); French says them as numbers.
 _EU_SERVICE = {"de": (r"110|112|115|116116|116117|19222", r"(?:die|der|Notruf\w*|unter|wählen|anrufen|Nummer|Rufnummer)"),
