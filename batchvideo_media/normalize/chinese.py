@@ -18,6 +18,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
     _cjk_shapes,
@@ -144,6 +145,7 @@ def _zh_times_and_years(text: str) -> str:
 
 
 def _zh_scores_and_units(text: str) -> str:
+    text = _cjk_equations(text, {"+": "加", "-": "减", "×": "乘", "÷": "除以"}, lambda left, minus, right: f"{left}等于{minus}{right}")
     text = _cjk_scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
     text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
     text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")

@@ -137,3 +137,20 @@ def _cjk_time_units(text: str, names: dict[str, str]) -> str:
         text = _CJK_TIME_UNIT.sub(lambda m: m.group() if re.search(r"[A-Za-z]\s*$", m.string[:m.start()])
                                   else m.group(1) + names[m.group(2)], text)
     return text
+
+
+# An equation, "3×4=12", "7-3=4": its signs are said as words, the hyphen as minus (not a score, "7-3"
+# 七比三, nor a range); Open JTalk and wetext leave "=" or misread "-" and "÷" (八除二 is not 8÷2).
+_EQUATION = re.compile(r"(?<![A-Za-z\d.=＝])(\d+(?:\.\d+)?(?:\s?[-−+＋×÷]\s?\d+(?:\.\d+)?)+)\s?[=＝]\s?([-−]?)(\d+(?:\.\d+)?)(?![\d.])")
+_OPERATOR = re.compile(r"\s?([-−+＋×÷])\s?")
+_OPERATOR_SIGNS = {"−": "-", "＋": "+"}
+
+
+def _cjk_equations(text: str, operators: dict[str, str], equals) -> str:
+    """operators: the words for + - × ÷; equals(left, minus, right) joins the sides with "is" (等于, は, 는),
+    the right side read there too, where a later pass could take it for something else (112 a service number)."""
+    def replace(m: re.Match) -> str:
+        left = _OPERATOR.sub(lambda o: operators[_OPERATOR_SIGNS.get(o.group(1), o.group(1))], m.group(1))
+        return equals(left, m.group(2), m.group(3))
+
+    return _EQUATION.sub(replace, text)

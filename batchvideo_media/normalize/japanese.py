@@ -17,6 +17,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
     _cjk_shapes,
@@ -83,6 +84,7 @@ def _ja_shapes(text: str) -> str:
     text = _currency_codes(text, {"USD": "ドル", "EUR": "ユーロ", "JPY": "円", "CNY": "人民元", "RMB": "人民元",
                                   "KRW": "ウォン", "GBP": "ポンド", "HKD": "香港ドル"})
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    text = _cjk_equations(text, {"+": "タス", "-": "ヒク", "×": "カケル", "÷": "ワル"}, lambda left, minus, right: f"{left}は{'マイナス' if minus else ''}{right}")
     # An address's block after its district, "丸の内1-9-1": 丁目, 番 and 号 (いっちょうめきゅうばんいちごう),
     # not a range or a phone number (those start with 0).
     text = re.sub(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])([1-9]\d?)-([1-9]\d{0,2})-([1-9]\d{0,3})(?![\d\-])",
@@ -125,6 +127,9 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(時速\s?)?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|キロ/時)", r"時速\2キロメートル", text)
     units = "|".join(map(re.escape, sorted(_JA_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)], text)
+    # A size's first side, "3m×4m": Open JTalk reads "m" after a number as metres, and its words after it
+    # ("100m走" そう, "m/s" まいびょう), but before × as the letter, so only there is it written out.
+    text = re.sub(r"(?<=\d)\s?m(?=\s?×\s?\d)", "メートル", text)
     text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
     text = _NEGATIVE.sub("マイナス", text)
     text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
