@@ -145,6 +145,10 @@ def _ko_codes_and_dates(text: str) -> str:
     text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
     text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
     text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
+    # Two decades of age written together name a generation, said digit by digit: "2030세대" 이공삼공 세대,
+    # "7080 노래" (not 이천삼십: the next decade follows the first, 20 then 30).
+    text = re.sub(r"(?<![\d.,])([1-8])0([2-9])0(?![\d.,])(?=\s?(?:세대|노래|음악|가요|감성|여성|남성|직장인))",
+                  lambda m: _ko_digits(m.group()) if int(m.group(2)) == int(m.group(1)) + 1 else m.group(), text)
     return text
 
 
