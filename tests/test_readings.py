@@ -39,7 +39,9 @@ pytestmark = pytest.mark.unit
 # in en/de/fr/es (blood pressure, compass points after a street, DC before a ZIP code, the German half's
 # endings, a unit after a price's slash, durations with h/min/s and race times in de/fr/es) and in zh/ja/ko
 # (対 in scores and ratios, 午前〜午後 ranges of times, Korean counters such as 자루, and 500km, whose
-# ごひゃっきろ and ごひゃくきろ are both listed).
+# ごひゃっきろ and ごひゃくきろ are both listed); after those, what a seventh found in zh/ja/ko (a range of times
+# with a tilde, 10:00~22:00 十点到二十二点; × and equations, 삼 곱하기 사는 십이; 方 of people, 65歳以上の方 かた;
+# two decades naming a generation, 2030세대 이공삼공).
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
            "readings_cjk.jsonl": ("zh", "ja", "ko")}

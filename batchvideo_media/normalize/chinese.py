@@ -14,9 +14,11 @@ from batchvideo_media.normalize.cjk import (
     _LEADING_ZERO,
     _LONG_DIGITS,
     _MODEL,
+    _TILDES,
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
     _cjk_shapes,
@@ -94,6 +96,8 @@ _CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])"
 _CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "MW": "兆瓦", "GW": "吉瓦",
              "V": "伏", "mA": "毫安", "mAh": "毫安时", "Hz": "赫兹", "kHz": "千赫兹", "MHz": "兆赫兹", "GHz": "吉赫兹",
              "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"} | _watt_hours("千 兆 吉 太", "瓦时")
+# The half of the day a time may start with (下午5点).
+_ZH_DAY_HALF = "(?:上午|下午|中午|晚上|凌晨|早上|傍晚|次日|第二天)"
 _CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|不敌|战平|打平|落后|领先|逆转|对阵|进球|踢|球|队"
 
 
@@ -123,6 +127,8 @@ def _zh_codes(text: str) -> str:
 
 def _zh_times_and_years(text: str) -> str:
     text = _TIME_RANGE.sub(r"\1到", text)
+    # and one whose second time has its half of the day, "上午9:00~下午5:00", "9点-晚上10点"
+    text = re.sub(rf"(\d:\d\d|\d点半?|\d分)\s?[-‐–—{_TILDES}]\s?(?={_ZH_DAY_HALF}\d)", r"\1到", text)
     text = _COUNTER_HYPHEN.sub(r"\1到", text)
     text = _LEADING_ZERO.sub(lambda m: _digits_zh(m.group()), text)
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
@@ -139,6 +145,7 @@ def _zh_times_and_years(text: str) -> str:
 
 
 def _zh_scores_and_units(text: str) -> str:
+    text = _cjk_equations(text, {"+": "加", "-": "减", "×": "乘", "÷": "除以"}, lambda left, minus, right: f"{left}等于{minus}{right}")
     text = _cjk_scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
     text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
     text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")

@@ -73,8 +73,9 @@ _MODEL = re.compile(r"(?:(?<=ボーイング)|(?<=エアバス)|(?<=波音)|(?<=
 # The wave dashes and tildes a range is written with: 〜 (U+301C, Japanese), ～ (U+FF5E, its full-width
 # form on Windows), ~, and the swung dash and tilde operator some fonts' input gives.
 _TILDES = "〜～~⁓∼"
-# A time range "9:00-17:00" (a hyphen there is not a minus): the time reader sees "9:00 ~ 17:00".
-_TIME_RANGE = re.compile(r"(?<![\d:])(\d{1,2}:\d\d)\s?[-‐–]\s?(?=\d{1,2}:\d\d(?!\d))")
+# A time range "9:00-17:00", "10:00~22:00" (a hyphen there is not a minus): each language writes its own
+# "to" here, before its time reader turns the times into words and a tilde no longer stands between digits.
+_TIME_RANGE = re.compile(rf"(?<![\d:])(\d{{1,2}}:\d\d)\s?[-‐–—{_TILDES}]\s?(?=\d{{1,2}}:\d\d(?!\d))")
 _CJK_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 # A Roman numeral before a regnal or ordinal word (エリザベスII世, 路易XIV世, 제II차): NFKC turns Ⅱ into II.
 _CJK_ROMAN_BEFORE = re.compile(r"(?<![A-Za-z])([IVXLC]+)(?=\s?(?:世|期|章|巻|卷|部|次|型|号|類|类|级|級|세|차|기|장|권|형|호))")
@@ -136,3 +137,20 @@ def _cjk_time_units(text: str, names: dict[str, str]) -> str:
         text = _CJK_TIME_UNIT.sub(lambda m: m.group() if re.search(r"[A-Za-z]\s*$", m.string[:m.start()])
                                   else m.group(1) + names[m.group(2)], text)
     return text
+
+
+# An equation, "3×4=12", "7-3=4": its signs are said as words, the hyphen as minus (not a score, "7-3"
+# 七比三, nor a range); Open JTalk and wetext leave "=" or misread "-" and "÷" (八除二 is not 8÷2).
+_EQUATION = re.compile(r"(?<![A-Za-z\d.=＝])(\d+(?:\.\d+)?(?:\s?[-−+＋×÷]\s?\d+(?:\.\d+)?)+)\s?[=＝]\s?([-−]?)(\d+(?:\.\d+)?)(?![\d.])")
+_OPERATOR = re.compile(r"\s?([-−+＋×÷])\s?")
+_OPERATOR_SIGNS = {"−": "-", "＋": "+"}
+
+
+def _cjk_equations(text: str, operators: dict[str, str], equals) -> str:
+    """operators: the words for + - × ÷; equals(left, minus, right) joins the sides with "is" (等于, は, 는),
+    the right side read there too, where a later pass could take it for something else (112 a service number)."""
+    def replace(m: re.Match) -> str:
+        left = _OPERATOR.sub(lambda o: operators[_OPERATOR_SIGNS.get(o.group(1), o.group(1))], m.group(1))
+        return equals(left, m.group(2), m.group(3))
+
+    return _EQUATION.sub(replace, text)

@@ -17,6 +17,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
     _cjk_shapes,
@@ -83,6 +84,7 @@ def _ja_shapes(text: str) -> str:
     text = _currency_codes(text, {"USD": "ドル", "EUR": "ユーロ", "JPY": "円", "CNY": "人民元", "RMB": "人民元",
                                   "KRW": "ウォン", "GBP": "ポンド", "HKD": "香港ドル"})
     text = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+    text = _cjk_equations(text, {"+": "タス", "-": "ヒク", "×": "カケル", "÷": "ワル"}, lambda left, minus, right: f"{left}は{'マイナス' if minus else ''}{right}")
     # An address's block after its district, "丸の内1-9-1": 丁目, 番 and 号 (いっちょうめきゅうばんいちごう),
     # not a range or a phone number (those start with 0).
     text = re.sub(r"(?<=[\u3040-\u30ff\u4e00-\u9fff])([1-9]\d?)-([1-9]\d{0,2})-([1-9]\d{0,3})(?![\d\-])",
@@ -125,6 +127,9 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(時速\s?)?(\d+(?:\.\d+)?)\s?(?:km/h|㎞/h|キロ/時)", r"時速\2キロメートル", text)
     units = "|".join(map(re.escape, sorted(_JA_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _JA_UNITS[m.group(1)], text)
+    # A size's first side, "3m×4m": Open JTalk reads "m" after a number as metres, and its words after it
+    # ("100m走" そう, "m/s" まいびょう), but before × as the letter, so only there is it written out.
+    text = re.sub(r"(?<=\d)\s?m(?=\s?×\s?\d)", "メートル", text)
     text = re.sub(r"(?<=\d)\s*(?:°C|℃)", "度", text)
     text = _NEGATIVE.sub("マイナス", text)
     text = re.sub(r"(?<![\d.])20(?:歳|才)", "ハタチ", text)  # twenty years old is はたち, as NHK reads it
@@ -149,13 +154,47 @@ def _ja_ranges(text: str) -> str:
     return re.sub(rf"({hour}から(?:(?:{_JA_DAY_HALF})?{hour}|正午))(?![\d分半]|に|まで)", r"\1まで", text)
 
 
+# An age ("20歳" written ハタチ by then) before の方 makes 方 a person, as do words that end like a class of
+# people ("小学生以下の方", "保護者の方") and people one honours ("ご家族の方").
+_JA_AGES = ("歳", "才", "ハタチ")
+_JA_PEOPLE_ENDINGS = _JA_AGES + ("生", "児", "者")
+_JA_HONOURED_PEOPLE = ("家族", "本人", "親族", "友人", "近所", "遺族", "両親")
+# Nouns of people that 方 after の may compare ("前者の方がいい" ほう) and that so stay ほう.
+_JA_NOT_PEOPLE = ("前者", "後者")
+
+
+def _ja_person(words: list[dict], i: int) -> bool:
+    """Whether 方 at words[i], after の, is a person (かた; Open JTalk says ほう, "the side"): after an age or a
+    class of people with or without 以上/以下/未満 ("20歳以上の方", "18歳未満の方", "保護者の方"), or after
+    an honorific verb or verbal noun ("ご希望の方", "お持ちの方", "お困りの方"); not after a place or a
+    direction ("北の方", "ご自宅の方に", "こちらの方が"), nor after a class of people compared ("学生の方が")."""
+    if i < 2 or words[i - 1]["string"] != "の":
+        return False
+    j = i - 2
+    qualified = words[j]["string"] in ("以上", "以下", "未満")
+    j -= qualified
+    noun = words[j]["string"] if j >= 0 else ""
+    if noun.endswith(_JA_PEOPLE_ENDINGS) and noun not in _JA_NOT_PEOPLE:
+        compared = i + 1 < len(words) and words[i + 1]["string"] == "が"
+        return qualified or noun.endswith(_JA_AGES) or not compared
+    honorific = j >= 1 and words[j - 1]["string"] in ("お", "ご", "御") and words[j - 1]["pos"] == "接頭詞"
+    person = (words[j]["pos_group1"] == "サ変接続" or words[j]["pos"] == "動詞" or re.search(r"[ぁ-ん]$", noun)
+              or noun in _JA_HONOURED_PEOPLE)
+    return not qualified and honorific and bool(person)
+
+
 def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
     text = _ja_ranges(_ja_shapes(_cjk_time_units(text, {"ms": "ミリ秒", "min": "分", "s": "秒", "h": "時間"})))
-    for word in _openjtalk().run_frontend(text):
-        if word["pos"] == "記号" and word["pron"] == "、":
+    words = _openjtalk().run_frontend(text)
+    for i, word in enumerate(words):
+        if word["string"] == "方" and word["pron"] == "ホー" and _ja_person(words, i):
+            out.append("カタ")
+        elif word["string"] == "北の方":  # the dictionary's word is a noble's wife (きたのかた); it is the north
+            out.append("キタノホウ")
+        elif word["pos"] == "記号" and word["pron"] == "、":
             # Open JTalk turns every mark into a pause comma; the dashes of a phone number are one
             # (a voice would read "−" as minus)
             out.append("、" if word["string"] in "-−‐－" else word["string"])

@@ -15,6 +15,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
     _cjk_shapes,
@@ -114,9 +115,14 @@ def _ko_years(span: str) -> bool:
     return len(first) == len(second) == 4 and 1900 <= int(first) < int(second) < 2100
 
 
+def _ko_batchim(word: str) -> bool:
+    """Whether the last syllable ends in a consonant, which picks a particle's form (과/와, 은/는)."""
+    return bool((ord(word[-1]) - 0xAC00) % 28)
+
+
 def _ko_and(word: str) -> str:
     """"and" in a mixed number: 과 after a final consonant, 와 after a vowel (이와 이분의 일)."""
-    return word + ("과" if (ord(word[-1]) - 0xAC00) % 28 else "와")
+    return word + ("과" if _ko_batchim(word) else "와")
 
 
 def _ko_codes_and_dates(text: str) -> str:
@@ -139,10 +145,28 @@ def _ko_codes_and_dates(text: str) -> str:
     text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
     text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
     text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
+    # Two decades of age written together name a generation, said digit by digit: "2030세대" 이공삼공 세대,
+    # "7080 노래" (not 이천삼십: the next decade follows the first, 20 then 30).
+    text = re.sub(r"(?<![\d.,])([1-8])0([2-9])0(?![\d.,])(?=\s?(?:세대|노래|음악|가요|감성|여성|남성|직장인))",
+                  lambda m: _ko_digits(m.group()) if int(m.group(2)) == int(m.group(1)) + 1 else m.group(), text)
     return text
 
 
+def _ko_topic(word: str) -> str:
+    """The topic particle: 은 after a final consonant, 는 after a vowel (삼 곱하기 사는 십이)."""
+    return word + ("은" if _ko_batchim(word) else "는")
+
+
+def _ko_equals(left: str, minus: str, right: str) -> str:
+    left = re.sub(r"\d+(?:\.\d+)?$", lambda m: _ko_topic(_ko_number(m.group())), left)
+    return f"{left} {'마이너스 ' if minus else ''}{_ko_number(right)}"
+
+
 def _ko_letters_and_phones(text: str) -> str:
+    # An equation before the service numbers ("100+12=112" is not 일일이): "3×4=12" 삼 곱하기 사는 십이.
+    text = _cjk_equations(text, {"+": " 더하기 ", "-": " 빼기 ", "×": " 곱하기 ", "÷": " 나누기 "}, _ko_equals)
+    # A product or a size without one, "3×4m", "3m × 4m": 곱하기 (the sign is not spoken as it stands).
+    text = re.sub(r"(?<=[\dA-Za-z²³㎡])\s?×\s?(?=\d)", " 곱하기 ", text)
     text = text.replace("±", "플러스마이너스 ")
     text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_ko_and(_ko_number(whole))} " if whole else "")
                       + f"{_ko_number(str(bottom))}분의 {_ko_number(str(top))}")
