@@ -211,8 +211,8 @@ _EU_POSTAL = re.compile(r"(?:(?<=,\s)|(?<=^)|(?<=\n)|(?<=\b[Ii]n\s)|(?<=\bnach\s
 
 def _eu_postal(text: str, lang: str) -> str:
     """German and Spanish say a postal code digit by digit ("eins null eins eins fünf Berlin"); French
-    says the département as a number, then the rest digit by digit when it starts with 0 and as a number
-    otherwise ("soixante-quinze zéro zéro huit Paris", "trente et un quatre cents Toulouse"), a city's
+    says the département as a number, then the rest as a number after its written zeros ("soixante-quinze
+    zéro seize Paris", "soixante-quinze zéro zéro huit", "trente et un quatre cents Toulouse"), a city's
     main code as one number ("trente et un mille")."""
     def say(m: re.Match) -> str:
         code = m.group(1)
@@ -222,8 +222,9 @@ def _eu_postal(text: str, lang: str) -> str:
             return " ".join(_words(int(d), lang) for d in code)
         if code.endswith("000"):  # a city's main code, "31000" trente et un mille
             return _words(int(code), lang)
-        rest = " ".join(_words(int(d), lang) for d in code[2:]) if code[2] == "0" else _words(int(code[2:]), lang)
-        return f"{_words(int(code[:2]), lang)} {rest}"
+        rest = code[2:]
+        zeros = len(rest) - len(rest.lstrip("0"))
+        return " ".join([_words(int(code[:2]), lang)] + ["zéro"] * zeros + [_words(int(rest[zeros:]), lang)])
 
     return _EU_POSTAL.sub(say, text)
 
