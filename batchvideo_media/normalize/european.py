@@ -229,7 +229,7 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
             return f"{_eu_agree(_eu_number(m.group(1), lang), name.split(' ')[0], lang)} {name}"
         name = _eu_singular(name, lang)
         head = re.split(r"[ -]", name)[0]  # the noun a compound's gender is that of ("un milliampère-heure")
-        return f"{_eu_agree(_eu_number('1', lang), head, lang)} {name}"
+        return f"{_eu_agree(_eu_number('1', lang), head, lang, m.string[:m.start()])} {name}"
 
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
@@ -250,14 +250,22 @@ _EU_LABELS = {"de": r"Flug|Bus|Linie|Zug|Nummer|Gleis|Bahnsteig|Tram|Straßenbah
               "es": r"vuelo|autobús|bus|línea|tren|número|andén|vía|puerta|habitación|sala|página|terminal"}
 
 
+# The types of street a French house number comes before ("au 1 place du Capitole" un, not "une place").
+_FR_STREET_TYPES = frozenset("rue place avenue boulevard allée impasse chemin quai route cours square passage".split())
+
+
 def _eu_free_number(m: re.Match, lang: str) -> str:
     """A number left after the other rules, agreeing with the word after it ("une heure", "una persona"), but
-    for a year ("en 2021 crecieron", "en 2021 elle") and a label's number ("le TGV 6201 part", not "une part")."""
+    for a year ("en 2021 crecieron", "en 2021 elle"), a label's number ("le TGV 6201 part", not "une part")
+    and a house number ("au 1 place Bellecour")."""
     words = _eu_number(m.group(1), lang)
     label = re.search(rf"(?:(?i:\b(?:{_EU_LABELS[lang]}))|\b[A-Z](?: [A-Z])+|\b[A-Z]{{2,6}})\s+$", m.string[:m.start()])
-    if label or re.fullmatch(r"1\d{3}|20\d\d", m.group(1)):
+    # (a street's type then its name: "21 places de parking" are counted)
+    street = lang == "fr" and (m.group(2) or "").strip().lower() in _FR_STREET_TYPES \
+        and re.match(r"\s+\w+\s+(?:[A-ZÀ-Ý]|d[eu]\s+[A-ZÀ-Ý]|de la\s|des\s|d['’])", m.string[m.end():])
+    if label or street or re.fullmatch(r"1\d{3}|20\d\d", m.group(1)):
         return words
-    return _eu_agree(words, (m.group(2) or "").strip(), lang)
+    return _eu_agree(words, (m.group(2) or "").strip(), lang, m.string[:m.start()])
 
 
 # French ordinal endings (the Imprimerie nationale's and the common ones): "1er"/"1re"/"1ère" premier/première,
