@@ -307,12 +307,20 @@ _TIMES_WORDS = {"en": ("by", "times", "equals"), "de": ("mal", "mal", "gleich"),
                 "es": ("por", "por", "igual a")}
 
 
+# Lengths written out after dimensions ("48 × 28 inches", "120 × 80 Zentimeter"): the numbers are measures too.
+# (not durations or counts: "3 × 10 minutes" is three times ten minutes)
+_LENGTH_WORDS = {"en": r"inch(?:es)?|feet|foot|yards?|(?:milli|centi|kilo)?met(?:er|re)s?|pixels?",
+                 "de": r"(?:Milli|Zenti|Kilo)?[Mm]eter|Zoll|Fuß|Pixel",
+                 "fr": r"(?:milli|centi|kilo)?mètres?|pouces?|pieds?|pixels?",
+                 "es": r"(?:milí|centí|kiló)?metros?|pulgadas?|pies|píxel(?:es)?"}
+
+
 def _dimensions(text: str, lang: str, number: str, units: str) -> str:
-    """"3 × 4 m", "2x4 ft", "3 m × 4 m", "3 × 4 = 12". `number`: the language's number pattern; `units`: its unit
-    symbols as an alternation. A letter x between numbers is the sign only before a unit or an equals sign
-    ("4x4" and "1920x1080" are names)."""
+    """"3 × 4 m", "2x4 ft", "3 m × 4 m", "48 × 28 inches", "3 × 4 = 12". `number`: the language's number pattern;
+    `units`: its unit symbols as an alternation. A letter x between numbers is the sign only before a unit or an
+    equals sign ("4x4" and "1920x1080" are names)."""
     by, times, equals = _TIMES_WORDS[lang]
-    unit = rf"\s?(?:{units})(?![\w'’])"
+    unit = rf"\s?(?:{units}|{_LENGTH_WORDS[lang]})(?![\w'’])"
     chain = re.compile(rf"(?<![\w.,])(?:{number})(?:{unit})?(?:\s?[×xX]\s?(?:{number})(?:{unit})?)+(\s?=\s?(?=[-−]?\d))?")
 
     def replace(m: re.Match) -> str:
