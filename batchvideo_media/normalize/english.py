@@ -20,6 +20,7 @@ from batchvideo_media.normalize.common import (
 from batchvideo_media.normalize.latin import (
     _DURATION,
     _LATIN_WORD_ACRONYMS,
+    _degree_sign,
     _dimensions,
     _duration_words,
     _en_number,
@@ -205,7 +206,7 @@ def _en_abbreviations(text: str) -> str:
         return f"{m.group(1)} {_EN_STREETS[m.group(2)]}{compass}" + ("." if full_stop else "")
 
     text = _EN_STREET.sub(street, text)
-    text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
+    text = _replace_abbreviations(_degree_sign(text), _EN_ABBREVIATIONS)
     days = "|".join(sorted(_EN_DAYS, key=len, reverse=True))
     text = re.sub(rf"\b({days})\.?\s?[–—-]\s?({days})\b\.?", lambda m: f"{_EN_DAYS[m.group(1)]}–{_EN_DAYS[m.group(2)]}", text)
     # ("the Sun." is the star)

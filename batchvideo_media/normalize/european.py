@@ -45,6 +45,7 @@ from batchvideo_media.normalize.latin import (
     _DURATION_UNITS,
     _MINUS_WORD,
     _PER,
+    _degree_sign,
     _dimensions,
     _duration_words,
     _fractions,
@@ -106,6 +107,7 @@ def _eu_durations(text: str, lang: str) -> str:
 
 def _eu_words(text: str, lang: str) -> str:
     spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    text = _degree_sign(text)
     text = _eu_durations(text, lang)
     text = _eu_scales(text, lang, number)
     text = _eu_days(text, lang)
@@ -130,9 +132,9 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
     if lang == "es":
         text = _ES_TIME_RANGE.sub(_es_time_range, text)
         text = re.sub(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)\s?h\b", lambda m: _eu_time(m, lang), text)
-        text = re.sub(r"(\blas?\s+)([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.:])",
-                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang),
-                      text)
+        text = re.sub(r"(\blas?\s+)([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.:])(\s?h\b\.?)?",
+                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang)
+                      + _es_hour_symbol(m), text)
     if lang == "de":
         text = _DE_DAY_RANGE.sub(_de_day_range, text)
         text = _DE_DATE.sub(_de_date, text)
@@ -158,6 +160,15 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
                                                  and int(m.group(1)) != 1 else ""),
                   text)
     return text
+
+
+def _es_hour_symbol(m: re.Match) -> str:
+    """The "h" after "las 21:00 h" is "horas", said after a time on the hour or of the 24-hour clock ("las
+    veintiuna horas", "las quince treinta horas"); after "las nueve y media" it is not said."""
+    if not m.group(4):
+        return ""
+    said = (m.group(3) == "00" and int(m.group(2)) != 1) or int(m.group(2)) > 12  # ("la una", no "horas")
+    return (" horas" if said else "") + ("." if m.group(4).endswith(".") and re.match(r"\s*$|\s+[A-ZÁÉÍÓÚ]", m.string[m.end():]) else "")
 
 
 # "de 9:00 a 14:00 (horas)": a range of times in Spanish, said with the hour word once, at its end.

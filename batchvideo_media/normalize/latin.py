@@ -27,6 +27,12 @@ def _en_number(number: str) -> str:
     return words.replace("-", " ") if "." not in number else words
 
 
+def _degree_sign(text: str) -> str:
+    """"25 ºC", "100ºF": the ordinal indicator º typed for the degree sign (they look alike; Spanish keyboards
+    have º), which before C or F after a number can only be degrees."""
+    return re.sub(r"(?<=\d)(\s?)º\s?(?=[CF]\b)", r"\1°", text)
+
+
 def _seconds(text: str, unit: str) -> str:
     """"9.58 s", "12 s": the symbol for seconds, written as the language's abbreviation its units read.
     Only with a space or after a decimal: "the 80s" is a decade."""
