@@ -15,6 +15,17 @@ from batchvideo_media.normalize.latin import (
     _fr_feminine,
 )
 
+# Prepositions after which "Jahre" takes the dative's n ("ab sechs Jahren", "Kinder unter 3 J.", "seit 2 J."), and
+# the end of a range they open ("von 3 bis 6 J." von drei bis sechs Jahren).
+_DE_YEARS_DATIVE = re.compile(r"\b(?:ab|mit|von|seit|nach|vor|unter|bei|zu|aus)\s+\d{1,3}\s+$"
+                              r"|\b(?:ab|von)\s+\d{1,3}(?:\s+J\.)?\s+bis\s+\d{1,3}\s+$", re.IGNORECASE)
+
+
+def _de_years(m: re.Match) -> str:
+    """"J." after a number: "Jahren" after a preposition that takes the dative, "Jahre" otherwise."""
+    return "Jahren" if _DE_YEARS_DATIVE.search(m.string[:m.start()]) else "Jahre"
+
+
 _DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
 _EUROPEAN = {
     "de": {
@@ -32,7 +43,10 @@ _EUROPEAN = {
                           (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
                           (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
                           (r"\bBsp\.", "Beispiel"), (r"\bKW\s?(?=\d)", "Kalenderwoche "), (r"\berm\.", "ermäßigt"),
-                          (r"(?<![\d,])(?<=1 )J\.", "Jahr"), (r"(?<=\d )J\.", "Jahre"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
+                          (r"(?<![\d,])(?<=1 )J\.", "Jahr"), (r"(?<=\d )J\.", _de_years),
+                          # a unit before a number is a marker or a reference: "bei km 12", "Abs. 2", "Art. 5"
+                          (r"(?<![\d,.])(?<![\d,.]\s)\bkm(?=\s?\d)", "Kilometer"), (r"\bAbs\.(?=\s?\d)", "Absatz"),
+                          (r"\bArt\.(?=\s?\d)", "Artikel"), (r"\bZiff\.(?=\s?\d)", "Ziffer"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
                           (r"\bwöch(?:entl)?\.", "wöchentlich"), (r"\bjährl\.", "jährlich"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
                           (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
                           (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
