@@ -316,8 +316,15 @@ def _en_phones_years_money(text: str) -> str:
     return text
 
 
+def _en_ers(m: re.Match) -> str:
+    words = _en_number(m.group(1))
+    return words + ("rs" if words.endswith("e") else "ers")  # "niners", "sixers"
+
+
 def _en_ordinals_and_units(text: str) -> str:
     text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: _words(int(m.group(1)), "en", to="ordinal"), text)
+    # a team or group named by a number and "-ers": "the 49ers" Forty-Niners, "the 76ers" Seventy-Sixers
+    text = re.sub(r"(?<![\w.,])(\d{1,3})ers\b", _en_ers, text)
     units = "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True))
 
     def unit(m: re.Match) -> str:

@@ -358,7 +358,24 @@ def _versions(text: str, lang: str) -> str:
                   else point.join(m.group().split(".")), text)
     if lang != "en":
         text = re.sub(r"(?<![\d.,])(\d+)\.(\d{1,2})(?!\d|\.\d|\.?[ºª])", lambda m: f"{m.group(1)}{point}{m.group(2)}", text)
+    else:
+        text = _EN_VERSION.sub(_en_version, text)
     return text
+
+
+# An English version number after the word or product it numbers ("Version 2.0", "v3.0", "Python 3.10", "iOS
+# 17.0", "Web 2.0"): its parts are numbers, not a decimal's digits, so "3.10" is three point ten and "2.0" keeps
+# its zero, said "oh" as in "Web two point oh".
+_EN_VERSION = re.compile(r"(\b(?:[Vv]ersion|[Vv]er\.|[Rr]elease|[Ff]irmware|[Uu]pdate|Python|Java|PHP|Perl|Ruby|Node"
+                         r"|Swift|Kotlin|Bluetooth|USB|HTTP|HTML|Wi-Fi|WiFi|Web|Windows|Android|iOS|iPadOS|macOS|watchOS"
+                         r"|Linux|Ubuntu|Debian|Fedora|Chrome|Firefox|Safari|Office)\s+|\bv)(\d+)\.(\d+)(?!\d|[.,]\d)")
+
+
+def _en_version(m: re.Match) -> str:
+    head = "version " if m.group(1) == "v" else m.group(1)
+    minor = m.group(3)
+    said = " ".join("oh" if d == "0" else d for d in minor) if minor.startswith("0") else minor
+    return f"{head}{m.group(2)} point {said}"
 
 
 def _scores(text: str, lang: str) -> str:
