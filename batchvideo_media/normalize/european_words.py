@@ -8,7 +8,6 @@ import re
 from batchvideo_media.normalize.common import _fuel_consumption, _watt_hours, _words
 from batchvideo_media.normalize.latin import (
     _DE_DATIVE,
-    _DE_FEMININE,
     _LATIN_WORD_ACRONYMS,
     _de_gender,
     _es_feminine,
