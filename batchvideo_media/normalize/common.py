@@ -109,7 +109,12 @@ def _num2words():
 
 
 def _words(number: str | int | float, lang: str, **kwargs) -> str:
-    return _num2words()(number, lang=lang, **kwargs)
+    words = _num2words()(number, lang=lang, **kwargs)
+    if lang == "fr" and kwargs.get("to") == "ordinal":
+        # num2words keeps the plural s of "quatre-vingts" and "deux cents" before -ième ("quatre-vingtsième");
+        # the ordinal is built on the invariable form: "quatre-vingtième", "deux centième"
+        words = re.sub(r"(vingt|cent)sième", r"\1ième", words)
+    return words
 
 
 # Energy in watt-hours, by the SI prefix before "Wh": every language names the prefix and then its own word

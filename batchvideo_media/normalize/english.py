@@ -20,6 +20,7 @@ from batchvideo_media.normalize.common import (
 from batchvideo_media.normalize.latin import (
     _DURATION,
     _LATIN_WORD_ACRONYMS,
+    _degree_sign,
     _dimensions,
     _duration_words,
     _en_number,
@@ -205,7 +206,7 @@ def _en_abbreviations(text: str) -> str:
         return f"{m.group(1)} {_EN_STREETS[m.group(2)]}{compass}" + ("." if full_stop else "")
 
     text = _EN_STREET.sub(street, text)
-    text = _replace_abbreviations(text, _EN_ABBREVIATIONS)
+    text = _replace_abbreviations(_degree_sign(text), _EN_ABBREVIATIONS)
     days = "|".join(sorted(_EN_DAYS, key=len, reverse=True))
     text = re.sub(rf"\b({days})\.?\s?[–—-]\s?({days})\b\.?", lambda m: f"{_EN_DAYS[m.group(1)]}–{_EN_DAYS[m.group(2)]}", text)
     # ("the Sun." is the star)
@@ -315,8 +316,15 @@ def _en_phones_years_money(text: str) -> str:
     return text
 
 
+def _en_ers(m: re.Match) -> str:
+    words = _en_number(m.group(1))
+    return words + ("rs" if words.endswith("e") else "ers")  # "niners", "sixers"
+
+
 def _en_ordinals_and_units(text: str) -> str:
     text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: _words(int(m.group(1)), "en", to="ordinal"), text)
+    # a team or group named by a number and "-ers": "the 49ers" Forty-Niners, "the 76ers" Seventy-Sixers
+    text = re.sub(r"(?<![\w.,])(\d{1,3})ers\b", _en_ers, text)
     units = "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True))
 
     def unit(m: re.Match) -> str:

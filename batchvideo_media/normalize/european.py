@@ -45,6 +45,7 @@ from batchvideo_media.normalize.latin import (
     _DURATION_UNITS,
     _MINUS_WORD,
     _PER,
+    _degree_sign,
     _dimensions,
     _duration_words,
     _fractions,
@@ -106,6 +107,7 @@ def _eu_durations(text: str, lang: str) -> str:
 
 def _eu_words(text: str, lang: str) -> str:
     spec, number = _EUROPEAN[lang], _eu_number_pattern(lang)
+    text = _degree_sign(text)
     text = _eu_durations(text, lang)
     text = _eu_scales(text, lang, number)
     text = _eu_days(text, lang)
@@ -130,9 +132,9 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
     if lang == "es":
         text = _ES_TIME_RANGE.sub(_es_time_range, text)
         text = re.sub(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)\s?h\b", lambda m: _eu_time(m, lang), text)
-        text = re.sub(r"(\blas?\s+)([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.:])",
-                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang),
-                      text)
+        text = re.sub(r"(\blas?\s+)([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.:])(\s?h\b\.?)?",
+                      lambda m: m.group(1) + _eu_time(re.match(r"(\d+)\D(\d+)", m.group(2) + ":" + m.group(3)), lang)
+                      + _es_hour_symbol(m), text)
     if lang == "de":
         text = _DE_DAY_RANGE.sub(_de_day_range, text)
         text = _DE_DATE.sub(_de_date, text)
@@ -158,6 +160,15 @@ def _eu_times_and_dates(text: str, lang: str) -> str:
                                                  and int(m.group(1)) != 1 else ""),
                   text)
     return text
+
+
+def _es_hour_symbol(m: re.Match) -> str:
+    """The "h" after "las 21:00 h" is "horas", said after a time on the hour or of the 24-hour clock ("las
+    veintiuna horas", "las quince treinta horas"); after "las nueve y media" it is not said."""
+    if not m.group(4):
+        return ""
+    said = (m.group(3) == "00" and int(m.group(2)) != 1) or int(m.group(2)) > 12  # ("la una", no "horas")
+    return (" horas" if said else "") + ("." if m.group(4).endswith(".") and re.match(r"\s*$|\s+[A-ZÁÉÍÓÚ]", m.string[m.end():]) else "")
 
 
 # "de 9:00 a 14:00 (horas)": a range of times in Spanish, said with the hour word once, at its end.
@@ -229,7 +240,7 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
             return f"{_eu_agree(_eu_number(m.group(1), lang), name.split(' ')[0], lang)} {name}"
         name = _eu_singular(name, lang)
         head = re.split(r"[ -]", name)[0]  # the noun a compound's gender is that of ("un milliampère-heure")
-        return f"{_eu_agree(_eu_number('1', lang), head, lang)} {name}"
+        return f"{_eu_agree(_eu_number('1', lang), head, lang, m.string[:m.start()])} {name}"
 
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
@@ -250,14 +261,22 @@ _EU_LABELS = {"de": r"Flug|Bus|Linie|Zug|Nummer|Gleis|Bahnsteig|Tram|Straßenbah
               "es": r"vuelo|autobús|bus|línea|tren|número|andén|vía|puerta|habitación|sala|página|terminal"}
 
 
+# The types of street a French house number comes before ("au 1 place du Capitole" un, not "une place").
+_FR_STREET_TYPES = frozenset("rue place avenue boulevard allée impasse chemin quai route cours square passage".split())
+
+
 def _eu_free_number(m: re.Match, lang: str) -> str:
     """A number left after the other rules, agreeing with the word after it ("une heure", "una persona"), but
-    for a year ("en 2021 crecieron", "en 2021 elle") and a label's number ("le TGV 6201 part", not "une part")."""
+    for a year ("en 2021 crecieron", "en 2021 elle"), a label's number ("le TGV 6201 part", not "une part")
+    and a house number ("au 1 place Bellecour")."""
     words = _eu_number(m.group(1), lang)
     label = re.search(rf"(?:(?i:\b(?:{_EU_LABELS[lang]}))|\b[A-Z](?: [A-Z])+|\b[A-Z]{{2,6}})\s+$", m.string[:m.start()])
-    if label or re.fullmatch(r"1\d{3}|20\d\d", m.group(1)):
+    # (a street's type then its name: "21 places de parking" are counted)
+    street = lang == "fr" and (m.group(2) or "").strip().lower() in _FR_STREET_TYPES \
+        and re.match(r"\s+\w+\s+(?:[A-ZÀ-Ý]|d[eu]\s+[A-ZÀ-Ý]|de la\s|des\s|d['’])", m.string[m.end():])
+    if label or street or re.fullmatch(r"1\d{3}|20\d\d", m.group(1)):
         return words
-    return _eu_agree(words, (m.group(2) or "").strip(), lang)
+    return _eu_agree(words, (m.group(2) or "").strip(), lang, m.string[:m.start()])
 
 
 # French ordinal endings (the Imprimerie nationale's and the common ones): "1er"/"1re"/"1ère" premier/première,

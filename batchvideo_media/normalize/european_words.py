@@ -6,7 +6,24 @@ from __future__ import annotations
 import re
 
 from batchvideo_media.normalize.common import _fuel_consumption, _watt_hours, _words
-from batchvideo_media.normalize.latin import _DE_FEMININE, _FR_FEMININE, _LATIN_WORD_ACRONYMS, _es_feminine
+from batchvideo_media.normalize.latin import (
+    _DE_DATIVE,
+    _LATIN_WORD_ACRONYMS,
+    _de_gender,
+    _es_feminine,
+    _fr_feminine,
+)
+
+# Prepositions after which "Jahre" takes the dative's n ("ab sechs Jahren", "Kinder unter 3 J.", "seit 2 J."), and
+# the end of a range they open ("von 3 bis 6 J." von drei bis sechs Jahren).
+_DE_YEARS_DATIVE = re.compile(r"\b(?:ab|mit|von|seit|nach|vor|unter|bei|zu|aus)\s+\d{1,3}\s+$"
+                              r"|\b(?:ab|von)\s+\d{1,3}(?:\s+J\.)?\s+bis\s+\d{1,3}\s+$", re.IGNORECASE)
+
+
+def _de_years(m: re.Match) -> str:
+    """"J." after a number: "Jahren" after a preposition that takes the dative, "Jahre" otherwise."""
+    return "Jahren" if _DE_YEARS_DATIVE.search(m.string[:m.start()]) else "Jahre"
+
 
 _DE_FLOORS = {"EG": "Erdgeschoss", "OG": "Obergeschoss", "UG": "Untergeschoss", "DG": "Dachgeschoss"}
 _EUROPEAN = {
@@ -25,7 +42,10 @@ _EUROPEAN = {
                           (r"\bAbb\.", "Abbildung"), (r"\bS\.(?=\s?\d)", "Seite"), (r"\bBd\.(?=\s?\d)", "Band"),
                           (r"\bKap\.(?=\s?\d)", "Kapitel"), (r"\bTsd\.", "Tausend"), (r"\bgeb\.", "geboren"),
                           (r"\bBsp\.", "Beispiel"), (r"\bKW\s?(?=\d)", "Kalenderwoche "), (r"\berm\.", "ermäßigt"),
-                          (r"(?<![\d,])(?<=1 )J\.", "Jahr"), (r"(?<=\d )J\.", "Jahre"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
+                          (r"(?<![\d,])(?<=1 )J\.", "Jahr"), (r"(?<=\d )J\.", _de_years),
+                          # a unit before a number is a marker or a reference: "bei km 12", "Abs. 2", "Art. 5"
+                          (r"(?<![\d,.])(?<![\d,.]\s)\bkm(?=\s?\d)", "Kilometer"), (r"\bAbs\.(?=\s?\d)", "Absatz"),
+                          (r"\bArt\.(?=\s?\d)", "Artikel"), (r"\bZiff\.(?=\s?\d)", "Ziffer"), (r"\bt(?:ä)?gl\.", "täglich"), (r"\bmtl\.", "monatlich"),
                           (r"\bwöch(?:entl)?\.", "wöchentlich"), (r"\bjährl\.", "jährlich"), (r"\bmind\.", "mindestens"), (r"\bmax\.", "maximal"),
                           (r"\bv\.\s?Chr\.", "vor Christus"), (r"\bn\.\s?Chr\.", "nach Christus"),
                           (r"\bi\.\s?d\.\s?R\.", "in der Regel"), (r"\bz\.\s?T\.", "zum Teil"),
@@ -211,8 +231,8 @@ _EU_POSTAL = re.compile(r"(?:(?<=,\s)|(?<=^)|(?<=\n)|(?<=\b[Ii]n\s)|(?<=\bnach\s
 
 def _eu_postal(text: str, lang: str) -> str:
     """German and Spanish say a postal code digit by digit ("eins null eins eins fünf Berlin"); French
-    says the département as a number, then the rest digit by digit when it starts with 0 and as a number
-    otherwise ("soixante-quinze zéro zéro huit Paris", "trente et un quatre cents Toulouse"), a city's
+    says the département as a number, then the rest as a number after its written zeros ("soixante-quinze
+    zéro seize Paris", "soixante-quinze zéro zéro huit", "trente et un quatre cents Toulouse"), a city's
     main code as one number ("trente et un mille")."""
     def say(m: re.Match) -> str:
         code = m.group(1)
@@ -222,8 +242,9 @@ def _eu_postal(text: str, lang: str) -> str:
             return " ".join(_words(int(d), lang) for d in code)
         if code.endswith("000"):  # a city's main code, "31000" trente et un mille
             return _words(int(code), lang)
-        rest = " ".join(_words(int(d), lang) for d in code[2:]) if code[2] == "0" else _words(int(code[2:]), lang)
-        return f"{_words(int(code[:2]), lang)} {rest}"
+        rest = code[2:]
+        zeros = len(rest) - len(rest.lstrip("0"))
+        return " ".join([_words(int(code[:2]), lang)] + ["zéro"] * zeros + [_words(int(rest[zeros:]), lang)])
 
     return _EU_POSTAL.sub(say, text)
 
@@ -263,9 +284,9 @@ def _eu_time(m: re.Match, lang: str) -> str:
             return f"{words} {_words(minute, lang)}"
         extra = {15: "y cuarto", 30: "y media"}.get(minute, f"y {_words(minute, lang)}")
         return f"{words} {extra}"
-    spoken = f"{_words(hour, lang)} {_EUROPEAN[lang]['hour'] if lang == 'de' or hour != 1 else 'heure'}"
-    if lang == "fr" and hour == 1:
-        spoken = "une heure"
+    noun = _EUROPEAN[lang]["hour"] if lang == "de" or hour != 1 else "heure"
+    # (the hour is feminine in French: "une heure", "vingt et une heures")
+    spoken = f"{_eu_agree(_words(hour, lang), noun, lang) if lang == 'fr' else _words(hour, lang)} {noun}"
     return spoken + (f" {_words(minute, lang)}" if minute else "")
 
 
@@ -294,6 +315,8 @@ _EU_WORD_ACRONYMS = {"de": frozenset({"UNO", "DAX", "ESA", "GAU"}) | _LATIN_WORD
                      "es": frozenset({"ONU", "IVA", "ETA", "AVE", "ESA", "UCI", "MIR"}) | _LATIN_WORD_ACRONYMS}
 # Feminine nouns for "une"/"una": French by ending and the measure nouns (German's in latin.py).
 _FR_FEMININE_ENDING = re.compile(r"(?:tion|sion|ée|té|ure|elle|ette|ance|ence|ise|aine)s?$")
+# Common masculine nouns with those endings: "vingt et un invités", "un musée".
+_FR_MASCULINE_EXCEPTIONS = frozenset("invité député comité côté été pâté traité musée lycée trophée murmure".split())
 _FR_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 _ES_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
 
@@ -304,17 +327,36 @@ _EU_NOT_NOUNS = {"de": {"punkt", "komma", "zu", "bis", "mal"},
                  "es": _ES_NOT_NOUN | {"punto", "coma", "menos", "más", "por", "sobre", "entre", "hasta"}}
 
 
-def _eu_agree(words: str, noun: str, lang: str) -> str:
+# German prepositions before a count of one that take the dative ("mit einer Person", "nach einem Tag") or the
+# accusative ("für einen Tag"); "in", "ab" and "vor" take the dative with a time ("in einer Stunde").
+_DE_DATIVE_BEFORE_ONE = frozenset(_DE_DATIVE) | {"in", "ab", "vor", "binnen"}
+_DE_ACCUSATIVE = frozenset({"für", "durch", "gegen", "ohne", "um"})
+
+
+def _de_one(noun: str, before: str) -> str:
+    """"eins" before a German noun: its article by the noun's gender and the preposition before it."""
+    gender = _de_gender(noun)
+    if noun == "Uhr":
+        return "ein"  # a time: "um ein Uhr"
+    previous = re.search(r"(\w+)\s*$", before)
+    preposition = previous.group(1).lower() if previous else ""
+    if preposition in _DE_DATIVE_BEFORE_ONE:
+        return "einer" if gender == "f" else "einem"
+    if gender == "f":
+        return "eine"
+    return "einen" if gender == "m" and preposition in _DE_ACCUSATIVE else "ein"
+
+
+def _eu_agree(words: str, noun: str, lang: str, before: str = "") -> str:
     """A cardinal before its noun: "ein Euro"/"eine Stunde", "une heure", "un kilómetro"/"una hora",
-    "veintiún", "doscientas personas"."""
+    "veintiún", "doscientas personas"; `before`, the text before the number, gives a German case ("mit einer")."""
     if not noun or noun.lower() in _EU_NOT_NOUNS[lang]:
         return words
     if lang == "de":
-        if words == "eins" and noun[:1].isupper():
-            return "eine" if _DE_FEMININE.search(noun) else "ein"
-        return words
+        return _de_one(noun, before) if words == "eins" and noun[:1].isupper() else words
     if lang == "fr":
-        feminine = noun.lower().rstrip("s") in _FR_FEMININE or _FR_FEMININE_ENDING.search(noun.lower())
+        feminine = _fr_feminine(noun) or (_FR_FEMININE_ENDING.search(noun.lower())
+                                          and noun.lower().removesuffix("s") not in _FR_MASCULINE_EXCEPTIONS)
         return re.sub(r"\bun$", "une", words) if feminine else words
     feminine = _es_feminine(noun)
     if feminine:

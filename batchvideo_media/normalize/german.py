@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from batchvideo_media.normalize.common import _words
-from batchvideo_media.normalize.european_words import _DE_FEMININE, _EU_DAYS, _eu_number
+from batchvideo_media.normalize.european_words import _EU_DAYS, _eu_number
+from batchvideo_media.normalize.latin import _DE_FEMININE
 
 # The ending of a German ordinal ("der dritte", "am dritten", "mein dritter") depends on the word
 # before it. Where gender and case cannot be known, the nominative masculine is taken: "-er" after

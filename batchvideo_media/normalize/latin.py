@@ -27,6 +27,12 @@ def _en_number(number: str) -> str:
     return words.replace("-", " ") if "." not in number else words
 
 
+def _degree_sign(text: str) -> str:
+    """"25 ºC", "100ºF": the ordinal indicator º typed for the degree sign (they look alike; Spanish keyboards
+    have º), which before C or F after a number can only be degrees."""
+    return re.sub(r"(?<=\d)(\s?)º\s?(?=[CF]\b)", r"\1°", text)
+
+
 def _seconds(text: str, unit: str) -> str:
     """"9.58 s", "12 s": the symbol for seconds, written as the language's abbreviation its units read.
     Only with a space or after a decimal: "the 80s" is a decade."""
@@ -155,13 +161,35 @@ _VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4
            "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
 _FRACTION = re.compile(r"(?<![\d/.,])(?:(\d+)(?:\s?(?=[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|\s(?=[1-9]/)))?"
                        r"(?:([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])|(?<![\d/.,])([1-9])/([2-9]|10)(?![\d/]))")
-# Measure nouns of the other gender than the default (for "half": "une demi-heure", "media taza").
-_FR_FEMININE = {"heure", "tasse", "cuillère", "livre", "bouteille", "douzaine", "journée", "page", "part", "pinte",
-                "portion", "minute", "seconde", "tonne", "semaine", "année", "personne", "fois"} - {"fois"}
+# French feminine nouns whose ending does not show it (the endings are in european_words): the measures and
+# the nouns most often counted, for "une"/"vingt et une" and "une demi-heure"; "livre" is the pound here.
+_FR_FEMININE = set("""heure minute seconde semaine année journée soirée matinée nuit fois saison époque tonne livre
+    tasse cuillère bouteille douzaine dizaine vingtaine centaine quinzaine page part pinte portion tranche boîte
+    personne femme fille famille équipe victoire défaite course étape partie manche place voiture ville rue route
+    avenue gare station maison chambre pièce porte fenêtre table chaise classe école église île région entreprise
+    usine banque boutique étoile planète fleur mer montagne rivière forêt plage piste salle lettre ligne carte photo
+    vidéo image chanson histoire langue question réponse chose idée erreur règle loi vie guerre bataille médaille
+    balle note voix croix noix calorie kilocalorie espèce catégorie raison victime vague marche dent main tête""".split())
+
+
+def _fr_feminine(noun: str) -> bool:
+    """Whether a French noun (singular or plural) is one of the listed feminine ones: "étapes", "fois"."""
+    noun = noun.lower()
+    return noun in _FR_FEMININE or noun.removesuffix("s") in _FR_FEMININE or noun.removesuffix("x") in _FR_FEMININE
 # German nouns by gender, for "eine"/"ein" and the ending of "halb": feminine by ending ("Tasse", "Stunde",
 # "Packung"), neuter for the measures that are ("Kilogramm", "Pfund", "Glas"); the rest masculine ("Liter").
 _DE_FEMININE = re.compile(r"(?:e|ung|heit|keit|schaft|ion|tät|ik|ie)$")
 _DE_NEUTER = re.compile(r"(?:[gG]ramm|Pfund|Kilo|Prozent|Jahr|Dutzend|Stück|Glas|Bund|Paket|Brot|Ei|chen|lein)$")
+# Feminine nouns the endings miss, among those most often counted: "eine Person", "mit einer Nacht".
+_DE_FEMININE_NOUNS = frozenset("""Person Nacht Stadt Frau Zeit Tür Hand Welt Art Zahl Fahrt Kraft Wand Bank Maus
+    Milch Nuss Wurst Tat Schicht Tour Saison Mark Million Milliarde Uhr""".split())
+
+
+def _de_gender(noun: str) -> str:
+    """"f", "n" or "m", by the list above and the endings (masculine where neither tells)."""
+    if noun in _DE_FEMININE_NOUNS or _DE_FEMININE.search(noun):
+        return "f"
+    return "n" if _DE_NEUTER.search(noun) else "m"
 # Prepositions that take the dative: "mit einem halben Liter", "nach einer halben Stunde".
 _DE_DATIVE = ("mit", "von", "vom", "aus", "nach", "zu", "bei", "seit", "außer")
 _ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta",
@@ -180,7 +208,7 @@ def _de_half(noun: str, before: str) -> str:
     """"½" before a German noun, inflected by its gender and case: the accusative of a recipe's object
     ("einen halben Liter", "eine halbe Tasse", "ein halbes Pfund"), the dative after a preposition that takes
     it ("mit einem halben Liter"), the nominative where a sentence starts ("Ein halber Liter reicht")."""
-    gender = "f" if _DE_FEMININE.search(noun) else "n" if _DE_NEUTER.search(noun) else "m"
+    gender = _de_gender(noun)
     previous = re.search(r"(\w+)\s+$", before)
     if previous and previous.group(1).lower() in _DE_DATIVE:
         return "einer halben" if gender == "f" else "einem halben"
@@ -217,7 +245,7 @@ def _fraction_words(m: re.Match, lang: str, units: dict[str, str] | None) -> str
         if den == 2 and num == 1:
             if whole:  # "\x01" marks where the noun goes: "deux heures et demie"
                 return f"{_words(int(whole), 'fr')}\x01demi"
-            return ("une demi" if noun.lower().rstrip("s") in _FR_FEMININE else "un demi") + ("-" if noun else "")
+            return ("une demi" if _fr_feminine(noun) else "un demi") + ("-" if noun else "")
         name = {2: "demi", 3: "tiers", 4: "quart"}.get(den) or _words(den, "fr", to="ordinal")
         name = name + "s" if plural and not name.endswith("s") else name
         spoken = f"{'un' if num == 1 else _words(num, 'fr')} {name}"
@@ -260,7 +288,7 @@ def _fractions(text: str, lang: str, units: dict[str, str] | None = None, singul
     # "deux heures et demie", "dos horas y media": the noun comes before the half
     if lang == "fr":
         text = re.sub(r"\x01demi (?:d')?([^\W\d_]+)", lambda m: f" {m.group(1)} et demi"
-                      + ("e" if m.group(1).lower().rstrip("s") in _FR_FEMININE else ""), text)
+                      + ("e" if _fr_feminine(m.group(1)) else ""), text)
     if lang == "es":
         text = re.sub(r"\x01medi[oa] ([^\W\d_]+)", lambda m: f" {m.group(1)} y "
                       + ("media" if _es_feminine(m.group(1)) else "medio"), text)
@@ -285,12 +313,20 @@ _TIMES_WORDS = {"en": ("by", "times", "equals"), "de": ("mal", "mal", "gleich"),
                 "es": ("por", "por", "igual a")}
 
 
+# Lengths written out after dimensions ("48 × 28 inches", "120 × 80 Zentimeter"): the numbers are measures too.
+# (not durations or counts: "3 × 10 minutes" is three times ten minutes)
+_LENGTH_WORDS = {"en": r"inch(?:es)?|feet|foot|yards?|(?:milli|centi|kilo)?met(?:er|re)s?|pixels?",
+                 "de": r"(?:Milli|Zenti|Kilo)?[Mm]eter|Zoll|Fuß|Pixel",
+                 "fr": r"(?:milli|centi|kilo)?mètres?|pouces?|pieds?|pixels?",
+                 "es": r"(?:milí|centí|kiló)?metros?|pulgadas?|pies|píxel(?:es)?"}
+
+
 def _dimensions(text: str, lang: str, number: str, units: str) -> str:
-    """"3 × 4 m", "2x4 ft", "3 m × 4 m", "3 × 4 = 12". `number`: the language's number pattern; `units`: its unit
-    symbols as an alternation. A letter x between numbers is the sign only before a unit or an equals sign
-    ("4x4" and "1920x1080" are names)."""
+    """"3 × 4 m", "2x4 ft", "3 m × 4 m", "48 × 28 inches", "3 × 4 = 12". `number`: the language's number pattern;
+    `units`: its unit symbols as an alternation. A letter x between numbers is the sign only before a unit or an
+    equals sign ("4x4" and "1920x1080" are names)."""
     by, times, equals = _TIMES_WORDS[lang]
-    unit = rf"\s?(?:{units})(?![\w'’])"
+    unit = rf"\s?(?:{units}|{_LENGTH_WORDS[lang]})(?![\w'’])"
     chain = re.compile(rf"(?<![\w.,])(?:{number})(?:{unit})?(?:\s?[×xX]\s?(?:{number})(?:{unit})?)+(\s?=\s?(?=[-−]?\d))?")
 
     def replace(m: re.Match) -> str:
@@ -322,7 +358,24 @@ def _versions(text: str, lang: str) -> str:
                   else point.join(m.group().split(".")), text)
     if lang != "en":
         text = re.sub(r"(?<![\d.,])(\d+)\.(\d{1,2})(?!\d|\.\d|\.?[ºª])", lambda m: f"{m.group(1)}{point}{m.group(2)}", text)
+    else:
+        text = _EN_VERSION.sub(_en_version, text)
     return text
+
+
+# An English version number after the word or product it numbers ("Version 2.0", "v3.0", "Python 3.10", "iOS
+# 17.0", "Web 2.0"): its parts are numbers, not a decimal's digits, so "3.10" is three point ten and "2.0" keeps
+# its zero, said "oh" as in "Web two point oh".
+_EN_VERSION = re.compile(r"(\b(?:[Vv]ersion|[Vv]er\.|[Rr]elease|[Ff]irmware|[Uu]pdate|Python|Java|PHP|Perl|Ruby|Node"
+                         r"|Swift|Kotlin|Bluetooth|USB|HTTP|HTML|Wi-Fi|WiFi|Web|Windows|Android|iOS|iPadOS|macOS|watchOS"
+                         r"|Linux|Ubuntu|Debian|Fedora|Chrome|Firefox|Safari|Office)\s+|\bv)(\d+)\.(\d+)(?!\d|[.,]\d)")
+
+
+def _en_version(m: re.Match) -> str:
+    head = "version " if m.group(1) == "v" else m.group(1)
+    minor = m.group(3)
+    said = " ".join("oh" if d == "0" else d for d in minor) if minor.startswith("0") else minor
+    return f"{head}{m.group(2)} point {said}"
 
 
 def _scores(text: str, lang: str) -> str:
