@@ -18,6 +18,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_blood_pressures,
     _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
@@ -95,7 +96,7 @@ _CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])"
 # Units wetext leaves as letters ("100g", "60W"), said as Chinese names them.
 _CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "MW": "兆瓦", "GW": "吉瓦",
              "V": "伏", "mA": "毫安", "mAh": "毫安时", "Hz": "赫兹", "kHz": "千赫兹", "MHz": "兆赫兹", "GHz": "吉赫兹",
-             "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"} | _watt_hours("千 兆 吉 太", "瓦时")
+             "cal": "卡", "dB": "分贝", "mmHg": "毫米汞柱", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"} | _watt_hours("千 兆 吉 太", "瓦时")
 # A chain of numbers joined by ×, or by x or * where a unit of length ends it ("60x40x30cm": not "4x4"
 # or a zoom's "10x").
 _CN_TIMES = re.compile(r"\s?[×✕xX*＊]\s?")
@@ -177,6 +178,8 @@ def _zh_scores_and_units(text: str) -> str:
     text = _CN_LETTER_UNITS.sub(lambda m: " ".join(m.group(1)), text)
     units = "|".join(map(re.escape, sorted(_CN_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _CN_UNITS[m.group(1)], text)
+    # A blood pressure by its two names, as said (高压一百四，低压九十); wetext reads "120" alone as a hotline.
+    text = _cjk_blood_pressures(text, lambda high, low: f"高压{_cn_quantity(high)}，低压{_cn_quantity(low)}")
     # A unit after 万 or 亿 ("38万km"), which wetext only reads straight after a digit.
     text = re.sub(r"(?<=\d[万亿])\s?(km|kg|m|t|kW|MW|GW|[kMGT]?Wh)(?![A-Za-z/])",
                   lambda m: {"km": "公里", "kg": "千克", "m": "米", "kW": "千瓦"}.get(
