@@ -41,7 +41,9 @@ pytestmark = pytest.mark.unit
 # (対 in scores and ratios, 午前〜午後 ranges of times, Korean counters such as 자루, and 500km, whose
 # ごひゃっきろ and ごひゃくきろ are both listed); after those, what a seventh found in zh/ja/ko (a range of times
 # with a tilde, 10:00~22:00 十点到二十二点; × and equations, 삼 곱하기 사는 십이; 方 of people, 65歳以上の方 かた;
-# two decades naming a generation, 2030세대 이공삼공).
+# two decades naming a generation, 2030세대 이공삼공); after those, what an eighth found in zh/ja/ko (a chain of ×
+# before a unit, 60×40×30厘米; blood pressures, 高压…低压…, ひゃくにじゅうのはちじゅう, 백이십에 팔십; phone digits
+# with both the long and the short 2 and 5, にー/に, ごー/ご; 명 above 20 in native and Sino-Korean numerals).
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
            "readings_cjk.jsonl": ("zh", "ja", "ko")}

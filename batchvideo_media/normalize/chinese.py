@@ -18,6 +18,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_blood_pressures,
     _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
@@ -95,7 +96,14 @@ _CN_LETTER_UNITS = re.compile(r"(?<=\d)\s?(KB|MB|GB|TB|PB|[KMG]bps)(?![A-Za-z])"
 # Units wetext leaves as letters ("100g", "60W"), said as Chinese names them.
 _CN_UNITS = {"g": "克", "t": "吨", "l": "升", "mL": "毫升", "W": "瓦", "MW": "兆瓦", "GW": "吉瓦",
              "V": "伏", "mA": "毫安", "mAh": "毫安时", "Hz": "赫兹", "kHz": "千赫兹", "MHz": "兆赫兹", "GHz": "吉赫兹",
-             "cal": "卡", "dB": "分贝", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"} | _watt_hours("千 兆 吉 太", "瓦时")
+             "cal": "卡", "dB": "分贝", "mmHg": "毫米汞柱", "㎡": "平方米", "㎢": "平方公里", "㎞": "公里", "㎏": "千克"} | _watt_hours("千 兆 吉 太", "瓦时")
+# A chain of numbers joined by ×, or by x or * where a unit of length ends it ("60x40x30cm": not "4x4"
+# or a zoom's "10x").
+_CN_TIMES = re.compile(r"\s?[×✕xX*＊]\s?")
+_CN_NUMBER = r"\d+(?:\.\d+)?"
+_CN_PRODUCT = re.compile(rf"{_CN_NUMBER}(?:[a-z]{{1,2}})?(?:\s?[×✕]\s?{_CN_NUMBER}(?:[a-z]{{1,2}})?)+"
+                         rf"|(?<![A-Za-z\d.]){_CN_NUMBER}(?:\s?[xX*＊]\s?{_CN_NUMBER})+"
+                         r"(?:(?:mm|cm|m)(?![A-Za-z])|(?=\s?(?:毫米|厘米|米|英寸|寸)))")
 # The half of the day a time may start with (下午5点).
 _ZH_DAY_HALF = "(?:上午|下午|中午|晚上|凌晨|早上|傍晚|次日|第二天)"
 _CN_PLAY = r"比分|比赛|获胜|战胜|击败|取胜|胜|负|赢|输|不敌|战平|打平|落后|领先|逆转|对阵|进球|踢|球|队"
@@ -144,8 +152,23 @@ def _zh_times_and_years(text: str) -> str:
     return text
 
 
+def _cn_quantity(number: str) -> str:
+    """A bare number as a quantity: wetext reads 110, 119 or 120 alone as a hotline (幺二零), not before 个."""
+    words = _cn_number(f"{number}个")[:-1]
+    return "二" if words == "两" else words
+
+
+def _cn_product(m: re.Match) -> str:
+    """A product or a size, "60×40×30厘米", "2m×3m": × is 乘, and the bare numbers are written out here (wetext
+    reads the number after a chain's last × digit by digit before a unit, 六十乘四十乘三零厘米); a number with
+    its unit's letters ("2m") is left to wetext, which reads it there as a quantity (两米)."""
+    return "乘".join(term if not term.replace(".", "").isdigit() else _cn_quantity(term)
+                    for term in _CN_TIMES.split(m.group()))
+
+
 def _zh_scores_and_units(text: str) -> str:
     text = _cjk_equations(text, {"+": "加", "-": "减", "×": "乘", "÷": "除以"}, lambda left, minus, right: f"{left}等于{minus}{right}")
+    text = _CN_PRODUCT.sub(_cn_product, text)
     text = _cjk_scores(text, lambda first, second: f"{first}比{second}", _CN_PLAY)
     text = _hyphen_ranges(text, "到", pattern=_CJK_HYPHEN_RANGE)  # "1500-2000元" (a code, "400-1234", is left to the reader below)
     text = _cjk_fractions(text, lambda whole, top, bottom: (f"{_cn_number(whole)}又" if whole else "")
@@ -155,6 +178,8 @@ def _zh_scores_and_units(text: str) -> str:
     text = _CN_LETTER_UNITS.sub(lambda m: " ".join(m.group(1)), text)
     units = "|".join(map(re.escape, sorted(_CN_UNITS, key=len, reverse=True)))
     text = re.sub(rf"(?<=\d)\s?({units})(?![A-Za-z])", lambda m: _CN_UNITS[m.group(1)], text)
+    # A blood pressure by its two names, as said (高压一百四，低压九十); wetext reads "120" alone as a hotline.
+    text = _cjk_blood_pressures(text, lambda high, low: f"高压{_cn_quantity(high)}，低压{_cn_quantity(low)}")
     # A unit after 万 or 亿 ("38万km"), which wetext only reads straight after a digit.
     text = re.sub(r"(?<=\d[万亿])\s?(km|kg|m|t|kW|MW|GW|[kMGT]?Wh)(?![A-Za-z/])",
                   lambda m: {"km": "公里", "kg": "千克", "m": "米", "kW": "千瓦"}.get(

@@ -37,6 +37,17 @@ def _cjk_fractions(text: str, say) -> str:
     return _CJK_FRACTION.sub(replace, text)
 
 
+# A blood pressure, "血压120/80", "血圧は120/80", "혈압 130/85mmHg": the higher number first, soon after the word.
+_BLOOD_PRESSURE = re.compile(r"(?<=血压|血圧|혈압|血壓)([^\d/。！？.!?]{0,8}?)(\d{2,3})\s?/\s?(\d{2,3})(?![\d/]|\.\d)")
+
+
+def _cjk_blood_pressures(text: str, say) -> str:
+    """say(high, low) gives the words: 高压一百二十，低压八十, ひゃくにじゅうのはちじゅう, 백이십에 팔십; the
+    number before the slash must be the higher, so a fraction or a date is never taken for one."""
+    return _BLOOD_PRESSURE.sub(lambda m: m.group(1) + say(m.group(2), m.group(3)) if int(m.group(2)) > int(m.group(3))
+                               else m.group(), text)
+
+
 # A month and day with a slash, "3/15", "7/1(月)", where it is not a fraction (those are read first).
 _SLASH_DATE = re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])(?![\d/]|\.\d)")
 

@@ -17,6 +17,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_blood_pressures,
     _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
@@ -48,7 +49,7 @@ _JA_DIGITS = "ゼロ イチ ニー サン ヨン ゴー ロク ナナ ハチ キ
 # read group by group with の between.
 _JA_PHONE = re.compile(r"(?<![\d\-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d\-])")
 # Emergency and service numbers said digit by digit (119 いちいちきゅう); 110 is ひゃくとお.
-_JA_SERVICE = re.compile(r"(?<![\d.,])(110|119|117|118|171|177|189)(?![\d.,]|\s?[人円個年月日時分秒%％度回歳A-Za-z])")
+_JA_SERVICE = re.compile(r"(?<![\d.,])(110|119|117|118|171|177|189)(?![\d.,/]|\s?[人円個年月日時分秒%％度回歳A-Za-z])")
 _JA_CURRENCY = {"$": ("ドル", "セント"), "US$": ("ドル", "セント"), "€": ("ユーロ", "セント"), "£": ("ポンド", "ペンス"),
                 "¥": ("円", ""), "￥": ("円", ""), "₩": ("ウォン", "")}
 # Units Open JTalk misreads or leaves as symbols ("2GB" つーじーびー, "㎡").
@@ -102,6 +103,8 @@ def _ja_shapes(text: str) -> str:
     text = re.sub(r"(?<=\d)\s?°(?![CF])", "度", text)  # an angle
     text = _JA_SERVICE.sub(lambda m: "ヒャクトオ" if m.group(1) == "110"
                            else "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(1)), text)
+    # A blood pressure is said with の, 上 の 下 ("120/80" ひゃくにじゅうのはちじゅう).
+    text = _cjk_blood_pressures(text, lambda high, low: f"{high}の{low}")
     text = _DOTTED.sub(lambda m: "点".join(str(int(n)) for n in m.group().split(".")), text)
     text = _MODEL.sub(lambda m: m.group(1) + "".join(_JA_DIGITS[int(d)].rstrip("ー") for d in m.group(2)), text)
     # An earthquake's magnitude, "M6.1" マグニチュード6.1 (not Apple's "M1").

@@ -15,6 +15,7 @@ from batchvideo_media.normalize.cjk import (
     _TIME_RANGE,
     _VERSION,
     _ampm,
+    _cjk_blood_pressures,
     _cjk_equations,
     _cjk_fractions,
     _cjk_scores,
@@ -57,7 +58,7 @@ _KO_UNITS = {"km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "�
              "㎖": "밀리리터", "°C": "도", "℃": "도", "°": "도", "%": "퍼센트", "％": "퍼센트", "Hz": "헤르츠",
              "kHz": "킬로헤르츠", "MHz": "메가헤르츠", "GHz": "기가헤르츠", "KB": "킬로바이트", "kB": "킬로바이트",
              "MB": "메가바이트", "GB": "기가바이트", "TB": "테라바이트", "W": "와트", "kW": "킬로와트", "MW": "메가와트",
-             "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르",
+             "V": "볼트", "mAh": "밀리암페어시", "ha": "헥타르", "mmHg": "수은주밀리미터",
              "%p": "퍼센트포인트", "％p": "퍼센트포인트"}
 # Speeds are said with 시속/초속 before the number: "100km/h" 시속 백 킬로미터.
 _KO_SPEEDS = {"km/h": ("시속", "킬로미터"), "㎞/h": ("시속", "킬로미터"), "m/s": ("초속", "미터"),
@@ -181,6 +182,8 @@ def _ko_letters_and_phones(text: str) -> str:
     text = re.sub(r"(?<![A-Za-z])([A-Z])(?=\d|[공일이삼사오육칠팔구]{3})", lambda m: _KO_LETTERS[m.group(1)] + " ", text)
     text = re.sub(r"[(（]주[)）]|㈜", "주식회사 ", text)  # a company's legal form, as it is read
     text = _KO_SERVICE_NUMBERS.sub(lambda m: "".join(_KO_DIGITS[int(d)] for d in m.group()), text)
+    # A blood pressure is said with 에, 수축기 에 이완기 ("120/80" 백이십에 팔십).
+    text = _cjk_blood_pressures(text, lambda high, low: f"{high}에 {low}")
     text = _KO_PHONE.sub(lambda m: m.group() if _ko_years(m.group()) else ", ".join(
         "".join(_KO_DIGITS[int(d)] for d in group) for group in m.group().split("-")), text)
     return text
