@@ -54,7 +54,7 @@ _EUROPEAN = {
                           (r"(?:(?<=\d\.\s)|(?<=\d\.)|(?<=\b[iI]m )|(?<=\b[iI]ns )|(?<=\b[vV]om )|(?<=\b[zZ]um )|(?<=\bdem ))"
                            r"(EG|OG|UG|DG)\b", lambda m: _DE_FLOORS[m.group(1)])],
         "units": {"km": "Kilometer", "m": "Meter", "cm": "Zentimeter", "kg": "Kilogramm", "g": "Gramm",
-                  "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt",
+                  "km/h": "Kilometer pro Stunde", "W": "Watt", "kW": "Kilowatt", "PS": "P S",
                   "GHz": "Gigahertz", "GB": "Gigabyte", "l": "Liter", "°C": "Grad Celsius", "%": "Prozent",
                   "Mio.": "Millionen", "m²": "Quadratmeter", "qm": "Quadratmeter", "km²": "Quadratkilometer",
                   "m³": "Kubikmeter", "mm": "Millimeter", "ml": "Milliliter", "dl": "Deziliter", "mg": "Milligramm",
@@ -93,7 +93,7 @@ _EUROPEAN = {
                           (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?=\s*$)", r"\1 siècle."),
                           (r"\b([IVXLC]{1,6}(?:e|er|ème)|\d{1,2}(?:e|er)) s\.(?!\w)", r"\1 siècle")],
         "units": {"km": "kilomètres", "m": "mètres", "cm": "centimètres", "kg": "kilogrammes", "g": "grammes",
-                  "km/h": "kilomètres par heure", "W": "watts", "kW": "kilowatts",
+                  "km/h": "kilomètres par heure", "W": "watts", "kW": "kilowatts", "ch": "chevaux",
                   "GHz": "gigahertz", "Go": "gigaoctets", "l": "litres", "°C": "degrés Celsius", "%": "pour cent",
                   "m²": "mètres carrés", "km²": "kilomètres carrés", "m³": "mètres cubes", "mm": "millimètres",
                   "ml": "millilitres", "cl": "centilitres", "dl": "décilitres", "mg": "milligrammes", "t": "tonnes",
@@ -127,7 +127,7 @@ _EUROPEAN = {
                           # "s. XII", "ss. XV-XVI": siglo before a Roman numeral
                           (r"\bss\.\s?(?=[IVXLC]+\b)", "siglos "), (r"\bs\.\s?(?=[IVXLC]+\b)", "siglo ")],
         "units": {"km": "kilómetros", "m": "metros", "cm": "centímetros", "kg": "kilos", "g": "gramos",
-                  "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios",
+                  "km/h": "kilómetros por hora", "W": "vatios", "kW": "kilovatios", "CV": "caballos",
                   "GHz": "gigahercios", "GB": "gigas", "l": "litros", "°C": "grados", "%": "por ciento",
                   "m²": "metros cuadrados", "km²": "kilómetros cuadrados", "m³": "metros cúbicos", "mm": "milímetros",
                   "ml": "mililitros", "cl": "centilitros", "mg": "miligramos", "t": "toneladas", "h": "horas",
