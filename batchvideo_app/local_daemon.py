@@ -1,25 +1,60 @@
-"""`dagster-daemon` as a child process on this machine, started and stopped the one way the benchmark
-(`bench/backfill.py`) and the live tests need: in its own process group, so stopping it stops its code
-server, run workers and step processes too."""
+"""`dagster-daemon` as a child process on this machine, started and stopped the one way the benchmarks
+(`bench/backfill.py`, `bench/scale.py`) and the live tests need: in its own process group, so stopping it
+stops its code server, run workers and step processes too. Or, as docker-compose and Kubernetes run it,
+with the code location as its own server (`start_code_server`)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from batchvideo_resources import settings
 
 
-def start_daemon(env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`dagster-daemon run` on the project's workspace, output appended to `log`."""
+def _dagster(name: str = "dagster") -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def start_daemon(env: dict[str, str], log: Path, workspace: Path | None = None) -> subprocess.Popen:
+    """`dagster-daemon run` on the project's workspace (or `workspace`), output appended to `log`."""
     with open(log, "a") as out:
-        return subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w",
-                                 str(settings.PROJECT_ROOT / "workspace.yaml")],
+        return subprocess.Popen([_dagster("dagster-daemon"), "run", "-w",
+                                 str(workspace or settings.PROJECT_ROOT / "workspace.yaml")],
                                 cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+
+
+def start_code_server(env: dict[str, str], log: Path, folder: Path, timeout_s: float = 180,
+                      ) -> tuple[subprocess.Popen, Path]:
+    """The code location as its own `dagster api grpc` server on a free loopback port, as docker-compose's
+    `code` service runs it, and a workspace file in `folder` that points a daemon at it. Such a server has
+    no heartbeat to lose: one the daemon spawns itself stops when the daemon sends none for 20 s (fixed
+    in Dagster), which a daemon busy queueing a backlog of thousands misses every minute or so, and the
+    server's restart (definitions, forkserver) costs the daemon more time again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(log, "a") as out:
+        server = subprocess.Popen([_dagster(), "api", "grpc", "-h", "127.0.0.1", "-p", str(port), "-m",
+                                   "batchvideo_assets.definitions", "--location-name", "batchvideo"],
+                                  cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    deadline = time.monotonic() + timeout_s
+    while subprocess.run([_dagster(), "api", "grpc-health-check", "-p", str(port)], capture_output=True,
+                         env=env).returncode:
+        if server.poll() is not None or time.monotonic() > deadline:
+            stop_group(server)
+            raise RuntimeError(f"the code server did not come up:\n{log.read_text()[-2000:]}")
+        time.sleep(1)
+    workspace = folder / "workspace.yaml"
+    workspace.write_text(f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n"
+                         "      location_name: batchvideo\n")
+    return server, workspace
 
 
 def stop_group(proc: subprocess.Popen, grace_s: float = 20) -> None:

@@ -217,15 +217,17 @@ def top_up_queue(instance, target: int) -> int:
 
 
 def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float = 1800, storage: str = "postgres",
-                   submit_workers: int = 4, status_limit: int = 100) -> dict:
+                   submit_workers: int = 4, status_limit: int = 100, code_server: str = "own") -> dict:
     """`dagster-daemon run` on a fresh PostgreSQL instance whose queue launches nothing: rows inserted,
     the daemon's sensor ticks queue every run; meanwhile a queued run is canceled every 5 s (a finished
-    run) and the time until `script_runs` shows it CANCELED is the write-back latency."""
+    run) and the time until `script_runs` shows it CANCELED is the write-back latency. `code_server`:
+    `own` runs the code location as its own server, as docker-compose and Kubernetes do; `daemon` lets
+    the daemon spawn it (the local workspace.yaml)."""
     import dagster as dg
     from sqlalchemy import func, insert, select
 
     from batchvideo_app.catalog import seed_reference_data
-    from batchvideo_app.local_daemon import start_daemon, stop_group
+    from batchvideo_app.local_daemon import start_code_server, start_daemon, stop_group
     from batchvideo_resources.db import Script, ScriptRun, engine_for, session_scope, upgrade
 
     scripts_url = _database(admin_url, "scripts")
@@ -236,15 +238,17 @@ def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float 
            "BATCHVIDEO_DATA_DIR": str(home / "data"), **BATCH_ENV.get(storage, {}), **status_env(status_limit),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     log = home / "daemon.log"
-    daemon = None
+    daemon = server = workspace = None
     try:
         upgrade(scripts_url)
         with session_scope(scripts_url) as session:
             seed_reference_data(session)
+        if code_server == "own":
+            server, workspace = start_code_server(env, home / "code_server.log", home)
         with dg.instance_for_test(overrides={"storage": {"postgres": {"postgres_url": dagster_url}},
                                              "run_coordinator": {"module": "dagster._core.run_coordinator",
                                                                  "class": "QueuedRunCoordinator"}}) as instance:
-            daemon = start_daemon(env, log)
+            daemon = start_daemon(env, log, workspace)
             from batchvideo_app.render import daemon_is_running
 
             deadline = time.monotonic() + 300
@@ -300,11 +304,13 @@ def through_daemon(rows: int, admin_url: str, queue_runs: int, timeout_s: float 
         return {"rows": rows, "queued_s": queued_s, "first_s": first_s, "written": written,
                 "runs_per_s": (rows - 1) / max(queued_s - first_s, 1e-9), "partitions": partitions,
                 "probes": len(latencies), "storage": storage, "submit_workers": submit_workers, "status_limit": status_limit,
+                "code_server": code_server,
                 "writeback_p95_s": p95, "writeback_max_s": max(latencies, default=float("nan")),
                 "queue_pass_s": queue_s, "launchable": launchable, "queued_runs": queued_runs}
     finally:
-        if daemon is not None:
-            stop_group(daemon, grace_s=30)
+        for proc in (daemon, server):
+            if proc is not None:
+                stop_group(proc, grace_s=30)
         engine_for(scripts_url).dispose()
         _drop(admin_url, scripts_url)
         _drop(admin_url, dagster_url)
@@ -409,6 +415,9 @@ def main() -> None:
     parser.add_argument("--status-limit", type=int, nargs="+", default=[100],
                         help="runs each run-status sensor tick writes back (DAGSTER_RUN_STATUS_SENSOR_PROCESS_LIMIT; "
                              "production 100, Dagster's default 5)")
+    parser.add_argument("--code-server", nargs="+", default=["own"], choices=["own", "daemon"],
+                        help="the code location on the real-daemon path: `own` server, as docker-compose and "
+                             "Kubernetes run it, or `daemon` (spawned by the daemon, as the local workspace.yaml)")
     parser.add_argument("--db-prefix", default=DB_PREFIX, help="prefix of the databases this bench creates and drops")
     args = parser.parse_args()
     globals()["DB_PREFIX"] = args.db_prefix
@@ -424,17 +433,19 @@ def main() -> None:
     if args.daemon_rows:
         print("Real dagster-daemon (sensor thread pool), runs kept queued; runs/s from the first run queued to "
               "the last; script_runs: runs with a row when the last was queued:")
-        print(f"{'rows':>7} {'storage':>8} {'submit':>6} {'status':>6} {'first s':>7} {'all queued s':>12} {'runs/s':>7} "
-              f"{'script_runs':>11} {'write-back p95 s':>16} {'max s':>6} {'probes':>6} {'queue pass s (runs)':>20}")
+        print(f"{'rows':>7} {'storage':>8} {'code':>6} {'submit':>6} {'status':>6} {'first s':>7} {'all queued s':>12} "
+              f"{'runs/s':>7} {'script_runs':>11} {'write-back p95 s':>16} {'max s':>6} {'probes':>6} "
+              f"{'queue pass s (runs)':>20}")
+    variants = [(st, code, w, n) for st in args.storage for code in args.code_server for w in args.submit_workers
+                for n in args.status_limit]
     for rows in args.daemon_rows:
-        for storage in args.storage:
-            for workers, limit in [(w, n) for w in args.submit_workers for n in args.status_limit]:
-                r = through_daemon(rows, args.pg, args.queue_runs, storage=storage, submit_workers=workers,
-                                   status_limit=limit)
-                print(f"{r['rows']:>7} {storage:>8} {workers:>6} {limit:>6} {r['first_s']:>7.1f} {r['queued_s']:>12.1f} "
-                      f"{r['runs_per_s']:>7.1f} {r['written']:>11} {r['writeback_p95_s']:>16.1f} "
-                      f"{r['writeback_max_s']:>6.1f} {r['probes']:>6} {r['queue_pass_s']:>12.2f} ({r['queued_runs']})",
-                      flush=True)
+        for storage, code, workers, limit in variants:
+            r = through_daemon(rows, args.pg, args.queue_runs, storage=storage, submit_workers=workers,
+                               status_limit=limit, code_server=code)
+            print(f"{r['rows']:>7} {storage:>8} {code:>6} {workers:>6} {limit:>6} {r['first_s']:>7.1f} "
+                  f"{r['queued_s']:>12.1f} {r['runs_per_s']:>7.1f} {r['written']:>11} {r['writeback_p95_s']:>16.1f} "
+                  f"{r['writeback_max_s']:>6.1f} {r['probes']:>6} {r['queue_pass_s']:>12.2f} ({r['queued_runs']})",
+                  flush=True)
     for rows in args.backfill_rows:
         r = through_backfill(rows, args.pg)
         print(f"Backfill (for_asset_graph_subset) of {rows} partitions: {r['queued']} runs queued in "
