@@ -125,7 +125,8 @@ def _currency_codes(text: str, names: dict[str, str], space: str = "") -> str:
 _LEADING_ZERO = re.compile(r"(?<![\d.,:/\-])0\d{2,}(?![\d.]|[/:\-]\d)")
 # A hyphen between a number's counter and the next number is a range, not a minus:
 # "12月25日-1月3日", "3일-5일".
-_COUNTER_HYPHEN = re.compile(r"(?<=\d)([\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3%％℃]{1,2})\s?[-‐–]\s?(?=\d)")
+# "5月1日-5日", "5月1日—5月5日" (an em dash too, as Chinese writes a range of dates)
+_COUNTER_HYPHEN = re.compile(r"(?<=\d)([\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3%％℃]{1,2})\s?[-‐–—]\s?(?=\d)")
 
 
 def _cjk_shapes(text: str) -> str:

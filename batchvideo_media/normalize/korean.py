@@ -200,16 +200,21 @@ def _ko_scores_and_ranges(text: str) -> str:
     text = _hyphen_ranges(text, " ~ ", pattern=_CJK_HYPHEN_RANGE)
     text = _RANGE.sub(" ~ ", text)
     # A range after a number's counter, "9시~17시", "3일~5일".
-    text = re.sub(r"(\d\s?[가-힣]{1,2})\s*[~～〜]\s*(?=\d)", r"\1 ~ ", text)
+    # The second may start with its half of the day, "오전 10시~오후 8시".
+    text = re.sub(rf"(\d\s?[가-힣]{{1,2}})\s*[~～〜]\s*(?=(?:{_KO_DAY_HALF})?\d)", r"\1 ~ ", text)
     # A range before a native counter repeats it, "10~20명" 열 명에서 스무 명 (each number takes its form).
     counters = "|".join(sorted(_KO_NATIVE_COUNTERS, key=len, reverse=True))
     text = re.sub(rf"(\d{{1,2}}) ~ (\d{{1,2}})\s?({counters})(?![가-힣]*[일월년])", r"\1\3 ~ \2\3", text)
     # A range of times is said 부터 … 까지 ("9:00~18:00" 아홉 시부터 십팔 시까지), as a schedule is read
     # (not before 에 or 사이, "9시~10시 사이", nor where 까지 is written).
     clock = r"\d{1,2}(?::\d\d|시(?:\s?\d{1,2}분)?)"
-    text = re.sub(rf"(?<![\d:])({clock}) ~ ({clock})(?![\d:])(?!\s?(?:까지|에|사이))", r"\1부터 \2까지", text)
+    text = re.sub(rf"(?<![\d:])({clock}) ~ ((?:{_KO_DAY_HALF})?{clock})(?![\d:])(?!\s?(?:까지|에|사이))",
+                  r"\1부터 \2까지", text)
     text = text.replace(" ~ ", "에서 ")
     return text
+
+
+_KO_DAY_HALF = r"(?:오전|오후|새벽|아침|낮|저녁|밤)\s?"
 
 
 def _ko_times_and_money(text: str) -> str:
