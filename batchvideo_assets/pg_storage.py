@@ -142,13 +142,8 @@ def _kwargs(inst_data, config_value) -> dict:
             **{key: config_value.get(key, default) for key, default in POOL_DEFAULTS.items()}}
 
 
-class _Pooled:
-    """Swaps the storage's NullPool engine for the process's pool and remembers schema answers. First in
-    each storage's bases, so its constructor and config take the pool settings beside dagster-postgres's."""
-
-    def __init__(self, postgres_url, should_autocreate_tables=True, inst_data=None, token_provider=None, **pool):
-        super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
-        self._pool(postgres_url, token_provider, pool)
+class _PoolConfig:
+    """dagster-postgres's config keys and the pool's, for the storages below and the unified one."""
 
     @classmethod
     def config_type(cls):
@@ -157,6 +152,15 @@ class _Pooled:
     @classmethod
     def from_config_value(cls, inst_data, config_value):
         return cls(**_kwargs(inst_data, config_value))
+
+
+class _Pooled(_PoolConfig):
+    """Swaps the storage's NullPool engine for the process's pool and remembers schema answers. First in
+    each storage's bases, so its constructor and config take the pool settings beside dagster-postgres's."""
+
+    def __init__(self, postgres_url, should_autocreate_tables=True, inst_data=None, token_provider=None, **pool):
+        super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
+        self._pool(postgres_url, token_provider, pool)
 
     def _pool(self, postgres_url, token_provider, pool: dict) -> None:
         use_engine(self, pooled_engine(postgres_url, token_provider, **pool))
@@ -260,7 +264,7 @@ class PooledPostgresScheduleStorage(_Pooled, PostgresScheduleStorage):
     """The schedule and sensor tick storage on the process's pool."""
 
 
-class PooledPostgresStorage(DagsterPostgresStorage):
+class PooledPostgresStorage(_PoolConfig, DagsterPostgresStorage):
     """`storage: postgres` built from the three pooled storages above (see the module's docstring)."""
 
     def __init__(self, postgres_url: str, should_autocreate_tables: bool = True, inst_data=None,
@@ -276,14 +280,6 @@ class PooledPostgresStorage(DagsterPostgresStorage):
         self._schedule_storage = PooledPostgresScheduleStorage(postgres_url, should_autocreate_tables,
                                                                token_provider=token_provider, **pool)
         super(DagsterPostgresStorage, self).__init__()
-
-    @classmethod
-    def config_type(cls):
-        return _config_type()
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value):
-        return cls(**_kwargs(inst_data, config_value))
 
     # The per-storage class data (unused by this Dagster release, which rehydrates the unified storage)
     # would name dagster-postgres's classes, which reject the pool keys: none is given.

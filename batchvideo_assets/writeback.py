@@ -94,9 +94,10 @@ def catch_up(instance: dg.DagsterInstance, db_url: str, media: MediaStore, curso
         updated_after=dt.datetime.fromtimestamp(cursor.after, dt.timezone.utc),
         updated_before=dt.datetime.fromtimestamp(now - CATCH_UP_LAG_S, dt.timezone.utc)),
         limit=CATCH_UP_PAGE, order_by="update_timestamp", ascending=True)
-    runs = [r.dagster_run for r in records if script_id_of(r.dagster_run) is not None]
-    runs += [run for run in instance.get_runs(dg.RunsFilter(run_ids=list(cursor.failing)))
-             if run.run_id not in {r.run_id for r in runs}] if cursor.failing else []
+    runs = {r.dagster_run.run_id: r.dagster_run for r in records if script_id_of(r.dagster_run) is not None}
+    if cursor.failing:  # those still failing from earlier passes, wherever the cursor now is
+        runs |= {run.run_id: run for run in instance.get_runs(dg.RunsFilter(run_ids=list(cursor.failing)))}
+    runs = list(runs.values())
     recorded = statuses_of(db_url, [run.run_id for run in runs])
     written, failing = [], {}
     for run in runs:

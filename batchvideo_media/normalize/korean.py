@@ -189,6 +189,10 @@ def _ko_letters_and_phones(text: str) -> str:
     return text
 
 
+# The half of the day a time may start with, "오전 10시", "오후 8시".
+_KO_DAY_HALF = r"(?:오전|오후|새벽|아침|낮|저녁|밤)\s?"
+
+
 def _ko_scores_and_ranges(text: str) -> str:
     text = _cjk_scores(text, lambda first, second: f"{_ko_number(first)} 대 {_ko_number(second)}", _KO_PLAY)
     text = re.sub(r"(?<![\d.])(\d{1,3})\s?대\s?(\d{1,3})(?![\d.])",  # a score written "3대 1"
@@ -212,9 +216,6 @@ def _ko_scores_and_ranges(text: str) -> str:
                   r"\1부터 \2까지", text)
     text = text.replace(" ~ ", "에서 ")
     return text
-
-
-_KO_DAY_HALF = r"(?:오전|오후|새벽|아침|낮|저녁|밤)\s?"
 
 
 def _ko_times_and_money(text: str) -> str:
