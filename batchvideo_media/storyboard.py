@@ -111,7 +111,8 @@ GENERIC_KEYWORDS = ["background", "abstract"]
 def keywords_from_text(text: str, fallback: list[str], limit: int = 4, minimum: int = 2) -> list[str]:
     """2–4 English search words for stock footage when no LLM gives them: words of the shot
     text, then `fallback` (the topic's words), then neutral background words."""
-    words = [*re.findall(r"[A-Za-z][A-Za-z\-]{2,}", text), *fallback]
+    # Whole words (clean_keywords keeps the ASCII ones): an ASCII run inside "Brücke" is no word ("cke").
+    words = [*re.findall(r"[^\W\d_][\w\-]{2,}", text), *fallback]
     return clean_keywords(words, GENERIC_KEYWORDS, limit=limit, minimum=minimum)
 
 

@@ -281,6 +281,7 @@ def test_broll_kinds_follow_ratio_spread_and_deterministic(ratio):
 
 def test_keywords_are_two_to_four_english_words():
     assert 2 <= len(keywords_from_text("人工智能改变生活", [])) <= 4
+    assert not {"cke", "br"} & set(keywords_from_text("Die Brücke ist lang", ["bridge"]))
     words = keywords_from_text("The ocean is salty because minerals wash into rivers and seas", ["science"])
     assert 2 <= len(words) <= 4 and all(w.isascii() and w == w.lower() for w in words)
     assert "the" not in words
