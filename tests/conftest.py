@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -124,6 +125,11 @@ _LIVE = contextlib.ExitStack()
 def pytest_runtest_teardown(item, nextitem):
     if _group(item.nodeid) == "live" and (nextitem is None or _group(nextitem.nodeid) != "live"):
         _LIVE.close()
+    # A test that leaves SIGTERM ignored in this worker (an in-process interrupt path) would pass that on
+    # to every process the worker starts later: model servers and children that `terminate()` then cannot
+    # stop (seen in CI: teardowns timed out and servers outlived the run). Each test starts with the default.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @contextlib.contextmanager
