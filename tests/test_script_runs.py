@@ -28,9 +28,10 @@ def _row(url: str, run_id: str) -> ScriptRun:
         return session.scalar(select(ScriptRun).where(ScriptRun.run_id == run_id))
 
 
-def _write_with_a_pause(url: str, first: str, second: str, pause_s: float = 2.0) -> str:
+def _write_with_a_pause(url: str, first: str, second: str, pause_s: float = 2.0, queued_first: bool = True) -> str:
     """`first`'s writer stops for `pause_s` right after its first statement while `second`'s writer runs
-    start to finish in another thread; then `first`'s writer goes on and commits."""
+    start to finish in another thread; then `first`'s writer goes on and commits. With `queued_first`
+    the row exists (QUEUED) before either starts."""
     engine = engine_for(url)
     paused, second_done = threading.Event(), threading.Event()
     writer = {}
@@ -50,7 +51,8 @@ def _write_with_a_pause(url: str, first: str, second: str, pause_s: float = 2.0)
         second_done.set()
 
     run_id = f"r-{uuid.uuid4().hex[:8]}"
-    record_run(url, script_id=7, run_id=run_id, status="QUEUED")
+    if queued_first:
+        record_run(url, script_id=7, run_id=run_id, status="QUEUED")
     event.listen(engine, "after_cursor_execute", after)
     try:
         threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
@@ -69,6 +71,13 @@ def test_a_stale_writer_never_overwrites_a_later_status(db_url, first, second):
     row = _row(db_url, _write_with_a_pause(db_url, first, second))
     assert row.status == "SUCCESS" and row.outputs == {"v": 1} and row.finished_at is not None
     assert row.started_at is not None and row.started_at <= row.finished_at
+
+
+def test_a_row_created_during_a_later_write_still_gets_it(db_url):
+    # SUCCESS's UPDATE finds no row; QUEUED's writer then creates the row and commits before SUCCESS's
+    # writer looks again (a CI run once ended QUEUED/RUNNING this way).
+    row = _row(db_url, _write_with_a_pause(db_url, "SUCCESS", "QUEUED", queued_first=False))
+    assert row.status == "SUCCESS" and row.outputs == {"v": 1} and row.finished_at is not None
 
 
 def test_two_first_writes_make_one_row(db_url):

@@ -51,11 +51,16 @@ def _upsert(db_url: str, *, script_id: int, run_id: str, status: str, error: str
         values["error"] = redact(error)[:4000]
     if outputs is not None:
         values["outputs"] = outputs
+    forward = (update(ScriptRun).where(ScriptRun.run_id == run_id, ScriptRun.status.in_(may_follow(status)))
+               .values(**values).execution_options(synchronize_session=False))
     with session_scope(db_url) as session:
-        moved = session.execute(update(ScriptRun).where(ScriptRun.run_id == run_id,
-                                                        ScriptRun.status.in_(may_follow(status)))
-                                .values(**values).execution_options(synchronize_session=False)).rowcount
-        if moved or session.scalar(select(ScriptRun.id).where(ScriptRun.run_id == run_id)) is not None:
+        if session.execute(forward).rowcount:
+            return
+        if session.scalar(select(ScriptRun.id).where(ScriptRun.run_id == run_id)) is not None:
+            # The row exists now, but another writer may have committed it after our UPDATE began
+            # (PostgreSQL's READ COMMITTED takes a fresh snapshot per statement): a QUEUED row inserted
+            # in between would otherwise keep QUEUED over our SUCCESS. The UPDATE again is the answer.
+            session.execute(forward)
             return  # written, or the row already holds a later status
         session.add(ScriptRun(script_id=script_id, run_id=run_id, **{
             k: now if k in ("started_at", "finished_at") else v for k, v in values.items()}))
