@@ -17,7 +17,7 @@ import httpx
 import numpy as np
 import pytest
 from conftest import add
-from helpers import model_server_manifest
+from helpers import model_server_manifest, stop
 from PIL import Image
 from test_flux import FAST, build_tiny_flux, build_tiny_lora
 
@@ -63,8 +63,7 @@ def server(tmp_path_factory):
             time.sleep(0.5)
         yield {"url": url, "model": model, "loras": loras}
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc, 30)
         log.close()
 
 

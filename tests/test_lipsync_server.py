@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from helpers import ffprobe, model_server_manifest
+from helpers import ffprobe, model_server_manifest, stop
 from PIL import Image, ImageDraw, ImageFilter
 
 from batchvideo_media.probe import run_ffmpeg
@@ -107,8 +107,7 @@ def server(models, tmp_path_factory):
         assert httpx.get(f"{url}/health", timeout=5).json()["status"] == "ok"
         yield {"url": url}
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc, 30)
         log.close()
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import stop
 
 from batchvideo_media.files import atomic_write
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
@@ -51,8 +52,7 @@ def s3_server():
                 time.sleep(0.1)
         yield endpoint
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc, 10)
 
 
 def make_bucket(endpoint: str) -> str:
@@ -244,8 +244,7 @@ def test_local_previews_open_over_http(tmp_path):
                     raise
                 time.sleep(0.2)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server, 10)
 
 
 def test_delete_prefix_removes_a_run_folder_and_nothing_beside_it(store, tmp_path):

@@ -16,7 +16,7 @@ import dagster as dg
 import httpx
 import pytest
 from conftest import add, frame
-from helpers import path_of, streams, wav_seconds
+from helpers import path_of, stop, streams, wav_seconds
 from sqlalchemy import select
 from test_flux import build_tiny_flux
 from test_lipsync_server import drawn_face
@@ -87,8 +87,7 @@ def servers(tmp_path_factory):
         yield {name: url for name, (url, _) in started.items()} | {"health": health}
     finally:
         for proc, log in procs:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc, 30)
             log.close()
 
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import dagster as dg
 import pytest
 from conftest import add, frame
-from helpers import path_of, streams
+from helpers import path_of, stop, streams
 
 from batchvideo_media.probe import probe, run_ffmpeg
 from batchvideo_resources.stock import (
@@ -114,8 +114,7 @@ def moto_s3():
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc, 10)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
