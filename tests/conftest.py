@@ -128,8 +128,15 @@ def pytest_runtest_teardown(item, nextitem):
     # A test that leaves SIGTERM ignored in this worker (an in-process interrupt path) would pass that on
     # to every process the worker starts later: model servers and children that `terminate()` then cannot
     # stop (seen in CI: teardowns timed out and servers outlived the run). Each test starts with the default.
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+    # Python's view and the kernel's: a C library can ignore it behind Python's back.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN or _ignored_by_kernel(signal.SIGTERM):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _ignored_by_kernel(signum: int) -> bool:
+    with open("/proc/self/status") as status:
+        mask = next((line.split()[1] for line in status if line.startswith("SigIgn:")), "0")
+    return bool(int(mask, 16) >> (signum - 1) & 1)
 
 
 @contextlib.contextmanager
