@@ -66,9 +66,9 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
 
     def spell(m: re.Match) -> str:
         capitals, plural = m.group().removesuffix("s"), m.group().endswith("s")
-        # capitals after a number are a unit ("35,000 MW", "½ TL"), unless the number is a time ("14:05 UTC")
+        # capitals after a number are a unit ("35,000 MW", "½ TL", "a 1-TB drive"), unless the number is a time ("14:05 UTC")
         before = text[:m.start()]
-        if re.search(r"[\d½⅓⅔¼¾⅛] $", before) and not re.search(r"\d:\d\d $", before):
+        if re.search(r"[\d½⅓⅔¼¾⅛][ -]$", before) and not re.search(r"\d:\d\d $", before):
             return m.group()
         if capitals in words:
             return m.group()

@@ -107,6 +107,11 @@ _EN_SERVICE_AFTER = r"\s+(?:emergency|hotline|line|operator|dispatch\w*|call\w*|
 _EN_IDENTIFIER = re.compile(r"(\b(?:Flight|flight|Boeing|Airbus|Room|room|Suite|suite|Bus|bus|Route|route|Train|train|"
                             r"Gate|gate|Platform|platform|Model|model|Porsche)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
                             r"([1-9]\d{2,3})(?!\d|[.,]\d)")
+# A screen or image size, "1920 × 1080", "2560x1440 pixels": each side in pairs, joined by "by" (nineteen
+# twenty by ten eighty). Not a measure ("1200 × 800 mm") or a sum ("100 × 20 = 2000"): those are `_dimensions`'.
+_EN_RESOLUTION = re.compile(r"(?<![\w.,×])([1-9]\d{2,3})\s?[×x]\s?([1-9]\d{2,3})(?![\w.,]\d|\s?[×x=]|\s?\d"
+                            r"|\s?(?:inch|inches|feet|foot|yards?|\w*met(?:er|re)s?|"
+                            + "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True)) + r")(?!\w))")
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 _EN_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
                 "£": ("pound", "pounds", "penny", "pence"), "¥": ("yen", "yen", "", "")}
@@ -267,6 +272,8 @@ def _en_places_and_durations(text: str) -> str:
 
 def _en_numbered_things(text: str) -> str:
     text = _romans(text, "en")
+    text = _EN_RESOLUTION.sub(lambda m: " by ".join(_en_number(n) if n.endswith("000") else _en_pairs(n)
+                                                    for n in m.groups()), text)
     text = _EN_SERVICE.sub(lambda m: " ".join(_en_number(d) for d in m.group()) if re.search(
         r"\b(?:[Cc]all|[Dd]ial|[Tt]ext|[Rr]ing|[Pp]hone|[Cc]ontact)\w*\s+(?:the\s+)?$", m.string[:m.start()])
         or re.match(_EN_SERVICE_AFTER, m.string[m.end():]) else m.group(), text)
@@ -300,7 +307,9 @@ def _en_phones_years_money(text: str) -> str:
                   lambda m: ("plus " if m.group().startswith("+") else "") + _en_phone(m), text)
     text = re.sub(r"(?<![\d.$])\b(1[1-9]\d0)s\b", lambda m: _en_year(m.group(1))[:-1] + "ies", text)
     text = re.sub(r"(?<![\w.$])['’]?([2-9]0)s\b", lambda m: _en_number(m.group(1))[:-1] + "ies", text)  # "the '80s"
-    text = re.sub(r"(?<![\d.$])\b(1[1-9]\d\d|20\d\d)\b(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles))",
+    # (not a side of a product or the result of a sum: "1200 × 800 mm", "100 × 20 = 2000")
+    text = re.sub(r"(?<![\d.$])(?<![×=]\s)(?<![×=])\b(1[1-9]\d\d|20\d\d)\b"
+                  r"(?![.,]?\d|\s?(?:percent|people|[a-z]+meters|miles)|\s?[×x]\s?\d)",
                   lambda m: _en_year(m.group(1)), text)
     text = _THOUSANDS.sub("", text)
     text = _CODE.sub(lambda m: ", ".join(" ".join(_en_number(d) for d in part) for part in m.group().split("-")),

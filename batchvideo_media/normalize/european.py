@@ -245,6 +245,9 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
                       lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
+        # The first part of a compound is uninflected, and one is "ein": "1-Zimmer-Wohnung", "1-TB-SSD"
+        # (not "Formel-1-Rennen", where the number is a name's: "eins")
+        text = re.sub(r"(?<![\w.,\-])(?:1|eins)-(?=[^\W\d_])", "ein-", text)
     text = _dimensions(text, lang, number, units)
     # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said; a
     # letter before an apostrophe is an elided word, never a unit: "2024 s'est", "en 2024 l'équipe")

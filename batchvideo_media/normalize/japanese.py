@@ -186,12 +186,41 @@ def _ja_person(words: list[dict], i: int) -> bool:
     return not qualified and honorific and bool(person)
 
 
+def _whole_numeral_words(words: list[dict]) -> list[dict]:
+    """Words written with numerals that Open JTalk's number handling splits in a sentence: "今日は七夕です"
+    comes as 七 (なな) 夕 (ゆう), "七五三" as three digits, though each alone is one word of the dictionary
+    (たなばた, しちごさん). A run of numerals with the noun after it (not a counter: "八百キロ"), or a run of
+    bare digits (not a number: "八百"), is looked up alone; where that gives one ordinary word, it is taken."""
+    out, i = [], 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j]["pos_group1"] == "数":
+            j += 1
+        numerals = "".join(w["string"] for w in words[i:j])
+        candidates = []
+        if j > i and j < len(words) and words[j]["pos"] == "名詞" and words[j]["pos_group1"] not in ("接尾", "数"):
+            candidates.append(j + 1)
+        if len(numerals) >= 2 and all(ch in "〇一二三四五六七八九" for ch in numerals):
+            candidates.append(j)
+        for end in candidates:
+            span = "".join(w["string"] for w in words[i:end])
+            alone = _openjtalk().run_frontend(span) if all("\u4e00" <= ch <= "\u9fff" for ch in span) else []
+            if len(alone) == 1 and alone[0]["string"] == span and alone[0]["pos_group1"] == "一般":
+                out.append(alone[0])
+                i = end
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def _japanese(text: str) -> str:
     """Kana for the whole sentence (espeak-ng's `ja` voice reads kana but names every kanji
     "Chinese letter"): each word's dictionary reading, particles as pronounced, punctuation kept."""
     out = []
     text = _ja_ranges(_ja_shapes(_cjk_time_units(text, {"ms": "ミリ秒", "min": "分", "s": "秒", "h": "時間"})))
-    words = _openjtalk().run_frontend(text)
+    words = _whole_numeral_words(_openjtalk().run_frontend(text))
     for i, word in enumerate(words):
         if word["string"] == "方" and word["pron"] == "ホー" and _ja_person(words, i):
             out.append("カタ")

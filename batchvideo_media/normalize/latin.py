@@ -67,9 +67,11 @@ _ROMAN = re.compile(r"(?<![\w.])(M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX
 _ROMAN_NUMERAL = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 # A capitalised word before a numeral that counts things rather than naming a ruler: "World War II",
-# "Teil III", "tome IV", "capítulo V" are read as cardinals; after a name the numeral is regnal.
+# "Teil III", "tome IV", "capítulo V" are read as cardinals; after a name the numeral is regnal. Numbered
+# missions and rockets count too ("Apollo XI", "Artemis III", "Saturn V").
 _ROMAN_COUNTED = {
-    "en": "War|Bowl|Part|Chapter|Volume|Vol|Act|Phase|Book|Level|Title|Article|Section|Stage|Class|Type|Apollo|Rocky|Episode",
+    "en": "War|Bowl|Part|Chapter|Volume|Vol|Act|Phase|Book|Level|Title|Article|Section|Stage|Class|Type|Rocky|Episode"
+          "|Apollo|Artemis|Gemini|Saturn|Voyager|Mariner|Pioneer|Vostok|Soyuz",
     "de": "Teil|Band|Kapitel|Akt|Artikel|Abschnitt|Klasse|Stufe|Phase|Buch|Titel|Liga",
     "fr": "",  # French reads every regnal and counting numeral as a cardinal (Louis Quatorze, tome quatre)
     "es": "Parte|Tomo|Capítulo|Volumen|Acto|Libro|Artículo|Título|Fase",
@@ -179,17 +181,19 @@ def _fr_feminine(noun: str) -> bool:
 # German nouns by gender, for "eine"/"ein" and the ending of "halb": feminine by ending ("Tasse", "Stunde",
 # "Packung"), neuter for the measures that are ("Kilogramm", "Pfund", "Glas"); the rest masculine ("Liter").
 _DE_FEMININE = re.compile(r"(?:e|ung|heit|keit|schaft|ion|tät|ik|ie)$")
-_DE_NEUTER = re.compile(r"(?:[gG]ramm|Pfund|Kilo|Prozent|Jahr|Dutzend|Stück|Glas|Bund|Paket|Brot|Ei|chen|lein)$")
+_DE_NEUTER = re.compile(r"(?:[gG]ramm|Pfund|Kilo|Prozent|Jahr|Dutzend|Stück|Glas|Bund|Paket|Brot|Ei|chen|lein|[bB]yte)$")
 # Feminine nouns the endings miss, among those most often counted: "eine Person", "mit einer Nacht".
 _DE_FEMININE_NOUNS = frozenset("""Person Nacht Stadt Frau Zeit Tür Hand Welt Art Zahl Fahrt Kraft Wand Bank Maus
     Milch Nuss Wurst Tat Schicht Tour Saison Mark Million Milliarde Uhr""".split())
 
 
 def _de_gender(noun: str) -> str:
-    """"f", "n" or "m", by the list above and the endings (masculine where neither tells)."""
-    if noun in _DE_FEMININE_NOUNS or _DE_FEMININE.search(noun):
+    """"f", "n" or "m", by the lists above and the endings (masculine where neither tells)."""
+    if noun in _DE_FEMININE_NOUNS:
         return "f"
-    return "n" if _DE_NEUTER.search(noun) else "m"
+    if _DE_NEUTER.search(noun):
+        return "n"  # before the endings: "Terabyte" ends in e, and is "das Terabyte"
+    return "f" if _DE_FEMININE.search(noun) else "m"
 # Prepositions that take the dative: "mit einem halben Liter", "nach einer halben Stunde".
 _DE_DATIVE = ("mit", "von", "vom", "aus", "nach", "zu", "bei", "seit", "außer")
 _ES_MASCULINE_A = {"día", "mapa", "problema", "programa", "sistema", "tema", "idioma", "clima", "planeta",
