@@ -146,6 +146,12 @@ def _ko_codes_and_dates(text: str) -> str:
     text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
     text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
     text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
+    # A historical event named by its date with a middle dot is said digit by digit: "6·25 전쟁" 육이오,
+    # "3·1 운동" 삼일, "5·18 민주화운동" 오일팔, "4·19 혁명" 사일구 (not 유월 이십오일). (Two-digit months
+    # are not: "12·12 사태" is 십이십이, "10·26" 십이륙.)
+    text = re.sub(r"(?<![\d.,])([1-9])\s?[·・.]\s?([1-9]|[12]\d|3[01])(?![\d.,])(?=\s?(?:전쟁|운동|혁명|민주화|"
+                  r"항쟁|광복|사태|의거|선언|사변|참사|정신|기념|묘지|세대))",
+                  lambda m: _ko_digits(m.group(1) + m.group(2)), text)
     # Two decades of age written together name a generation, said digit by digit: "2030세대" 이공삼공 세대,
     # "7080 노래" (not 이천삼십: the next decade follows the first, 20 then 30).
     text = re.sub(r"(?<![\d.,])([1-8])0([2-9])0(?![\d.,])(?=\s?(?:세대|노래|음악|가요|감성|여성|남성|직장인))",
