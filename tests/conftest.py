@@ -15,6 +15,12 @@ for _name in ("BATCHVIDEO_DB_URL", "BATCHVIDEO_MEDIA_URL", "BATCHVIDEO_STOCK_DIR
     os.environ.pop(_name, None)
 Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True)
 (Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+# A suite started in the background (`.ci/run &`, no job control) has SIGINT ignored in every process.
+# Dagster's interrupt handling then sets SIGTERM to "SIGINT's handler" after any in-process run, that is
+# to ignoring it, and every server a worker started afterwards ignored `terminate()` (seen in CI: model
+# servers outlived their tests and the next ones timed out starting). Python's own SIGINT handler again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 import pytest  # noqa: E402
 
@@ -125,10 +131,8 @@ _LIVE = contextlib.ExitStack()
 def pytest_runtest_teardown(item, nextitem):
     if _group(item.nodeid) == "live" and (nextitem is None or _group(nextitem.nodeid) != "live"):
         _LIVE.close()
-    # A test that leaves SIGTERM ignored in this worker (an in-process interrupt path) would pass that on
-    # to every process the worker starts later: model servers and children that `terminate()` then cannot
-    # stop (seen in CI: teardowns timed out and servers outlived the run). Each test starts with the default.
-    # Python's view and the kernel's: a C library can ignore it behind Python's back.
+    # And should anything else leave SIGTERM ignored (Python's view or the kernel's: a C library can do it
+    # behind Python's back), the next test starts with the default, so its children can be stopped.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN or _ignored_by_kernel(signal.SIGTERM):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from batchvideo_app.local_daemon import start_daemon, stop_group
+from batchvideo_app.local_daemon import interruptible, start_daemon, stop_group
 from batchvideo_resources import settings
 
 VENV_BIN = Path(os.sys.executable).parent
@@ -79,7 +79,7 @@ def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""
     procs = {"webserver": subprocess.Popen(
                  [str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", workspace],
                  cwd=settings.PROJECT_ROOT, env=env, stdout=logs["webserver"], stderr=subprocess.STDOUT,
-                 start_new_session=True),
+                 start_new_session=True, preexec_fn=interruptible),
              "daemon": start_daemon(env, folder / "daemon.log")}
     stack = Stack(port, procs, logs, folder, env)
     try:

@@ -121,6 +121,25 @@ def test_interrupted_caller_kills_the_child_group(tmp_path):
     assert left == []
 
 
+def test_a_code_server_started_in_the_background_stops_on_sigterm(tmp_path):
+    """A shell's background job has SIGINT ignored, and Dagster's CLIs give SIGTERM SIGINT's handler: a
+    code server (or daemon) started from one ignored the SIGTERM meant to stop it and was only killed after
+    the grace period. The launcher starts it with both signals at their defaults."""
+    import signal
+
+    from batchvideo_app.local_daemon import start_code_server, stop_group
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in `.ci/run &`
+    try:
+        server, _ = start_code_server(dict(os.environ), tmp_path / "code.log", tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    started = time.monotonic()
+    stop_group(server, grace_s=30)
+    assert server.returncode != -signal.SIGKILL and time.monotonic() - started < 30, \
+        (tmp_path / "code.log").read_text()[-2000:]
+
+
 @pytest.mark.parametrize("field,kind,make", [
     ("account.logo", "image", lambda p: broken_png(p / "logo-broken.png")),
     ("account.digital_human.avatar", "media", lambda p: broken_png(p / "avatar-broken.png")),
