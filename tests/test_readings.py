@@ -43,7 +43,10 @@ pytestmark = pytest.mark.unit
 # with a tilde, 10:00~22:00 十点到二十二点; × and equations, 삼 곱하기 사는 십이; 方 of people, 65歳以上の方 かた;
 # two decades naming a generation, 2030세대 이공삼공); after those, what an eighth found in zh/ja/ko (a chain of ×
 # before a unit, 60×40×30厘米; blood pressures, 高压…低压…, ひゃくにじゅうのはちじゅう, 백이십에 팔십; phone digits
-# with both the long and the short 2 and 5, にー/に, ごー/ご; 명 above 20 in native and Sino-Korean numerals).
+# with both the long and the short 2 and 5, にー/に, ごー/ご; 명 above 20 in native and Sino-Korean numerals);
+# after those, what a ninth and a tenth found (horsepower, em-dash and 오전/오후 ranges, numbered missions,
+# German number-unit compounds and a neuter byte, screen sizes, a numeral word Open JTalk splits, 七夕,
+# and a Korean event named by its date, 6·25 전쟁).
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
            "readings_cjk.jsonl": ("zh", "ja", "ko")}
