@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -94,9 +95,11 @@ def _line(log: Path, start: str) -> str | None:
     return next((line for line in log.read_text(errors="replace").splitlines() if line.startswith(start)), None)
 
 
-def test_renders_of_one_script_share_or_queue_and_sigterm_leaves_canceled(stack):
+def _running_and_queued(stack, title: str, edited: str) -> SimpleNamespace:
+    """One script: a first command's run holds the slot (waiting on the held image server), a second
+    command for the same revision waits for that run, and an edit's command queues a run behind it."""
     instance, server, db = stack["instance"], stack["server"], stack["db"]
-    sid = str(add(db, title="One at a time", language="en-US", account="plain",
+    sid = str(add(db, title=title, language="en-US", account="plain",
                   content="The first render holds the slot. The second one waits for its turn."))
 
     first, first_log = stack["render"](sid, "first")
@@ -113,8 +116,7 @@ def test_renders_of_one_script_share_or_queue_and_sigterm_leaves_canceled(stack)
 
     # A new revision: a new run, queued behind the running one, not beside it.
     with engine_for(db).begin() as conn:
-        conn.execute(text("UPDATE scripts SET content = :c WHERE id = :i"),
-                     {"c": "An edited text is a new revision. It renders after the first run.", "i": int(sid)})
+        conn.execute(text("UPDATE scripts SET content = :c WHERE id = :i"), {"c": edited, "i": int(sid)})
     newer, newer_log = stack["render"](sid, "newer")
     line = _wait(lambda: _line(newer_log, f"script {sid}: submitted run "), "the edit's run",
                  procs=[(newer, newer_log)])
@@ -122,25 +124,32 @@ def test_renders_of_one_script_share_or_queue_and_sigterm_leaves_canceled(stack)
     time.sleep(3 * 1.0)  # three of the command's polls: it would have launched by now if it could
     assert instance.get_run_by_id(run_b_id).status == dg.DagsterRunStatus.QUEUED
     assert instance.get_run_by_id(run_a.run_id).status == dg.DagsterRunStatus.STARTED
+    return SimpleNamespace(sid=sid, first=first, first_log=first_log, same=same, same_log=same_log, newer=newer,
+                           newer_log=newer_log, run_a=run_a, run_b_id=run_b_id)
+
+
+def test_renders_of_one_script_share_or_queue_and_sigterm_leaves_canceled(stack):
+    instance, server, db = stack["instance"], stack["server"], stack["db"]
+    r = _running_and_queued(stack, "One at a time", "An edited text is a new revision. It renders after the first run.")
 
     # SIGTERM to the command that submitted the running run: the run is canceled and so is its row.
     # (A worker interrupted inside a blocking HTTP call stops when the call returns: the server answers.)
-    first.send_signal(signal.SIGTERM)
+    r.first.send_signal(signal.SIGTERM)
     time.sleep(1.0)
     server.released.set()
-    assert first.wait(timeout=120) == 128 + signal.SIGTERM, first_log.read_text(errors="replace")[-3000:]
-    assert instance.get_run_by_id(run_a.run_id).status == dg.DagsterRunStatus.CANCELED
-    assert _row(db, run_a.run_id) == ("CANCELED", "revision 1; run canceled: by an operator")
-    assert same.wait(timeout=120) == 1  # it reports the run it waited for: canceled
-    assert '"status": "CANCELED"' in same_log.read_text()
+    assert r.first.wait(timeout=120) == 128 + signal.SIGTERM, r.first_log.read_text(errors="replace")[-3000:]
+    assert instance.get_run_by_id(r.run_a.run_id).status == dg.DagsterRunStatus.CANCELED
+    assert _row(db, r.run_a.run_id) == ("CANCELED", "revision 1; run canceled: by an operator")
+    assert r.same.wait(timeout=120) == 1  # it reports the run it waited for: canceled
+    assert '"status": "CANCELED"' in r.same_log.read_text()
 
     # The queued run now gets the slot and publishes revision 2.
-    assert newer.wait(timeout=300) == 0, newer_log.read_text(errors="replace")[-3000:]
-    records = {r.dagster_run.run_id: r for r in instance.get_run_records(dg.RunsFilter(run_ids=[run_a.run_id,
-                                                                                                 run_b_id]))}
-    assert records[run_b_id].start_time >= records[run_a.run_id].end_time, "two runs of one script overlapped"
-    row = latest_run(db, int(sid))
-    assert (row.run_id, row.status, row.status_detail) == (run_b_id, "SUCCESS", "revision 2")
+    assert r.newer.wait(timeout=300) == 0, r.newer_log.read_text(errors="replace")[-3000:]
+    records = {rec.dagster_run.run_id: rec
+               for rec in instance.get_run_records(dg.RunsFilter(run_ids=[r.run_a.run_id, r.run_b_id]))}
+    assert records[r.run_b_id].start_time >= records[r.run_a.run_id].end_time, "two runs of one script overlapped"
+    row = latest_run(db, int(r.sid))
+    assert (row.run_id, row.status, row.status_detail) == (r.run_b_id, "SUCCESS", "revision 2")
 
 
 @pytest.fixture
@@ -176,39 +185,22 @@ def test_on_postgresql_a_second_render_waits_and_sigterm_leaves_canceled(stack):
     command waits for the run in flight, a newer revision queues behind it, and SIGTERM to each command
     records CANCELED in PostgreSQL's `script_runs`, for the queued run and for the running one."""
     instance, server, db = stack["instance"], stack["server"], stack["db"]
-    sid = str(add(db, title="One at a time on PostgreSQL", language="en-US", account="plain",
-                  content="The first render holds the slot. The second one waits for its turn."))
-    first, first_log = stack["render"](sid, "first")
-    _wait(lambda: server.calls, "the first run to reach images", procs=[(first, first_log)])
-    (run_a,) = _runs(instance, sid)
-    same, same_log = stack["render"](sid, "same")
-    line = _wait(lambda: _line(same_log, f"script {sid}: "), "the second command to choose a run",
-                 procs=[(same, same_log)])
-    assert line == f"script {sid}: waiting for run {run_a.run_id}, which already renders revision 1"
+    r = _running_and_queued(stack, "One at a time on PostgreSQL",
+                            "An edited text is a new revision. It waits for the first run.")
 
-    with engine_for(db).begin() as conn:
-        conn.execute(text("UPDATE scripts SET content = :c WHERE id = :i"),
-                     {"c": "An edited text is a new revision. It waits for the first run.", "i": int(sid)})
-    newer, newer_log = stack["render"](sid, "newer")
-    line = _wait(lambda: _line(newer_log, f"script {sid}: submitted run "), "the edit's run",
-                 procs=[(newer, newer_log)])
-    run_b_id = line.split("submitted run ", 1)[1].split()[0]
-    time.sleep(3 * 1.0)  # three of the command's polls
-    assert instance.get_run_by_id(run_b_id).status == dg.DagsterRunStatus.QUEUED
+    r.newer.send_signal(signal.SIGTERM)  # its run never started: canceled in the queue, recorded so
+    assert r.newer.wait(timeout=120) == 128 + signal.SIGTERM, r.newer_log.read_text(errors="replace")[-3000:]
+    assert instance.get_run_by_id(r.run_b_id).status == dg.DagsterRunStatus.CANCELED
+    assert _row(db, r.run_b_id)[0] == "CANCELED"
+    assert instance.get_run_by_id(r.run_a.run_id).status == dg.DagsterRunStatus.STARTED
 
-    newer.send_signal(signal.SIGTERM)  # its run never started: canceled in the queue, recorded so
-    assert newer.wait(timeout=120) == 128 + signal.SIGTERM, newer_log.read_text(errors="replace")[-3000:]
-    assert instance.get_run_by_id(run_b_id).status == dg.DagsterRunStatus.CANCELED
-    assert _row(db, run_b_id)[0] == "CANCELED"
-    assert instance.get_run_by_id(run_a.run_id).status == dg.DagsterRunStatus.STARTED
-
-    first.send_signal(signal.SIGTERM)
+    r.first.send_signal(signal.SIGTERM)
     time.sleep(1.0)
     server.released.set()
-    assert first.wait(timeout=120) == 128 + signal.SIGTERM, first_log.read_text(errors="replace")[-3000:]
-    assert instance.get_run_by_id(run_a.run_id).status == dg.DagsterRunStatus.CANCELED
-    assert _row(db, run_a.run_id) == ("CANCELED", "revision 1; run canceled: by an operator")
-    assert same.wait(timeout=120) == 1 and '"status": "CANCELED"' in same_log.read_text()
+    assert r.first.wait(timeout=120) == 128 + signal.SIGTERM, r.first_log.read_text(errors="replace")[-3000:]
+    assert instance.get_run_by_id(r.run_a.run_id).status == dg.DagsterRunStatus.CANCELED
+    assert _row(db, r.run_a.run_id) == ("CANCELED", "revision 1; run canceled: by an operator")
+    assert r.same.wait(timeout=120) == 1 and '"status": "CANCELED"' in r.same_log.read_text()
 
 
 @pytest.mark.parametrize("stack", ["sqlite", "postgresql"], indirect=True)
