@@ -315,6 +315,9 @@ def _en_phones_years_money(text: str) -> str:
     text = _CODE.sub(lambda m: ", ".join(" ".join(_en_number(d) for d in part) for part in m.group().split("-")),
                      text)
     text = re.sub(rf"(\b[aA] )?([$€£¥])\s?({_NUMBER}){_SCALE}", _en_money, text)
+    # A count with a scale letter before a noun: "50M units", "1.2B users" (not K: "a 5K run", "4K video")
+    text = re.sub(rf"(?<![\w.,$€£¥])({_NUMBER})(M|B|bn|mn)(?=\s+[a-z])",
+                  lambda m: f"{m.group(1)} {_SCALE_WORDS[m.group(2).lower()]}", text)
     text = re.sub(rf"(?<![\w.])[-−]({_NUMBER})(?=\s?°)", r"minus \1", text)
     text = re.sub(r"\s?°\s?C\b", " degrees Celsius", text)
     text = re.sub(r"\s?°\s?F\b", " degrees Fahrenheit", text)

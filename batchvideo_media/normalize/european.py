@@ -277,7 +277,12 @@ def _eu_free_number(m: re.Match, lang: str) -> str:
     # (a street's type then its name: "21 places de parking" are counted)
     street = lang == "fr" and (m.group(2) or "").strip().lower() in _FR_STREET_TYPES \
         and re.match(r"\s+\w+\s+(?:[A-ZÀ-Ý]|d[eu]\s+[A-ZÀ-Ý]|de la\s|des\s|d['’])", m.string[m.end():])
-    if label or street or re.fullmatch(r"1\d{3}|20\d\d", m.group(1)):
+    year = re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
+    if lang == "fr" and (year or label or re.search(r"\bann[ée]es\s+$", m.string[:m.start()])):
+        # a number that names (a year, "les années 80", "page 80") does not take the plural s:
+        # "mille neuf cent quatre-vingt", "page deux cent"
+        words = re.sub(r"\b(quatre-vingt|cent)s$", r"\1", words)
+    if label or street or year:
         return words
     return _eu_agree(words, (m.group(2) or "").strip(), lang, m.string[:m.start()])
 

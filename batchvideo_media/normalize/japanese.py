@@ -149,12 +149,13 @@ def _ja_ranges(text: str) -> str:
     text = re.sub(r"(?<=[時分半])\s*[-‐–]\s*(?=午[前後]|正午)", "〜", text)
     text = re.sub(rf"(?<=[\d年月日時分秒円%％度人個回歳半])\s*[{_TILDES}]\s*(?=\d|{_JA_DAY_HALF}|正午)", "から", text)
     text = _hyphen_ranges(text, "から", pattern=_CJK_HYPHEN_RANGE)
-    text = re.sub(rf"(\d+)から(\d+)({_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
+    # (the counter repeated whole: "2〜3時間" is にじかんからさんじかん, not a range of times)
+    text = re.sub(rf"(\d+)から(\d+)(時間|{_JA_IRREGULAR_COUNTERS})", r"\1\3から\2\3", text)
     # A range of times ends in まで ("9:00〜18:00" くじからじゅうはちじまで, "午前9時〜午後5時"
     # ごぜんくじからごごごじまで), as a schedule is said; not before に, where "までに" would mean "by",
     # nor where まで is written.
     hour = r"\d+時(?:\d+分|半)?"
-    return re.sub(rf"({hour}から(?:(?:{_JA_DAY_HALF})?{hour}|正午))(?![\d分半]|に|まで)", r"\1まで", text)
+    return re.sub(rf"({hour}から(?:(?:{_JA_DAY_HALF})?{hour}|正午))(?![\d分半間]|に|まで)", r"\1まで", text)
 
 
 # An age ("20歳" written ハタチ by then) before の方 makes 方 a person, as do words that end like a class of

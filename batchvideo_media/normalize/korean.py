@@ -88,7 +88,7 @@ def _ko_number(number: str) -> str:
 # Service numbers said digit by digit (일일구), not as quantities: emergency and public lines.
 _KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)"
                                  # "120km/h" is a quantity; a comma or full stop after it ends a clause ("112, 119")
-                                 r"(?!\d|[.,]\d|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/])")
+                                 r"(?!\d|[.,]\d|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/]|\s*[만억조천백십])")
 
 
 # Rates and energy after a number, read as Korean reads them (오백 메가비피에스, 삼백 킬로칼로리).

@@ -9,7 +9,7 @@ from batchvideo_media.normalize.common import _words
 
 # Short acronyms of computing said as a word, not spelled, in English, German, French and Spanish alike
 # ("8 GB RAM", "la RAM", "die PIN", "la tarjeta SIM"); each language adds its own (ONU, UNO…).
-_LATIN_WORD_ACRONYMS = frozenset({"RAM", "ROM", "PIN", "SIM"})
+_LATIN_WORD_ACRONYMS = frozenset({"RAM", "ROM", "PIN", "SIM", "MAX"})  # MAX: "Boeing 737 MAX", "Pro MAX"
 _EN_SINGULAR = {"feet": "foot", "inches": "inch", "horsepower": "horsepower", "hertz": "hertz"}
 
 
