@@ -46,7 +46,8 @@ pytestmark = pytest.mark.unit
 # with both the long and the short 2 and 5, にー/に, ごー/ご; 명 above 20 in native and Sino-Korean numerals);
 # after those, what a ninth and a tenth found (horsepower, em-dash and 오전/오후 ranges, numbered missions,
 # German number-unit compounds and a neuter byte, screen sizes, a numeral word Open JTalk splits, 七夕,
-# and a Korean event named by its date, 6·25 전쟁).
+# and a Korean event named by its date, 6·25 전쟁); after those, what an eleventh found (MAX said as a word,
+# a scale letter before a noun, a range of 時間, 120만 not a service number, French naming numbers).
 SEEDED = ("zh", "en", "ja", "ko", "de", "fr", "es")
 CORPORA = {"readings.jsonl": SEEDED, "readings_later.jsonl": SEEDED, "readings_latin.jsonl": ("en", "de", "fr", "es"),
            "readings_cjk.jsonl": ("zh", "ja", "ko")}
