@@ -121,6 +121,7 @@ def test_interrupted_caller_kills_the_child_group(tmp_path):
     assert left == []
 
 
+@pytest.mark.e2e  # a Dagster code server
 def test_a_code_server_started_in_the_background_stops_on_sigterm(tmp_path):
     """A shell's background job has SIGINT ignored, and Dagster's CLIs give SIGTERM SIGINT's handler: a
     code server (or daemon) started from one ignored the SIGTERM meant to stop it and was only killed after

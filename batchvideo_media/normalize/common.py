@@ -27,6 +27,8 @@ _PLURAL_ACRONYM = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}s?(?![A-Za-z])")
 _UNSAYABLE = re.compile(r"^[^AEIOUY]+$|[^AEIOUY]{3}|[^AEIOUYS]{2}$|[AEIOUY]{3}")
 # Sayable ones that are spelled all the same by convention (the OECD's French and Spanish name).
 _SPELLED = frozenset({"OCDE"})
+# Unit symbols written in capitals only (data sizes, power, horsepower), which look like initialisms.
+_CAPITAL_UNITS = frozenset({"KB", "MB", "GB", "TB", "PB", "MW", "GW", "TW", "PS", "HP", "CV"})
 
 
 def _hyphen_ranges(text: str, to: str, decimal: str = ".", pattern: re.Pattern = _HYPHEN_RANGE) -> str:
@@ -66,9 +68,11 @@ def _spell_acronyms(text: str, letters: dict[str, str] | None = None, words: fro
 
     def spell(m: re.Match) -> str:
         capitals, plural = m.group().removesuffix("s"), m.group().endswith("s")
-        # capitals after a number are a unit ("35,000 MW", "½ TL", "a 1-TB drive"), unless the number is a time ("14:05 UTC")
+        # capitals after a number are a unit ("35,000 MW", "½ TL"), unless the number is a time ("14:05 UTC");
+        # after "N-" only a unit's symbol is ("a 1-TB drive"; "a 3-CD set", "COVID-19-PCR" are spelled)
         before = text[:m.start()]
-        if re.search(r"[\d½⅓⅔¼¾⅛][ -]$", before) and not re.search(r"\d:\d\d $", before):
+        if re.search(r"[\d½⅓⅔¼¾⅛] $", before) and not re.search(r"\d:\d\d $", before) \
+                or re.search(r"\d-$", before) and capitals in _CAPITAL_UNITS:
             return m.group()
         if capitals in words:
             return m.group()

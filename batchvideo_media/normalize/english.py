@@ -109,7 +109,11 @@ _EN_IDENTIFIER = re.compile(r"(\b(?:Flight|flight|Boeing|Airbus|Room|room|Suite|
                             r"([1-9]\d{2,3})(?!\d|[.,]\d)")
 # A screen or image size, "1920 × 1080", "2560x1440 pixels": each side in pairs, joined by "by" (nineteen
 # twenty by ten eighty). Not a measure ("1200 × 800 mm") or a sum ("100 × 20 = 2000"): those are `_dimensions`'.
-_EN_RESOLUTION = re.compile(r"(?<![\w.,×])([1-9]\d{2,3})\s?[×x]\s?([1-9]\d{2,3})(?![\w.,]\d|\s?[×x=]|\s?\d"
+# The words before a seat's, room's or gate's number ("Seat 14B", "Gate 22B", "Apartment 4B").
+_EN_PLACE_LABEL = (r"\b(?i:seat|room|gate|flat|apartment|apt\.?|suite|row|platform|terminal|unit|building|block|floor"
+                   r"|level|bay|stand|pier|section|bed|box|locker|cabin|car|coach|model|type|class|grade|size|exit"
+                   r"|route|bus|line|track|highway|interstate)\s+$")
+_EN_RESOLUTION = re.compile(r"(?<![\w.,×])(?<![×x]\s)([1-9]\d{2,3})\s?[×x]\s?([1-9]\d{2,3})(?![\w.,]\d|\s?[×x=]|\s?\d"
                             r"|\s?(?:inch|inches|feet|foot|yards?|\w*met(?:er|re)s?|"
                             + "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True)) + r")(?!\w))")
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
@@ -315,9 +319,11 @@ def _en_phones_years_money(text: str) -> str:
     text = _CODE.sub(lambda m: ", ".join(" ".join(_en_number(d) for d in part) for part in m.group().split("-")),
                      text)
     text = re.sub(rf"(\b[aA] )?([$€£¥])\s?({_NUMBER}){_SCALE}", _en_money, text)
-    # A count with a scale letter before a noun: "50M units", "1.2B users" (not K: "a 5K run", "4K video")
-    text = re.sub(rf"(?<![\w.,$€£¥])({_NUMBER})(M|B|bn|mn)(?=\s+[a-z])",
-                  lambda m: f"{m.group(1)} {_SCALE_WORDS[m.group(2).lower()]}", text)
+    # A count with a scale letter before a plural noun: "50M units", "1.2B users" (not K: "a 5K run", "4K
+    # video"; not a seat, room or gate: "Seat 14B is taken", "Gate 22B opens", "a 2B pencil")
+    text = re.sub(rf"(?<![\w.,$€£¥])({_NUMBER})(M|B|bn|mn)(?=\s+(?!(?:has|was|is|does|its|this)\b)[a-z]{{2,}}s\b)",
+                  lambda m: m.group() if re.search(_EN_PLACE_LABEL, m.string[:m.start()])
+                  else f"{m.group(1)} {_SCALE_WORDS[m.group(2).lower()]}", text)
     text = re.sub(rf"(?<![\w.])[-−]({_NUMBER})(?=\s?°)", r"minus \1", text)
     text = re.sub(r"\s?°\s?C\b", " degrees Celsius", text)
     text = re.sub(r"\s?°\s?F\b", " degrees Fahrenheit", text)

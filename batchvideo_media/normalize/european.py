@@ -243,11 +243,14 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
         return f"{_eu_agree(_eu_number('1', lang), head, lang, m.string[:m.start()])} {name}"
 
     if lang == "de":  # "ein 5-kg-Sack", "die 10-Liter-Flasche": the number and unit in a compound
+        # The first part of a compound is uninflected, and one is "ein": "1-TB-SSD", "1-Zimmer-Wohnung";
+        # not a name's number ("Formel-1-Rennen", "Typ 1-Diabetes": eins) nor "1-zu-1"
         text = re.sub(rf"(?<![\w.,])({number})-({units})-(?=\w)",
-                      lambda m: f"{_eu_number(m.group(1), lang)}-{spec['units'][m.group(2)]}-", text)
-        # The first part of a compound is uninflected, and one is "ein": "1-Zimmer-Wohnung", "1-TB-SSD"
-        # (not "Formel-1-Rennen", where the number is a name's: "eins")
-        text = re.sub(r"(?<![\w.,\-])(?:1|eins)-(?=[^\W\d_])", "ein-", text)
+                      lambda m: f"{'ein' if m.group(1) == '1' else _eu_number(m.group(1), lang)}-"
+                                f"{spec['units'][m.group(2)]}-", text)
+        text = re.sub(r"(?<![\w.,\-])1-(?!zu\b)(?=[^\W\d_])", lambda m: m.group() if re.search(
+            rf"\b(?:{_EU_LABELS['de']}|Typ|Platz|Level|Stufe|Klasse|Liga|Kategorie|Runde|Version)\s+$",
+            m.string[:m.start()]) else "ein-", text)
     text = _dimensions(text, lang, number, units)
     # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said; a
     # letter before an apostrophe is an elided word, never a unit: "2024 s'est", "en 2024 l'équipe")
@@ -278,9 +281,11 @@ def _eu_free_number(m: re.Match, lang: str) -> str:
     street = lang == "fr" and (m.group(2) or "").strip().lower() in _FR_STREET_TYPES \
         and re.match(r"\s+\w+\s+(?:[A-ZÀ-Ý]|d[eu]\s+[A-ZÀ-Ý]|de la\s|des\s|d['’])", m.string[m.end():])
     year = re.fullmatch(r"1\d{3}|20\d\d", m.group(1))
-    if lang == "fr" and (year or label or re.search(r"\bann[ée]es\s+$", m.string[:m.start()])):
+    naming = year or label or re.search(r"\bann[ée]es\s+$", m.string[:m.start()])
+    if lang == "fr" and naming and not re.match(r"\s+[^\W\d_]{2,}[sx]\b", m.string[m.end():]):
         # a number that names (a year, "les années 80", "page 80") does not take the plural s:
-        # "mille neuf cent quatre-vingt", "page deux cent"
+        # "mille neuf cent quatre-vingt", "page deux cent"; a count before its plural noun does
+        # ("mille deux cents habitants", "car deux cents personnes")
         words = re.sub(r"\b(quatre-vingt|cent)s$", r"\1", words)
     if label or street or year:
         return words

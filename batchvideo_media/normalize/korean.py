@@ -88,7 +88,7 @@ def _ko_number(number: str) -> str:
 # Service numbers said digit by digit (일일구), not as quantities: emergency and public lines.
 _KO_SERVICE_NUMBERS = re.compile(r"(?<![\d.,])(112|119|114|110|120|182|1330|1339|1345|1366|1388)"
                                  # "120km/h" is a quantity; a comma or full stop after it ends a clause ("112, 119")
-                                 r"(?!\d|[.,]\d|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/]|\s*[만억조천백십])")
+                                 r"(?!\d|[.,]\d|\s*[%명개원년월일시분초A-Za-z㎞㎡㎏℃°/]|[만억조])")
 
 
 # Rates and energy after a number, read as Korean reads them (오백 메가비피에스, 삼백 킬로칼로리).
@@ -146,11 +146,11 @@ def _ko_codes_and_dates(text: str) -> str:
     text = _COUNTER_HYPHEN.sub(r"\1 ~ ", text)
     text = re.sub(r"(번호|코드)(\s?(?:[:：]|는|은|가)?\s?)(\d+)(?![\d\-])", lambda m: m.group(1) + m.group(2) + _ko_digits(m.group(3)), text)
     text = _LEADING_ZERO.sub(lambda m: _ko_digits(m.group()), text)
-    # A historical event named by its date with a middle dot is said digit by digit: "6·25 전쟁" 육이오,
-    # "3·1 운동" 삼일, "5·18 민주화운동" 오일팔, "4·19 혁명" 사일구 (not 유월 이십오일). (Two-digit months
-    # are not: "12·12 사태" is 십이십이, "10·26" 십이륙.)
+    # A historical event named by its date with a middle dot (or a full stop) is said digit by digit before
+    # the word for the event: "6·25 전쟁" 육이오, "3·1 운동" 삼일, "5·18 민주화운동" 오일팔, "4·19 혁명"
+    # 사일구 (not 유월 이십오일). Two-digit months are not handled ("12·12 사태", 십이십이, is left as it was).
     text = re.sub(r"(?<![\d.,])([1-9])\s?[·・.]\s?([1-9]|[12]\d|3[01])(?![\d.,])(?=\s?(?:전쟁|운동|혁명|민주화|"
-                  r"항쟁|광복|사태|의거|선언|사변|참사|정신|기념|묘지|세대))",
+                  r"항쟁|광복|사태|의거|사변|참사))",
                   lambda m: _ko_digits(m.group(1) + m.group(2)), text)
     # Two decades of age written together name a generation, said digit by digit: "2030세대" 이공삼공 세대,
     # "7080 노래" (not 이천삼십: the next decade follows the first, 20 then 30).
