@@ -20,22 +20,23 @@ def _dagster(name: str = "dagster") -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def interruptible() -> None:
-    """`preexec_fn` for a Dagster process: SIGINT and SIGTERM at their defaults. A shell starts a
-    background command (`cmd &`, without job control) with SIGINT ignored, and every child inherits
-    that; Dagster's CLIs then give SIGTERM "SIGINT's handler", which is to ignore it, so a daemon or
-    code server started that way ignores the SIGTERM that should stop it gracefully."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def interruptible(command: list[str]) -> list[str]:
+    """`command`, started with SIGINT and SIGTERM at their defaults. A shell starts a background command
+    (`cmd &`, without job control) with SIGINT ignored, and every child inherits that; Dagster's CLIs then
+    give SIGTERM "SIGINT's handler", which is to ignore it, so a daemon or code server started that way
+    ignored the SIGTERM that should stop it gracefully. (A small exec wrapper rather than a function run
+    between fork and exec, which Python calls unsafe in a process with threads.)"""
+    return [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+            "signal.signal(signal.SIGTERM, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])", *command]
 
 
 def start_daemon(env: dict[str, str], log: Path, workspace: Path | None = None) -> subprocess.Popen:
     """`dagster-daemon run` on the project's workspace (or `workspace`), output appended to `log`."""
     with open(log, "a") as out:
-        return subprocess.Popen([_dagster("dagster-daemon"), "run", "-w",
-                                 str(workspace or settings.PROJECT_ROOT / "workspace.yaml")],
+        return subprocess.Popen(interruptible([_dagster("dagster-daemon"), "run", "-w",
+                                               str(workspace or settings.PROJECT_ROOT / "workspace.yaml")]),
                                 cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=interruptible)
+                                start_new_session=True)
 
 
 def start_code_server(env: dict[str, str], log: Path, folder: Path, timeout_s: float = 180,
@@ -49,10 +50,11 @@ def start_code_server(env: dict[str, str], log: Path, folder: Path, timeout_s: f
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with open(log, "a") as out:
-        server = subprocess.Popen([_dagster(), "api", "grpc", "-h", "127.0.0.1", "-p", str(port), "-m",
-                                   "batchvideo_assets.definitions", "--location-name", "batchvideo"],
+        server = subprocess.Popen(interruptible([_dagster(), "api", "grpc", "-h", "127.0.0.1", "-p", str(port),
+                                                 "-m", "batchvideo_assets.definitions", "--location-name",
+                                                 "batchvideo"]),
                                   cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True, preexec_fn=interruptible)
+                                  start_new_session=True)
     deadline = time.monotonic() + timeout_s
     while subprocess.run([_dagster(), "api", "grpc-health-check", "-p", str(port)], capture_output=True,
                          env=env).returncode:

@@ -77,9 +77,10 @@ def live_stack(folder: Path, dagster_url: str, scripts_url: str, queue: str = ""
     workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
     logs = {"webserver": open(folder / "webserver.log", "w")}
     procs = {"webserver": subprocess.Popen(
-                 [str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", workspace],
+                 interruptible([str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w",
+                                workspace]),
                  cwd=settings.PROJECT_ROOT, env=env, stdout=logs["webserver"], stderr=subprocess.STDOUT,
-                 start_new_session=True, preexec_fn=interruptible),
+                 start_new_session=True),
              "daemon": start_daemon(env, folder / "daemon.log")}
     stack = Stack(port, procs, logs, folder, env)
     try:
