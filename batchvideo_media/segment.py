@@ -136,12 +136,13 @@ def is_url(token: str) -> bool:
 
 def splits_number(before: str, after: str) -> bool:
     """A cut here would part a number from itself, a date, or what it is read with: "March | 5",
-    "5, | 2024", "12 | 000", "8: | 45", "15 h | 30", "3.5 | GHz", "10 | a.m.", "89,90 | €", "€ | 10"."""
+    "5, | 2024", "12 | 000", "8: | 45", "15 h | 30", "3.5 | GHz", "10 | a.m.", "89,90 | €", "€ | 10", and a
+    range's two ends, "2〜 | 3時間", "9 – | 17"."""
     before, after = before.rstrip(), after.lstrip()
-    if after[:1].isdigit() and (re.search(r"\d[,.:]?$|\d\s?h$", before) or _MONTH.search(before)
+    if after[:1].isdigit() and (re.search(r"\d[,.:]?$|\d\s?h$|\d\s?[-–—~〜～]$", before) or _MONTH.search(before)
                                  or before[-1:] in "€$£¥" or _BEFORE_NUMBER.search(before)):
         return True
-    return bool(re.search(r"\d$", before) and _AFTER_NUMBER.match(after))
+    return bool(re.search(r"\d$", before) and (_AFTER_NUMBER.match(after) or re.match(r"[-–—~〜～]\s?\d", after)))
 
 
 def inside_group(pieces: list[str]) -> list[bool]:

@@ -163,7 +163,8 @@ def wrap(text: str, limit: int) -> list[str]:
             penalty += _INSIDE_CJK_RUN_PENALTY
         if grouped[j]:
             penalty += _INSIDE_GROUP_PENALTY
-        if splits_number(_render_units(units[max(0, j - 3):j]), after):  # "15 h | 30" needs the context
+        # ("15 h | 30" needs the context before, "2 | 〜3" the one after)
+        if splits_number(_render_units(units[max(0, j - 3):j]), _render_units(units[j:j + 2])):
             penalty += _NUMBER_SPLIT_PENALTY
         if re.sub(r"^.*['’]", "", before.lower()) in _FUNCTION_WORDS or before.lower() in _FUNCTION_WORDS:
             penalty += _DANGLING_PENALTY

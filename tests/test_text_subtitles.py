@@ -1,5 +1,6 @@
 """Pure text, subtitle and storyboard logic: splitting, spoken form, wrapping, cues, shots."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -318,6 +319,15 @@ def test_a_number_stays_with_its_unit_on_one_line_and_in_one_cue(group):
     for limit in (24, 42):
         chunks = cue_texts(sentence, limit, "en-US")
         assert sum(group in line for chunk in chunks for line in wrap(chunk, limit)) == 1, (limit, chunks)
+
+
+@pytest.mark.parametrize("text", ["煮込みには2〜3時間かかります。", "営業は9〜17時、土曜日は10〜15時です。",
+                                  "营业时间9～22点，周末10～20点营业。"])
+def test_a_range_of_numbers_stays_on_one_line(text):
+    # (a CJK tokenizer gives "2", "〜", "3時間" apart; the layout once chose "煮込みには2〜 | 3時間かかります。")
+    ranges = re.findall(r"\d+[〜～]\d+", text)
+    lines = wrap(text, 26)
+    assert len(lines) > 1 and all(sum(r in line for line in lines) == 1 for r in ranges), lines
 
 
 def test_a_web_address_is_never_hyphenated_or_split():
