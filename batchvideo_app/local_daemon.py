@@ -56,8 +56,10 @@ def start_code_server(env: dict[str, str], log: Path, folder: Path, timeout_s: f
                                   cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   start_new_session=True)
     deadline = time.monotonic() + timeout_s
-    while subprocess.run([_dagster(), "api", "grpc-health-check", "-p", str(port)], capture_output=True,
-                         env=env).returncode:
+    # Dagster's health check is a Python start of its own (seconds of CPU on a busy machine): asked only
+    # once the port accepts connections, not once a second from the server's start.
+    while not (_listening(port) and subprocess.run([_dagster(), "api", "grpc-health-check", "-p", str(port)],
+                                                   capture_output=True, env=env).returncode == 0):
         if server.poll() is not None or time.monotonic() > deadline:
             stop_group(server)
             raise RuntimeError(f"the code server did not come up:\n{log.read_text()[-2000:]}")
@@ -68,12 +70,27 @@ def start_code_server(env: dict[str, str], log: Path, folder: Path, timeout_s: f
     return server, workspace
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def stop_group(proc: subprocess.Popen, grace_s: float = 20) -> None:
     """SIGTERM the process's group, wait up to `grace_s` for the process, then SIGKILL whatever is left
-    of the group (run workers and step processes outlive a daemon that exits on SIGTERM)."""
+    of the group (run workers and step processes outlive a daemon that exits on SIGTERM). A process that
+    does not lead a group of its own (started without `start_new_session`) is signalled alone."""
+    try:
+        leads = os.getpgid(proc.pid) == proc.pid
+    except ProcessLookupError:
+        leads = True  # already reaped: what is left of its group, if it led one
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
-            os.killpg(proc.pid, sig)
+            if leads:
+                os.killpg(proc.pid, sig)
+            elif proc.poll() is None:
+                proc.send_signal(sig)
+            else:
+                break
         except ProcessLookupError:
             break  # the whole group is gone
         try:

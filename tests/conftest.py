@@ -131,16 +131,6 @@ _LIVE = contextlib.ExitStack()
 def pytest_runtest_teardown(item, nextitem):
     if _group(item.nodeid) == "live" and (nextitem is None or _group(nextitem.nodeid) != "live"):
         _LIVE.close()
-    # And should anything else leave SIGTERM ignored (Python's view or the kernel's: a C library can do it
-    # behind Python's back), the next test starts with the default, so its children can be stopped.
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN or _ignored_by_kernel(signal.SIGTERM):
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _ignored_by_kernel(signum: int) -> bool:
-    with open("/proc/self/status") as status:
-        mask = next((line.split()[1] for line in status if line.startswith("SigIgn:")), "0")
-    return bool(int(mask, 16) >> (signum - 1) & 1)
 
 
 @contextlib.contextmanager

@@ -178,13 +178,3 @@ class HeldServer:
         self.released.set()
         self.server.close()
 
-
-def stop(proc: subprocess.Popen, grace_s: float = 30) -> None:
-    """Ends a server a test started: SIGTERM, then SIGKILL after `grace_s`, so a teardown never leaves
-    it running (a worker once passed an ignored SIGTERM on to its children, and `wait` timed out)."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)

@@ -17,10 +17,11 @@ import httpx
 import numpy as np
 import pytest
 from conftest import add
-from helpers import model_server_manifest, stop
+from helpers import model_server_manifest
 from PIL import Image
 from test_flux import FAST, build_tiny_flux, build_tiny_lora
 
+from batchvideo_app.local_daemon import stop_group
 from batchvideo_resources.image_gen import LOADS_HEADER, ImageGenResource
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,7 @@ def server(tmp_path_factory):
             time.sleep(0.5)
         yield {"url": url, "model": model, "loras": loras}
     finally:
-        stop(proc, 30)
+        stop_group(proc, 30)
         log.close()
 
 

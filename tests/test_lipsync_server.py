@@ -15,9 +15,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from helpers import ffprobe, model_server_manifest, stop
+from helpers import ffprobe, model_server_manifest
 from PIL import Image, ImageDraw, ImageFilter
 
+from batchvideo_app.local_daemon import stop_group
 from batchvideo_media.probe import run_ffmpeg
 from batchvideo_resources.http_retry import PermanentServiceError
 from batchvideo_resources.lipsync import LipSyncResource
@@ -107,7 +108,7 @@ def server(models, tmp_path_factory):
         assert httpx.get(f"{url}/health", timeout=5).json()["status"] == "ok"
         yield {"url": url}
     finally:
-        stop(proc, 30)
+        stop_group(proc, 30)
         log.close()
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import stop
 
+from batchvideo_app.local_daemon import stop_group
 from batchvideo_media.files import atomic_write
 from batchvideo_media.probe import MediaError, probe, run_ffmpeg
 from batchvideo_resources.media_store import MediaStore
@@ -52,7 +52,7 @@ def s3_server():
                 time.sleep(0.1)
         yield endpoint
     finally:
-        stop(proc, 10)
+        stop_group(proc, 10)
 
 
 def make_bucket(endpoint: str) -> str:
@@ -244,7 +244,7 @@ def test_local_previews_open_over_http(tmp_path):
                     raise
                 time.sleep(0.2)
     finally:
-        stop(server, 10)
+        stop_group(server, 10)
 
 
 def test_delete_prefix_removes_a_run_folder_and_nothing_beside_it(store, tmp_path):

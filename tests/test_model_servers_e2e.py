@@ -16,12 +16,13 @@ import dagster as dg
 import httpx
 import pytest
 from conftest import add, frame
-from helpers import path_of, stop, streams, wav_seconds
+from helpers import path_of, streams, wav_seconds
 from sqlalchemy import select
 from test_flux import build_tiny_flux
 from test_lipsync_server import drawn_face
 
 from batchvideo_app.catalog import default_asset_root
+from batchvideo_app.local_daemon import stop_group
 from batchvideo_app.render import render_scripts
 from batchvideo_resources.db import Account, Voice, session_scope
 
@@ -87,7 +88,7 @@ def servers(tmp_path_factory):
         yield {name: url for name, (url, _) in started.items()} | {"health": health}
     finally:
         for proc, log in procs:
-            stop(proc, 30)
+            stop_group(proc, 30)
             log.close()
 
 

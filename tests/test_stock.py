@@ -17,8 +17,9 @@ from urllib.parse import parse_qs, urlparse
 import dagster as dg
 import pytest
 from conftest import add, frame
-from helpers import path_of, stop, streams
+from helpers import path_of, streams
 
+from batchvideo_app.local_daemon import stop_group
 from batchvideo_media.probe import probe, run_ffmpeg
 from batchvideo_resources.stock import (
     PEXELS_LICENCE,
@@ -114,7 +115,7 @@ def moto_s3():
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        stop(proc, 10)
+        stop_group(proc, 10)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
