@@ -104,15 +104,15 @@ _EN_SERVICE = re.compile(r"(?<![\d.,$])\b(911|999|112|988|311|411|211|111)\b(?![
 _EN_SERVICE_AFTER = r"\s+(?:emergency|hotline|line|operator|dispatch\w*|call\w*|centers?|centres?|system|services?)\b"
 # Flight, room, route and model numbers of three or four digits said in pairs, as years are ("Flight 857"
 # eight fifty-seven, "Boeing 747", "Room 305" three oh five, "A380", "RTX 4090").
-_EN_IDENTIFIER = re.compile(r"(\b(?:Flight|flight|Boeing|Airbus|Room|room|Suite|suite|Bus|bus|Route|route|Train|train|"
-                            r"Gate|gate|Platform|platform|Model|model|Porsche)\s+(?:[A-Z]{1,2}\s?)?|\b[A-Z]{2}\s|(?<=[A-Za-z])-?)"
+_EN_NUMBER_NAMES = "flight|boeing|airbus|room|suite|bus|route|train|gate|platform|model|porsche"
+_EN_IDENTIFIER = re.compile(rf"(\b(?i:{_EN_NUMBER_NAMES})\s+(?:[A-Z]{{1,2}}\s?)?|\b[A-Z]{{2}}\s|(?<=[A-Za-z])-?)"
                             r"([1-9]\d{2,3})(?!\d|[.,]\d)")
+# The words before a seat's, room's or gate's number ("Seat 14B", "Gate 22B", "Apartment 4B"): those above too.
+_EN_PLACE_LABEL = (rf"\b(?i:{_EN_NUMBER_NAMES}|seat|flat|apartment|apt\.?|row|terminal|unit|building|block|floor"
+                   r"|level|bay|stand|pier|section|bed|box|locker|cabin|car|coach|type|class|grade|size|exit"
+                   r"|line|track|highway|interstate)\s+$")
 # A screen or image size, "1920 × 1080", "2560x1440 pixels": each side in pairs, joined by "by" (nineteen
 # twenty by ten eighty). Not a measure ("1200 × 800 mm") or a sum ("100 × 20 = 2000"): those are `_dimensions`'.
-# The words before a seat's, room's or gate's number ("Seat 14B", "Gate 22B", "Apartment 4B").
-_EN_PLACE_LABEL = (r"\b(?i:seat|room|gate|flat|apartment|apt\.?|suite|row|platform|terminal|unit|building|block|floor"
-                   r"|level|bay|stand|pier|section|bed|box|locker|cabin|car|coach|model|type|class|grade|size|exit"
-                   r"|route|bus|line|track|highway|interstate)\s+$")
 _EN_RESOLUTION = re.compile(r"(?<![\w.,×])(?<![×x]\s)([1-9]\d{2,3})\s?[×x]\s?([1-9]\d{2,3})(?![\w.,]\d|\s?[×x=]|\s?\d"
                             r"|\s?(?:inch|inches|feet|foot|yards?|\w*met(?:er|re)s?|"
                             + "|".join(sorted(map(re.escape, _EN_UNITS), key=len, reverse=True)) + r")(?!\w))")

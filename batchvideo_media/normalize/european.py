@@ -45,6 +45,7 @@ from batchvideo_media.normalize.latin import (
     _DURATION_UNITS,
     _MINUS_WORD,
     _PER,
+    _ROMAN_COUNTED,
     _degree_sign,
     _dimensions,
     _duration_words,
@@ -249,7 +250,7 @@ def _eu_units_and_numbers(text: str, lang: str) -> str:
                       lambda m: f"{'ein' if m.group(1) == '1' else _eu_number(m.group(1), lang)}-"
                                 f"{spec['units'][m.group(2)]}-", text)
         text = re.sub(r"(?<![\w.,\-])1-(?!zu\b)(?=[^\W\d_])", lambda m: m.group() if re.search(
-            rf"\b(?:{_EU_LABELS['de']}|Typ|Platz|Level|Stufe|Klasse|Liga|Kategorie|Runde|Version)\s+$",
+            rf"\b(?:{_EU_LABELS['de']}|{_ROMAN_COUNTED['de']}|Typ|Platz|Level|Kategorie|Runde|Version)\s+$",
             m.string[:m.start()]) else "ein-", text)
     text = _dimensions(text, lang, number, units)
     # (a full stop after a symbol before a lower-case word abbreviates it, "45 min. de cuisson": not said; a
